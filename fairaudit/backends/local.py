@@ -1,0 +1,123 @@
+"""The in-process backend and the pieces every backend shares.
+
+A backend turns (recommender, job texts) into a :class:`~fairaudit.recommenders.base.Rankings`.
+All metrics are computed from that object, so two backends that return equal
+rankings give equal audit numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+from ..recommenders.base import Rankings, Recommender, rank
+
+GroupCodes = Mapping[str, tuple[np.ndarray, int]]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """Where the jobs x candidates scoring runs."""
+
+    name: str
+
+    def rank(
+        self,
+        recommender: Recommender,
+        job_texts: Sequence[str],
+        k_max: int,
+        group_codes: GroupCodes | None = None,
+        *,
+        n_candidates: int,
+        progress: Callable[[Iterable], Iterable] | None = None,
+    ) -> Rankings: ...
+
+
+@dataclass
+class LocalBackend:
+    """Score in this process with :func:`fairaudit.recommenders.base.rank`.
+
+    Parameters
+    ----------
+    block_size : int
+        Jobs scored at once; memory is about ``block_size x n_candidates x 8`` bytes.
+    """
+
+    block_size: int = 256
+    name: str = "local"
+
+    def rank(
+        self,
+        recommender: Recommender,
+        job_texts: Sequence[str],
+        k_max: int,
+        group_codes: GroupCodes | None = None,
+        *,
+        n_candidates: int,
+        progress: Callable[[Iterable], Iterable] | None = None,
+    ) -> Rankings:
+        return rank(recommender, list(job_texts), k_max, group_codes,
+                    n_candidates=n_candidates, block_size=self.block_size, progress=progress)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def merge_topk(idx_a: np.ndarray, sc_a: np.ndarray, idx_b: np.ndarray, sc_b: np.ndarray,
+               k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top-k of the union of two partial top-k lists (per row).
+
+    Uses the total order of :func:`~fairaudit.recommenders.base.topk_block`
+    (higher score first, then lower candidate index), under which the top-k of
+    a union is the top-k of the union of the parts' top-ks.
+    """
+    idx = np.concatenate([idx_a, idx_b], axis=1)
+    sc = np.concatenate([sc_a, sc_b], axis=1)
+    order = np.lexsort((idx, -sc), axis=1)[:, :k]
+    return np.take_along_axis(idx, order, axis=1), np.take_along_axis(sc, order, axis=1)
+
+
+def rankings_equal(a: Rankings, b: Rankings) -> bool:
+    """True when two rankings agree exactly: indices, scores (bitwise) and above-median tables."""
+    return (
+        a.n_candidates == b.n_candidates
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.scores, b.scores)
+        and a.above_median.keys() == b.above_median.keys()
+        and all(np.array_equal(a.above_median[k], b.above_median[k]) for k in a.above_median)
+    )
+
+
+def read_parquet_folder(path: str | Path, columns: Sequence[str] | None = None,
+                        batch_size: int = 65_536) -> Iterator[Any]:
+    """Stream a Parquet file or folder as pyarrow RecordBatches, files in sorted order.
+
+    Nothing is read until iterated, and only ``batch_size`` rows (of the
+    requested ``columns``) are in memory at a time. The Ray backend reads the
+    same folder with ``ray.data.read_parquet`` in the same row order.
+    """
+    import pyarrow.dataset as pds
+
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"Parquet path {p} does not exist; pass a .parquet file or a folder of them")
+    try:
+        ds = pds.dataset(str(p), format="parquet")
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DataError(f"cannot read Parquet data at {p}: {exc}") from None
+    missing = [c for c in (columns or []) if c not in ds.schema.names]
+    if missing:
+        raise DataError(f"Parquet data at {p} has no column(s) {missing}; it has {ds.schema.names}")
+    # Fragments in sorted path order so that row numbers are stable across readers.
+    for frag in sorted(ds.get_fragments(), key=lambda f: f.path):
+        yield from frag.to_batches(columns=list(columns) if columns else None, batch_size=batch_size)
+
+
+def check_k(k_max: int, n_candidates: int) -> None:
+    if k_max < 1:
+        raise ConfigError(f"k must be at least 1, got {k_max}")
+    if k_max > n_candidates:
+        raise ConfigError(f"k={k_max} is larger than the candidate pool ({n_candidates} candidates)")

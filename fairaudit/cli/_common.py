@@ -1,0 +1,41 @@
+"""Argument helpers shared by sub-commands (parsing only, no logic)."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+
+def column_map(pairs: list[str] | None) -> dict[str, str]:
+    """Parse ``canonical=name`` pairs."""
+    out = {}
+    for p in pairs or []:
+        if "=" not in p:
+            raise ConfigError(f"column mapping {p!r} must look like canonical=name_in_file (e.g. text=description)")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def target_spec(value: str) -> Any:
+    """``pool``, ``uniform``, inline JSON, or a path to a JSON file."""
+    if value in ("pool", "uniform"):
+        return value
+    p = Path(value)
+    try:
+        text = p.read_text(encoding="utf-8") if p.exists() else value
+        return json.loads(text)
+    except (json.JSONDecodeError, OSError) as exc:
+        raise ConfigError(f"--target must be 'pool', 'uniform', a JSON mapping or a JSON file: {exc}") from None
+
+
+def add_data_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", required=True, help="jobs file (CSV, TSV, Parquet, JSONL) or Parquet folder")
+    p.add_argument("--candidates", required=True, help="candidates file or Parquet folder")
+    p.add_argument("--job-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=description")
+    p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME")
+    p.add_argument("--recommender", default="embedding",
+                   help="embedding (packaged all-MiniLM-L6-v2), bm25, or a sentence-transformers model id/path")

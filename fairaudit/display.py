@@ -1,0 +1,91 @@
+"""Human-readable views of an AuditResult: terminal table (rich) and notebook HTML."""
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import pandas as pd
+
+from .result import AuditResult
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def summary_rows(result: AuditResult) -> pd.DataFrame:
+    """The headline table: one row per k and attribute."""
+    df = result.summary_frame().sort_values(["k", "attribute"], key=lambda s: s if s.name == "k" else
+                                            s.map({"sex": 0, "race_ethnicity": 1}).fillna(2))
+    return df[["k", "attribute", "min_impact_ratio", "four_fifths_pass", "dp_difference", "match_rate",
+               "mean_gap", "paper_score", "ndkl"]]
+
+
+def print_summary(result: AuditResult, console=None) -> None:
+    """Print the headline table and the verdict to the terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    prov = result.provenance
+    t = Table(title=f"fairaudit {prov.get('audit_id', '')}: {prov.get('n_jobs')} jobs x "
+                    f"{prov.get('n_candidates')} candidates, recommender "
+                    f"{prov.get('recommender', {}).get('name', '?')}")
+    cols = ["k", "attribute", "min IR", "4/5 pass", "DP diff", "match rate", "mean gap", "-100·W", "NDKL"]
+    for c in cols:
+        t.add_column(c, justify="right" if c not in ("attribute",) else "left")
+    for _, r in summary_rows(result).iterrows():
+        t.add_row(str(r["k"]), str(r["attribute"]), _fmt(r["min_impact_ratio"]), _fmt(bool(r["four_fifths_pass"])),
+                  _fmt(r["dp_difference"], 4), _fmt(r["match_rate"]), _fmt(r["mean_gap"]),
+                  _fmt(r["paper_score"], 2), _fmt(r["ndkl"]))
+    console.print(t)
+    v = result.verdict()
+    console.print(
+        f"Four-fifths rule at k={v.get('k')}: {'PASS' if v.get('four_fifths_pass') else 'FAIL'} "
+        f"(lowest impact ratio {_fmt(v.get('min_impact_ratio'))}, {v.get('flagged_groups', 0)} group(s) flagged); "
+        f"diversity match rate {_fmt(v.get('match_rate'))} vs goal {_fmt(v.get('match_goal'))}: "
+        f"{'MET' if v.get('diversity_goal_met') else 'NOT MET'}"
+    )
+    dec = result.summary.get("decomposition")
+    if dec:
+        console.print(f"Identity-blind check (k={dec['k']}, {dec['attribute']}): mean gap {dec['mean_gap']:.3f}, "
+                      f"{dec['mean_gap_blind']:.3f} with names and pronouns masked "
+                      f"({dec['mean_identity_part']:.3f} comes from identity cues in profiles)")
+    top = result.summary.get("top_drivers") or []
+    if top:
+        words = ", ".join(f"{d['word']} ({d['mean_delta']:+.3f})" for d in top[:5])
+        console.print(f"Words that widen the gap most (mean change when neutralised): {words}")
+
+
+def audit_html(result: AuditResult) -> str:
+    """Rich HTML for notebooks: verdict, headline table, impact ratios, inline chart."""
+    v = result.verdict()
+    prov = result.provenance
+    head = summary_rows(result).to_html(index=False, float_format=lambda x: f"{x:.3f}", border=0)
+    imp = result.tables["impact"]
+    k0 = result.config.ks[0]
+    imp = imp[(imp["k"] == k0) & (imp["attribute"] != "sex_race")][
+        ["attribute", "group", "n_pool", "selection_rate", "impact_ratio", "scoring_impact_ratio", "four_fifths_flag"]]
+    chart = ""
+    try:
+        from .report.charts import impact_ratio_chart_svg  # optional: rendered by the report layer
+
+        chart = impact_ratio_chart_svg(result, k=k0)
+    except Exception:  # charts are decoration here; the tables carry the numbers
+        chart = ""
+    status = "PASS" if v.get("four_fifths_pass") else "FAIL"
+    return (
+        f"<div class='fairaudit'><h4>fairaudit {html.escape(str(prov.get('audit_id', '')))} — "
+        f"{prov.get('n_jobs')} jobs × {prov.get('n_candidates')} candidates</h4>"
+        f"<p>Four-fifths rule at k={k0}: <b>{status}</b> (lowest impact ratio {_fmt(v.get('min_impact_ratio'))}); "
+        f"diversity match rate {_fmt(v.get('match_rate'))} (goal {_fmt(v.get('match_goal'))}).</p>"
+        f"{head}<h5>Impact ratios at k={k0}</h5>"
+        f"{imp.to_html(index=False, float_format=lambda x: f'{x:.3f}', border=0)}{chart}</div>"
+    )

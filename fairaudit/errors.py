@@ -1,0 +1,42 @@
+"""One exception family for every error a user can cause.
+
+Each message says what is wrong *and* what to do about it; the CLI prints the
+message alone (no traceback) and exits non-zero.
+"""
+from __future__ import annotations
+
+
+class FairauditError(Exception):
+    """Base class of all user-facing errors."""
+
+    exit_code: int = 2
+
+
+class DataError(FairauditError):
+    """Input data is missing, malformed or inconsistent."""
+
+
+class ConfigError(FairauditError):
+    """A parameter or configuration file is invalid."""
+
+
+class RecommenderError(FairauditError):
+    """A recommender failed or returned unusable scores (NaN, inf, wrong shape)."""
+
+
+class ModelError(FairauditError):
+    """A model or adapter cannot be found or loaded."""
+
+
+class ReportError(FairauditError):
+    """A report cannot be rendered or written."""
+
+
+class SigningError(FairauditError):
+    """A key, certificate or signature cannot be loaded or created."""
+
+
+class VerificationError(FairauditError):
+    """A signed report failed verification."""
+
+    exit_code = 1

@@ -1,0 +1,238 @@
+"""Loading and validating jobs and candidates (CSV, Parquet, JSONL).
+
+Loaders never compute metrics; they return DataFrames with the canonical column
+names below, or raise :class:`~fairaudit.errors.DataError` with a message that
+says what to fix.
+
+Canonical columns
+-----------------
+jobs:        ``job_id``, ``title``, ``text`` and optional ``occupation``
+candidates:  ``candidate_id``, ``text`` and optional ``sex``, ``race_ethnicity``,
+             ``name``; proxy-inferred attributes live in separate
+             ``sex_inferred`` / ``race_ethnicity_inferred`` columns and are never
+             mixed with self-reported values.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+JOB_REQUIRED = ("job_id", "title", "text")
+JOB_OPTIONAL = ("occupation",)
+CANDIDATE_REQUIRED = ("candidate_id", "text")
+CANDIDATE_OPTIONAL = ("sex", "race_ethnicity", "name")
+
+UNKNOWN = "unknown"
+
+#: Canonical group labels per protected attribute, with accepted spellings.
+#: Race/ethnicity follows the EEO-1 / NYC LL144 component categories.
+LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sex": {
+        "female": ("female", "f", "woman", "women"),
+        "male": ("male", "m", "man", "men"),
+    },
+    "race_ethnicity": {
+        "hispanic": ("hispanic", "hispanic or latino", "latino", "latina", "latinx"),
+        "white": ("white", "nh_white", "white (not hispanic or latino)"),
+        "black": ("black", "nh_black", "black or african american", "african american"),
+        "asian": ("asian", "api", "asian or pacific islander", "nh_api"),
+        "nhpi": ("nhpi", "native hawaiian or pacific islander", "native hawaiian or other pacific islander"),
+        "aian": ("aian", "american indian or alaska native", "native american or alaska native"),
+        "multiracial": ("multiracial", "2prace", "two or more races"),
+    },
+}
+_MISSING_TOKENS = {"", "nan", "none", "null", "unknown", "na", "n/a", "prefer not to say", "declined"}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Maps the user's column names onto the canonical ones (``canonical -> user``)."""
+
+    mapping: Mapping[str, str] = field(default_factory=dict)
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        rename = {user: canon for canon, user in self.mapping.items() if user in df.columns}
+        missing = [user for user in self.mapping.values() if user not in df.columns]
+        if missing:
+            raise DataError(
+                f"column(s) {missing} named in the column mapping are not in the file; "
+                f"the file has {list(df.columns)}"
+            )
+        return df.rename(columns=rename)
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read CSV, TSV, Parquet or JSON Lines by extension, with clear errors."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"file not found: {p}")
+    if p.is_dir():
+        files = sorted(p.glob("*.parquet"))
+        if not files:
+            raise DataError(f"{p} is a folder without .parquet files")
+        return pd.concat([read_table(f) for f in files], ignore_index=True)
+    if p.stat().st_size == 0:
+        raise DataError(f"{p} is empty; expected a table with a header row")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            raw = p.read_bytes()
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"{p} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
+                    "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`"
+                ) from None
+            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype=str,
+                             keep_default_na=False, encoding="utf-8-sig")
+        elif suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(p)
+        elif suffix in (".jsonl", ".ndjson", ".json"):
+            df = pd.read_json(p, lines=suffix != ".json", dtype=False)
+        else:
+            raise DataError(f"unsupported file type {suffix!r} for {p}; use .csv, .tsv, .parquet or .jsonl")
+    except DataError:
+        raise
+    except UnicodeDecodeError:
+        raise DataError(f"{p} is not valid UTF-8; re-save it as UTF-8") from None
+    except (ValueError, pd.errors.ParserError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot parse {p}: {first}") from None
+    if df.empty:
+        raise DataError(f"{p} has no rows")
+    return df
+
+
+def _check_columns(df: pd.DataFrame, required: Sequence[str], what: str, source: str) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"{what} {source} is missing required column(s) {missing}; it has {list(df.columns)}. "
+            "Rename them or pass a column mapping (e.g. --job-columns text=description)"
+        )
+
+
+def _check_ids(df: pd.DataFrame, col: str, what: str, source: str) -> None:
+    ids = df[col].astype(str)
+    if (ids.str.strip() == "").any():
+        raise DataError(f"{what} {source}: {int((ids.str.strip() == '').sum())} row(s) have an empty {col}")
+    dup = ids[ids.duplicated()].unique()
+    if len(dup):
+        raise DataError(f"{what} {source}: duplicate {col} value(s) {list(dup[:5])}; ids must be unique")
+
+
+def _check_text(df: pd.DataFrame, col: str, id_col: str, what: str, source: str) -> None:
+    text = df[col].fillna("").astype(str)
+    empty = df.loc[text.str.strip() == "", id_col].astype(str).tolist()
+    if empty:
+        raise DataError(f"{what} {source}: {len(empty)} row(s) have empty {col!r} (first: {empty[:3]})")
+
+
+def normalize_labels(values: pd.Series, attribute: str,
+                     labels: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
+    """Map raw labels onto canonical ones; missing values become ``"unknown"``.
+
+    Raises
+    ------
+    DataError
+        If a value is neither a known spelling nor missing.
+    """
+    vocab = dict(LABELS.get(attribute, {}))
+    if labels:
+        vocab = {str(k).lower(): tuple(str(v).lower() for v in (vs or (k,))) for k, vs in labels.items()}
+    lookup = {alias: canon for canon, aliases in vocab.items() for alias in (canon, *aliases)}
+    raw = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    out = raw.map(lambda v: UNKNOWN if v in _MISSING_TOKENS else lookup.get(v))
+    bad = sorted(raw[out.isna()].unique().tolist())
+    if bad:
+        raise DataError(
+            f"unknown {attribute} label(s) {bad[:5]}; allowed: {sorted(vocab)} (or empty for unknown). "
+            "Map them in the data or pass labels= to declare your own categories"
+        )
+    return out.astype(str)
+
+
+def validate_jobs(df: pd.DataFrame, source: str = "table") -> pd.DataFrame:
+    """Check and normalise a jobs table (canonical columns already applied)."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"jobs must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError(f"jobs {source} has no rows")
+    _check_columns(df, JOB_REQUIRED, "jobs", source)
+    _check_ids(df, "job_id", "jobs", source)
+    _check_text(df, "text", "job_id", "jobs", source)
+    out = df.copy()
+    out["job_id"] = out["job_id"].astype(str)
+    out["title"] = out["title"].fillna("").astype(str)
+    out["text"] = out["text"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def validate_candidates(df: pd.DataFrame, source: str = "table",
+                        labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
+    """Check and normalise a candidates table; group labels become canonical."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"candidates must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError(f"candidates {source} has no rows")
+    _check_columns(df, CANDIDATE_REQUIRED, "candidates", source)
+    _check_ids(df, "candidate_id", "candidates", source)
+    _check_text(df, "text", "candidate_id", "candidates", source)
+    out = df.copy()
+    out["candidate_id"] = out["candidate_id"].astype(str)
+    out["text"] = out["text"].astype(str)
+    for attr in ("sex", "race_ethnicity"):
+        if attr in out.columns:
+            out[attr] = normalize_labels(out[attr], attr, (labels or {}).get(attr))
+        inferred = f"{attr}_inferred"
+        if inferred in out.columns:
+            out[inferred] = normalize_labels(out[inferred], attr, (labels or {}).get(attr))
+    return out.reset_index(drop=True)
+
+
+def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Load a jobs table from CSV/TSV/Parquet/JSONL.
+
+    Parameters
+    ----------
+    path : path-like
+        The file (or a folder of Parquet files).
+    columns : mapping, optional
+        ``{canonical_name: name_in_file}``, e.g. ``{"text": "description"}``.
+    """
+    df = ColumnMap(columns or {}).apply(read_table(path))
+    return validate_jobs(df, source=str(path))
+
+
+def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
+                    labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
+    """Load a candidates table from CSV/TSV/Parquet/JSONL (see :func:`load_jobs`)."""
+    df = ColumnMap(columns or {}).apply(read_table(path))
+    return validate_candidates(df, source=str(path), labels=labels)
+
+
+def frame_sha256(df: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """A stable content hash of a table (column names + values, in row order)."""
+    cols = list(columns) if columns is not None else list(df.columns)
+    h = hashlib.sha256()
+    h.update(json.dumps(cols).encode())
+    for col in cols:
+        h.update(col.encode())
+        values = df[col].astype(str).to_numpy()
+        h.update("\x1f".join(values).encode("utf-8"))
+    return h.hexdigest()
+
+
+def text_sha1(texts: Sequence[str]) -> np.ndarray:
+    """Per-text sha1 hex digests (used as embedding cache keys)."""
+    return np.array([hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts])

@@ -1,0 +1,217 @@
+"""Turn rankings into the audit's tables (pure: no model, no files).
+
+``measure`` receives the top-k of every job (:class:`~fairaudit.recommenders.base.Rankings`)
+and the candidates' group codes, and returns the tidy tables described in
+:mod:`fairaudit.result`. Every number in a report comes from here.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .groups import GroupEncoding
+from .metrics import bootstrap as boot
+from .metrics.diversity import gap as gap_fn
+from .metrics.diversity import match, paper_score, target_distribution, topk_shares
+from .metrics.impact import four_fifths_flags, impact_ratios, rated_mask, selection_rates
+from .metrics.parity import demographic_parity, dp_from_rates
+from .metrics.ranking import exposure, ndkl, skew_at_k
+from .recommenders.base import Rankings, group_counts
+from .result import AuditConfig
+
+
+@dataclass
+class JobGaps:
+    """Per-job gap of one attribute at one k (used by measure, drivers and the reward)."""
+
+    counts: np.ndarray  # (n_jobs, n_codes)
+    shares: np.ndarray  # (n_jobs, n_known)
+    gaps: np.ndarray  # (n_jobs,)
+    target: np.ndarray  # (n_known,)
+
+
+def job_gaps(indices: np.ndarray, enc: GroupEncoding, target: np.ndarray) -> JobGaps:
+    """Group mix and gap to ``target`` of every job's top-k (``indices`` is (n_jobs, k))."""
+    counts = group_counts(indices, enc.codes, enc.n_codes)
+    shares = topk_shares(counts, enc.n_known)
+    return JobGaps(counts=counts, shares=shares, gaps=gap_fn(shares, target), target=target)
+
+
+def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
+    return target_distribution(config_target, enc.attribute, enc.labels, enc.pool_counts[: enc.n_known])
+
+
+def _ci(samples: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    return boot.percentile_ci(samples, conf)
+
+
+def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
+            job_ids: Sequence[str], titles: Sequence[str]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Compute every table of an audit from rankings.
+
+    Returns
+    -------
+    tables : dict of DataFrames (impact, parity, diversity, ranking, per_job)
+    summary : dict with the headline figures and the verdict
+    """
+    n_jobs = rankings.indices.shape[0]
+    impact_rows, parity_rows, div_rows, rank_rows, job_rows = [], [], [], [], []
+    for enc in encodings:
+        target = resolve_target(config.target, enc)
+        pool = enc.pool_counts
+        rated = rated_mask(pool, enc.n_known, config.min_share)
+        known_share = pool[: enc.n_known] / max(pool[: enc.n_known].sum(), 1)
+        above = rankings.above_median.get(enc.attribute)
+        for k in config.ks:
+            idx = rankings.top(k)
+            jg = job_gaps(idx, enc, target)
+            sel = jg.counts.sum(axis=0)  # (n_codes,)
+            rates = selection_rates(sel, pool, n_jobs)
+            ir = impact_ratios(rates[: enc.n_known], rated)
+            if above is not None:
+                s_sel = above.sum(axis=0)
+                s_rates = selection_rates(s_sel, pool, n_jobs)
+                s_ir = impact_ratios(s_rates[: enc.n_known], rated)
+            else:
+                s_sel = np.full(enc.n_codes, np.nan)
+                s_rates = np.full(enc.n_codes, np.nan)
+                s_ir = np.full(enc.n_known, np.nan)
+            codes_topk = enc.codes[idx]
+            job_ndkl = ndkl(codes_topk, target)
+            job_match = match(jg.gaps, config.tolerance)
+            pool_f = pool.astype(float)
+            job_rates = np.where(pool_f[None, : enc.n_known] > 0,
+                                 jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
+            job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
+            # --- bootstrap over jobs ---------------------------------------------------
+            defined = ~np.isnan(jg.gaps)
+            stats = {"rate": [], "dpd": [], "dpr": [], "match": [], "gap": [], "ndkl": []}
+            per_job_counts = jg.counts.astype(float)
+            gaps0 = np.where(defined, jg.gaps, 0.0)
+            match0 = np.where(defined, job_match, 0.0)
+            for w in boot.bootstrap_weights(n_jobs, config.n_bootstrap, config.seed):
+                b_sel = w @ per_job_counts  # (B, n_codes)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    b_rates = b_sel / (pool_f[None, :] * n_jobs)
+                stats["rate"].append(b_rates)
+                d, r = dp_from_rates(np.where(rated[None, :], b_rates[:, : enc.n_known], np.nan))
+                stats["dpd"].append(d)
+                stats["dpr"].append(r)
+                nd = w @ defined.astype(float)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    stats["match"].append((w @ match0) / nd)
+                    stats["gap"].append((w @ gaps0) / nd)
+                stats["ndkl"].append((w @ job_ndkl) / n_jobs)
+            if config.n_bootstrap > 0:
+                s = {key: np.concatenate(v) for key, v in stats.items()}
+            else:  # no resampling asked for: intervals are undefined
+                s = {key: np.full((1, enc.n_codes) if key == "rate" else (1,), np.nan) for key in stats}
+            rate_lo, rate_hi = _ci(s["rate"], config.confidence)
+            exp = exposure(codes_topk, pool, enc.n_codes)
+            exp_known = exp[: enc.n_known]
+            exp_ratio = impact_ratios(exp_known, rated)
+            pooled_share = sel[: enc.n_known] / max(sel[: enc.n_known].sum(), 1)
+            skew = skew_at_k(pooled_share, target)
+            flags = four_fifths_flags(ir, config.four_fifths)
+            for g, label in enumerate(enc.all_labels()):
+                is_unknown = g == enc.n_known
+                reason = ""
+                if is_unknown:
+                    reason = "unknown category: counted, not rated"
+                elif not rated[g]:
+                    reason = f"under {config.min_share:.0%} of the known pool" if pool[g] else "no candidates"
+                impact_rows.append({
+                    "k": k, "attribute": enc.attribute, "group": label,
+                    "n_pool": int(pool[g]),
+                    "pool_share": float(known_share[g]) if not is_unknown else float("nan"),
+                    "selected": int(sel[g]), "selection_rate": float(rates[g]),
+                    "selection_rate_ci_low": float(rate_lo[g]), "selection_rate_ci_high": float(rate_hi[g]),
+                    "impact_ratio": float(ir[g]) if not is_unknown else float("nan"),
+                    "scoring_selected": float(s_sel[g]), "scoring_rate": float(s_rates[g]),
+                    "scoring_impact_ratio": float(s_ir[g]) if not is_unknown else float("nan"),
+                    "excluded": bool(is_unknown or not rated[g]), "exclusion_reason": reason,
+                    "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
+                })
+            for g, label in enumerate(enc.labels):
+                rank_rows.append({
+                    "k": k, "attribute": enc.attribute, "group": label,
+                    "target_share": float(target[g]), "topk_share": float(pooled_share[g]),
+                    "skew_at_k": float(skew[g]), "exposure": float(exp_known[g]),
+                    "exposure_ratio": float(exp_ratio[g]),
+                })
+            rated_labels = [lbl for g, lbl in enumerate(enc.labels) if rated[g]]
+            dpd, dpr = demographic_parity(sel[: enc.n_known][rated], (pool[: enc.n_known] * n_jobs)[rated],
+                                          rated_labels)
+            dpd_lo, dpd_hi = _ci(s["dpd"], config.confidence)
+            dpr_lo, dpr_hi = _ci(s["dpr"], config.confidence)
+            min_ir = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
+            parity_rows.append({
+                "k": k, "attribute": enc.attribute, "source": enc.source,
+                "dp_difference": dpd, "dp_difference_ci_low": float(dpd_lo), "dp_difference_ci_high": float(dpd_hi),
+                "dp_ratio": dpr, "dp_ratio_ci_low": float(dpr_lo), "dp_ratio_ci_high": float(dpr_hi),
+                "min_impact_ratio": min_ir,
+                "four_fifths_pass": bool(np.isfinite(min_ir) and min_ir >= config.four_fifths),
+                "n_unknown": int(pool[enc.n_known]),
+            })
+            gaps_def = jg.gaps[defined]
+            mean_gap = float(gaps_def.mean()) if defined.any() else float("nan")
+            m_lo, m_hi = _ci(s["match"], config.confidence)
+            g_lo, g_hi = _ci(s["gap"], config.confidence)
+            n_lo, n_hi = _ci(s["ndkl"], config.confidence)
+            binary = enc.n_known == 2
+            div_rows.append({
+                "k": k, "attribute": enc.attribute,
+                "target": json.dumps(dict(zip(enc.labels, np.round(target, 6).tolist()))),
+                "tolerance": config.tolerance, "distance": "wasserstein-1" if binary else "total variation",
+                "match_rate": float(job_match[defined].mean()) if defined.any() else float("nan"),
+                "match_rate_ci_low": float(m_lo), "match_rate_ci_high": float(m_hi),
+                "mean_gap": mean_gap, "mean_gap_ci_low": float(g_lo), "mean_gap_ci_high": float(g_hi),
+                "mean_wasserstein": mean_gap if binary else float("nan"),
+                "paper_score": float(paper_score(np.array(mean_gap))),
+                "paper_score_ci_low": float(-100 * g_hi), "paper_score_ci_high": float(-100 * g_lo),
+                "ndkl": float(job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
+                "n_jobs_undefined": int((~defined).sum()),
+            })
+            for j in range(n_jobs):
+                job_rows.append({
+                    "job_id": job_ids[j], "title": titles[j], "k": k, "attribute": enc.attribute,
+                    "gap": float(jg.gaps[j]), "paper_score": float(-100 * jg.gaps[j]),
+                    "match": bool(job_match[j]) if defined[j] else None,
+                    "dp_difference": float(job_dpd[j]), "ndkl": float(job_ndkl[j]),
+                    "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
+                                       if np.isfinite(jg.shares[j, g])}),
+                })
+    tables = {
+        "impact": pd.DataFrame(impact_rows), "parity": pd.DataFrame(parity_rows),
+        "diversity": pd.DataFrame(div_rows), "ranking": pd.DataFrame(rank_rows),
+        "per_job": pd.DataFrame(job_rows),
+    }
+    return tables, summarize(tables, config)
+
+
+def summarize(tables: dict[str, pd.DataFrame], config: AuditConfig) -> dict:
+    """Headline figures and the verdict (four-fifths rule and diversity-match goal)."""
+    par, div = tables["parity"], tables["diversity"]
+    k0 = config.ks[0]
+    head = par[par["k"] == k0]
+    dhead = div[(div["k"] == k0) & (div["attribute"] == config.gap_attribute)]
+    min_ir = float(head["min_impact_ratio"].min()) if len(head) else float("nan")
+    worst = head.loc[head["min_impact_ratio"].idxmin()] if len(head) and head["min_impact_ratio"].notna().any() else None
+    match_rate = float(dhead["match_rate"].iloc[0]) if len(dhead) else float("nan")
+    goal = getattr(config, "match_goal", None)
+    verdict = {
+        "k": k0,
+        "four_fifths_pass": bool(par[par["k"] == k0]["four_fifths_pass"].all()),
+        "min_impact_ratio": min_ir,
+        "worst_attribute": None if worst is None else str(worst["attribute"]),
+        "match_rate": match_rate,
+        "match_goal": goal,
+        "diversity_goal_met": None if goal is None else bool(match_rate >= goal),
+        "paper_score": float(dhead["paper_score"].iloc[0]) if len(dhead) else float("nan"),
+        "flagged_groups": int(tables["impact"].query("k == @k0")["four_fifths_flag"].sum()),
+    }
+    return {"verdict": verdict}

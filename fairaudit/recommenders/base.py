@@ -1,0 +1,236 @@
+"""The recommender protocol and the one place that ranks candidates for jobs.
+
+A recommender turns job texts into a score for every candidate. :func:`rank`
+walks the jobs in blocks, keeps each job's top ``k_max`` candidates
+(``argpartition``, never a full jobs x candidates matrix for large pools) and the
+per-group counts of candidates scoring above the job's median score (the
+"scoring rate" of NYC LL144). Every backend and the rewriting reward go through
+this function or produce exactly its output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from ..errors import ConfigError, RecommenderError
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """What the audit needs from a recommender.
+
+    ``fit`` receives the candidate texts once; ``score`` returns a
+    ``(len(job_texts), n_candidates)`` float array, higher is better.
+    """
+
+    name: str
+
+    def fit(self, candidate_texts: Sequence[str]) -> "Recommender": ...
+
+    def score(self, job_texts: Sequence[str]) -> np.ndarray: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Rankings:
+    """Top-k of every job.
+
+    Attributes
+    ----------
+    indices : ndarray of shape (n_jobs, k_max)
+        Candidate row numbers, best first.
+    scores : ndarray of shape (n_jobs, k_max)
+        Their scores.
+    above_median : dict attribute -> ndarray of shape (n_jobs, n_groups)
+        For each job, how many candidates of each group (codes of ``groups``)
+        score strictly above that job's median score over the whole pool.
+    n_candidates : int
+    """
+
+    indices: np.ndarray
+    scores: np.ndarray
+    above_median: dict[str, np.ndarray] = field(default_factory=dict)
+    n_candidates: int = 0
+
+    @property
+    def k_max(self) -> int:
+        return int(self.indices.shape[1])
+
+    def top(self, k: int) -> np.ndarray:
+        return self.indices[:, :k]
+
+
+def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.ndarray:
+    """Validate a score block: shape, dtype and finiteness."""
+    try:
+        arr = np.asarray(scores, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise RecommenderError(f"recommender {name!r} returned non-numeric scores") from None
+    if arr.shape != (n_jobs, n_candidates):
+        raise RecommenderError(
+            f"recommender {name!r} returned scores of shape {arr.shape}; expected ({n_jobs}, {n_candidates})"
+        )
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        j, c = np.argwhere(bad)[0]
+        raise RecommenderError(
+            f"recommender {name!r} returned {int(bad.sum())} NaN or infinite score(s) "
+            f"(first at job row {j}, candidate row {c}); scores must be finite numbers"
+        )
+    return arr
+
+
+def topk_block(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k indices and scores of each row, best first; ties broken by lower index.
+
+    The order (higher score first, then lower candidate index) is total, also at
+    the k-th place: of several candidates tied with the k-th best score the lowest
+    indices are kept. So the top-k of a row equals the top-k of the union of its
+    blocks' top-ks, which the distributed backends rely on to merge exactly.
+    """
+    n = scores.shape[1]
+    if k >= n:
+        part = np.broadcast_to(np.arange(n), scores.shape)
+    else:
+        kth = np.partition(scores, n - k, axis=1)[:, n - k:n - k + 1]  # k-th largest per row
+        keep = scores >= kth
+        need = k - (scores > kth).sum(axis=1)
+        for r in np.nonzero(keep.sum(axis=1) > k)[0]:  # rows with ties at the k-th place (rare)
+            tied = np.nonzero(scores[r] == kth[r, 0])[0]
+            keep[r, tied[need[r]:]] = False
+        part = np.nonzero(keep)[1].reshape(scores.shape[0], k)
+    part_scores = np.take_along_axis(scores, part, axis=1)
+    # lexsort: last key is primary -> sort by -score, then by index for stable ties
+    order = np.lexsort((part, -part_scores), axis=1)
+    idx = np.take_along_axis(part, order, axis=1)
+    return idx.astype(np.int64), np.take_along_axis(scores, idx, axis=1)
+
+
+#: Shape of the float32 matrix products in :func:`dot_scores`.
+SCORE_TILE = (64, 2048)
+
+
+def dot_scores(queries: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """Inner products ``queries @ items.T`` in float32, identical however the rows are blocked.
+
+    BLAS picks different kernels for different matrix shapes (gemv for one row,
+    small-matrix kernels, edge kernels), and these round float32 sums
+    differently, so ``(A @ B.T)[:, cols]`` is not bit-equal to
+    ``A @ B[cols].T``. Here every product is one zero-padded tile of the fixed
+    shape :data:`SCORE_TILE`; a pair's score then does not depend on which other
+    jobs or candidates share the call, and the local and distributed backends
+    give bit-identical scores.
+
+    Parameters
+    ----------
+    queries : array of shape (n, d)
+    items : array of shape (m, d)
+
+    Returns
+    -------
+    ndarray of shape (n, m), float32
+    """
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    it = np.ascontiguousarray(items, dtype=np.float32)
+    if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
+        raise RecommenderError(f"embedding shapes {q.shape} and {it.shape} do not match")
+    (n, d), m = q.shape, it.shape[0]
+    tj, tc = SCORE_TILE
+    out = np.empty((n, m), dtype=np.float32)
+    qpad = np.zeros((tj, d), dtype=np.float32)
+    ipad = np.zeros((tc, d), dtype=np.float32)
+    tile = np.empty((tj, tc), dtype=np.float32)
+    for i in range(0, n, tj):
+        qi, rows = q[i:i + tj], min(tj, n - i)
+        if rows < tj:
+            qpad[:rows], qpad[rows:] = qi, 0.0
+            qi = qpad
+        for c in range(0, m, tc):
+            ci, cols = it[c:c + tc], min(tc, m - c)
+            if cols < tc:
+                ipad[:cols], ipad[cols:] = ci, 0.0
+                ci = ipad
+            np.matmul(qi, ci.T, out=tile)
+            out[i:i + rows, c:c + cols] = tile[:rows, :cols]
+    return out
+
+
+def above_median_counts(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per row, count candidates of each group whose score is above the row median."""
+    med = np.median(scores, axis=1, keepdims=True)
+    above = scores > med
+    out = np.zeros((scores.shape[0], n_groups), dtype=np.int64)
+    for g in range(n_groups):
+        out[:, g] = above[:, codes == g].sum(axis=1)
+    return out
+
+
+def rank(
+    recommender: Recommender,
+    job_texts: Sequence[str],
+    k_max: int,
+    group_codes: Mapping[str, tuple[np.ndarray, int]] | None = None,
+    *,
+    n_candidates: int,
+    block_size: int = 256,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> Rankings:
+    """Rank all candidates for every job and keep what the metrics need.
+
+    Parameters
+    ----------
+    recommender : Recommender
+        Already fitted on the candidate texts.
+    job_texts : sequence of str
+    k_max : int
+        Largest k that any metric will ask for.
+    group_codes : mapping attribute -> (codes, n_groups), optional
+        Integer group code per candidate, for the above-median counts.
+    n_candidates : int
+        Pool size (to check the recommender's output shape).
+    block_size : int
+        Jobs scored at once; memory is ``block_size x n_candidates`` floats.
+    """
+    if k_max < 1:
+        raise ConfigError(f"k must be at least 1, got {k_max}")
+    if k_max > n_candidates:
+        raise ConfigError(f"k={k_max} is larger than the candidate pool ({n_candidates} candidates)")
+    n_jobs = len(job_texts)
+    idx = np.empty((n_jobs, k_max), dtype=np.int64)
+    sc = np.empty((n_jobs, k_max), dtype=np.float64)
+    med = {a: np.zeros((n_jobs, ng), dtype=np.int64) for a, (_, ng) in (group_codes or {}).items()}
+    starts: Iterable[int] = range(0, n_jobs, block_size)
+    if progress is not None:
+        starts = progress(starts)
+    name = getattr(recommender, "name", type(recommender).__name__)
+    for s in starts:
+        block = list(job_texts[s:s + block_size])
+        try:
+            raw = recommender.score(block)
+        except RecommenderError:
+            raise
+        except Exception as exc:  # a user's recommender may raise anything
+            raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
+        scores = check_scores(raw, len(block), n_candidates, name)
+        i, v = topk_block(scores, k_max)
+        idx[s:s + len(block)] = i
+        sc[s:s + len(block)] = v
+        for a, (codes, ng) in (group_codes or {}).items():
+            med[a][s:s + len(block)] = above_median_counts(scores, codes, ng)
+    return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
+
+
+def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Top-k group mix per job: ``counts[j, g]`` = members of group g in job j's top-k.
+
+    This is the single function that turns rankings into group counts; the
+    audit, the rewriting reward and the backends all call it.
+    """
+    sel = codes[indices]  # (n_jobs, k)
+    out = np.zeros((indices.shape[0], n_groups), dtype=np.int64)
+    for g in range(n_groups):
+        out[:, g] = (sel == g).sum(axis=1)
+    return out

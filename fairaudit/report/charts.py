@@ -1,0 +1,190 @@
+"""Charts for the audit report: matplotlib figures rendered to deterministic SVG.
+
+Every function takes the tidy tables of an :class:`~fairaudit.result.AuditResult`
+(and optionally the "after" tables of a re-audit), plots what is in them and
+returns the SVG text. Nothing is recomputed. The SVG carries no date and a
+fixed hash salt, so the same tables give byte-identical charts.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+BEFORE = "#51637a"
+AFTER = "#1f8a70"
+FAIL = "#b3261e"
+GRID = "#d9dee5"
+TEXT = "#1f2933"
+
+_RC = {
+    "svg.hashsalt": "fairaudit",
+    "svg.fonttype": "none",  # keep text as text: small, selectable, rendered in the report's font
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.edgecolor": "#9aa5b1",
+    "axes.labelcolor": TEXT,
+    "axes.titlesize": 9,
+    "axes.titleweight": "bold",
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "figure.dpi": 72,
+}
+
+ATTRIBUTE_LABELS = {"sex": "Sex", "race_ethnicity": "Race/ethnicity", "sex_race": "Intersection (sex × race/ethnicity)"}
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+
+    return Figure(figsize=(width, height))
+
+
+def _to_svg(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _rated(impact: pd.DataFrame, k: int, attribute: str) -> pd.DataFrame:
+    rows = impact[(impact["k"] == k) & (impact["attribute"] == attribute)]
+    if "excluded" in rows:
+        rows = rows[~rows["excluded"].fillna(False).astype(bool)]
+    return rows[rows["group"] != "unknown"]
+
+
+def _paired(before: pd.DataFrame, after: pd.DataFrame | None, cols: Sequence[str]) -> pd.DataFrame:
+    out = before[["group", *cols]].reset_index(drop=True)
+    if after is not None:
+        a = after[["group", *cols]].rename(columns={c: f"{c}_after" for c in cols})
+        out = out.merge(a, on="group", how="left")
+    return out
+
+
+def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
+                         attributes: Sequence[str] = ("sex", "race_ethnicity")) -> str:
+    """Selection rate per group with its bootstrap confidence interval.
+
+    Parameters
+    ----------
+    before, after : DataFrame
+        ``impact`` tables (``after`` optional, drawn next to ``before``).
+    k : int
+        Which top-k.
+    attributes : sequence of str
+        One panel per attribute.
+    """
+    cols = ["selection_rate", "selection_rate_ci_low", "selection_rate_ci_high"]
+    panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), cols))
+              for a in attributes if len(_rated(before, k, a))]
+    if not panels:
+        return ""
+    heights = [max(len(p), 2) for _, p in panels]
+    with _rc():
+        fig = _figure(6.6, 0.7 + 0.26 * sum(heights) * (1.6 if after is not None else 1))
+        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+        for ax, (attr, df) in zip(axes, panels):
+            y = np.arange(len(df))[::-1].astype(float)
+            series = [("before" if after is not None else "selection rate", "", BEFORE)]
+            if after is not None:
+                series.append(("after", "_after", AFTER))
+            h = 0.8 / len(series)
+            for i, (label, suf, color) in enumerate(series):
+                rate = df[f"selection_rate{suf}"].to_numpy(float)
+                lo = df[f"selection_rate_ci_low{suf}"].to_numpy(float)
+                hi = df[f"selection_rate_ci_high{suf}"].to_numpy(float)
+                yy = y + (len(series) - 1) * h / 2 - i * h
+                err = np.vstack([np.clip(rate - lo, 0, None), np.clip(hi - rate, 0, None)])
+                err = np.nan_to_num(err)
+                ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=label,
+                        xerr=err * 100, error_kw={"ecolor": TEXT, "elinewidth": 0.8, "capsize": 2})
+            ax.set_yticks(y, [str(g) for g in df["group"]])
+            ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
+            ax.xaxis.grid(True, color=GRID, linewidth=0.6)
+            ax.set_axisbelow(True)
+            ax.set_xlim(left=0)
+        axes[-1].set_xlabel(f"selection rate at k={k} (%), bars: 95% bootstrap CI")
+        if after is not None:
+            axes[0].legend(loc="lower right", fontsize=7)
+        fig.tight_layout()
+        return _to_svg(fig)
+
+
+def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
+                       attributes: Sequence[str] = ("sex", "race_ethnicity"), threshold: float = 0.8) -> str:
+    """Impact ratio per group against the four-fifths line (29 CFR 1607.4(D))."""
+    panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), ["impact_ratio"]))
+              for a in attributes if len(_rated(before, k, a))]
+    if not panels:
+        return ""
+    heights = [max(len(p), 2) for _, p in panels]
+    with _rc():
+        fig = _figure(6.6, 0.7 + 0.24 * sum(heights) * (1.6 if after is not None else 1))
+        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+        for ax, (attr, df) in zip(axes, panels):
+            y = np.arange(len(df))[::-1].astype(float)
+            series = [("before", "", BEFORE)] + ([("after", "_after", AFTER)] if after is not None else [])
+            h = 0.8 / len(series)
+            for i, (label, suf, color) in enumerate(series):
+                ir = df[f"impact_ratio{suf}"].to_numpy(float)
+                colors = [FAIL if (v < threshold) else color for v in np.nan_to_num(ir, nan=1.0)]
+                yy = y + (len(series) - 1) * h / 2 - i * h
+                ax.barh(yy, np.nan_to_num(ir), height=h * 0.9, color=colors,
+                        label=label if after is not None else None)
+            ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
+            ax.set_yticks(y, [str(g) for g in df["group"]])
+            ax.set_xlim(0, 1.05)
+            ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
+            ax.xaxis.grid(True, color=GRID, linewidth=0.6)
+            ax.set_axisbelow(True)
+        axes[-1].set_xlabel(f"impact ratio at k={k} (dashed: four-fifths threshold {threshold:g}; "
+                            "red bars fall below it)")
+        if after is not None:
+            axes[0].legend(loc="lower right", fontsize=7)
+        fig.tight_layout()
+        return _to_svg(fig)
+
+
+def gap_distribution_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
+                           attribute: str = "sex", tolerance: float | None = None) -> str:
+    """Histogram of the per-job gap between top-k mix and target, before and after."""
+    def gaps(df: pd.DataFrame | None) -> np.ndarray:
+        if df is None or df.empty:
+            return np.array([])
+        g = df[(df["k"] == k) & (df["attribute"] == attribute)]["gap"].to_numpy(float)
+        return g[~np.isnan(g)]
+
+    b, a = gaps(before), gaps(after)
+    if not len(b):
+        return ""
+    top = max(float(np.max(b)), float(np.max(a)) if len(a) else 0.0, 0.05)
+    bins = np.linspace(0, np.ceil(top * 20) / 20, int(np.ceil(top * 20)) + 1)
+    with _rc():
+        fig = _figure(6.6, 2.3)
+        ax = fig.subplots()
+        ax.hist(b, bins=bins, color=BEFORE, alpha=0.85 if not len(a) else 0.6, label="before")
+        if len(a):
+            ax.hist(a, bins=bins, color=AFTER, alpha=0.6, label="after")
+            ax.legend(loc="upper right", fontsize=7)
+        if tolerance is not None:
+            ax.axvline(tolerance, color=FAIL, linestyle="--", linewidth=1)
+            ax.annotate(f"tolerance {tolerance:g}", (tolerance, 1), xycoords=("data", "axes fraction"),
+                        xytext=(3, -10), textcoords="offset points", color=FAIL, fontsize=7)
+        ax.set_xlabel(f"per-job gap between the top-{k} {ATTRIBUTE_LABELS.get(attribute, attribute).lower()} "
+                      "mix and the target")
+        ax.set_ylabel("jobs")
+        ax.yaxis.grid(True, color=GRID, linewidth=0.6)
+        ax.set_axisbelow(True)
+        fig.tight_layout()
+        return _to_svg(fig)
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)

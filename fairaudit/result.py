@@ -1,0 +1,222 @@
+"""Audit configuration and result containers (plain data, JSON round-trip).
+
+Every table is a tidy :class:`pandas.DataFrame` (one row per k, attribute and
+group or job), so that reports, reviews and notebooks can filter and pivot them
+without recomputing anything.
+
+Tables of an :class:`AuditResult`
+---------------------------------
+impact
+    k, attribute, group, n_pool, pool_share, selected, selection_rate,
+    selection_rate_ci_low, selection_rate_ci_high, impact_ratio,
+    scoring_selected, scoring_rate, scoring_impact_ratio, excluded,
+    exclusion_reason, four_fifths_flag.  (NYC LL144 / EEOC; one row per
+    group incl. an ``unknown`` row that is counted but not rated.)
+parity
+    k, attribute, dp_difference, dp_ratio (fairlearn), their ``_ci_low`` /
+    ``_ci_high``, min_impact_ratio, four_fifths_pass.
+diversity
+    k, attribute, target (JSON), tolerance, match_rate, mean_gap, mean_wasserstein
+    (sex only), paper_score (= -100 x mean gap), ndkl, each with ``_ci_low`` /
+    ``_ci_high``.
+ranking
+    k, attribute, group, target_share, topk_share, skew_at_k, exposure,
+    exposure_ratio.
+per_job
+    job_id, title, k, attribute, gap, paper_score, match, dp_difference, ndkl,
+    mix (JSON object group -> share in the top-k).
+drivers
+    job_id, word, category, count, gap, gap_without, delta (positive: removing
+    the word narrows the gap).
+decomposition
+    job_id, k, attribute, gap, gap_blind, identity_part, text_part.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
+SCHEMA_VERSION = 1
+INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
+
+
+@dataclass
+class AuditConfig:
+    """Parameters of one audit (everything needed to reproduce it)."""
+
+    ks: tuple[int, ...] = (10, 50)
+    attributes: tuple[str, ...] = ("sex", "race_ethnicity", INTERSECTION)
+    target: Any = "pool"  # "pool" | "uniform" | {attribute: {group: share}}
+    tolerance: float = 0.1
+    match_goal: float = 0.8  # share of jobs that must be within tolerance
+    four_fifths: float = 0.8
+    min_share: float = 0.02  # LL144: categories under 2% of the data may be excluded
+    n_bootstrap: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+    drivers: bool = True
+    decomposition: bool = True
+    gap_attribute: str = "sex"
+    gap_k: int | None = None  # k of drivers/decomposition; default max(ks) (AutoRefine uses 50)
+    use_inferred: bool = False
+
+    @property
+    def k_gap(self) -> int:
+        return int(self.gap_k or max(self.ks))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ks"] = list(self.ks)
+        d["attributes"] = list(self.attributes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "AuditConfig":
+        known = {f for f in cls.__dataclass_fields__}
+        kw = {k: v for k, v in d.items() if k in known}
+        if "ks" in kw:
+            kw["ks"] = tuple(int(k) for k in kw["ks"])
+        if "attributes" in kw:
+            kw["attributes"] = tuple(kw["attributes"])
+        return cls(**kw)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return None if math.isnan(v) or math.isinf(v) else v
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_jsonable(r) for r in df.to_dict(orient="records")]
+
+
+@dataclass
+class AuditResult:
+    """Everything one audit measured.
+
+    Attributes
+    ----------
+    config : AuditConfig
+    provenance : dict
+        audit_id, created_at, input hashes (sha256 of jobs and candidates), the
+        recommender's description, config hash and library versions.
+    summary : dict
+        Headline figures and the verdict (see :meth:`verdict`).
+    tables : dict of str -> DataFrame
+        See the module docstring.
+    groups : dict of attribute -> list of group labels (code order).
+    rankings : Rankings or None
+        In memory only (not serialised): top-k per job for further analysis.
+    """
+
+    config: AuditConfig
+    provenance: dict[str, Any]
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame]
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    rankings: Any = field(default=None, repr=False, compare=False)
+
+    # -- access -----------------------------------------------------------
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def to_frame(self, table: str = "impact") -> pd.DataFrame:
+        """One result table as a DataFrame (a copy)."""
+        if table not in self.tables:
+            raise KeyError(f"unknown table {table!r}; available: {sorted(self.tables)}")
+        return self.tables[table].copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "config": self.config.to_dict(),
+            "provenance": _jsonable(self.provenance),
+            "summary": _jsonable(self.summary),
+            "groups": self.groups,
+            "tables": {name: frame_records(df) for name, df in self.tables.items()},
+        }
+
+    def to_json(self, path: str | os.PathLike | None = None, indent: int = 2) -> str:
+        """Serialise; with ``path`` the file is written atomically."""
+        text = json.dumps(self.to_dict(), indent=indent, sort_keys=False, ensure_ascii=False)
+        if path is not None:
+            from ._atomic import write_text
+
+            write_text(path, text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "AuditResult":
+        try:
+            if d.get("schema_version") != SCHEMA_VERSION:
+                raise DataError(f"audit JSON has schema_version {d.get('schema_version')!r}; "
+                                f"this fairaudit reads version {SCHEMA_VERSION}")
+            tables = {name: pd.DataFrame(rows) for name, rows in d["tables"].items()}
+            return cls(
+                config=AuditConfig.from_dict(d["config"]),
+                provenance=dict(d["provenance"]),
+                summary=dict(d["summary"]),
+                tables=tables,
+                groups={k: list(v) for k, v in d.get("groups", {}).items()},
+            )
+        except DataError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise DataError(f"not a fairaudit audit result (missing or malformed {exc})") from None
+
+    @classmethod
+    def from_json(cls, path: str | os.PathLike) -> "AuditResult":
+        """Read a result written by :meth:`to_json`; a corrupt file raises DataError."""
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except FileNotFoundError:
+            raise DataError(f"audit file not found: {path}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path} is not valid audit JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise DataError(f"{path} is not a fairaudit audit result")
+        return cls.from_dict(data)
+
+    # -- summaries ----------------------------------------------------------
+    def verdict(self) -> dict[str, Any]:
+        """Pass/fail against the four-fifths rule and the diversity-match goal."""
+        return dict(self.summary.get("verdict", {}))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per (k, attribute): min impact ratio, parity, match rate, paper score."""
+        par = self.tables["parity"][["k", "attribute", "min_impact_ratio", "four_fifths_pass",
+                                     "dp_difference", "dp_ratio"]]
+        div = self.tables["diversity"][["k", "attribute", "match_rate", "mean_gap", "paper_score", "ndkl"]]
+        return par.merge(div, on=["k", "attribute"], how="outer")
+
+    def _repr_html_(self) -> str:
+        from .display import audit_html
+
+        return audit_html(self)

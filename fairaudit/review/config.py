@@ -1,0 +1,434 @@
+"""The review configuration: a TOML file validated with pydantic.
+
+A review is a scheduled, repeatable audit: the same data sources, recommender,
+thresholds and signing identity every period, with the results kept in a
+history store. Everything a review needs is in one file, e.g.::
+
+    period = "2026-Q4"
+    output_dir = "review-out"
+
+    [source]
+    kind = "synthetic"          # or "files" / "sql"
+    n_jobs = 40
+    n_candidates = 400
+    seed = 0
+
+    [recommender]
+    name = "bm25"
+
+    [audit]
+    k = [10, 50]
+    target = "pool"
+
+    [thresholds]
+    min_impact_ratio = 0.8
+    match_rate_goal = 0.5
+    max_gap = 0.25
+
+See ``examples/review.toml`` for every option. Every mistake in the file is
+reported as one line ``<field path>: <what is wrong>`` inside a single
+:class:`~fairaudit.errors.ConfigError`; pydantic never leaks out.
+
+Relative paths (data files, output folder, keys, the SQLite history) are
+resolved against the folder of the TOML file, so a scheduler may start the
+review from any working directory.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import ConfigError
+
+__all__ = [
+    "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
+    "parse_config", "config_hash", "period_start",
+]
+
+_PERIOD_RE = re.compile(
+    r"^(?P<year>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|W(?P<w>\d{2})|(?P<m>\d{2})))?$"
+)
+
+
+def period_start(label: str) -> dt.date:
+    """First day of a review period label.
+
+    Accepted labels: ``YYYY``, ``YYYY-Qn`` (quarter), ``YYYY-Hn`` (half year),
+    ``YYYY-MM`` (month) and ``YYYY-Www`` (ISO week). Periods are ordered by this
+    date in the history, so trend charts and retention never depend on how
+    labels happen to sort as strings.
+
+    Raises
+    ------
+    ConfigError
+        If the label has none of the accepted forms.
+    """
+    m = _PERIOD_RE.match(str(label).strip())
+    if not m:
+        raise ConfigError(
+            f"period {label!r} is not a period label; use YYYY-Qn (e.g. 2026-Q4), "
+            "YYYY-MM, YYYY-Hn, YYYY-Www or YYYY"
+        )
+    year = int(m["year"])
+    try:
+        if m["q"]:
+            return dt.date(year, 3 * (int(m["q"]) - 1) + 1, 1)
+        if m["h"]:
+            return dt.date(year, 1 if m["h"] == "1" else 7, 1)
+        if m["m"]:
+            return dt.date(year, int(m["m"]), 1)
+        if m["w"]:
+            return dt.date.fromisocalendar(year, int(m["w"]), 1)
+    except ValueError:
+        raise ConfigError(f"period {label!r} names a month or week that does not exist") from None
+    return dt.date(year, 1, 1)
+
+
+class _Model(BaseModel):
+    # extra="forbid": a misspelt option is an error, not silently ignored
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FilesSource(_Model):
+    """Jobs and candidates from CSV/TSV/Parquet/JSONL files."""
+
+    kind: Literal["files"]
+    jobs: Path
+    candidates: Path
+
+
+class SqlSource(_Model):
+    """Jobs and candidates from SQL queries through SQLAlchemy.
+
+    ``url`` may reference environment variables as ``${NAME}`` so that no
+    password is written in the config.
+    """
+
+    kind: Literal["sql"]
+    url: str = Field(min_length=1)
+    jobs_query: str = Field(min_length=1)
+    candidates_query: str = Field(min_length=1)
+
+
+class SyntheticSource(_Model):
+    """Synthetic jobs and candidates (:func:`fairaudit.datasets.make_hiring_data`)."""
+
+    kind: Literal["synthetic"]
+    n_jobs: int = Field(40, ge=1)
+    n_candidates: int = Field(400, ge=2)
+    seed: int = 0
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+Source = Annotated[Union[FilesSource, SqlSource, SyntheticSource], Field(discriminator="kind")]
+
+
+class Columns(_Model):
+    """Column mapping ``canonical name = name in your data`` per table."""
+
+    jobs: dict[str, str] = Field(default_factory=dict)
+    candidates: dict[str, str] = Field(default_factory=dict)
+
+
+class RecommenderConfig(_Model):
+    """Which recommender to audit.
+
+    Either ``name``: anything :func:`fairaudit.recommenders.make_recommender`
+    accepts (``"embedding"``, ``"bm25"``, a model id or folder), or
+    ``python = "package.module:attr"``: a scoring function
+    ``fn(job_texts, candidate_texts) -> scores``, a recommender class
+    (instantiated with ``options``) or a recommender object.
+    ``options`` are passed to the recommender's constructor.
+    """
+
+    name: Optional[str] = None
+    python: Optional[str] = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "RecommenderConfig":
+        if (self.name is None) == (self.python is None):
+            raise ValueError("give exactly one of `name` (e.g. \"bm25\", \"embedding\") or "
+                             "`python` (\"package.module:attr\")")
+        if self.python is not None and not re.match(r"^[\w.]+:[\w.]+$", self.python):
+            raise ValueError(f"python {self.python!r} must look like \"package.module:attr\"")
+        return self
+
+
+class AuditOptions(_Model):
+    """Parameters passed to :func:`fairaudit.audit.audit`.
+
+    ``options`` passes any further keyword of ``audit()`` (e.g.
+    ``drivers = false``, ``attributes = ["sex"]``).
+    """
+
+    k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
+    target: Union[Literal["pool", "uniform"], dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]]] = "pool"
+    tolerance: float = Field(0.1, ge=0, le=1)
+    n_bootstrap: int = Field(200, ge=0)
+    seed: int = 0
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("k")
+    @classmethod
+    def _unique_k(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"k values must be distinct, got {v}")
+        return sorted(v)
+
+    @field_validator("target")
+    @classmethod
+    def _shares_sum_to_one(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            for attr, shares in v.items():
+                total = sum(shares.values())
+                if not shares or abs(total - 1.0) > 1e-6:
+                    raise ValueError(f"target shares for {attr!r} must sum to 1, they sum to {total:g}")
+        return v
+
+
+class Thresholds(_Model):
+    """Pass/breach rules, checked for every (k, attribute) of the audit.
+
+    A review *breaches* when any of:
+
+    - ``min_impact_ratio`` < ``min_impact_ratio`` floor (four-fifths rule: 0.8),
+    - ``match_rate`` < ``match_rate_goal`` (share of jobs whose top-k mix is
+      within the tolerance of the target distribution),
+    - ``mean_gap`` > ``max_gap`` (mean distance of the top-k mix from the target),
+
+    and, only with ``fail_on_regression = true``, when a metric is worse than
+    in the previous period by more than ``regression_tolerance``.
+    Metrics that cannot be computed (NaN) are reported but never breach.
+    """
+
+    min_impact_ratio: Optional[float] = Field(0.8, ge=0, le=1)
+    match_rate_goal: Optional[float] = Field(None, ge=0, le=1)
+    max_gap: Optional[float] = Field(None, ge=0, le=1)
+    regression_tolerance: float = Field(0.02, ge=0)
+    fail_on_regression: bool = False
+    stage: Literal["before", "after"] = "before"
+
+
+class RewriteConfig(_Model):
+    """Optional rewriting of the flagged job texts (``rewriting.AutoRefine``)."""
+
+    enabled: bool = False
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SigningConfig(_Model):
+    """Who signs the review report: a PKCS#12 file or a key folder.
+
+    ``key_dir`` is a folder made by ``fairaudit keys init`` (``signing-key.pem``
+    and ``signing-cert.pem``). The password, if any, is read from the
+    environment variable named by ``password_env`` (never from this file).
+    """
+
+    p12: Optional[Path] = None
+    key_dir: Optional[Path] = None
+    password_env: Optional[str] = None
+    visible: bool = False
+    reason: str = "Periodic fairness review"
+    location: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "SigningConfig":
+        if (self.p12 is None) == (self.key_dir is None):
+            raise ValueError("give exactly one of `p12` (a PKCS#12 file) or `key_dir` "
+                             "(a folder from `fairaudit keys init`), or remove the [signing] section")
+        return self
+
+    def password(self) -> Optional[str]:
+        if self.password_env is None:
+            return None
+        if self.password_env not in os.environ:
+            raise ConfigError(f"signing.password_env: environment variable {self.password_env} is not set")
+        return os.environ[self.password_env]
+
+
+class HistoryConfig(_Model):
+    """Where reviews are recorded.
+
+    ``url`` is any SQLAlchemy database URL (``${NAME}`` expands environment
+    variables); default: ``sqlite:///<output_dir>/history.sqlite``.
+    ``keep_periods`` prunes all but the most recent N periods after each review.
+    """
+
+    url: Optional[str] = None
+    keep_periods: Optional[int] = Field(None, ge=1)
+
+
+class ReviewConfig(_Model):
+    """A validated review configuration (see the module docstring)."""
+
+    period: str
+    output_dir: Path = Path("review-out")
+    source: Source
+    columns: Columns = Field(default_factory=Columns)
+    labels: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    recommender: RecommenderConfig
+    audit: AuditOptions = Field(default_factory=AuditOptions)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
+    signing: Optional[SigningConfig] = None
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
+    title: str = "Quarterly fairness review"
+    #: folder of the TOML file; relative paths were resolved against it
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, v: str) -> str:
+        try:
+            period_start(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v.strip()
+
+    @property
+    def period_start(self) -> dt.date:
+        return period_start(self.period)
+
+    @property
+    def history_url(self) -> str:
+        if self.history.url:
+            return expand_env(self.history.url, "history.url")
+        return f"sqlite:///{self.output_dir / 'history.sqlite'}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def expand_env(value: str, field: str) -> str:
+    """Expand ``${NAME}`` references; a missing variable is a ConfigError."""
+
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name not in os.environ:
+            raise ConfigError(f"{field}: environment variable {name} is not set")
+        return os.environ[name]
+
+    return re.sub(r"\$\{(\w+)\}", sub, value)
+
+
+def _loc(loc: tuple) -> str:
+    parts: list[str] = []
+    for i, item in enumerate(loc):
+        # pydantic puts the discriminator tag into the path (source.files.jobs)
+        if i > 0 and loc[i - 1] == "source" and item in ("files", "sql", "synthetic"):
+            continue
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind == "extra_forbidden":
+        return "is not a known option (check the spelling)"
+    if kind == "union_tag_invalid":
+        return f"kind {ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "needs `kind` = \"files\", \"sql\" or \"synthetic\""
+    msg = str(err.get("msg", "is invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if "input" in err and kind not in ("value_error",) and not isinstance(err["input"], (dict, list)):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    lines = [f"{_loc(tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
+    head = f"{source}: {len(lines)} problem(s) in the review configuration"
+    return head + "\n  " + "\n  ".join(lines)
+
+
+def _resolve_paths(cfg: ReviewConfig, base: Path) -> ReviewConfig:
+    def res(p: Optional[Path]) -> Optional[Path]:
+        if p is None:
+            return None
+        p = Path(os.path.expanduser(str(p)))
+        return p if p.is_absolute() else (base / p)
+
+    update: dict[str, Any] = {"output_dir": res(cfg.output_dir), "base_dir": base}
+    if isinstance(cfg.source, FilesSource):
+        update["source"] = cfg.source.model_copy(
+            update={"jobs": res(cfg.source.jobs), "candidates": res(cfg.source.candidates)})
+    if cfg.signing is not None:
+        update["signing"] = cfg.signing.model_copy(
+            update={"p12": res(cfg.signing.p12), "key_dir": res(cfg.signing.key_dir)})
+    if cfg.history.url and cfg.history.url.startswith("sqlite:///") and not cfg.history.url.startswith("sqlite:////"):
+        rel = cfg.history.url[len("sqlite:///"):]
+        if rel and rel != ":memory:" and "${" not in rel:
+            update["history"] = cfg.history.model_copy(update={"url": f"sqlite:///{res(Path(rel))}"})
+    return cfg.model_copy(update=update)
+
+
+def parse_config(data: Mapping[str, Any], base_dir: str | os.PathLike = ".",
+                 source: str = "config") -> ReviewConfig:
+    """Validate a config mapping (e.g. parsed TOML).
+
+    Raises
+    ------
+    ConfigError
+        One message listing every problem as ``field.path: what is wrong``.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a table of options, got {type(data).__name__}")
+    try:
+        cfg = ReviewConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+    return _resolve_paths(cfg, Path(base_dir).resolve())
+
+
+def load_config(path: str | os.PathLike) -> ReviewConfig:
+    """Read and validate a review TOML file.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid TOML, or has invalid options.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"review config not found: {p}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{p} is a folder; pass the review TOML file") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {p}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{p} is not UTF-8 text; re-save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p} is not valid TOML: {exc}") from None
+    return parse_config(data, base_dir=p.resolve().parent, source=str(p))
+
+
+def config_hash(cfg: ReviewConfig) -> str:
+    """sha256 of the canonical JSON of the validated config, without the period.
+
+    Two periods reviewed with the same settings share a hash, so a change of
+    settings between periods is visible in the history.
+    """
+    d = cfg.to_dict()
+    d.pop("period", None)
+    text = json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

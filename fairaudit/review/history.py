@@ -1,0 +1,499 @@
+"""The review history: every review ever run, in any SQLAlchemy database.
+
+Two tables (SQLAlchemy 2.x Core):
+
+``fairaudit_reviews``
+    one row per review run: ``period``, ``period_start``, ``version`` (1, 2, ...
+    per period: a rerun of a period is a new version, never an overwrite),
+    ``status`` (``running`` -> ``pass`` | ``breach`` | ``error``),
+    ``created_at`` / ``finished_at`` (UTC), ``config_hash``, ``input_hashes``
+    (JSON: sha256 of jobs and candidates), ``report_path``, ``report_sha256``,
+    ``breaches`` (JSON), ``fairaudit_version`` and a free ``message``.
+``fairaudit_review_metrics``
+    the audit summary of each review, one row per ``stage`` (``before``, and
+    ``after`` when job texts were rewritten), ``k`` and ``attribute``:
+    ``min_impact_ratio``, ``dp_difference``, ``match_rate``, ``paper_score``,
+    ``mean_gap``.
+
+Concurrency. The version of a new review is ``max(version) + 1`` for its
+period, read and inserted in one transaction; a unique constraint on
+``(period, version)`` makes a concurrent duplicate fail, and the transaction is
+retried. On SQLite the store uses WAL journaling, a busy timeout and
+``BEGIN IMMEDIATE`` (the write lock is taken before reading the maximum), so
+two processes writing the same file wait for each other instead of failing.
+
+Retention. :meth:`HistoryStore.prune` keeps the most recent *N periods*
+(ordered by the period's start date, all versions of a kept period are kept)
+and deletes older reviews with their metrics. Report files on disk are never
+deleted: they are signed records whose retention is the owner's policy.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+
+from ..errors import ConfigError, FairauditError
+
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HistoryError", "open_store"]
+
+T = TypeVar("T")
+
+#: Metrics kept per (stage, k, attribute), with the direction that is better.
+METRICS: dict[str, str] = {
+    "min_impact_ratio": "higher",
+    "dp_difference": "lower",
+    "match_rate": "higher",
+    "paper_score": "higher",
+    "mean_gap": "lower",
+}
+STATUSES = ("running", "pass", "breach", "error")
+
+metadata = sa.MetaData()
+
+reviews = sa.Table(
+    "fairaudit_reviews", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.String(32), nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("config_hash", sa.String(64), nullable=True),
+    sa.Column("input_hashes", sa.JSON, nullable=True),
+    sa.Column("report_path", sa.Text, nullable=True),
+    sa.Column("report_sha256", sa.String(64), nullable=True),
+    sa.Column("breaches", sa.JSON, nullable=True),
+    sa.Column("fairaudit_version", sa.String(32), nullable=True),
+    sa.Column("message", sa.Text, nullable=True),
+    sa.UniqueConstraint("period", "version", name="uq_fairaudit_reviews_period_version"),
+)
+
+review_metrics = sa.Table(
+    "fairaudit_review_metrics", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("review_id", sa.Integer, sa.ForeignKey("fairaudit_reviews.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("k", sa.Integer, nullable=False),
+    sa.Column("attribute", sa.String(64), nullable=False),
+    *[sa.Column(m, sa.Float, nullable=True) for m in METRICS],
+    sa.UniqueConstraint("review_id", "stage", "k", "attribute", name="uq_fairaudit_metrics_row"),
+)
+
+
+class HistoryError(FairauditError):
+    """The history database cannot be opened, read or written."""
+
+
+@dataclass
+class ReviewRecord:
+    """One review as stored (metrics as tidy rows)."""
+
+    id: int
+    period: str
+    period_start: dt.date
+    version: int
+    status: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    config_hash: str | None = None
+    input_hashes: dict[str, str] = field(default_factory=dict)
+    report_path: str | None = None
+    report_sha256: str | None = None
+    breaches: list[dict[str, Any]] = field(default_factory=list)
+    fairaudit_version: str | None = None
+    message: str | None = None
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["period_start"] = self.period_start.isoformat()
+        d["created_at"] = _iso(self.created_at)
+        d["finished_at"] = _iso(self.finished_at)
+        return d
+
+
+def _iso(t: dt.datetime | None) -> str | None:
+    if t is None:
+        return None
+    if t.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.isoformat()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _float(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid url>"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # isolation_level=None: let the "begin" hook below issue BEGIN IMMEDIATE
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout = 30000")
+    cur.execute("PRAGMA foreign_keys = ON")
+    try:
+        cur.execute("PRAGMA journal_mode = WAL")
+    except Exception:  # e.g. a read-only folder: the default journal still works
+        pass
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _make_engine(url: str) -> Engine:
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"history url {url!r} is not a database URL; "
+                          "use e.g. sqlite:///history.sqlite or postgresql://user:pw@host/db") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            db = parsed.database
+            if db and db != ":memory:":
+                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"history url {_redact(url)} needs the database driver {exc.name!r}; "
+                          f"install it (e.g. pip install psycopg2-binary for PostgreSQL)") from None
+    except (ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigError(f"history url {_redact(url)}: {exc}") from None
+    except OSError as exc:
+        raise HistoryError(f"cannot create the folder of the history database {_redact(url)}: "
+                           f"{exc.strerror}") from None
+
+
+def _retry(fn: Callable[[], T], what: str, attempts: int = 8) -> T:
+    """Run a transaction, retrying on unique-constraint races and lock timeouts."""
+    delay = 0.05
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except (IntegrityError, OperationalError) as exc:
+            locked = isinstance(exc, OperationalError) and "locked" in str(exc).lower()
+            if isinstance(exc, OperationalError) and not locked:
+                raise HistoryError(f"{what}: {_db_message(exc)}") from None
+            if attempt == attempts - 1:
+                raise HistoryError(f"{what}: gave up after {attempts} attempts ({_db_message(exc)})") from None
+            time.sleep(delay * (1 + random.random()))  # jitter: racing writers drift apart
+            delay = min(delay * 2, 1.0)
+    raise AssertionError("unreachable")
+
+
+def _db_message(exc: DBAPIError) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+class HistoryStore:
+    """Reviews and their metrics in a SQL database.
+
+    Parameters
+    ----------
+    url : str
+        A SQLAlchemy URL, e.g. ``sqlite:///review-out/history.sqlite`` or
+        ``postgresql://user:password@host:5432/db``. Tables are created when
+        missing.
+
+    Examples
+    --------
+    >>> store = HistoryStore("sqlite:///:memory:")            # doctest: +SKIP
+    >>> rec = store.add("2026-Q4", metrics=rows, status="pass")  # doctest: +SKIP
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = _make_engine(url)
+        self._create_tables()
+
+    # -- setup ----------------------------------------------------------------
+    def _create_tables(self) -> None:
+        def create() -> None:
+            # two processes creating the schema at once: the loser sees a
+            # duplicate (IntegrityError on PostgreSQL's catalog) and retries,
+            # after which checkfirst finds the tables
+            metadata.create_all(self.engine, checkfirst=True)
+
+        try:
+            _retry(create, f"cannot create the history tables in {_redact(self.url)}")
+        except sa.exc.ProgrammingError as exc:
+            if "already exists" in str(exc):
+                metadata.create_all(self.engine, checkfirst=True)
+            else:
+                raise HistoryError(f"cannot create the history tables in {_redact(self.url)}: "
+                                   f"{_db_message(exc)}") from None
+        except DBAPIError as exc:
+            raise HistoryError(f"cannot open the history database {_redact(self.url)}: "
+                               f"{_db_message(exc)}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "HistoryStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"HistoryStore({_redact(self.url)!r})"
+
+    # -- writing ----------------------------------------------------------------
+    def start(self, period: str, *, config_hash: str | None = None,
+              input_hashes: Mapping[str, str] | None = None,
+              fairaudit_version: str | None = None) -> ReviewRecord:
+        """Record that a review of ``period`` started; allocate its version.
+
+        The row has status ``running`` until :meth:`finish` or :meth:`fail`.
+        """
+        from .config import period_start
+
+        start_date = period_start(period)
+
+        def tx() -> ReviewRecord:
+            with self.engine.begin() as conn:
+                current = conn.execute(
+                    sa.select(sa.func.max(reviews.c.version)).where(reviews.c.period == period)
+                ).scalar()
+                version = int(current or 0) + 1
+                now = _now()
+                values = dict(period=period, period_start=start_date, version=version,
+                              status="running", created_at=now, config_hash=config_hash,
+                              input_hashes=dict(input_hashes or {}), breaches=[],
+                              fairaudit_version=fairaudit_version)
+                rid = conn.execute(reviews.insert().values(**values)).inserted_primary_key[0]
+            return ReviewRecord(id=int(rid), **values)
+
+        return self._guard(lambda: _retry(tx, f"cannot record a review of {period}"))
+
+    def finish(self, review_id: int, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
+               report_path: str | None = None, report_sha256: str | None = None,
+               breaches: Sequence[Mapping[str, Any]] = (), input_hashes: Mapping[str, str] | None = None,
+               message: str | None = None) -> ReviewRecord:
+        """Store the metrics and outcome of a started review (one transaction)."""
+        if status not in ("pass", "breach"):
+            raise ValueError(f"status must be 'pass' or 'breach', got {status!r}")
+        rows = [self._metric_row(review_id, m) for m in metrics]
+
+        def tx() -> None:
+            with self.engine.begin() as conn:
+                values: dict[str, Any] = dict(status=status, finished_at=_now(), report_path=report_path,
+                                              report_sha256=report_sha256,
+                                              breaches=[dict(b) for b in breaches], message=message)
+                if input_hashes is not None:
+                    values["input_hashes"] = dict(input_hashes)
+                n = conn.execute(reviews.update().where(reviews.c.id == review_id).values(**values)).rowcount
+                if n != 1:
+                    raise HistoryError(f"review id {review_id} is not in the history (was it pruned?)")
+                conn.execute(review_metrics.delete().where(review_metrics.c.review_id == review_id))
+                if rows:
+                    conn.execute(review_metrics.insert(), rows)
+
+        self._guard(lambda: _retry(tx, f"cannot store review {review_id}"))
+        return self.get(review_id)
+
+    def fail(self, review_id: int, message: str) -> None:
+        """Mark a started review as ``error`` (it stays in the history as a trace)."""
+        def tx() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(reviews.update().where(reviews.c.id == review_id)
+                             .values(status="error", finished_at=_now(), message=message[:2000]))
+
+        self._guard(lambda: _retry(tx, f"cannot mark review {review_id} as failed"))
+
+    def add(self, period: str, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
+            **kwargs: Any) -> ReviewRecord:
+        """Start and finish a review in one call (for imports and tests)."""
+        start_kw = {k: kwargs.pop(k) for k in ("config_hash", "fairaudit_version") if k in kwargs}
+        if "input_hashes" in kwargs:
+            start_kw["input_hashes"] = kwargs["input_hashes"]
+        rec = self.start(period, **start_kw)
+        return self.finish(rec.id, status=status, metrics=metrics, **kwargs)
+
+    @staticmethod
+    def _metric_row(review_id: int, m: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            row = {"review_id": review_id, "stage": str(m.get("stage", "before")),
+                   "k": int(m["k"]), "attribute": str(m["attribute"])}
+        except (KeyError, TypeError, ValueError):
+            raise HistoryError(f"metric row {dict(m)!r} needs integer `k` and an `attribute`") from None
+        for name in METRICS:
+            row[name] = _float(m.get(name))
+        return row
+
+    # -- reading ----------------------------------------------------------------
+    def get(self, review_id: int) -> ReviewRecord:
+        recs = self.records(ids=[review_id])
+        if not recs:
+            raise HistoryError(f"review id {review_id} is not in the history")
+        return recs[0]
+
+    def records(self, *, period: str | None = None, ids: Sequence[int] | None = None,
+                statuses: Sequence[str] | None = None) -> list[ReviewRecord]:
+        """Reviews ordered by period start, then version (with their metrics)."""
+        q = sa.select(reviews).order_by(reviews.c.period_start, reviews.c.period, reviews.c.version)
+        if period is not None:
+            q = q.where(reviews.c.period == period)
+        if ids is not None:
+            q = q.where(reviews.c.id.in_(list(ids)))
+        if statuses is not None:
+            q = q.where(reviews.c.status.in_(list(statuses)))
+
+        def read() -> list[ReviewRecord]:
+            with self.engine.connect() as conn:
+                rows = [dict(r._mapping) for r in conn.execute(q)]
+                if not rows:
+                    return []
+                mq = (sa.select(review_metrics)
+                      .where(review_metrics.c.review_id.in_([r["id"] for r in rows]))
+                      .order_by(review_metrics.c.review_id, review_metrics.c.stage,
+                                review_metrics.c.k, review_metrics.c.attribute))
+                by_review: dict[int, list[dict[str, Any]]] = {}
+                for m in conn.execute(mq):
+                    d = dict(m._mapping)
+                    rid = d.pop("review_id")
+                    d.pop("id")
+                    by_review.setdefault(rid, []).append(d)
+            return [ReviewRecord(**{**r, "input_hashes": r["input_hashes"] or {},
+                                    "breaches": r["breaches"] or [],
+                                    "metrics": by_review.get(r["id"], [])}) for r in rows]
+
+        return self._guard(lambda: _retry(read, "cannot read the history"))
+
+    def periods(self) -> list[str]:
+        """Distinct periods with at least one review, oldest first."""
+        first = sa.func.min(reviews.c.period_start)
+        q = sa.select(reviews.c.period, first).group_by(reviews.c.period).order_by(first, reviews.c.period)
+
+        def read() -> list[str]:
+            with self.engine.connect() as conn:
+                return [r.period for r in conn.execute(q)]
+
+        return self._guard(lambda: _retry(read, "cannot read the history"))
+
+    def frame(self, *, latest_only: bool = False, statuses: Sequence[str] = ("pass", "breach")) -> pd.DataFrame:
+        """All stored metrics as one tidy table (one row per review, stage, k, attribute).
+
+        Columns: review_id, period, period_start, version, status, created_at,
+        config_hash, report_path, report_sha256, stage, k, attribute and the
+        :data:`METRICS`. With ``latest_only`` only the newest finished version
+        of each period is kept.
+        """
+        cols = ["review_id", "period", "period_start", "version", "status", "created_at",
+                "config_hash", "report_path", "report_sha256", "stage", "k", "attribute", *METRICS]
+        recs = self.records(statuses=statuses)
+        if latest_only:
+            latest: dict[str, ReviewRecord] = {}
+            for r in recs:
+                if r.period not in latest or r.version > latest[r.period].version:
+                    latest[r.period] = r
+            recs = [r for r in recs if latest[r.period] is r]
+        rows = []
+        for r in recs:
+            base = {"review_id": r.id, "period": r.period, "period_start": r.period_start,
+                    "version": r.version, "status": r.status, "created_at": _iso(r.created_at),
+                    "config_hash": r.config_hash, "report_path": r.report_path,
+                    "report_sha256": r.report_sha256}
+            for m in r.metrics:
+                rows.append({**base, **m})
+        df = pd.DataFrame(rows, columns=cols)
+        for m in METRICS:
+            df[m] = df[m].astype(float)
+        return df
+
+    # -- retention and export -----------------------------------------------------
+    def prune(self, keep_periods: int, *, dry_run: bool = False) -> list[str]:
+        """Delete every review of all but the ``keep_periods`` most recent periods.
+
+        Periods are ordered by their start date. Returns the pruned period labels.
+        """
+        if int(keep_periods) < 1:
+            raise ConfigError(f"keep at least 1 period, got {keep_periods}")
+        periods = self.periods()
+        drop = periods[:max(0, len(periods) - int(keep_periods))]
+        if not drop or dry_run:
+            return drop
+
+        def tx() -> None:
+            with self.engine.begin() as conn:
+                ids = sa.select(reviews.c.id).where(reviews.c.period.in_(drop))
+                # explicit child delete: SQLite foreign-key cascades depend on a pragma
+                conn.execute(review_metrics.delete().where(review_metrics.c.review_id.in_(ids)))
+                conn.execute(reviews.delete().where(reviews.c.period.in_(drop)))
+
+        self._guard(lambda: _retry(tx, "cannot prune the history"))
+        return drop
+
+    def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
+        """Write the whole history as CSV (tidy metric rows) or JSON (nested reviews).
+
+        The format comes from ``fmt`` or the file extension; the file is written
+        atomically.
+        """
+        from .._atomic import atomic_open
+
+        p = Path(path)
+        fmt = (fmt or p.suffix.lstrip(".")).lower()
+        if fmt not in ("csv", "json"):
+            raise ConfigError(f"cannot export history as {fmt or 'an unknown format'!r}; use csv or json")
+        if fmt == "csv":
+            df = self.frame(statuses=STATUSES)
+            with atomic_open(p, "w") as fh:
+                df.to_csv(fh, index=False)
+        else:
+            data = {"schema": "fairaudit.review_history/1",
+                    "reviews": [r.to_dict() for r in self.records()]}
+            with atomic_open(p, "w") as fh:
+                json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+                fh.write("\n")
+        return p
+
+    # -- errors -----------------------------------------------------------------
+    def _guard(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except FairauditError:
+            raise
+        except DBAPIError as exc:
+            raise HistoryError(f"history database {_redact(self.url)}: {_db_message(exc)}") from None
+
+
+def open_store(url: str) -> HistoryStore:
+    """Open (and create if needed) the history at ``url``."""
+    return HistoryStore(url)

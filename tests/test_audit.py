@@ -1,0 +1,120 @@
+"""The audit pipeline on a toy recommender: tables, JSON round-trip, determinism, errors."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairaudit import AuditResult, audit
+from fairaudit.errors import ConfigError, DataError, RecommenderError
+from fairaudit.recommenders.base import rank, topk_block
+from toy import ToyRecommender, toy_data
+
+
+@pytest.fixture(scope="module")
+def result():
+    jobs, cands = toy_data()
+    return audit(jobs, cands, recommender=ToyRecommender(), k=(10, 50), n_bootstrap=200, seed=1,
+                 created_at="2026-01-01T00:00:00+00:00")
+
+
+def test_tables_and_consistency(result):
+    imp = result.impact
+    assert set(imp["attribute"]) == {"sex", "race_ethnicity", "sex_race"}
+    sex10 = imp[(imp.k == 10) & (imp.attribute == "sex")].set_index("group")
+    # every job selects exactly 10 known candidates -> 20 jobs x 10
+    assert sex10.loc[["female", "male"], "selected"].sum() == 200
+    rated = sex10[~sex10.excluded]
+    assert rated["impact_ratio"].max() == pytest.approx(1.0)
+    # ninja jobs push men up: women's impact ratio well below 4/5
+    assert sex10.loc["female", "impact_ratio"] < 0.8 and sex10.loc["female", "four_fifths_flag"]
+    par = result.parity.set_index(["k", "attribute"])
+    assert par.loc[(10, "sex"), "min_impact_ratio"] == pytest.approx(sex10.loc["female", "impact_ratio"])
+    assert par.loc[(10, "sex"), "dp_ratio"] == pytest.approx(sex10.loc["female", "impact_ratio"])
+    lo, hi = par.loc[(10, "sex"), ["dp_difference_ci_low", "dp_difference_ci_high"]]
+    assert lo <= par.loc[(10, "sex"), "dp_difference"] <= hi
+    assert not result.verdict()["four_fifths_pass"]
+
+
+def test_drivers_find_the_planted_word(result):
+    d = result.drivers
+    top = d[d.job_id == "j1"].iloc[0]
+    assert top["word"] == "ninja" and top["delta"] > 0.1
+    assert (d[d.word == "nurturing"]["delta"].abs() < 1e-12).all()
+    dec = result.decomposition
+    assert (dec["gap"] - dec["gap_blind"] - dec["identity_part"]).abs().max() < 1e-12
+
+
+def test_json_round_trip_and_determinism(tmp_path, result):
+    p = tmp_path / "a.json"
+    result.to_json(p)
+    back = AuditResult.from_json(p)
+    pd.testing.assert_frame_equal(back.impact, result.impact.reset_index(drop=True), check_dtype=False)
+    jobs, cands = toy_data()
+    again = audit(jobs, cands, recommender=ToyRecommender(), k=(10, 50), n_bootstrap=200, seed=1,
+                  created_at="2026-01-01T00:00:00+00:00")
+    assert again.to_json() == result.to_json()
+    assert back.provenance["audit_id"] == result.provenance["audit_id"]
+
+
+def test_row_order_does_not_change_aggregates(result):
+    jobs, cands = toy_data()
+    shuffled = cands.sample(frac=1.0, random_state=3).reset_index(drop=True)
+
+    class ById(ToyRecommender):  # same scores per candidate id whatever the row order
+        def fit(self, texts):
+            super().fit(texts)
+            self.rank_of = np.array([int(t.split()[-1]) for t in texts]) / (len(texts) - 1)
+            return self
+
+        def score(self, job_texts):
+            base = np.tile(self.rank_of, (len(job_texts), 1))
+            bonus = np.array([0.5 if "ninja" in t else 0.0 for t in job_texts])[:, None] * (~self.fem)[None, :]
+            return base + bonus
+
+    a = audit(jobs, cands, recommender=ById(), k=10, n_bootstrap=0, drivers=False, decomposition=False)
+    b = audit(jobs, shuffled, recommender=ById(), k=10, n_bootstrap=0, drivers=False, decomposition=False)
+    cols = ["k", "attribute", "group", "selected", "selection_rate", "impact_ratio"]
+    pd.testing.assert_frame_equal(a.impact[cols], b.impact[cols])
+
+
+def test_corrupt_audit_json(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text("{not json")
+    with pytest.raises(DataError, match="not valid audit JSON"):
+        AuditResult.from_json(p)
+    p.write_text(json.dumps({"schema_version": 1}))
+    with pytest.raises(DataError, match="not a fairaudit audit result"):
+        AuditResult.from_json(p)
+
+
+def test_bad_inputs_give_clear_errors():
+    jobs, cands = toy_data()
+
+    def nan_rec(job_texts, cand_texts):
+        s = np.ones((len(job_texts), len(cand_texts)))
+        s[0, 3] = np.nan
+        return s
+
+    class Wrap(ToyRecommender):
+        def score(self, job_texts):
+            return nan_rec(job_texts, range(self.n))
+
+    with pytest.raises(RecommenderError, match="NaN or infinite"):
+        audit(jobs, cands, recommender=Wrap(), k=10, n_bootstrap=0)
+    with pytest.raises(ConfigError, match="larger than the candidate pool"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=500)
+    with pytest.raises(DataError, match="only one 'sex' group"):
+        audit(jobs, cands.assign(sex="male"), recommender=ToyRecommender(), k=10, attributes=["sex"])
+    with pytest.raises(ConfigError, match="unknown group"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=10, target={"sex": {"female": 0.5, "x": 0.5}})
+    with pytest.raises(DataError, match="no 'sex' values"):
+        audit(jobs, cands.drop(columns="sex"), recommender=ToyRecommender(), k=10, attributes=["sex"])
+
+
+def test_topk_block_matches_full_sort():
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=(7, 40))
+    idx, sc = topk_block(s, 5)
+    full = np.argsort(-s, axis=1, kind="stable")[:, :5]
+    assert (idx == full).all() and np.allclose(sc, np.take_along_axis(s, full, 1))

@@ -1,0 +1,166 @@
+"""Metric functions against hand-computed values, library cross-checks and properties."""
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import wasserstein_distance
+
+from fairaudit.metrics import (demographic_parity, diversity_match_rate, dp_from_rates, exposure,
+                               four_fifths_flags, gap, impact_ratios, ndkl, rated_mask, selection_rates,
+                               skew_at_k, target_distribution, topk_shares, total_variation, wasserstein_binary)
+from fairaudit.metrics.bootstrap import bootstrap_weights, percentile_ci
+from fairaudit.errors import ConfigError
+
+
+def test_selection_rates_and_impact_ratios_by_hand():
+    # 10 jobs; group sizes 50 women, 100 men; 30 and 120 selected pairs
+    rates = selection_rates(np.array([30, 120]), np.array([50, 100]), n_jobs=10)
+    assert rates == pytest.approx([30 / 500, 120 / 1000])
+    ir = impact_ratios(rates, np.array([True, True]))
+    assert ir == pytest.approx([0.06 / 0.12, 1.0])
+    assert four_fifths_flags(ir).tolist() == [True, False]
+
+
+def test_rated_mask_excludes_small_categories():
+    pool = np.array([500, 490, 10, 0, 7])  # last = unknown bucket, not a known group
+    assert rated_mask(pool, 4, 0.02).tolist() == [True, True, False, False]
+
+
+def test_impact_ratio_unrated_is_nan_and_zero_max_is_nan():
+    ir = impact_ratios(np.array([0.1, 0.2, 0.5]), np.array([True, True, False]))
+    assert ir[:2] == pytest.approx([0.5, 1.0]) and np.isnan(ir[2])
+    assert np.isnan(impact_ratios(np.zeros(2), np.array([True, True]))).all()
+
+
+def test_demographic_parity_matches_fairlearn_on_expanded_pairs():
+    from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
+
+    selected, pairs = np.array([3, 9, 4]), np.array([20, 30, 10])
+    labels = ["a", "b", "c"]
+    d, r = demographic_parity(selected, pairs, labels)
+    # expand to one row per pair
+    y, g = [], []
+    for s, n, lbl in zip(selected, pairs, labels):
+        y += [1] * s + [0] * (n - s)
+        g += [lbl] * n
+    y = np.array(y)
+    assert d == pytest.approx(demographic_parity_difference(y, y, sensitive_features=g))
+    assert r == pytest.approx(demographic_parity_ratio(y, y, sensitive_features=g))
+    assert d == pytest.approx(0.4 - 0.15)
+    dd, rr = dp_from_rates(selected / pairs)
+    assert dd == pytest.approx(d) and rr == pytest.approx(r)
+
+
+def test_disparate_impact_matches_aif360():
+    pytest.importorskip("aif360")
+    from aif360.datasets import BinaryLabelDataset
+    from aif360.metrics import BinaryLabelDatasetMetric
+
+    # 2 jobs x 6 candidates: sex 1 = male (privileged), selected = in top-2
+    sex = np.array([1, 1, 1, 0, 0, 0] * 2)
+    sel = np.array([1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0])
+    df = pd.DataFrame({"sex": sex, "selected": sel})
+    ds = BinaryLabelDataset(df=df, label_names=["selected"], protected_attribute_names=["sex"])
+    m = BinaryLabelDatasetMetric(ds, unprivileged_groups=[{"sex": 0}], privileged_groups=[{"sex": 1}])
+    selected = np.array([sel[sex == 0].sum(), sel[sex == 1].sum()])
+    pool = np.array([3, 3])
+    rates = selection_rates(selected, pool, n_jobs=2)
+    ir = impact_ratios(rates, np.array([True, True]))
+    assert ir[0] == pytest.approx(m.disparate_impact())
+    d, _ = demographic_parity(selected, pool * 2, ["female", "male"])
+    assert -d == pytest.approx(m.statistical_parity_difference())
+
+
+def test_wasserstein_binary_equals_scipy_and_tv():
+    shares = np.array([[0.3, 0.7], [0.9, 0.1]])
+    target = np.array([0.5, 0.5])
+    w = wasserstein_binary(shares, target)
+    for i in range(2):
+        assert w[i] == pytest.approx(wasserstein_distance([0, 1], [0, 1], shares[i], target))
+    assert w == pytest.approx(total_variation(shares, target))
+    assert gap(shares, target) == pytest.approx([0.2, 0.4])
+
+
+def test_topk_shares_ignore_unknown_and_mark_empty():
+    counts = np.array([[2, 6, 2], [0, 0, 10]])
+    s = topk_shares(counts, 2)
+    assert s[0] == pytest.approx([0.25, 0.75])
+    assert np.isnan(s[1]).all()
+
+
+def test_match_rate_and_target_specs():
+    assert diversity_match_rate(np.array([0.05, 0.1, 0.3, np.nan]), 0.1) == pytest.approx(2 / 3)
+    labels = ("female", "male")
+    assert target_distribution("pool", "sex", labels, np.array([30, 70])) == pytest.approx([0.3, 0.7])
+    assert target_distribution("uniform", "sex", labels, np.array([30, 70])) == pytest.approx([0.5, 0.5])
+    assert target_distribution({"sex": {"female": 0.6, "male": 0.4}}, "sex", labels, np.array([1, 1])) == \
+        pytest.approx([0.6, 0.4])
+    with pytest.raises(ConfigError, match="unknown group"):
+        target_distribution({"female": 0.5, "robot": 0.5}, "sex", labels, np.array([1, 1]))
+    with pytest.raises(ConfigError, match="sum to"):
+        target_distribution({"female": 0.5, "male": 0.6}, "sex", labels, np.array([1, 1]))
+
+
+def test_ndkl_zero_for_alternating_fair_ranking_and_positive_otherwise():
+    target = np.array([0.5, 0.5])
+    fair = np.array([[0, 1, 0, 1, 0, 1]])
+    skewed = np.array([[1, 1, 1, 1, 1, 1]])
+    assert ndkl(skewed, target)[0] == pytest.approx(np.log(2))  # KL(1,0 || .5,.5) at every prefix
+    assert 0 < ndkl(fair, target)[0] < ndkl(skewed, target)[0]
+
+
+def test_skew_and_exposure_by_hand():
+    assert skew_at_k(np.array([0.25, 0.75]), np.array([0.5, 0.5])) == pytest.approx([np.log(0.5), np.log(1.5)])
+    codes = np.array([[0, 1]])  # one job, group 0 at rank 1, group 1 at rank 2
+    e = exposure(codes, np.array([1, 2, 0]), 3)
+    assert e[0] == pytest.approx(1.0)
+    assert e[1] == pytest.approx((1 / np.log2(3)) / 2)
+
+
+def test_bootstrap_is_seeded_and_ci_covers_mean():
+    w1 = np.concatenate(list(bootstrap_weights(50, 300, seed=7)))
+    w2 = np.concatenate(list(bootstrap_weights(50, 300, seed=7)))
+    assert (w1 == w2).all() and w1.shape == (300, 50) and (w1.sum(axis=1) == 50).all()
+    x = np.random.default_rng(0).normal(size=50)
+    lo, hi = percentile_ci((w1 @ x) / 50)
+    assert lo < x.mean() < hi
+
+
+# ---- property tests -------------------------------------------------------------------
+counts_st = st.lists(st.tuples(st.integers(0, 50), st.integers(1, 60)), min_size=2, max_size=6)
+
+
+@given(counts_st, st.integers(1, 20))
+@settings(max_examples=60, deadline=None)
+def test_impact_ratio_in_unit_interval(groups, n_jobs):
+    sel = np.array([min(s, n * n_jobs) for s, n in groups])
+    pool = np.array([n for _, n in groups])
+    ir = impact_ratios(selection_rates(sel, pool, n_jobs), np.ones(len(groups), bool))
+    ok = ~np.isnan(ir)
+    assert ((ir[ok] >= 0) & (ir[ok] <= 1 + 1e-12)).all()
+    if ok.any():
+        assert np.nanmax(ir) == pytest.approx(1.0)
+
+
+@given(counts_st, st.integers(1, 20), st.randoms(use_true_random=False))
+@settings(max_examples=40, deadline=None)
+def test_parity_invariant_to_group_order(groups, n_jobs, rnd):
+    sel = np.array([min(s, n * n_jobs) for s, n in groups])
+    pool = np.array([n for _, n in groups]) * n_jobs
+    labels = [f"g{i}" for i in range(len(groups))]
+    order = list(range(len(groups)))
+    rnd.shuffle(order)
+    a = demographic_parity(sel, pool, labels)
+    b = demographic_parity(sel[order], pool[order], [labels[i] for i in order])
+    assert a == pytest.approx(b, nan_ok=True)
+
+
+@given(st.integers(1, 40), st.integers(1, 30))
+@settings(max_examples=40, deadline=None)
+def test_parity_difference_zero_for_identical_groups(n, s):
+    s = min(s, n)
+    d, r = demographic_parity(np.array([s, s]), np.array([n, n]), ["a", "b"])
+    assert d == pytest.approx(0.0)
+    if s:
+        assert r == pytest.approx(1.0)

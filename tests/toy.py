@@ -1,0 +1,40 @@
+"""A tiny deterministic recommender and data set for fast tests (no model)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class ToyRecommender:
+    """Scores rise with candidate row number; 'ninja' in a job favours men."""
+
+    name = "toy"
+
+    def fit(self, texts):
+        self.fem = np.array(["female" in t for t in texts])
+        self.n = len(texts)
+        return self
+
+    def score(self, job_texts):
+        base = np.tile(np.linspace(0, 1, self.n), (len(job_texts), 1))
+        bonus = np.array([0.5 if "ninja" in t else 0.0 for t in job_texts])[:, None] * (~self.fem)[None, :]
+        return base + bonus
+
+    def describe(self):
+        return {"name": "toy"}
+
+
+def toy_data(n_jobs=20, n_cand=200, seed=0):
+    rng = np.random.default_rng(seed)
+    jobs = pd.DataFrame({
+        "job_id": [f"j{i}" for i in range(n_jobs)], "title": [f"Job {i}" for i in range(n_jobs)],
+        "text": [("competitive ninja " if i % 2 else "nurturing supportive ") + f"role {i}" for i in range(n_jobs)],
+    })
+    sex = rng.choice(["female", "male"], n_cand)
+    race = rng.choice(["white", "black", "asian", "hispanic"], n_cand)
+    cands = pd.DataFrame({
+        "candidate_id": [f"c{i}" for i in range(n_cand)],
+        "text": [f"{s} candidate {i}" for i, s in enumerate(sex)],
+        "sex": sex, "race_ethnicity": race, "name": [f"Person{i} Surname{i}" for i in range(n_cand)],
+    })
+    return jobs, cands
