@@ -232,8 +232,11 @@ def audit(
         "period": period,
         "versions": library_versions(),
     }
-    prov["audit_id"] = _sha({k: prov[k] for k in ("jobs_sha256", "candidates_sha256", "config_sha256",
-                                                  "recommender")})[:16]
+    # machine-specific details (cache folder, paths, device) must not change the id
+    rec_ident = {k: v for k, v in rec_info.items()
+                 if k not in ("cache", "model_path", "device", "batch_size", "n_candidates")}
+    prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
+                             "config": prov["config_sha256"], "recommender": rec_ident})[:16]
     prov["created_at"] = created_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
     groups = {e.attribute: list(e.labels) for e in encodings}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups,

@@ -43,6 +43,9 @@ EXTENSION_MASCULINE: tuple[str, ...] = (
 )
 
 #: Neutral substitutes for coded words (stem or full word -> replacement).
+#: Every substitute is itself free of Gaucher stems (tested): e.g. "dominant"
+#: becomes "established", not "leading" (which starts with the stem "lead"),
+#: and "nurturing" becomes "mentoring", not "supportive" (stem "support").
 #: Hand-written for the lexicon-substitution baseline; keys are matched like the
 #: coded stems (lower-case prefix of a token), longest key first, and the
 #: replacement is used for the whole token. ``None`` is returned for coded words
@@ -52,15 +55,15 @@ NEUTRAL_LEXICON: dict[str, str] = {
     "ninja": "expert", "rockstar": "expert", "rock-star": "expert", "guru": "specialist",
     "superstar": "skilled professional", "hacker": "engineer", "crush": "meet", "killer": "excellent",
     "warrior": "professional",
-    "dominant": "leading", "dominate": "lead", "domina": "leading",
-    "aggressive": "ambitious", "aggress": "ambitious",
+    "dominant": "established", "dominate": "excel in", "domina": "established",
+    "aggressive": "energetic", "aggress": "energetic",
     "competitive": "strong", "competition": "market", "compet": "strong",
     "driven": "motivated", "fearless": "bold", "forceful": "clear", "force": "strength",
     "assertive": "clear", "assert": "state", "decisive": "timely", "determined": "motivated",
-    "determin": "motivated", "headstrong": "committed", "head-strong": "committed",
+    "determin": "motivated", "headstrong": "focused", "head-strong": "focused",
     "superior": "excellent", "battle": "work", "fight": "work", "challenging": "demanding",
     "challenge": "task", "champion": "advocate", "ambitious": "motivated", "ambitio": "motivated",
-    "confident": "capable", "outspoken": "articulate", "stubborn": "persistent",
+    "confident": "capable", "outspoken": "articulate", "stubborn": "tenacious",
     "hostile": "difficult", "reckless": "fast", "independent": "self-directed",
     "independen": "self-directed", "self-reliant": "self-directed", "self-sufficient": "self-directed",
     "adventurous": "curious", "boast": "offer", "greedy": "eager", "hierarchical": "structured",
@@ -70,14 +73,14 @@ NEUTRAL_LEXICON: dict[str, str] = {
     "challenges": "tasks", "decision": "choice", "decisions": "choices",
     "decide": "choose",
     # feminine-coded -> neutral
-    "nurturing": "supportive", "nurtur": "develop", "compassionate": "attentive",
+    "nurturing": "mentoring", "nurtur": "develop", "compassionate": "attentive",
     "compassion": "care", "sympathetic": "attentive", "affectionate": "friendly", "gentle": "calm",
     "warm": "friendly", "tender": "careful", "emotional": "personal", "empathetic": "attentive",
     "empath": "attentive", "sensitive": "attentive", "sensitiv": "attentive",
-    "submissive": "cooperative", "yield": "produce", "whiny": "vocal", "nag": "remind",
+    "submissive": "accommodating", "yield": "produce", "whiny": "vocal", "nag": "remind",
     "cheerful": "positive", "cheer": "positive", "pleasant": "friendly", "polite": "courteous",
     "quiet": "calm", "loyal": "long-serving", "kind": "helpful", "kindness": "helpfulness",
-    "considerate": "thoughtful", "communal": "shared", "enthusiastic": "keen", "enthusias": "keen",
+    "considerate": "thoughtful", "communal": "common", "enthusiastic": "keen", "enthusias": "keen",
     "collaborative": "team-oriented", "collaborate": "work with others", "collab": "teamwork",
     "interpersonal": "people", "warmth": "friendliness", "understanding": "knowledge",
     "commitment": "focus", "committed": "focused", "supportive": "helpful", "support": "help",
@@ -195,7 +198,7 @@ def neutral_replacement(word: str) -> str | None:
     >>> neutral_replacement("Ninja")
     'Expert'
     >>> neutral_replacement("nurturing")
-    'supportive'
+    'mentoring'
     >>> neutral_replacement("table") is None
     True
     """

@@ -175,7 +175,7 @@ class RewardConfig:
     fairness_weight: float = 1.0
     similarity_weight: float = 4.0
     recall_weight: float = 2.0
-    min_similarity: float = 0.75
+    min_similarity: float = 0.7
     min_recall: float = 0.6
     length_bounds: tuple[float, float] = (0.6, 1.6)
     length_weight: float = 2.0

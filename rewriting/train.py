@@ -194,6 +194,7 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
         dataloader_num_workers=0,
         reward_weights=[1.0] * len(TERMS),
         log_completions=False,
+        gradient_checkpointing=False,  # 135M + LoRA fits easily; recomputation only costs time
     )
     trainer = GRPOTrainer(
         model=model,

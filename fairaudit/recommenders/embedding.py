@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import warnings
+import weakref
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -28,8 +29,8 @@ import numpy as np
 
 from .._atomic import atomic_open
 from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
-from ..models import (EMBEDDING_MODEL_ID, load_sentence_transformer, model_fingerprint,
-                      resolve_embedding_model)
+from ..models import (EMBEDDING_MODEL_ID, default_embedding_model_path, load_sentence_transformer,
+                      model_fingerprint, resolve_embedding_model)
 
 __all__ = ["EmbeddingRecommender", "EmbeddingCache", "default_cache_dir", "text_key"]
 
@@ -175,6 +176,40 @@ class EmbeddingCache:
             self._add_block(list(keys), emb)
 
 
+#: one in-memory index per cache folder while any recommender uses it, so a second
+#: instance in the same process (a new audit, the reward) does not re-read the shards
+_CACHES: "weakref.WeakValueDictionary[tuple[str, int], EmbeddingCache]" = weakref.WeakValueDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def _shared_cache(folder: Path | None, dim: int) -> EmbeddingCache:
+    if folder is None:
+        return EmbeddingCache(None, dim)
+    key = (str(Path(folder).absolute()), dim)
+    with _CACHES_LOCK:
+        cache = _CACHES.get(key)
+        if cache is None:
+            cache = EmbeddingCache(folder, dim)
+            _CACHES[key] = cache
+        return cache
+
+
+def _st_version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sentence-transformers")
+    except PackageNotFoundError:
+        return None
+
+
+def _packaged_path() -> str | None:
+    try:
+        return default_embedding_model_path()
+    except ModelError:
+        return None
+
+
 def _slug(text: str) -> str:
     base = Path(text).name if Path(text).is_absolute() else text
     return re.sub(r"[^A-Za-z0-9._-]+", "_", base)[-48:] or "model"
@@ -250,20 +285,20 @@ class EmbeddingRecommender:
         if not dim:
             raise ModelError(f"model {self._resolved!r} does not report an embedding dimension; "
                              "use a sentence-transformers model")
-        import sentence_transformers
-
         self._fingerprint = model_fingerprint(self._resolved)
         ident = {"model": self._fingerprint, "normalize": self.normalize,
                  "max_seq_length": getattr(self._st, "max_seq_length", None), "dim": int(dim),
-                 "sentence_transformers": sentence_transformers.__version__}
+                 "sentence_transformers": _st_version()}
         self._key = hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:16]
         if self.cache_dir is False:
             folder = None
         else:
             root = default_cache_dir() if self.cache_dir in (None, True) else Path(self.cache_dir).expanduser()
-            display = EMBEDDING_MODEL_ID if self.model is None else self._resolved
+            # name the folder after the model, but let the key alone decide identity
+            packaged = self._resolved == _packaged_path()
+            display = EMBEDDING_MODEL_ID if packaged else self._resolved
             folder = root / f"{_slug(display)}-{self._key}"
-        self._cache = EmbeddingCache(folder, int(dim))
+        self._cache = _shared_cache(folder, int(dim))
 
     @property
     def st_model(self) -> Any:
@@ -283,6 +318,7 @@ class EmbeddingRecommender:
 
     def clone(self) -> "EmbeddingRecommender":
         """An unfitted copy sharing the loaded model and the embedding cache."""
+        self._ensure_model()  # so both share one in-memory cache index
         other = EmbeddingRecommender(self.model, self.batch_size, self.cache_dir, self.device, self.normalize,
                                      cache_queries=self.cache_queries, chunk_size=self.chunk_size,
                                      progress=self.progress)
@@ -368,12 +404,10 @@ class EmbeddingRecommender:
 
     def describe(self) -> dict[str, Any]:
         self._ensure_model()
-        import sentence_transformers
-
         return {
             "name": self.name,
             "type": "embedding",
-            "model": EMBEDDING_MODEL_ID if self.model is None else os.fspath(self.model),
+            "model": EMBEDDING_MODEL_ID if self._resolved == _packaged_path() else os.fspath(self.model),
             "model_path": self._resolved,
             "model_fingerprint": self._fingerprint,
             "similarity": "cosine" if self.normalize else "dot",
@@ -382,7 +416,7 @@ class EmbeddingRecommender:
             "batch_size": self.batch_size,
             "device": self.device,
             "n_candidates": None if self._cand is None else int(self._cand.shape[0]),
-            "sentence_transformers": sentence_transformers.__version__,
+            "sentence_transformers": _st_version(),
             "cache": None if self._cache is None or self._cache.folder is None else str(self._cache.folder),
         }
 

@@ -8,7 +8,7 @@ fixed hash salt, so the same tables give byte-identical charts.
 from __future__ import annotations
 
 import io
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,8 @@ def _paired(before: pd.DataFrame, after: pd.DataFrame | None, cols: Sequence[str
 
 
 def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
-                         attributes: Sequence[str] = ("sex", "race_ethnicity")) -> str:
+                         attributes: Sequence[str] = ("sex", "race_ethnicity"),
+                         label: Callable[[str], str] = str) -> str:
     """Selection rate per group with its bootstrap confidence interval.
 
     Parameters
@@ -78,6 +79,8 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
         Which top-k.
     attributes : sequence of str
         One panel per attribute.
+    label : callable
+        Display name of a group label.
     """
     cols = ["selection_rate", "selection_rate_ci_low", "selection_rate_ci_high"]
     panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), cols))
@@ -94,29 +97,30 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
             if after is not None:
                 series.append(("after", "_after", AFTER))
             h = 0.8 / len(series)
-            for i, (label, suf, color) in enumerate(series):
+            for i, (name, suf, color) in enumerate(series):
                 rate = df[f"selection_rate{suf}"].to_numpy(float)
                 lo = df[f"selection_rate_ci_low{suf}"].to_numpy(float)
                 hi = df[f"selection_rate_ci_high{suf}"].to_numpy(float)
                 yy = y + (len(series) - 1) * h / 2 - i * h
                 err = np.vstack([np.clip(rate - lo, 0, None), np.clip(hi - rate, 0, None)])
                 err = np.nan_to_num(err)
-                ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=label,
+                ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=name,
                         xerr=err * 100, error_kw={"ecolor": TEXT, "elinewidth": 0.8, "capsize": 2})
-            ax.set_yticks(y, [str(g) for g in df["group"]])
+            ax.set_yticks(y, [label(str(g)) for g in df["group"]])
             ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
             ax.xaxis.grid(True, color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)
             ax.set_xlim(left=0)
         axes[-1].set_xlabel(f"selection rate at k={k} (%), bars: 95% bootstrap CI")
         if after is not None:
-            axes[0].legend(loc="lower right", fontsize=7)
+            axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         fig.tight_layout()
         return _to_svg(fig)
 
 
 def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
-                       attributes: Sequence[str] = ("sex", "race_ethnicity"), threshold: float = 0.8) -> str:
+                       attributes: Sequence[str] = ("sex", "race_ethnicity"), threshold: float = 0.8,
+                       label: Callable[[str], str] = str) -> str:
     """Impact ratio per group against the four-fifths line (29 CFR 1607.4(D))."""
     panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), ["impact_ratio"]))
               for a in attributes if len(_rated(before, k, a))]
@@ -130,22 +134,27 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
             y = np.arange(len(df))[::-1].astype(float)
             series = [("before", "", BEFORE)] + ([("after", "_after", AFTER)] if after is not None else [])
             h = 0.8 / len(series)
-            for i, (label, suf, color) in enumerate(series):
-                ir = df[f"impact_ratio{suf}"].to_numpy(float)
-                colors = [FAIL if (v < threshold) else color for v in np.nan_to_num(ir, nan=1.0)]
+            for i, (name, suf, color) in enumerate(series):
+                ir = np.nan_to_num(df[f"impact_ratio{suf}"].to_numpy(float))
+                below = ir < threshold
                 yy = y + (len(series) - 1) * h / 2 - i * h
-                ax.barh(yy, np.nan_to_num(ir), height=h * 0.9, color=colors,
-                        label=label if after is not None else None)
+                if after is None:  # one series: colour says pass / fail
+                    ax.barh(yy, ir, height=h * 0.9, color=[FAIL if b else color for b in below])
+                else:  # two series: colour says before / after, red hatching says below the line
+                    ax.barh(yy, ir, height=h * 0.9, color=color, label=name)
+                    if below.any():
+                        ax.barh(yy[below], ir[below], height=h * 0.9, color="none", edgecolor=FAIL,
+                                hatch="////", linewidth=0.8)
             ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
-            ax.set_yticks(y, [str(g) for g in df["group"]])
+            ax.set_yticks(y, [label(str(g)) for g in df["group"]])
             ax.set_xlim(0, 1.05)
             ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
             ax.xaxis.grid(True, color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)
         axes[-1].set_xlabel(f"impact ratio at k={k} (dashed: four-fifths threshold {threshold:g}; "
-                            "red bars fall below it)")
+                            + ("red bars fall below it)" if after is None else "hatched bars fall below it)"))
         if after is not None:
-            axes[0].legend(loc="lower right", fontsize=7)
+            axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         fig.tight_layout()
         return _to_svg(fig)
 

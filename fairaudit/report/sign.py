@@ -156,7 +156,7 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
         stamp = None
         if visible:
             last = int(writer.root["/Pages"]["/Count"]) - 1
-            spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=last, box=(56, 40, 316, 100))
+            spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=last, box=(45, 62, 345, 112))
             stamp = TextStampStyle(stamp_text="Digitally signed by %(signer)s\nDate: %(ts)s",
                                    border_width=1)
         pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)

@@ -127,7 +127,7 @@ def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | 
         If ``pdf`` or a trust certificate cannot be read at all.
     """
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.general import SignatureValidationError
+    from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -162,8 +162,10 @@ def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | 
                 ValidationContext(allow_fetching=False)
             try:
                 status = validate_pdf_signature(sig, vc)
-            except (SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+            except SignatureValidationError as exc:
                 res.problems.append(f"the signature cannot be validated: {exc}")
+            except Exception as exc:  # a damaged signature object trips pyHanko in many ways
+                res.problems.append(f"the signature is damaged and cannot be validated ({type(exc).__name__})")
             else:
                 res.signer = status.signing_cert.subject.human_friendly
                 when = status.signer_reported_dt

@@ -1,0 +1,31 @@
+"""Periodic (e.g. quarterly) fairness reviews with a history.
+
+- :mod:`.config`  the validated TOML configuration (:func:`load_config`)
+- :mod:`.history` the SQLAlchemy history store (:class:`HistoryStore`)
+- :mod:`.trend`   trend table, regressions and SVG trend charts
+- :mod:`.checks`  thresholds -> pass / breach (exit codes 0 / 3)
+- :mod:`.run`     :func:`run_review`, the whole review in one call
+"""
+from __future__ import annotations
+
+from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
+from .config import ReviewConfig, config_hash, load_config, parse_config, period_start
+from .history import METRICS, HistoryError, HistoryStore, ReviewRecord, open_store
+from .trend import regressions, trend_chart_svg, trend_frame
+
+__all__ = [
+    "ReviewConfig", "load_config", "parse_config", "config_hash", "period_start",
+    "HistoryStore", "HistoryError", "ReviewRecord", "open_store", "METRICS",
+    "trend_frame", "regressions", "trend_chart_svg",
+    "Breach", "evaluate_thresholds", "metric_rows", "EXIT_PASS", "EXIT_BREACH",
+    "run_review", "ReviewOutcome",
+]
+
+
+def __getattr__(name: str):
+    # run.py imports the audit stack; load it only when asked for
+    if name in ("run_review", "ReviewOutcome"):
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'fairaudit.review' has no attribute {name!r}")

@@ -50,7 +50,7 @@ from ..errors import ConfigError
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
-    "parse_config", "config_hash", "period_start",
+    "parse_config", "config_hash", "period_start", "with_period",
 ]
 
 _PERIOD_RE = re.compile(
@@ -219,9 +219,16 @@ class Thresholds(_Model):
 
 
 class RewriteConfig(_Model):
-    """Optional rewriting of the flagged job texts (``rewriting.AutoRefine``)."""
+    """Optional rewriting of the job texts (``rewriting.AutoRefine``) and a re-audit.
+
+    ``method``: ``"lexicon"`` (fast word swaps), ``"prompt"``, ``"best_of_n"`` or
+    ``"policy"`` (needs ``adapter``, a folder saved by ``AutoRefine.save``).
+    ``options`` go to the ``AutoRefine`` constructor (e.g. ``max_sentences``).
+    """
 
     enabled: bool = False
+    method: Optional[str] = None
+    adapter: Optional[Path] = None
     options: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -368,6 +375,8 @@ def _resolve_paths(cfg: ReviewConfig, base: Path) -> ReviewConfig:
     if isinstance(cfg.source, FilesSource):
         update["source"] = cfg.source.model_copy(
             update={"jobs": res(cfg.source.jobs), "candidates": res(cfg.source.candidates)})
+    if cfg.rewrite.adapter is not None:
+        update["rewrite"] = cfg.rewrite.model_copy(update={"adapter": res(cfg.rewrite.adapter)})
     if cfg.signing is not None:
         update["signing"] = cfg.signing.model_copy(
             update={"p12": res(cfg.signing.p12), "key_dir": res(cfg.signing.key_dir)})
@@ -432,3 +441,9 @@ def config_hash(cfg: ReviewConfig) -> str:
     d.pop("period", None)
     text = json.dumps(d, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def with_period(cfg: ReviewConfig, period: str) -> ReviewConfig:
+    """The same config for another period label (validated)."""
+    period_start(period)
+    return cfg.model_copy(update={"period": period.strip()})

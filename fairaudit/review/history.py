@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import os
 import random
@@ -47,9 +48,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 
 from ..errors import ConfigError, FairauditError
 
-__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HistoryError", "open_store"]
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HistoryError", "open_store", "default_driver"]
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 #: Metrics kept per (stage, k, attribute), with the direction that is better.
 METRICS: dict[str, str] = {
@@ -173,9 +175,24 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def default_driver(url: "str | sa.engine.URL") -> sa.engine.URL:
+    """``postgresql://`` with whichever PostgreSQL driver is installed.
+
+    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; fairaudit's test
+    extra installs psycopg2-binary, so fall back to it when psycopg 3 is absent.
+    """
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername == "postgresql":
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
 def _make_engine(url: str) -> Engine:
     try:
-        parsed = sa.engine.make_url(url)
+        parsed = default_driver(url)
     except ArgumentError:
         raise ConfigError(f"history url {url!r} is not a database URL; "
                           "use e.g. sqlite:///history.sqlite or postgresql://user:pw@host/db") from None
@@ -199,7 +216,7 @@ def _make_engine(url: str) -> Engine:
                            f"{exc.strerror}") from None
 
 
-def _retry(fn: Callable[[], T], what: str, attempts: int = 8) -> T:
+def _retry(fn: Callable[[], T], what: str, attempts: int = 20) -> T:
     """Run a transaction, retrying on unique-constraint races and lock timeouts."""
     delay = 0.05
     for attempt in range(attempts):
@@ -211,6 +228,7 @@ def _retry(fn: Callable[[], T], what: str, attempts: int = 8) -> T:
                 raise HistoryError(f"{what}: {_db_message(exc)}") from None
             if attempt == attempts - 1:
                 raise HistoryError(f"{what}: gave up after {attempts} attempts ({_db_message(exc)})") from None
+            _log.debug("%s: retry %d after %s", what, attempt + 1, type(exc).__name__)
             time.sleep(delay * (1 + random.random()))  # jitter: racing writers drift apart
             delay = min(delay * 2, 1.0)
     raise AssertionError("unreachable")

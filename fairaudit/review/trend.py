@@ -23,6 +23,8 @@ _LABELS = {
     "paper_score": "Paper score (-100 x mean gap)",
     "mean_gap": "Mean gap to target",
 }
+_RANGES = {"min_impact_ratio": (0.0, 1.05), "dp_difference": (0.0, 1.05), "match_rate": (0.0, 1.05),
+           "mean_gap": (0.0, 1.05), "paper_score": (-105.0, 0.0)}
 TREND_COLUMNS = ["period", "period_start", "version", "review_id", "status", "stage", "k",
                  "attribute", *METRICS]
 
@@ -190,11 +192,16 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
         ax.set_ylabel(metric_label(metric))
         ax.set_title(title or f"{metric_label(metric)} by period")
         ax.grid(True, axis="y", linewidth=0.5, alpha=0.5)
+        lo, hi = _RANGES.get(metric, (None, None))
+        values = df[metric].to_numpy(dtype=float)
+        if lo is not None and (not len(values) or np.nanmin(values, initial=lo) >= lo):
+            # fixed scale: a chart of 0.79 -> 0.81 must not look like a collapse
+            ax.set_ylim(lo, hi)
         if len(df) or threshold is not None:
-            ax.legend(loc="best", fontsize=7, frameon=False)
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
         if not len(df):
             ax.text(0.5, 0.5, "no reviews yet", ha="center", va="center", transform=ax.transAxes)
         fig.tight_layout()
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
     return buf.getvalue()

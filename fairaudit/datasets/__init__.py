@@ -1,0 +1,16 @@
+"""Synthetic hiring data from packaged real sources (ESCO, US Census, Gaucher et al.).
+
+See ``docs/DATA_CARD.md`` for sources, the generation process and limitations.
+"""
+from __future__ import annotations
+
+from ..lexicon import find_coded_words, gender_coded_words, neutral_replacement
+from ._sources import RACES
+from .hiring import (AD_SENTENCES, BIO_SENTENCES, CODINGS, HiringDataConfig, job_ad_text, make_hiring_data,
+                     make_twins, swap_pronouns)
+
+__all__ = [
+    "AD_SENTENCES", "BIO_SENTENCES", "CODINGS", "HiringDataConfig", "RACES", "find_coded_words",
+    "gender_coded_words", "job_ad_text", "make_hiring_data", "make_twins", "neutral_replacement",
+    "swap_pronouns",
+]

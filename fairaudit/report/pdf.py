@@ -1,0 +1,166 @@
+"""HTML -> PDF (WeasyPrint), and the one call that builds a signed report.
+
+:func:`build_report` renders the HTML, prints it to PDF with the sidecar's
+sha256 in the document metadata, signs the PDF in memory, and only then writes
+``report.pdf`` and ``report.json`` (each to a temporary file renamed into
+place), so a failure at any step leaves no partial report behind.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .._atomic import atomic_path
+from ..errors import FairauditError, ReportError
+from ..result import AuditResult
+from .render import render_report, sidecar_bytes
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys)."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: pango/cairo system libraries missing
+        raise ReportError(f"WeasyPrint cannot be loaded ({exc}); install it and its system libraries "
+                          "(Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0)") from None
+    # WeasyPrint warns about every CSS property it ignores; the report is tested to render as intended
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    try:
+        return weasyprint.HTML(string=html, base_url=None).write_pdf(custom_metadata=True)
+    except Exception as exc:  # WeasyPrint has no single exception type
+        raise ReportError(f"cannot print the report to PDF: {type(exc).__name__}: {exc}") from None
+
+
+def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
+    """Print ``html`` to ``out_pdf`` atomically (unsigned)."""
+    data = html_to_pdf(html)
+    _write_all({Path(out_pdf): data})
+    return Path(out_pdf)
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`build_report` wrote."""
+
+    pdf: str
+    sidecar: str
+    sidecar_sha256: str
+    signed: bool
+    signer: str | None
+    pages: int
+    size_bytes: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check_folder(folder: Path) -> None:
+    """Fail early (before any rendering) on an output folder that cannot take the report."""
+    if folder.exists() and not folder.is_dir():
+        raise ReportError(f"cannot write into {folder}: it is a file, not a folder; choose another --out")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise ReportError(f"output folder {folder} is not writable; choose another --out")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_all(files: dict[Path, bytes]) -> None:
+    """Write several files so that either all appear or none does.
+
+    Every file goes to a temporary file first; the renames happen only after
+    all were written (an error on the way removes every temporary file).
+    """
+    for p in files:
+        _check_folder(p.parent if str(p.parent) else Path("."))
+    try:
+        with contextlib.ExitStack() as stack:
+            tmps = [stack.enter_context(atomic_path(p)) for p in files]
+            mode = 0o666 & ~_umask()  # mkstemp makes 0600; a report is an ordinary file
+            for tmp, data in zip(tmps, files.values()):
+                tmp.write_bytes(data)
+                os.chmod(tmp, mode)
+    except ReportError:
+        raise
+    except FairauditError as exc:
+        raise ReportError(str(exc)) from None
+    except OSError as exc:
+        folder = next(iter(files)).parent
+        raise ReportError(f"cannot write into {folder}: {exc.strerror or exc}; choose another --out") from None
+
+
+def _page_count(pdf: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditResult | None = None,
+                 rewrites: pd.DataFrame | None = None, sign_with=None, *, title: str | None = None,
+                 page_size: str = "A4", period: str | None = None, organization: str | None = None,
+                 visible_signature: bool = False, reason: str = "fairaudit bias audit report",
+                 location: str | None = None, status: Callable[[str], None] | None = None,
+                 **render_kw) -> ReportFiles:
+    """Render, print, sign and write a report and its JSON sidecar.
+
+    Parameters
+    ----------
+    before, after, rewrites
+        As for :func:`~fairaudit.report.render.render_report`.
+    out_pdf : path-like
+        The PDF; the sidecar is written next to it with the suffix ``.json``.
+    sign_with : pyhanko Signer, optional
+        From :func:`fairaudit.report.sign.load_signer`; ``None`` writes an
+        unsigned report (which ``fairaudit verify`` rejects).
+    visible_signature : bool
+        Add a visible signature box on the last page.
+    status : callable, optional
+        Called with a short message before each step (progress output).
+
+    Returns
+    -------
+    ReportFiles
+
+    Raises
+    ------
+    ReportError, SigningError
+        Nothing is written when any step fails.
+    """
+    say = status or (lambda msg: None)
+    out = Path(out_pdf)
+    if out.suffix.lower() != ".pdf":
+        raise ReportError(f"the report file must end in .pdf, got {out.name!r}")
+    sidecar_path = out.with_suffix(".json")
+    _check_folder(out.parent if str(out.parent) else Path("."))
+    say("collecting the numbers (JSON sidecar)")
+    side = sidecar_bytes(before, after, rewrites)
+    digest = hashlib.sha256(side).hexdigest()
+    say("rendering HTML and charts")
+    html = render_report(before, after, rewrites, title=title, page_size=page_size, period=period,
+                         organization=organization, sidecar_sha256=digest, **render_kw)
+    say("printing PDF")
+    pdf = html_to_pdf(html)
+    signer = None
+    if sign_with is not None:
+        from .sign import sign_pdf_bytes, signer_name
+
+        signer = signer_name(sign_with)
+        say(f"signing (PAdES B-B) as {signer}")
+        pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location)
+    say(f"writing {out} and {sidecar_path.name}")
+    _write_all({sidecar_path: side, out: pdf})
+    return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=digest, signed=signer is not None,
+                       signer=signer, pages=_page_count(pdf), size_bytes=len(pdf))

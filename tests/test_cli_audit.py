@@ -1,0 +1,52 @@
+"""`fairaudit audit` end to end with BM25 (no model): output, errors, exit codes."""
+import json
+
+import pytest
+
+from fairaudit.cli import main
+from toy import toy_data
+
+
+@pytest.fixture
+def files(tmp_path):
+    jobs, cands = toy_data(12, 120)
+    j, c = tmp_path / "jobs.csv", tmp_path / "cands.csv"
+    jobs.to_csv(j, index=False)
+    cands.to_csv(c, index=False)
+    return j, c
+
+
+def test_audit_writes_json_and_prints_summary(files, tmp_path, capsys):
+    j, c = files
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--k", "5", "10", "--bootstrap", "50", "--quiet"])
+    assert rc == 0
+    data = json.loads(out.read_text())
+    assert data["config"]["ks"] == [5, 10]
+    assert {r["attribute"] for r in data["tables"]["impact"]} == {"sex", "race_ethnicity", "sex_race"}
+
+
+@pytest.mark.parametrize("mutate,match", [
+    (lambda j, c: j.write_text(""), "is empty"),
+    (lambda j, c: j.write_text("job_id,title\n1,a\n"), "missing required column"),
+    (lambda j, c: c.write_text("candidate_id,text,sex\n1,x,robot\n2,y,f\n"), "unknown sex label"),
+])
+def test_bad_input_exit_code_and_no_output(files, tmp_path, capsys, mutate, match):
+    j, c = files
+    mutate(j, c)
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert match in err and "Traceback" not in err
+    assert err.count("\n") == 1  # one readable line
+    assert not out.exists()
+
+
+def test_k_larger_than_pool(files, tmp_path, capsys):
+    j, c = files
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),
+               "--recommender", "bm25", "--k", "1000", "--quiet"])
+    assert rc == 2 and "larger than the candidate pool" in capsys.readouterr().err

@@ -1,0 +1,103 @@
+"""`fairaudit keys init`, `fairaudit report` and `fairaudit verify` end to end."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from fairaudit.cli import main
+from fairaudit.report.keys import make_self_signed
+from test_report_render import audits
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("cli")
+    before, after, rewrites = audits()
+    before.to_json(d / "before.json")
+    after.to_json(d / "after.json")
+    rewrites.to_csv(d / "rewrites.csv", index=False)
+    (d / "corrupt.json").write_text('{"schema_version": 1, "tables": ')
+    return {"dir": d, "before": d / "before.json", "after": d / "after.json", "rewrites": d / "rewrites.csv",
+            "corrupt": d / "corrupt.json"}
+
+
+@pytest.fixture(scope="module")
+def keys(inputs) -> Path:
+    d = inputs["dir"] / "keys"
+    assert main(["keys", "init", "--dir", str(d), "--key-type", "ec", "--name", "CLI Signer"]) == 0
+    assert os.stat(d / "signing-key.pem").st_mode & 0o777 == 0o600
+    return d
+
+
+@pytest.fixture(scope="module")
+def report(inputs, keys) -> Path:
+    out = inputs["dir"] / "out" / "report.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--after", str(inputs["after"]),
+               "--rewrites", str(inputs["rewrites"]), "--out", str(out), "--key-dir", str(keys),
+               "--page-size", "Letter", "--period", "2025-Q1", "--quiet"])
+    assert rc == 0
+    return out
+
+
+def test_report_and_verify(report, keys, capsys):
+    assert report.exists() and report.with_suffix(".json").exists()
+    side = json.loads(report.with_suffix(".json").read_text())
+    assert side["after"] is not None and side["rewrites"]["rows"]
+    capsys.readouterr()
+    assert main(["verify", str(report), "--trust", str(keys / "signing-cert.pem")]) == 0
+    out = capsys.readouterr().out
+    assert "CLI Signer" in out and "intact:      yes" in out and "trusted:     yes" in out and "matches" in out
+    assert main(["verify", str(report), "--trust", str(keys / "signing-cert.pem"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def test_verify_failures_exit_non_zero(report, keys, tmp_path, capsys):
+    assert main(["verify", str(report)]) == 1  # self-signed, no --trust
+    assert "not trusted" in capsys.readouterr().out
+    bad = tmp_path / "report.pdf"
+    data = bytearray(report.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    bad.write_bytes(bytes(data))
+    (tmp_path / "report.json").write_bytes(report.with_suffix(".json").read_bytes())
+    assert main(["verify", str(bad), "--trust", str(keys / "signing-cert.pem")]) == 1
+    assert "FAILED" in capsys.readouterr().out
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    assert main(["verify", str(report), "--trust", str(keys / "signing-cert.pem"), "--sidecar", str(other)]) == 1
+    assert "DOES NOT MATCH" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "missing.pdf")]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_bad_inputs_give_one_message_and_no_pdf(inputs, keys, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "r" / "report.pdf"
+    assert main(["report", "--audit", str(inputs["corrupt"]), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "not valid audit JSON" in err and "Traceback" not in err
+    assert main(["report", "--audit", str(tmp_path / "missing.json"), "--out", str(out), "--quiet"]) == 2
+    assert "not found" in capsys.readouterr().err
+
+    key, cert = make_self_signed("P12", days=30, key_type="ec")
+    p12 = tmp_path / "id.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"id", key, cert, None, serialization.BestAvailableEncryption(b"right")))
+    monkeypatch.setenv("MY_P12_PW", "wrong")
+    rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--p12", str(p12),
+               "--p12-password-env", "MY_P12_PW", "--quiet"])
+    assert rc == 2 and "password is wrong" in capsys.readouterr().err
+
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    rc = main(["report", "--audit", str(inputs["before"]), "--out", str(blocker / "report.pdf"), "--quiet"])
+    assert rc == 2 and "not a folder" in capsys.readouterr().err
+    assert not out.exists() and not (tmp_path / "r").exists() or list((tmp_path / "r").iterdir()) == []
+
+
+def test_keys_init_refuses_to_overwrite(keys, capsys):
+    assert main(["keys", "init", "--dir", str(keys)]) == 2
+    assert "--force" in capsys.readouterr().err

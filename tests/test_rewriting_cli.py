@@ -1,0 +1,102 @@
+"""`fairaudit rewrite` end to end, and one GRPO step with the real SmolLM2 (slow)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from fairaudit.cli import main
+
+torch = pytest.importorskip("torch")
+
+JOBS = pd.DataFrame({
+    "job_id": ["j1", "j2", "j3"],
+    "title": ["Software Engineer", "Data Analyst", "Office Manager"],
+    "text": [
+        "We build payment software in Python. We want a competitive ninja who writes tests for every API.",
+        "You analyse sales data with SQL and Excel. An aggressive leader who presents dashboards to finance.",
+        "You organise meetings, budgets and supplies for the office.",
+    ],
+})
+CANDS = pd.DataFrame({
+    "candidate_id": [f"c{i}" for i in range(60)],
+    "text": [f"{'She' if i % 2 else 'He'} is a {['software engineer', 'data analyst', 'office manager'][i % 3]} "
+             f"with {i % 9 + 1} years of experience in Python, SQL and budgets." for i in range(60)],
+    "sex": ["female" if i % 2 else "male" for i in range(60)],
+})
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rewriting.policy import load_gguf_tokenizer
+
+    tok = load_gguf_tokenizer()
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
+                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    LlamaForCausalLM(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def files(tmp_path):
+    JOBS.to_csv(tmp_path / "jobs.csv", index=False)
+    CANDS.to_csv(tmp_path / "cands.csv", index=False)
+    return tmp_path
+
+
+def test_cli_rejects_a_missing_adapter(files, capsys):
+    rc = main(["rewrite", "--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"),
+               "--out", str(files / "out.csv"), "--adapter", str(files / "nope"), "--quiet"])
+    assert rc == 2
+    assert "not an AutoRefine adapter folder" in capsys.readouterr().err
+    assert not (files / "out.csv").exists()
+
+
+def test_cli_lexicon_needs_no_generator(files):
+    rc = main(["rewrite", "--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"),
+               "--out", str(files / "lex.csv"), "--method", "lexicon", "--k", "10", "--quiet"])
+    assert rc == 0
+    out = pd.read_csv(files / "lex.csv", keep_default_na=False)
+    assert "ninja" not in out.loc[0, "rewrite"] or not out.loc[0, "accepted"]
+    assert out.loc[2, "rewrite"] == JOBS.loc[2, "text"]
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_cli_train_save_and_reuse_adapter(files, tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("FAIRAUDIT_CACHE", str(files / "cache"))
+    torch.set_num_threads(1)
+    common = ["--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"), "--k", "10",
+              "--model", str(tiny_model_dir), "--quiet"]
+    rc = main(["rewrite", *common, "--out", str(files / "rl.csv"), "--train", "--steps", "1",
+               "--adapter", str(files / "adapter"), "--seed", "1"])
+    assert rc == 0
+    assert (files / "adapter" / "adapter_config.json").is_file()
+    out = pd.read_csv(files / "rl.csv", keep_default_na=False)
+    assert list(out.columns[:9]) == ["job_id", "original", "rewrite", "accepted", "gap_before", "gap_after",
+                                     "meaning_score", "skill_recall", "reason"]
+    rc = main(["rewrite", *common, "--out", str(files / "rl2.csv"), "--adapter", str(files / "adapter")])
+    assert rc == 0
+    out2 = pd.read_csv(files / "rl2.csv", keep_default_na=False)
+    assert list(out2["rewrite"]) == list(out["rewrite"])
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_real_smollm2_one_grpo_step(files, monkeypatch):
+    """The packaged SmolLM2-135M loads (de-quantised once), trains one GRPO step and rewrites."""
+    from rewriting import AutoRefine, TrainSettings
+
+    torch.set_num_threads(2)
+    ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, max_new_tokens=24, progress=False,
+                    train_settings=TrainSettings(prompts_per_step=1, save_steps=1))
+    ar.fit(JOBS, steps=1, seed=0, checkpoint_dir=files / "ckpt")
+    logs = [h for h in ar.metadata_["log_history"] if "loss" in h]
+    assert len(logs) == 1 and "rewards/fairness/mean" in logs[0]
+    out = ar.rewrite(JOBS.iloc[:1])
+    assert len(out) == 1 and isinstance(out.loc[0, "rewrite"], str) and out.loc[0, "rewrite"]
