@@ -123,6 +123,23 @@ def signer_name(signer) -> str:
     return signer.signing_cert.subject.human_friendly
 
 
+def outside_event_loop(fn, *args, **kwargs):
+    """Call ``fn`` where ``asyncio.run`` works.
+
+    pyHanko's synchronous API calls ``asyncio.run()``, which fails inside a
+    running event loop (Jupyter notebooks); there the call goes to a worker thread.
+    """
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | None = None,
                    location: str | None = None, field_name: str = FIELD_NAME) -> bytes:
     """Sign a PDF held in memory; returns the signed PDF.
@@ -160,7 +177,7 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
             stamp = TextStampStyle(stamp_text="Digitally signed by %(signer)s\nDate: %(ts)s",
                                    border_width=1)
         pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)
-        out = pdf_signer.sign_pdf(writer, output=io.BytesIO())
+        out = outside_event_loop(pdf_signer.sign_pdf, writer, output=io.BytesIO())
     except SigningError:
         raise
     except Exception as exc:  # pyHanko raises several types; all mean "cannot sign this"

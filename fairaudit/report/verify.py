@@ -131,6 +131,8 @@ def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | 
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
+    from .sign import outside_event_loop
+
     path = Path(pdf)
     if not path.is_file():
         raise VerificationError(f"report not found: {path}")
@@ -161,7 +163,7 @@ def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | 
             vc = ValidationContext(trust_roots=roots, allow_fetching=False) if roots else \
                 ValidationContext(allow_fetching=False)
             try:
-                status = validate_pdf_signature(sig, vc)
+                status = outside_event_loop(validate_pdf_signature, sig, vc)
             except SignatureValidationError as exc:
                 res.problems.append(f"the signature cannot be validated: {exc}")
             except Exception as exc:  # a damaged signature object trips pyHanko in many ways
