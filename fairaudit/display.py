@@ -33,7 +33,10 @@ def print_summary(result: AuditResult, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if console.width < 110:  # pipes and CI logs default to 80 columns, too narrow for the table
+            console = Console(width=110)
     prov = result.provenance
     t = Table(title=f"fairaudit {prov.get('audit_id', '')}: {prov.get('n_jobs')} jobs x "
                     f"{prov.get('n_candidates')} candidates, recommender "
@@ -73,13 +76,11 @@ def audit_html(result: AuditResult) -> str:
     k0 = result.config.ks[0]
     imp = imp[(imp["k"] == k0) & (imp["attribute"] != "sex_race")][
         ["attribute", "group", "n_pool", "selection_rate", "impact_ratio", "scoring_impact_ratio", "four_fifths_flag"]]
-    chart = ""
-    try:
-        from .report.charts import impact_ratio_chart_svg  # optional: rendered by the report layer
+    from .report.charts import impact_ratio_chart
 
-        chart = impact_ratio_chart_svg(result, k=k0)
-    except Exception:  # charts are decoration here; the tables carry the numbers
-        chart = ""
+    attrs = [a for a in ("sex", "race_ethnicity") if a in result.groups]
+    chart = impact_ratio_chart(result.tables["impact"], k=k0, attributes=attrs,
+                               threshold=result.config.four_fifths)
     status = "PASS" if v.get("four_fifths_pass") else "FAIL"
     return (
         f"<div class='fairaudit'><h4>fairaudit {html.escape(str(prov.get('audit_id', '')))} — "

@@ -19,4 +19,4 @@ def test_notebook_executes(tmp_path):
     nb = nbformat.read(NB, as_version=4)
     NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     html = [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
-    assert any("fairaudit" in o["data"]["text/html"] for o in html)  # the rich repr rendered
+    assert any("fairaudit" in o["data"]["text/html"] and "<svg" in o["data"]["text/html"] for o in html)  # rich repr + chart

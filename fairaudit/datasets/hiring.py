@@ -141,7 +141,7 @@ class HiringDataConfig:
         Subset of occupation titles to use (default: all 46).
     n_skills : int, default 3
         ESCO skills listed in each bio (out of 4 per occupation).
-    wording_sentences : int, default 2
+    wording_sentences : int, default 3
         Gendered wording sentences per coded ad and per bio.
     """
 
@@ -156,7 +156,7 @@ class HiringDataConfig:
     race_shares: Mapping[str, float] | None = None
     occupations: Sequence[str] | None = None
     n_skills: int = 3
-    wording_sentences: int = 2
+    wording_sentences: int = 3
 
     def __post_init__(self) -> None:
         def unit(name: str, v: float, open_: bool = False) -> None:
@@ -450,7 +450,8 @@ def make_twins(candidates: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
     Each twin keeps the surname, race/ethnicity, occupation and wording; its
     first name is drawn from Census first names of the other sex and the same
-    race/ethnicity, and its pronouns are swapped (:func:`swap_pronouns`). Used
+    race/ethnicity (labels outside :data:`RACES`, e.g. ``"unknown"``, use the
+    ``"white"`` table), and its pronouns are swapped (:func:`swap_pronouns`). Used
     to measure how much a recommender reacts to name and pronoun alone.
 
     Parameters
