@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     ap.add_argument("--max-sentences", type=int, default=1)
     ap.add_argument("--max-new-tokens", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--model", default=None, help="base model (default packaged SmolLM2-135M-Instruct)")
     ap.add_argument("--methods", default="original,lexicon,prompt,best_of_n,policy")
     ap.add_argument("--out", default=str(RESULTS / "rewrite_bench"))

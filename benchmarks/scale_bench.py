@@ -104,6 +104,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="1000x10000,10000x100000,10000x1000000")
     ap.add_argument("--backends", default="local,ray")
     ap.add_argument("--out", default=str(HERE / "results" / "scale_bench.json"))
+    ap.add_argument("--append", action="store_true", help="keep the runs already in --out (sizes run separately)")
     ap.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a._child:
@@ -111,6 +112,8 @@ def main(argv=None) -> int:
         return 0
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
     rows = []
+    if a.append and Path(a.out).exists():
+        rows = json.loads(Path(a.out).read_text())["runs"]
     for size in a.sizes.split(","):
         nj, nc = (int(x) for x in size.lower().split("x"))
         for be in a.backends.split(","):
@@ -122,6 +125,7 @@ def main(argv=None) -> int:
                 continue
             rows.append(json.loads(p.stdout.strip().splitlines()[-1]))
             print(rows[-1], flush=True)
+            _write(a.out, rows, None)  # keep what is measured if a later size is interrupted
     for nj, nc in {(r["n_jobs"], r["n_candidates"]) for r in rows}:
         d = {r["backend"]: r.get("indices_digest") for r in rows if (r["n_jobs"], r["n_candidates"]) == (nj, nc)}
         if len(d) == 2:
@@ -137,13 +141,18 @@ def main(argv=None) -> int:
                   "estimated_minutes": round(target_pairs * cpu_s_per_pair / cores / 60, 1)}
         print(f"extrapolation: {extrap['cpu_ns_per_pair']} CPU-ns per pair measured at {extrap['measured_at']} -> "
               f"{extrap['target']}: ~{extrap['estimated_minutes']} min (linear in pairs, ignores network)")
-    meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "k": K, "dim": DIM,
-            "note": "peak_mem_mib = max PSS summed over the process tree (driver + Ray processes)"}
-    from fairaudit._atomic import write_text
-
-    write_text(a.out, json.dumps({"meta": meta, "runs": rows, "extrapolation": extrap}, indent=2))
+    _write(a.out, rows, extrap)
     plot(rows, Path(a.out).with_suffix(".png"))
     return 0
+
+
+def _write(out: str, rows: list, extrap: dict | None) -> None:
+    from fairaudit._atomic import write_text
+
+    meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "k": K, "dim": DIM,
+            "note": "peak_mem_mib = max PSS summed over the process tree (driver + Ray processes); "
+                    "the 2 cores were shared with other jobs (load ~7-10), so times are pessimistic"}
+    write_text(out, json.dumps({"meta": meta, "runs": rows, "extrapolation": extrap}, indent=2))
 
 
 def plot(rows, path: Path) -> None:

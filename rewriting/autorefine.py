@@ -22,14 +22,13 @@ import os
 import platform
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from fairaudit.errors import ConfigError, DataError, ModelError
+from fairaudit.errors import ConfigError, ModelError
 from fairaudit.io import frame_sha256, validate_candidates, validate_jobs
 
 from .baselines import LMProposer, identity_proposer, lexicon_proposer

@@ -198,9 +198,14 @@ class LoraSettings:
         return d
 
 
-def build_prompt(tokenizer: Any, sentence: str, title: str = "") -> str:
-    """The chat-formatted prompt asking the policy to rewrite one sentence."""
-    user = (f"Job title: {title}\n" if title else "") + f"Sentence: {sentence}\nRewritten sentence:"
+def build_prompt(tokenizer: Any, sentence: str, title: str = "", words: Sequence[str] = ()) -> str:
+    """The chat-formatted prompt asking the policy to rewrite one sentence.
+
+    ``words`` are the gender-coded words the audit found in the sentence; naming
+    them tells a small model what to change.
+    """
+    hint = f"Replace these words: {', '.join(words)}\n" if words else ""
+    user = (f"Job title: {title}\n" if title else "") + f"Sentence: {sentence}\n{hint}Rewritten sentence:"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
     if getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)

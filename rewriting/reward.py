@@ -30,8 +30,8 @@ stuffing it with words that pull one group's profiles up (``"she"``, ``"women"``
 
 References
 ----------
-Zhang et al. (2025), "AutoRefine: ... job descriptions", arXiv:2501.07324
-(reward = -100 x Wasserstein distance of the top-k gender mix to the target).
+AutoRefine, arXiv:2501.07324 (reward = -100 x Wasserstein distance between the
+target and the top-k gender mix of a cosine-similarity matcher).
 Gaucher, Friesen & Kay (2011), J. Pers. Soc. Psychol. 101(1):109-128.
 """
 from __future__ import annotations

@@ -56,6 +56,7 @@ class Unit:
     sentence: str
     title: str
     score: float
+    words: tuple[str, ...] = ()
 
 
 def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
@@ -85,8 +86,9 @@ def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
             s = sum(max(delta.get((str(job["job_id"]), w), 0.0), 0.0) for w in words)
             scored.append((s, len(words), -slot, slot))
         for s, _, _, slot in sorted(scored, reverse=True)[:max_sentences]:
+            words = tuple(dict.fromkeys(w for w, _ in find_coded_words(parts[slot])))
             units.append(Unit(row=int(row), slot=slot, sentence=parts[slot].strip(),
-                              title=str(job.get("title", "")), score=s))
+                              title=str(job.get("title", "")), score=s, words=words))
     return units
 
 

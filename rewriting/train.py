@@ -45,7 +45,7 @@ class TrainSettings:
     prompts_per_step: int = 2
     max_new_tokens: int = 48
     learning_rate: float = 2e-4
-    temperature: float = 0.9
+    temperature: float = 0.7
     beta: float = 0.0
     save_steps: int = 5
     logging_steps: int = 1
@@ -126,7 +126,7 @@ def build_dataset(units: Sequence[Unit], tokenizer: Any) -> Any:
     from datasets import Dataset
 
     return Dataset.from_dict({
-        "prompt": [build_prompt(tokenizer, u.sentence, u.title) for u in units],
+        "prompt": [build_prompt(tokenizer, u.sentence, u.title, u.words) for u in units],
         "unit": list(range(len(units))),
     })
 

@@ -92,7 +92,7 @@ def test_real_smollm2_one_grpo_step(files, monkeypatch):
     """The packaged SmolLM2-135M loads (de-quantised once), trains one GRPO step and rewrites."""
     from rewriting import AutoRefine, TrainSettings
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, max_new_tokens=24, progress=False,
                     train_settings=TrainSettings(prompts_per_step=1, save_steps=1))
     ar.fit(JOBS, steps=1, seed=0, checkpoint_dir=files / "ckpt")

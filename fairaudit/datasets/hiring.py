@@ -28,7 +28,7 @@ Applied Psychology* 94(6), 1591-1599.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np

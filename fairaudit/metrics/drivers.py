@@ -21,6 +21,7 @@ References
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import Sequence
 
@@ -93,18 +94,29 @@ def word_drivers(scorer, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None
 
 
 def mask_identity(texts: Sequence[str], names: Sequence[str] | None = None) -> list[str]:
-    """Replace names, honorifics and gendered pronouns with neutral forms."""
+    """Replace names, honorifics and gendered pronouns with neutral forms.
+
+    The full name becomes "The candidate", any remaining part of it "the
+    candidate", and he/she/him/her/... become they/them/their/....
+    """
     out = []
     for i, text in enumerate(texts):
         t = str(text)
-        if names is not None and isinstance(names[i], str) and names[i].strip():
-            t = re.sub(rf"\b{re.escape(names[i].strip())}\b", "The candidate", t)
-            for part in sorted(names[i].split(), key=len, reverse=True):
-                if len(part) > 1:
-                    t = re.sub(rf"\b{re.escape(part)}\b", "the candidate", t)
+        name = names[i] if names is not None else None
+        if isinstance(name, str) and name.strip():
+            t = _name_pattern(name.strip()).sub(
+                lambda m: "The candidate" if m.group(0) == name.strip() else "the candidate", t)
         t = _PRONOUN_RE.sub(lambda m: _match_case(_PRONOUNS[m.group(1).lower().rstrip(".")], m.group(1)), t)
         out.append(re.sub(r"\s{2,}", " ", t).strip())
     return out
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_pattern(name: str) -> "re.Pattern[str]":
+    # one pattern per distinct name (full name first, then its parts, longest first)
+    parts = [p for p in sorted(set(name.split()), key=len, reverse=True) if len(p) > 1]
+    alts = [re.escape(name)] + [re.escape(p) for p in parts if p != name]
+    return re.compile(r"\b(?:" + "|".join(alts) + r")\b")
 
 
 def _match_case(repl: str, original: str) -> str:
