@@ -76,6 +76,51 @@ def _default_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[s
     return tuple(present)
 
 
+def _is_lazy(backend: Any, candidates: Any) -> bool:
+    """Ray backend + a Parquet file/folder path: stream candidate texts instead of loading them."""
+    if backend in (None, "local") or not isinstance(candidates, (str, os.PathLike)):
+        return False
+    from pathlib import Path
+
+    p = Path(candidates)
+    return p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
+
+def _attributes_only(path: Any) -> pd.DataFrame:
+    """Candidate ids and attributes of a Parquet file/folder (no texts), validated."""
+    import pyarrow.dataset as pds
+
+    from .backends.local import read_parquet_folder
+
+    try:
+        names = pds.dataset(str(path), format="parquet").schema.names
+    except Exception as exc:
+        raise DataError(f"cannot read Parquet data at {path}: {exc}") from None
+    if "text" not in names:
+        raise DataError(f"candidates {path} is missing required column(s) ['text']; it has {names}")
+    cols = [c for c in ("candidate_id", "sex", "race_ethnicity", "name") if c in names]
+    batches = list(read_parquet_folder(path, cols))
+    import pyarrow as pa
+
+    df = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=cols)
+    df["text"] = "(streamed)"  # placeholder: validated for ids and labels only
+    return validate_candidates(df, source=str(path))
+
+
+def _parquet_sha256(path: Any) -> str:
+    """Hash of the Parquet files' bytes, in the order the backends read them."""
+    from pathlib import Path
+
+    p = Path(path)
+    files = sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
 def _check_encoding(enc: GroupEncoding) -> None:
     if enc.n_known < 2:
         raise DataError(f"only one {enc.attribute!r} group ({enc.labels[0]!r}) has candidates; "
@@ -149,7 +194,14 @@ def audit(
     if n_bootstrap < 0:
         raise ConfigError("n_bootstrap must be >= 0")
     jobs_df, jobs_src = _as_frame(jobs, "jobs")
-    cand_df, cand_src = _as_frame(candidates, "candidates")
+    lazy = _is_lazy(backend, candidates)
+    if lazy:
+        # millions of profiles: only ids and attributes come into memory; the texts
+        # are streamed from Parquet and embedded on the cluster by the backend
+        cand_df, cand_src = _attributes_only(candidates), str(candidates)
+        drivers = decomposition = False
+    else:
+        cand_df, cand_src = _as_frame(candidates, "candidates")
     n_cand = len(cand_df)
     if max(ks) > n_cand:
         raise ConfigError(f"k={max(ks)} is larger than the candidate pool ({n_cand} candidates); lower k")
@@ -167,9 +219,10 @@ def audit(
         raise ConfigError(f"gap_k={config.k_gap} is larger than the candidate pool ({n_cand})")
 
     rec = _resolve_recommender(recommender)
-    cand_texts = cand_df["text"].tolist()
     job_texts = jobs_df["text"].tolist()
-    rec.fit(cand_texts)
+    cand_texts = None if lazy else cand_df["text"].tolist()
+    if not lazy:
+        rec.fit(cand_texts)
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
     k_max = max(max(ks), config.k_gap)
     bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
@@ -179,7 +232,9 @@ def audit(
     else:
         from .backends import get_backend
 
-        rankings = get_backend(backend).rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand)
+        extra = {"candidates": str(candidates)} if lazy else {}
+        rankings = get_backend(backend).rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand,
+                                             progress=bar, **extra)
 
     job_ids = jobs_df["job_id"].tolist()
     tables, summary = measure(rankings, encodings, config, job_ids, jobs_df["title"].tolist())
@@ -221,8 +276,9 @@ def audit(
     rec_info = describe() if callable(describe) else {"name": getattr(rec, "name", type(rec).__name__)}
     prov = {
         "jobs_sha256": frame_sha256(jobs_df, ["job_id", "title", "text"]),
-        "candidates_sha256": frame_sha256(cand_df, [c for c in ("candidate_id", "text", "sex", "race_ethnicity")
-                                                    if c in cand_df.columns]),
+        "candidates_sha256": _parquet_sha256(candidates) if lazy else
+        frame_sha256(cand_df, [c for c in ("candidate_id", "text", "sex", "race_ethnicity") if c in cand_df.columns]),
+        "candidates_streamed": lazy,
         "config_sha256": _sha(config.to_dict()),
         "recommender": rec_info,
         "backend": backend if isinstance(backend, str) or backend is None else type(backend).__name__,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ._common import add_data_args, column_map, target_spec
 
@@ -33,7 +34,12 @@ def run(args: argparse.Namespace) -> int:
     from ..io import load_candidates, load_jobs
 
     jobs = load_jobs(args.jobs, column_map(args.job_columns))
-    cands = load_candidates(args.candidates, column_map(args.candidate_columns))
+    cand_path = Path(args.candidates)
+    if args.backend != "local" and (cand_path.is_dir() or cand_path.suffix.lower() == ".parquet") \
+            and not args.candidate_columns and not args.infer_attributes:
+        cands = cand_path  # streamed by the backend, never loaded whole
+    else:
+        cands = load_candidates(args.candidates, column_map(args.candidate_columns))
     if args.infer_attributes:
         from ..proxy import infer_attributes
 

@@ -31,6 +31,7 @@ from .._atomic import atomic_open
 from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
 from ..models import (EMBEDDING_MODEL_ID, default_embedding_model_path, load_sentence_transformer,
                       model_fingerprint, resolve_embedding_model)
+from .base import dot_scores
 
 __all__ = ["EmbeddingRecommender", "EmbeddingCache", "default_cache_dir", "text_key"]
 
@@ -400,7 +401,7 @@ class EmbeddingRecommender:
         """Similarity of each job to each candidate, float32 ``(n_jobs, n_candidates)``."""
         cand = self.candidate_embeddings
         q = self.encode(job_texts, cache=self.cache_queries)
-        return q @ cand.T
+        return dot_scores(q, cand)  # blocking-invariant: the Ray backend gets the same bits
 
     def describe(self) -> dict[str, Any]:
         self._ensure_model()
