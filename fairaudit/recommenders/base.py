@@ -64,17 +64,23 @@ class Rankings:
 
 
 def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.ndarray:
-    """Validate a score block: shape, dtype and finiteness."""
+    """Validate a score block: shape, dtype and finiteness.
+
+    float32 and float64 blocks are returned as they are (no copy: a block of
+    256 jobs x 1M candidates is 1 GB in float64); anything else becomes float64.
+    """
     try:
-        arr = np.asarray(scores, dtype=np.float64)
+        arr = np.asarray(scores)
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
     except (TypeError, ValueError):
         raise RecommenderError(f"recommender {name!r} returned non-numeric scores") from None
     if arr.shape != (n_jobs, n_candidates):
         raise RecommenderError(
             f"recommender {name!r} returned scores of shape {arr.shape}; expected ({n_jobs}, {n_candidates})"
         )
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    if not np.isfinite(arr).all():
+        bad = ~np.isfinite(arr)
         j, c = np.argwhere(bad)[0]
         raise RecommenderError(
             f"recommender {name!r} returned {int(bad.sum())} NaN or infinite score(s) "
@@ -158,14 +164,28 @@ def dot_scores(queries: np.ndarray, items: np.ndarray) -> np.ndarray:
     return out
 
 
+def row_medians(scores: np.ndarray) -> np.ndarray:
+    """Median of each row, the middle pair averaged in float64 whatever the input dtype.
+
+    (``np.median`` of a float32 row averages in float32, which can round onto one of
+    the two middle values and change which scores count as "above the median".)
+    """
+    n = scores.shape[1]
+    h = n // 2
+    if n % 2:
+        return np.partition(scores, h, axis=1)[:, h].astype(np.float64)
+    p = np.partition(scores, (h - 1, h), axis=1)
+    return (p[:, h - 1].astype(np.float64) + p[:, h].astype(np.float64)) / 2.0
+
+
 def above_median_counts(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Per row, count candidates of each group whose score is above the row median."""
-    med = np.median(scores, axis=1, keepdims=True)
-    above = scores > med
-    out = np.zeros((scores.shape[0], n_groups), dtype=np.int64)
-    for g in range(n_groups):
-        out[:, g] = above[:, codes == g].sum(axis=1)
-    return out
+    above = scores > row_medians(scores)[:, None]
+    # one matrix product instead of a column selection per group; exact for counts < 2**24
+    dtype = np.float32 if scores.shape[1] < 2**24 else np.float64
+    onehot = np.zeros((scores.shape[1], n_groups), dtype=dtype)
+    onehot[np.arange(scores.shape[1]), codes] = 1
+    return np.rint(above.astype(dtype) @ onehot).astype(np.int64)
 
 
 def rank(
