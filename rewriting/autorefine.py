@@ -75,8 +75,9 @@ class AutoRefine:
     encoder : callable texts -> unit-norm embeddings, optional
         For the meaning term; default the recommender's ``encode``.
     reward_config, lora, train_settings : optional dataclasses
-    max_sentences : int, default 2
-        Driving sentences rewritten per job.
+    max_sentences : int, default 3
+        Driving sentences rewritten per job (the synthetic ads hold about
+        three wording sentences; each is one short generation).
     max_new_tokens : int, default 48
         Generation budget per sentence.
     device : str, optional
@@ -89,7 +90,7 @@ class AutoRefine:
                  k: int = 50, target: Any = "pool", attribute: str = "sex", *, tokenizer: Any = None,
                  gap_scorer: Any = None, encoder: Any = None, reward_config: RewardConfig | None = None,
                  lora: LoraSettings | None = None, train_settings: TrainSettings | None = None,
-                 max_sentences: int = 2, max_new_tokens: int = 48, device: str | None = None,
+                 max_sentences: int = 3, max_new_tokens: int = 48, device: str | None = None,
                  progress: bool = True):
         if gap_scorer is None and candidates is None:
             raise ConfigError("AutoRefine needs candidates= (the pool the recommender ranks) or a gap_scorer=")
@@ -167,7 +168,11 @@ class AutoRefine:
 
     def fit(self, jobs: pd.DataFrame, steps: int | None = None, seed: int | None = None, *,
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = True) -> "AutoRefine":
-        """Train the LoRA policy with GRPO on ``jobs``' driving sentences.
+        """Train the LoRA policy on ``jobs``' driving sentences: SFT warm start, then GRPO.
+
+        The warm start (``train_settings.sft_epochs``, :mod:`rewriting.sft`)
+        fits the adapter to the best reward-filtered candidate edit of each
+        training sentence; GRPO then refines it on-policy with the same reward.
 
         Parameters
         ----------
@@ -215,6 +220,8 @@ class AutoRefine:
             "train_seconds": result["train_seconds"],
             "resumed_from": result["resumed_from"],
             "checkpoint_dir": str(out_dir),
+            "sft": {k: v for k, v in result["sft"].items() if k != "log_history"},
+            "sft_log_history": result["sft"].get("log_history", []),
             "log_history": result["log_history"],
             "reward_history": result["reward_history"],
             "versions": _versions(),

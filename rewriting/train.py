@@ -38,6 +38,8 @@ class TrainSettings:
 
     ``steps`` optimizer steps, each on ``prompts_per_step`` prompts x
     ``num_generations`` samples of at most ``max_new_tokens`` tokens.
+    Before GRPO, ``sft_epochs`` epochs of supervised warm start on
+    reward-filtered targets (:mod:`rewriting.sft`; 0 = GRPO from the base model).
     """
 
     steps: int = 20
@@ -50,6 +52,8 @@ class TrainSettings:
     save_steps: int = 5
     logging_steps: int = 1
     seed: int = 0
+    sft_epochs: int = 3
+    sft_learning_rate: float = 5e-4
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -58,6 +62,8 @@ class TrainSettings:
             raise ConfigError("num_generations must be >= 2 (GRPO compares samples within a group)")
         if self.prompts_per_step < 1:
             raise ConfigError(f"prompts_per_step must be >= 1, got {self.prompts_per_step}")
+        if self.sft_epochs < 0:
+            raise ConfigError(f"sft_epochs must be >= 0, got {self.sft_epochs}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,13 +160,16 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
 
     Returns
     -------
-    dict with ``model`` (PeftModel), ``log_history`` (TRL's per-step logs),
-    ``reward_history`` (per-batch reward terms), ``train_seconds``,
-    ``resumed_from``.
+    dict with ``model`` (PeftModel), ``log_history`` (TRL's per-step GRPO
+    logs), ``reward_history`` (per-batch reward terms), ``train_seconds``
+    (SFT + GRPO), ``sft`` (warm-start summary), ``resumed_from``.
     """
     import torch
+    from peft import get_peft_model
     from transformers import set_seed
     from trl import GRPOConfig, GRPOTrainer
+
+    from .sft import sft_targets, train_sft
 
     if not units:
         raise ConfigError("no training sentences: none of the training jobs contains gender-coded words")
@@ -170,6 +179,17 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
     jobs = jobs.reset_index(drop=True)
     parts = [split_sentences(t) for t in jobs["text"].astype(str)]
     bridge = _RewardBridge(reward, units, parts, np.asarray(gap_before, dtype=float))
+    resumed = _last_checkpoint(out) if resume else None
+    t0 = time.perf_counter()
+    peft_model = get_peft_model(model, lora.to_peft())
+    sft_info: dict = {"epochs": settings.sft_epochs, "n_examples": 0, "train_seconds": 0.0, "log_history": []}
+    if settings.sft_epochs > 0 and resumed is None:  # a resumed run restores the adapter from its checkpoint
+        targets = sft_targets(reward, units, parts, np.asarray(gap_before, dtype=float))
+        sft_info.update(train_sft(peft_model, tokenizer, units, targets, out / "sft", epochs=settings.sft_epochs,
+                                  learning_rate=settings.sft_learning_rate, seed=settings.seed, progress=progress))
+        sft_info["n_units"] = len(units)
+        sft_info["target_reward_mean"] = float(targets["reward"].mean()) if len(targets) else None
+        set_seed(settings.seed)
     on_gpu = torch.cuda.is_available() and next(model.parameters()).is_cuda
     config = GRPOConfig(
         output_dir=str(out),
@@ -197,15 +217,12 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
         gradient_checkpointing=False,  # 135M + LoRA fits easily; recomputation only costs time
     )
     trainer = GRPOTrainer(
-        model=model,
+        model=peft_model,
         reward_funcs=[bridge.term(t) for t in TERMS],
         args=config,
         train_dataset=build_dataset(units, tokenizer),
         processing_class=tokenizer,
-        peft_config=lora.to_peft(),
     )
-    resumed = _last_checkpoint(out) if resume else None
-    t0 = time.perf_counter()
     trainer.train(resume_from_checkpoint=resumed)
     seconds = time.perf_counter() - t0
     peft_model = trainer.model
@@ -215,5 +232,6 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
         "log_history": list(trainer.state.log_history),
         "reward_history": bridge.history,
         "train_seconds": seconds,
+        "sft": sft_info,
         "resumed_from": resumed,
     }

@@ -28,24 +28,6 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'hist' / 'history.sqlite'}"
 
 
-@pytest.fixture
-def pg_url():
-    """A fresh schema on $FAIRAUDIT_PG_URL (dropped afterwards)."""
-    if not PG_URL:
-        pytest.skip("FAIRAUDIT_PG_URL is not set (CI sets it via .ci/postgres.sh)")
-    import sqlalchemy as sa
-
-    schema = f"fa_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(default_driver(PG_URL))
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'create schema "{schema}"')
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'drop schema "{schema}" cascade')
-    admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def url(request, tmp_path):
     if request.param == "sqlite":

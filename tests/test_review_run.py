@@ -218,3 +218,27 @@ def test_sql_source_through_sqlalchemy(tmp_path, monkeypatch):
     bad = {**base, "source": {**base["source"], "jobs_query": "select * from no_such_table"}}
     with pytest.raises(DataError, match="source.jobs_query failed.*no such table"):
         load_review_data(parse_config(bad))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def history_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hist.sqlite'}"
+    return request.getfixturevalue("pg_url")  # a fresh schema, dropped afterwards (conftest.py)
+
+
+def test_two_periods_give_trend_chart_and_two_rows(tmp_path, history_url, capsys):
+    """Issue acceptance: two successive reviews for different periods -> trend chart + two rows."""
+    from pypdf import PdfReader
+
+    from fairaudit.review.history import HistoryStore
+
+    cfg = write_config(tmp_path, extra=f'[history]\nurl = "{history_url}"\n')
+    assert main(["review", "--config", str(cfg), "--period", "2026-Q3", "-q"]) == 0
+    assert main(["review", "--config", str(cfg), "--period", "2026-Q4", "-q"]) == 0
+    with HistoryStore(history_url) as store:
+        assert [(r.period, r.version) for r in store.records()] == [("2026-Q3", 1), ("2026-Q4", 1)]
+    text = "".join(p.extract_text() for p in PdfReader(tmp_path / "out" / "review-2026-Q4-v1.pdf").pages)
+    assert "2026-Q3" in text and "2026-Q4" in text  # both periods on the trend chart / table
+    html_svg = (tmp_path / "out" / "review-2026-Q4-v1.json").read_text()
+    assert "2026-Q3" in html_svg or "trend" in html_svg.lower()
