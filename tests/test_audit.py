@@ -108,6 +108,10 @@ def test_bad_inputs_give_clear_errors():
         audit(jobs, cands.assign(sex="male"), recommender=ToyRecommender(), k=10, attributes=["sex"])
     with pytest.raises(ConfigError, match="unknown group"):
         audit(jobs, cands, recommender=ToyRecommender(), k=10, target={"sex": {"female": 0.5, "x": 0.5}})
+    no_asian = cands[cands.race_ethnicity != "asian"]
+    with pytest.raises(ConfigError, match=r"group\(s\) \['asian'\] with zero candidates"):
+        audit(jobs, no_asian, recommender=ToyRecommender(), k=10, attributes=["race_ethnicity"],
+              target={"race_ethnicity": {"white": 0.4, "black": 0.2, "hispanic": 0.2, "asian": 0.2}})
     with pytest.raises(DataError, match="no 'sex' values"):
         audit(jobs, cands.drop(columns="sex"), recommender=ToyRecommender(), k=10, attributes=["sex"])
 

@@ -176,6 +176,44 @@ def test_best_of_n_never_worse_than_original(reward):
     assert best.loc[0, "accepted"]
 
 
+# -- SFT warm start: reward-filtered targets ------------------------------------------
+
+def test_edit_candidates_are_lexicon_edits():
+    from rewriting.sft import edit_candidates
+
+    cands = edit_candidates("We want a competitive, driven person.")
+    assert cands[0] == "We want a strong, motivated person."  # every coded word replaced
+    assert "We want a strong, driven person." in cands and "We want a competitive, motivated person." in cands
+    assert edit_candidates("You organise meetings.") == []  # nothing coded: nothing to propose
+
+
+def test_sft_targets_pick_the_fairest_accepted_edit_or_keep(scorer, reward):
+    from rewriting.sft import sft_targets
+
+    units = select_units(JOBS, scorer, max_sentences=2)
+    parts = [split_sentences(t) for t in JOBS["text"]]
+    g0 = np.asarray(scorer.gaps(JOBS["text"].tolist()))
+    t = sft_targets(reward, units, parts, g0)
+    assert sorted(t["unit"]) == list(range(len(units)))  # every sentence gets a target (maybe "keep")
+    for _, row in t.iterrows():
+        u = units[row["unit"]]
+        if row["keep"]:
+            assert row["target"] == u.sentence and row["fairness"] == 0
+        else:  # an edit is only a target when it narrows the gap on average
+            assert row["fairness"] > 0 and row["target"] != u.sentence
+    ninja = t[[("ninja" in units[i].sentence and units[i].row == 0) for i in t["unit"]]]
+    assert not ninja["keep"].iloc[0] and "ninja" not in ninja["target"].iloc[0]  # the driver word is replaced
+
+    # an edit that widens the gap is never a target: the sentence is kept instead
+    class Widening:
+        def gaps(self, texts):
+            return np.array([0.5 if "ninja" in t or "competitive" in t else 0.9 for t in texts])
+
+    t2 = sft_targets(Reward(Widening(), bow_encode, RewardConfig(min_similarity=0.0)), units, parts,
+                     np.full(len(JOBS), 0.5))
+    assert t2["keep"].all()
+
+
 # -- the GRPO loop with a tiny model -------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -218,6 +256,9 @@ def test_grpo_two_steps_logs_reward_terms_and_adapter_roundtrips(tiny_lm, scorer
         assert f"rewards/{term}/mean" in logs[0]  # each reward term reached the trainer
     assert "reward_terms/gap_after" in logs[0]
     assert len(ar.metadata_["reward_history"]) >= 2
+    sft = ar.metadata_["sft"]
+    assert sft["epochs"] == settings.sft_epochs and sft["n_examples"] > 0  # the warm start ran
+    assert any("loss" in h for h in ar.metadata_["sft_log_history"])
     # the reward the trainer saw is the sum of the logged terms
     h = ar.metadata_["reward_history"][0]
     assert h["reward"] == pytest.approx(h["fairness"] + h["meaning"] + h["form"])

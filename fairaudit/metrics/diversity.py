@@ -42,6 +42,12 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
         # a per-attribute mapping that does not name this attribute: use the pool
         return target_distribution("pool", attribute, labels, pool_counts)
     unknown = sorted(set(spec) - set(labels))
+    from ..io import LABELS
+
+    empty = [g for g in unknown if g in LABELS.get(attribute, {})]
+    if empty:
+        raise ConfigError(f"target for {attribute!r} gives a share to group(s) {empty} with zero candidates "
+                          f"in the pool; groups with candidates are {list(labels)}")
     if unknown:
         raise ConfigError(f"target for {attribute!r} names unknown group(s) {unknown}; groups are {list(labels)}")
     vec = np.array([float(spec.get(lbl, 0.0)) for lbl in labels])
