@@ -70,7 +70,7 @@ class LMProposer:
     def __call__(self, units: list[Unit]) -> list[list[str]]:
         if not units:
             return []
-        prompts = [build_prompt(self.tokenizer, u.sentence, u.title, u.words) for u in units]
+        prompts = [build_prompt(self.tokenizer, u.sentence, u.title, u.hint) for u in units]
         t0 = time.perf_counter()
         raw, n_tok = generate(self.model, self.tokenizer, prompts, n=self.n, max_new_tokens=self.max_new_tokens,
                               do_sample=self.do_sample or self.n > 1, temperature=self.temperature,

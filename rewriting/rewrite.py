@@ -57,6 +57,12 @@ class Unit:
     title: str
     score: float
     words: tuple[str, ...] = ()
+    drivers: tuple[str, ...] = ()
+
+    @property
+    def hint(self) -> tuple[str, ...]:
+        """Words the rewriter is asked to replace: the audit's drivers, else every coded word."""
+        return self.drivers or self.words
 
 
 def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
@@ -67,6 +73,8 @@ def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
     coded words it contains (removing the word narrows the gap by that much).
     Per job the ``max_sentences`` sentences with coded words are kept, highest
     score first; jobs without coded words give no unit (they stay unchanged).
+    ``Unit.drivers`` lists the sentence's coded words with a positive delta;
+    the language-model methods are asked to replace those (``Unit.hint``).
     """
     jobs = jobs.reset_index(drop=True)
     try:
@@ -87,8 +95,11 @@ def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
             scored.append((s, len(words), -slot, slot))
         for s, _, _, slot in sorted(scored, reverse=True)[:max_sentences]:
             words = tuple(dict.fromkeys(w for w, _ in find_coded_words(parts[slot])))
+            # drivers: coded words whose removal narrows *this* job's gap, strongest first
+            d = {w: delta.get((str(job["job_id"]), w.lower()), 0.0) for w in words}
+            drivers = tuple(sorted((w for w in words if d[w] > 0), key=lambda w: -d[w]))
             units.append(Unit(row=int(row), slot=slot, sentence=parts[slot].strip(),
-                              title=str(job.get("title", "")), score=s, words=words))
+                              title=str(job.get("title", "")), score=s, words=words, drivers=drivers))
     return units
 
 

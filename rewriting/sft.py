@@ -5,20 +5,20 @@ RL. Here the "good rewrites" are *reward-filtered best-of-n* targets: for every
 training sentence a handful of candidate edits is scored with the same
 :class:`~rewriting.reward.Reward` the RL stage uses (the audit's gap on the whole
 reassembled job, guarded by meaning, skill recall and form), and the best
-candidate is kept only if its (mean) reward beats leaving the sentence
-unchanged; otherwise the target *is* the unchanged sentence, so the policy also
-learns when not to edit. The LoRA adapter is then fitted to those (prompt, target)
+candidate (largest fairness term among guard-accepted ones) is the target
+unless it widens the gap; then the target *is* the unchanged sentence, so the
+policy also learns when not to edit. The LoRA adapter is then fitted to those (prompt, target)
 pairs with TRL's ``SFTTrainer`` (loss on the completion only), and GRPO starts
 from that adapter.
 
 Candidates (cheap, deterministic; no sampling needed):
 
-1. lexicon substitution of every coded word (:func:`fairaudit.lexicon.neutralize_text`);
-2. lexicon substitution of one coded word at a time (which words to change is
-   what the reward decides: the audit's word drivers show some coded words move
-   the ranking and others do not);
-3. the unchanged sentence (reward 0);
-4. optionally, samples of the base model (``extra`` argument).
+1. lexicon substitution of the words the prompt names (the audit's drivers:
+   coded words whose removal narrows this job's gap);
+2. lexicon substitution of every coded word (:func:`fairaudit.lexicon.neutralize_text`);
+3. lexicon substitution of one coded word at a time;
+4. the unchanged sentence (when every edit widens the gap);
+5. optionally, samples of the base model (``extra`` argument).
 
 (Deleting coded words was tried and dropped: it passes the similarity guard
 while producing broken sentences such as "You will make and goals.")
@@ -44,26 +44,38 @@ from .rewrite import Unit, _keep_punct
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z-]*")
 
 
-def edit_candidates(sentence: str, max_candidates: int = 6) -> list[str]:
-    """Distinct lexicon-based candidate rewrites of one sentence.
+def _replace(text: str, words: Sequence[str] | None) -> str:
+    """Lexicon substitution of the coded words in ``words`` (all coded words if None)."""
+    lists = gender_coded_words(True)
+    stems = tuple(lists["masculine"]) + tuple(lists["feminine"])
+    wanted = None if words is None else {w.lower() for w in words}
 
-    The full lexicon substitution (:func:`fairaudit.lexicon.neutralize_text`)
-    and, for each coded word that has a neutral substitute, the sentence with
-    only that word replaced (which words to change is what the reward decides).
+    def sub(m: re.Match) -> str:
+        w = m.group(0)
+        if not w.lower().startswith(stems) or (wanted is not None and w.lower() not in wanted):
+            return w
+        rep = neutral_replacement(w)
+        return rep if rep is not None else w
+
+    return _TOKEN.sub(sub, str(text))
+
+
+def edit_candidates(sentence: str, hint: Sequence[str] = (), max_candidates: int = 6) -> list[str]:
+    """Distinct lexicon-based candidate rewrites of one sentence, hinted edit first.
+
+    1. the ``hint`` words (the audit's drivers) replaced by their neutral
+       substitutes, the other words kept;
+    2. every coded word replaced (:func:`fairaudit.lexicon.neutralize_text`);
+    3. one coded word at a time.
 
     Examples
     --------
-    >>> edit_candidates("We want a competitive, driven person.")
-    ['We want a strong, motivated person.', 'We want a strong, driven person.', 'We want a competitive, motivated person.']
+    >>> edit_candidates("We want a competitive, driven person.", hint=("driven",))
+    ['We want a competitive, motivated person.', 'We want a strong, motivated person.', 'We want a strong, driven person.']
     """
-    lists = gender_coded_words(True)
-    stems = tuple(lists["masculine"]) + tuple(lists["feminine"])
     text = str(sentence)
-    spans = [m for m in _TOKEN.finditer(text)
-             if m.group(0).lower().startswith(stems) and neutral_replacement(m.group(0)) is not None]
-    cands = [neutralize_text(text)]
-    for m in spans:
-        cands.append(text[:m.start()] + str(neutral_replacement(m.group(0))) + text[m.end():])
+    coded = [m.group(0) for m in _TOKEN.finditer(text) if _replace(m.group(0), None) != m.group(0)]
+    cands = ([_replace(text, hint)] if hint else []) + [neutralize_text(text)] + [_replace(text, [w]) for w in coded]
     out: list[str] = []
     for c in cands:
         c = _keep_punct(sentence, c)
@@ -72,20 +84,26 @@ def edit_candidates(sentence: str, max_candidates: int = 6) -> list[str]:
     return out[:max_candidates]
 
 
+def lexicon_hint_proposer(units: Sequence[Unit]) -> list[list[str]]:
+    """Ablation proposer: lexicon substitution of each unit's hint words only."""
+    return [[_replace(u.sentence, u.hint)] for u in units]
+
+
 def sft_targets(reward: Reward, units: Sequence[Unit], parts: Sequence[list[str]], gap_before: np.ndarray,
-                extra: Sequence[Sequence[str]] | None = None, max_per_sentence: int = 4) -> pd.DataFrame:
-    """Reward-filtered best rewrite per distinct training sentence.
+                extra: Sequence[Sequence[str]] | None = None, max_examples: int = 48) -> pd.DataFrame:
+    """Reward-filtered best rewrite of each training sentence.
 
-    Every candidate (:func:`edit_candidates`, plus ``extra``) of every unit is
-    scored with ``reward`` in its own job. The same sentence can occur in several
-    jobs, where the same edit may help or hurt, so candidates are ranked by their
-    *mean* reward over the units holding that sentence; keeping the sentence
-    unchanged is a candidate with reward 0. The winner is the target of (at most
-    ``max_per_sentence``) of those units, so the policy learns both which edit
-    helps and when to leave a sentence alone (the edit's expected reward <= 0).
+    Every candidate (:func:`edit_candidates` with the unit's hint, plus
+    ``extra``) is scored with ``reward`` in its own job. The target is the
+    guard-accepted candidate with the largest fairness term (ties: the earlier
+    candidate, i.e. the hinted edit); when even that one widens the gap, or the
+    guard rejects all, the target is the unchanged sentence, so the policy also
+    learns when not to edit.
 
-    .. math:: y^*(s) = \\arg\\max_{y \\in C(s) \\cup \\{s\\}} \\frac{1}{|U_s|}
-              \\sum_{u \\in U_s} R(u, y)
+    .. math:: y^*(u) = \\arg\\max_{y \\in C(u)} F(u, y)\\ \\text{if}\\ \\max F \\ge 0
+              \\ \\text{else}\\ u
+
+    with :math:`F` the fairness term (the meaning terms are enforced by the guard).
 
     Parameters
     ----------
@@ -94,29 +112,27 @@ def sft_targets(reward: Reward, units: Sequence[Unit], parts: Sequence[list[str]
     parts : :func:`~rewriting.rewrite.split_sentences` of every training job
     gap_before : gaps of the original training jobs
     extra : optional further candidates per unit (e.g. base-model samples)
-    max_per_sentence : int
-        Training examples per distinct sentence (bounds the SFT cost).
+    max_examples : int
+        At most this many examples (bounds SFT time); distinct
+        (sentence, target) pairs are taken before repeats.
 
     Returns
     -------
     DataFrame
-        One row per training example: ``unit``, ``target``, ``reward`` (mean
-        reward of the target for that sentence), ``fairness`` (its mean
-        fairness term), ``keep`` (target is the unchanged sentence),
-        ``n_candidates``.
+        One row per training example: ``unit``, ``target``, ``reward``,
+        ``fairness``, ``keep`` (target is the unchanged sentence), ``n_candidates``.
     """
     cols = ["unit", "target", "reward", "fairness", "keep", "n_candidates"]
-    flat: list[tuple[int, str]] = []
+    flat: list[tuple[int, int, str]] = []
     for u_i, u in enumerate(units):
-        cands = edit_candidates(u.sentence) + [_keep_punct(u.sentence, c) for c in (extra[u_i] if extra else [])
-                                               if c and c.strip()]
-        flat.extend((u_i, c) for c in dict.fromkeys(cands))
-    if not units:
-        return pd.DataFrame(columns=cols)
-    scores = pd.DataFrame(columns=["unit", "target", "reward", "fairness"])
+        cands = edit_candidates(u.sentence, u.hint) + [_keep_punct(u.sentence, c)
+                                                       for c in (extra[u_i] if extra else []) if c and c.strip()]
+        flat.extend((u_i, j, c) for j, c in enumerate(dict.fromkeys(cands)))
+    rows = {u_i: {"unit": u_i, "target": u.sentence, "reward": 0.0, "fairness": 0.0, "keep": True,
+                  "n_candidates": 0} for u_i, u in enumerate(units)}
     if flat:
         orig, new, before, after, titles, gb = [], [], [], [], [], []
-        for u_i, cand in flat:
+        for u_i, _, cand in flat:
             u = units[u_i]
             p = list(parts[u.row])
             p[u.slot] = cand
@@ -127,36 +143,23 @@ def sft_targets(reward: Reward, units: Sequence[Unit], parts: Sequence[list[str]
             titles.append(u.title)
             gb.append(gap_before[u.row])
         s = reward.score(orig, new, jobs_before=before, jobs_after=after, titles=titles, gap_before=gb)
-        scores = pd.DataFrame({"unit": [u_i for u_i, _ in flat], "target": new,
-                               "reward": s["reward"].to_numpy(float), "fairness": s["fairness"].to_numpy(float)})
-    sentence = pd.Series([u.sentence.strip() for u in units])
-    # keeping the sentence: reward 0 in every job
-    keep = pd.DataFrame({"unit": range(len(units)), "target": [u.sentence for u in units], "reward": 0.0,
-                         "fairness": 0.0})
-    allc = pd.concat([scores, keep], ignore_index=True)
-    allc["sentence"] = sentence[allc["unit"].to_numpy()].to_numpy()
-    n_units = sentence.value_counts()
-    # a candidate not proposed for some unit of the sentence counts as rejected there
-    agg = allc.groupby(["sentence", "target"], sort=True).agg(total=("reward", "sum"), fair=("fairness", "sum"),
-                                                               n=("reward", "size")).reset_index()
-    agg["mean"] = (agg["total"] - 3.0 * (agg["sentence"].map(n_units) - agg["n"])) / agg["sentence"].map(n_units)
-    agg["fair_mean"] = agg["fair"] / agg["sentence"].map(n_units)
-    # deterministic winner: highest mean reward, ties -> keeping the sentence, then text order
-    agg["is_keep"] = agg["sentence"] == agg["target"].str.strip()
-    # the primary objective is the gap (fairness term); the meaning terms only
-    # break ties, since the guard already enforces similarity and skill recall
-    agg = agg.sort_values(["sentence", "fair_mean", "mean", "is_keep", "target"],
-                          ascending=[True, False, False, False, True])
-    best = agg.drop_duplicates("sentence").set_index("sentence")
-    n_cands = allc.groupby("unit").size()
-    rows = []
-    for sent, idx in sentence.groupby(sentence, sort=True).groups.items():
-        b = best.loc[sent]
-        for u_i in list(idx)[:max_per_sentence]:
-            rows.append({"unit": int(u_i), "target": b["target"], "reward": float(b["mean"]),
-                         "fairness": float(b["fair_mean"]), "keep": bool(b["is_keep"]),
-                         "n_candidates": int(n_cands.get(u_i, 1))})
-    return pd.DataFrame(rows, columns=cols).sort_values("unit").reset_index(drop=True)
+        s["unit"] = [f[0] for f in flat]
+        s["order"] = [f[1] for f in flat]
+        s["target"] = new
+        for u_i, grp in s.groupby("unit", sort=True):
+            rows[u_i]["n_candidates"] = len(grp)
+            ok = grp[grp["accepted"]].sort_values(["fairness", "order"], ascending=[False, True])
+            if len(ok) and ok["fairness"].iloc[0] >= 0:
+                b = ok.iloc[0]
+                rows[u_i].update(target=b["target"], reward=float(b["reward"]), fairness=float(b["fairness"]),
+                                 keep=False)
+    out = pd.DataFrame(list(rows.values()), columns=cols)
+    if out.empty:
+        return out
+    sent = pd.Series([units[i].sentence.strip() for i in out["unit"]])
+    out["_rank"] = out.assign(_s=sent.to_numpy()).groupby(["_s", "target"]).cumcount().to_numpy()
+    out = out.sort_values(["_rank", "unit"]).head(max_examples).sort_values("unit")
+    return out[cols].reset_index(drop=True)
 
 
 def train_sft(model: Any, tokenizer: Any, units: Sequence[Unit], targets: pd.DataFrame, output_dir: Path, *,
@@ -175,7 +178,7 @@ def train_sft(model: Any, tokenizer: Any, units: Sequence[Unit], targets: pd.Dat
     if targets.empty or epochs < 1:
         return {"log_history": [], "train_seconds": 0.0, "n_examples": 0}
     data = Dataset.from_dict({
-        "prompt": [build_prompt(tokenizer, units[int(i)].sentence, units[int(i)].title, units[int(i)].words)
+        "prompt": [build_prompt(tokenizer, units[int(i)].sentence, units[int(i)].title, units[int(i)].hint)
                    for i in targets["unit"]],
         "completion": [str(t) for t in targets["target"]],
     })

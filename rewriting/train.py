@@ -39,7 +39,8 @@ class TrainSettings:
     ``steps`` optimizer steps, each on ``prompts_per_step`` prompts x
     ``num_generations`` samples of at most ``max_new_tokens`` tokens.
     Before GRPO, ``sft_epochs`` epochs of supervised warm start on
-    reward-filtered targets (:mod:`rewriting.sft`; 0 = GRPO from the base model).
+    reward-filtered targets (:mod:`rewriting.sft`; 0 = GRPO from the base model),
+    at most ``sft_max_examples`` of them (SFT time grows linearly with it).
     """
 
     steps: int = 20
@@ -54,6 +55,7 @@ class TrainSettings:
     seed: int = 0
     sft_epochs: int = 3
     sft_learning_rate: float = 5e-4
+    sft_max_examples: int = 48
 
     def __post_init__(self) -> None:
         if self.steps < 1:
@@ -132,7 +134,7 @@ def build_dataset(units: Sequence[Unit], tokenizer: Any) -> Any:
     from datasets import Dataset
 
     return Dataset.from_dict({
-        "prompt": [build_prompt(tokenizer, u.sentence, u.title, u.words) for u in units],
+        "prompt": [build_prompt(tokenizer, u.sentence, u.title, u.hint) for u in units],
         "unit": list(range(len(units))),
     })
 
@@ -184,7 +186,8 @@ def train_grpo(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, u
     peft_model = get_peft_model(model, lora.to_peft())
     sft_info: dict = {"epochs": settings.sft_epochs, "n_examples": 0, "train_seconds": 0.0, "log_history": []}
     if settings.sft_epochs > 0 and resumed is None:  # a resumed run restores the adapter from its checkpoint
-        targets = sft_targets(reward, units, parts, np.asarray(gap_before, dtype=float))
+        targets = sft_targets(reward, units, parts, np.asarray(gap_before, dtype=float),
+                              max_examples=settings.sft_max_examples)
         sft_info.update(train_sft(peft_model, tokenizer, units, targets, out / "sft", epochs=settings.sft_epochs,
                                   learning_rate=settings.sft_learning_rate, seed=settings.seed, progress=progress))
         sft_info["n_units"] = len(units)

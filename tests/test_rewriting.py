@@ -178,13 +178,21 @@ def test_best_of_n_never_worse_than_original(reward):
 
 # -- SFT warm start: reward-filtered targets ------------------------------------------
 
-def test_edit_candidates_are_lexicon_edits():
+def test_edit_candidates_put_the_hinted_edit_first():
     from rewriting.sft import edit_candidates
 
-    cands = edit_candidates("We want a competitive, driven person.")
-    assert cands[0] == "We want a strong, motivated person."  # every coded word replaced
-    assert "We want a strong, driven person." in cands and "We want a competitive, motivated person." in cands
+    cands = edit_candidates("We want a competitive, driven person.", hint=("driven",))
+    assert cands[0] == "We want a competitive, motivated person."  # only the driver word replaced
+    assert "We want a strong, motivated person." in cands  # full lexicon substitution
+    assert edit_candidates("We want a competitive, driven person.")[0] == "We want a strong, motivated person."
     assert edit_candidates("You organise meetings.") == []  # nothing coded: nothing to propose
+
+
+def test_units_name_the_driver_words(scorer):
+    units = select_units(JOBS, scorer, max_sentences=2)
+    for u in units:
+        assert set(u.drivers) <= set(u.words) and u.hint == (u.drivers or u.words)
+    assert any("ninja" in u.drivers for u in units)  # the toy recommender keys on "ninja"
 
 
 def test_sft_targets_pick_the_fairest_accepted_edit_or_keep(scorer, reward):
@@ -199,19 +207,22 @@ def test_sft_targets_pick_the_fairest_accepted_edit_or_keep(scorer, reward):
         u = units[row["unit"]]
         if row["keep"]:
             assert row["target"] == u.sentence and row["fairness"] == 0
-        else:  # an edit is only a target when it narrows the gap on average
-            assert row["fairness"] > 0 and row["target"] != u.sentence
-    ninja = t[[("ninja" in units[i].sentence and units[i].row == 0) for i in t["unit"]]]
-    assert not ninja["keep"].iloc[0] and "ninja" not in ninja["target"].iloc[0]  # the driver word is replaced
+        else:  # an edit is a target only when it does not widen the gap
+            assert row["fairness"] >= 0 and row["target"] != u.sentence
+    first = t[t["unit"] == next(i for i, u in enumerate(units) if u.row == 0 and "ninja" in u.sentence)].iloc[0]
+    assert not first["keep"] and "ninja" not in first["target"] and first["fairness"] > 0
+    assert len(sft_targets(reward, units, parts, g0, max_examples=1)) == 1
 
     # an edit that widens the gap is never a target: the sentence is kept instead
+    originals = set(JOBS["text"])
+
     class Widening:
         def gaps(self, texts):
-            return np.array([0.5 if "ninja" in t or "competitive" in t else 0.9 for t in texts])
+            return np.array([0.5 if t in originals else 0.9 for t in texts])
 
     t2 = sft_targets(Reward(Widening(), bow_encode, RewardConfig(min_similarity=0.0)), units, parts,
                      np.full(len(JOBS), 0.5))
-    assert t2["keep"].all()
+    assert len(t2) == len(units) and t2["keep"].all()
 
 
 # -- the GRPO loop with a tiny model -------------------------------------------------

@@ -27,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n")
     p.add_argument("--k", type=int, default=50)
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
-    p.add_argument("--max-sentences", type=int, default=2, help="driving sentences rewritten per job")
+    p.add_argument("--max-sentences", type=int, default=3, help="driving sentences rewritten per job")
     p.add_argument("--checkpoint-dir", help="training checkpoints (default: under the fairaudit cache)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true")
