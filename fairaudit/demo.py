@@ -33,8 +33,10 @@ class DemoConfig:
     n_bootstrap: int = 1000
     rewrite: bool = True
     method: str = "policy"  # AutoRefine method for the rewrites
-    train_steps: int = 12
-    max_flagged: int = 24  # flagged jobs rewritten (and used for the short training run)
+    train_steps: int = 8  # GRPO steps after the SFT warm start
+    sft_epochs: int = 2
+    sft_max_examples: int = 24
+    max_flagged: int = 16  # flagged jobs rewritten (and used for the short training run)
     sign: bool = True
 
 
@@ -118,8 +120,13 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
         status(f"[3/6] AutoRefine: {len(flagged)} flagged job(s); "
                f"{'training a LoRA policy with GRPO for ' + str(cfg.train_steps) + ' steps' if cfg.method == 'policy' else 'method ' + cfg.method}")
         s = time.perf_counter()
+        from rewriting.train import TrainSettings
+
+        # a demo-sized run (a few minutes on 2 CPU cores); benchmarks/rewrite_bench.py trains longer
+        settings = TrainSettings(steps=cfg.train_steps, seed=cfg.seed, sft_epochs=cfg.sft_epochs,
+                                 sft_max_examples=cfg.sft_max_examples)
         ar = AutoRefine(recommender=rec, candidates=cands, k=before.config.k_gap, target=before.config.target,
-                        progress=progress)
+                        train_settings=settings, progress=progress)
         if len(flagged):
             if cfg.method == "policy":
                 ar.fit(flagged, steps=cfg.train_steps, seed=cfg.seed)

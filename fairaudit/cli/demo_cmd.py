@@ -13,10 +13,10 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, nargs="+", default=[10, 50])
     p.add_argument("--bootstrap", type=int, default=1000)
-    p.add_argument("--steps", type=int, default=12, help="GRPO training steps for AutoRefine")
+    p.add_argument("--steps", type=int, default=8, help="GRPO training steps for AutoRefine (after SFT)")
     p.add_argument("--method", default="policy", choices=["policy", "best_of_n", "prompt", "lexicon"],
                    help="how flagged jobs are rewritten (default: the RL-trained policy)")
-    p.add_argument("--max-flagged", type=int, default=24, help="flagged jobs to rewrite")
+    p.add_argument("--max-flagged", type=int, default=16, help="flagged jobs to rewrite (and train on)")
     p.add_argument("--audit-only", action="store_true", help="stop after the audit table")
     p.add_argument("--no-sign", action="store_true")
     p.set_defaults(func=run)
