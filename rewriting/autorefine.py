@@ -5,7 +5,7 @@ job descriptions so that a cosine-similarity recommender's top-k gender mix
 moves towards a target, with reward ``-100 x W1(target, top-k mix)``. Here the
 policy is a LoRA adapter on a small instruct model (SmolLM2-135M by default),
 trained on-policy with TRL's GRPO, and only the sentences that drive a job's
-gap are rewritten (see :mod:`rewriting.rewrite` and ``docs/REWRITING.md``).
+gap are rewritten (see :mod:`rewriting.rewrite` and the README section on rewriting).
 
 Examples
 --------

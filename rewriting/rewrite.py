@@ -197,6 +197,7 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, *, max_s
                 continue
             best = ok.loc[ok["reward"].idxmax()] if choose == "best" else ok.iloc[0]
             if best["text"].strip() == u.sentence.strip():
+                reasons[u.row].append(f"sentence {u.slot // 2 + 1} kept: the model proposed no change")
                 continue
             parts[u.row][u.slot] = best["text"]
             current_gap[u.row] = best["gap_candidate"]

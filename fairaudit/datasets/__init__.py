@@ -1,6 +1,6 @@
 """Synthetic hiring data from packaged real sources (ESCO, US Census, Gaucher et al.).
 
-See ``docs/DATA_CARD.md`` for sources, the generation process and limitations.
+See the data card in README.md for sources, the generation process and limitations.
 """
 from __future__ import annotations
 

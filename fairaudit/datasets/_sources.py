@@ -61,7 +61,7 @@ def _package_file(package: str, relative: str) -> Path:
     path = root / relative
     if not path.exists():
         raise DataError(f"{package} does not ship {relative}; install a version that does "
-                        f"(see docs/DATA_CARD.md)")
+                        f"(see the data card in README.md)")
     return path
 
 
