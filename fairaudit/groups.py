@@ -65,7 +65,7 @@ def attribute_values(candidates: pd.DataFrame, attribute: str, use_inferred: boo
     inferred = f"{attribute}_inferred"
     if use_inferred and inferred in candidates.columns:
         return candidates[inferred].astype(str), "inferred"
-    hint = f" (or run fairaudit.proxy.infer_attributes and pass use_inferred=True)" if "name" in candidates.columns else ""
+    hint = " (or run fairaudit.proxy.infer_attributes and pass use_inferred=True)" if "name" in candidates.columns else ""
     raise DataError(f"candidates have no {attribute!r} values; add the column{hint}")
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from fairaudit import AuditResult, audit
 from fairaudit.errors import ConfigError, DataError, RecommenderError
-from fairaudit.recommenders.base import rank, topk_block
+from fairaudit.recommenders.base import topk_block
 from toy import ToyRecommender, toy_data
 
 

@@ -6,14 +6,12 @@ import math
 import multiprocessing as mp
 import os
 import threading
-import uuid
-from urllib.parse import quote
 
 import pandas as pd
 import pytest
 
 from fairaudit.errors import ConfigError, FairauditError
-from fairaudit.review.history import METRICS, HistoryError, HistoryStore, default_driver
+from fairaudit.review.history import METRICS, HistoryError, HistoryStore
 
 PG_URL = os.environ.get("FAIRAUDIT_PG_URL")
 

@@ -43,7 +43,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..errors import ConfigError, DataError, FairauditError, RecommenderError
-from ..recommenders.base import Rankings, Recommender, above_median_counts, check_scores, dot_scores, topk_block
+from ..recommenders.base import (Rankings, Recommender, above_median_counts, dot_scores,
+                                 rank_block, topk_block)
 from .local import GroupCodes, check_k, merge_topk
 
 _MiB = 1 << 20
@@ -123,16 +124,7 @@ def _rank_embedding_block(job_emb: np.ndarray, cand_refs: list, cand_starts: lis
 
 def _rank_text_block(recommender: Any, texts: list[str], k: int, n_candidates: int, codes: dict):
     """Fallback for recommenders without ``encode``: score the block in one call, as locally."""
-    name = getattr(recommender, "name", type(recommender).__name__)
-    try:
-        raw = recommender.score(texts)
-    except RecommenderError:
-        raise
-    except Exception as exc:  # a user's recommender may raise anything
-        raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
-    scores = check_scores(raw, len(texts), n_candidates, name)
-    counts = {a: above_median_counts(scores, c, ng) for a, (c, ng) in codes.items()}
-    return topk_block(scores, k), counts
+    return rank_block(recommender, texts, k, n_candidates, codes)
 
 
 # --- the backend ---------------------------------------------------------------------------

@@ -225,22 +225,30 @@ def rank(
     starts: Iterable[int] = range(0, n_jobs, block_size)
     if progress is not None:
         starts = progress(starts)
-    name = getattr(recommender, "name", type(recommender).__name__)
     for s in starts:
         block = list(job_texts[s:s + block_size])
-        try:
-            raw = recommender.score(block)
-        except RecommenderError:
-            raise
-        except Exception as exc:  # a user's recommender may raise anything
-            raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
-        scores = check_scores(raw, len(block), n_candidates, name)
-        i, v = topk_block(scores, k_max)
+        (i, v), counts = rank_block(recommender, block, k_max, n_candidates, group_codes or {})
         idx[s:s + len(block)] = i
         sc[s:s + len(block)] = v
-        for a, (codes, ng) in (group_codes or {}).items():
-            med[a][s:s + len(block)] = above_median_counts(scores, codes, ng)
+        for a, c in counts.items():
+            med[a][s:s + len(block)] = c
     return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
+
+
+def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candidates: int,
+               group_codes: Mapping[str, tuple[np.ndarray, int]]
+               ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
+    """Score one block of jobs: its top-k and above-median group counts (all backends use this)."""
+    name = getattr(recommender, "name", type(recommender).__name__)
+    try:
+        raw = recommender.score(job_texts)
+    except RecommenderError:
+        raise
+    except Exception as exc:  # a user's recommender may raise anything
+        raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
+    scores = check_scores(raw, len(job_texts), n_candidates, name)
+    counts = {a: above_median_counts(scores, codes, ng) for a, (codes, ng) in group_codes.items()}
+    return topk_block(scores, k), counts
 
 
 def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
@@ -306,13 +305,9 @@ def _target_text(target: Any) -> str:
 
 
 def _versions_report() -> dict[str, str]:
-    out = {"fairaudit": __version__}
-    for pkg in ("jinja2", "weasyprint", "matplotlib", "pyhanko"):
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
+    from ..audit import library_versions
+
+    return library_versions(("jinja2", "weasyprint", "matplotlib", "pyhanko"))
 
 
 def _svg_uri(svg: str) -> str:
