@@ -33,3 +33,13 @@ def pg_url():
     admin.dispose()
 
 
+
+
+@pytest.fixture(scope="module")
+def ray_session(request):
+    """A local 2-CPU Ray for one test module; its classes reach the workers by value."""
+    ray = pytest.importorskip("ray")
+    ray.cloudpickle.register_pickle_by_value(request.module)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    yield
+    ray.shutdown()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pandas as pd
@@ -17,15 +16,6 @@ ray = pytest.importorskip("ray")
 from fairaudit.backends.ray import RayBackend, recall_at_k  # noqa: E402
 
 N_JOBS, N_CANDS, K = 200, 3000, 10
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    # classes defined in this test module must reach the workers by value
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 @pytest.fixture(scope="module")

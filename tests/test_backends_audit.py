@@ -1,5 +1,4 @@
 """audit(..., backend="ray") gives the same tables as the in-process backend, also streaming Parquet."""
-import sys
 
 import numpy as np
 import pandas as pd
@@ -9,14 +8,6 @@ ray = pytest.importorskip("ray")
 
 from fairaudit import audit  # noqa: E402
 from fairaudit.backends.synthetic import HashingEmbedder, synthetic_texts  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def ray_session():
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def _data(n_jobs=60, n_cand=800):

@@ -11,18 +11,7 @@ from fairaudit.recommenders import (BM25Recommender, CallableRecommender, Embedd
                                     clone_recommender, make_recommender, rank)
 from fairaudit.recommenders.base import check_scores
 
-CANDIDATES = [
-    "Registered nurse with ten years of intensive care and patient triage experience",
-    "Backend software engineer: Python, Django, PostgreSQL and AWS",
-    "Long haul truck driver holding a commercial driver license",
-    "Certified public accountant, audits, tax returns and bookkeeping",
-]
-JOBS = [
-    "We are hiring a Python software engineer to build Django services on AWS",
-    "Hospital seeks a registered nurse for the intensive care unit",
-    "Accounting firm needs a certified public accountant for audits",
-]
-EXPECTED = [1, 0, 3]
+from toy import CANDIDATES, EXPECTED, JOBS  # noqa: E402  (shared matching fixture)
 
 
 def overlap(jobs: list[str], cands: list[str]) -> np.ndarray:

@@ -38,3 +38,18 @@ def toy_data(n_jobs=20, n_cand=200, seed=0):
         "sex": sex, "race_ethnicity": race, "name": [f"Person{i} Surname{i}" for i in range(n_cand)],
     })
     return jobs, cands
+
+
+#: Four profiles and three jobs whose right match is obvious: job i -> candidate EXPECTED[i].
+CANDIDATES = [
+    "Registered nurse with ten years of intensive care and patient triage experience",
+    "Backend software engineer: Python, Django, PostgreSQL and AWS",
+    "Long haul truck driver holding a commercial driver license",
+    "Certified public accountant, audits, tax returns and bookkeeping",
+]
+JOBS = [
+    "We are hiring a Python software engineer to build Django services on AWS",
+    "Hospital seeks a registered nurse for the intensive care unit",
+    "Accounting firm needs a certified public accountant for audits",
+]
+EXPECTED = [1, 0, 3]
