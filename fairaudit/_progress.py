@@ -13,3 +13,11 @@ def progress(iterable: Iterable[T], enabled: bool = True, desc: str | None = Non
     from tqdm.auto import tqdm
 
     return tqdm(iterable, desc=desc, total=total, unit=unit, leave=False, dynamic_ncols=True)
+
+
+def status(message: str, enabled: bool = True) -> None:
+    """One line of progress on stderr (a stage of long work), unless disabled."""
+    if enabled:
+        import sys
+
+        print(message, file=sys.stderr, flush=True)

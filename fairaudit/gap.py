@@ -16,7 +16,9 @@ import pandas as pd
 
 from .groups import encode
 from .measure import job_gaps, resolve_target
-from .recommenders.base import Recommender, rank
+from .metrics.diversity import gap as gap_fn
+from .metrics.diversity import random_topk_gap, soft_topk_shares
+from .recommenders.base import Recommender, check_scores, rank
 
 
 class GapScorer:
@@ -71,6 +73,37 @@ class GapScorer:
         if len(texts) == 0:
             return np.zeros(0)
         return job_gaps(self.topk(texts), self.encoding, self.target).gaps
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The recommender's raw scores, (n_texts, n_candidates), validated like the audit's."""
+        name = getattr(self.recommender, "name", type(self.recommender).__name__)
+        return check_scores(self.recommender.score(list(texts)), len(texts), self.n_candidates, name)
+
+    def smooth_mix(self, texts: Sequence[str], temperature: float = 0.5) -> np.ndarray:
+        """Temperature-smoothed top-k shares, (n_texts, n_groups) (:func:`~fairaudit.metrics.soft_topk_shares`)."""
+        out = np.empty((len(texts), self.encoding.n_known))
+        for s in range(0, len(texts), self.block_size):
+            block = list(texts[s:s + self.block_size])
+            out[s:s + len(block)] = soft_topk_shares(self.scores(block), self.encoding.codes,
+                                                     self.encoding.n_known, self.k, temperature)
+        return out
+
+    def smooth_gaps(self, texts: Sequence[str], temperature: float = 0.5) -> np.ndarray:
+        """Gap of the smoothed top-k mix to the target, (n_texts,): a low-variance reward signal.
+
+        Changes continuously with the wording (a candidate moving towards rank k
+        already counts), so small rewrites get a graded signal instead of 0 or
+        one candidate's worth. The audit still reports :meth:`gaps`.
+        """
+        if len(texts) == 0:
+            return np.zeros(0)
+        return gap_fn(self.smooth_mix(texts, temperature), self.target)
+
+    @property
+    def noise_floor(self) -> float:
+        """Expected gap of a random top-k from this pool (:func:`~fairaudit.metrics.random_topk_gap`)."""
+        pool = self.encoding.pool_counts[: self.encoding.n_known]
+        return random_topk_gap(pool, self.target, self.k)
 
     def paper_scores(self, texts: Sequence[str]) -> np.ndarray:
         """AutoRefine's score, -100 x gap."""

@@ -1,18 +1,27 @@
 """``AutoRefine``: RL-tuned rewriting of job texts towards a fairer top-k mix.
 
 Reproduces the idea of AutoRefine (arXiv:2501.07324): a language model rewrites
-job descriptions so that a cosine-similarity recommender's top-k gender mix
-moves towards a target, with reward ``-100 x W1(target, top-k mix)``. Here the
-policy is a LoRA adapter on a small instruct model (SmolLM2-135M by default),
-trained on-policy with TRL's GRPO, and only the sentences that drive a job's
-gap are rewritten (see :mod:`rewriting.rewrite` and the README section on rewriting).
+job descriptions so that a recommender's top-k gender mix moves towards a
+target, rewarded by the audit's own measure of that mix. Here:
+
+* the **action space** is a short edit plan per driving sentence
+  (:mod:`rewriting.edits`: replace flagged phrases, delete a sentence that
+  states no requirement, or keep it), so meaning is preserved by construction
+  and a 135M model can learn it;
+* the **reward** is the change of the *smoothed* top-k gap on the candidate
+  pool, guarded by meaning and form (:mod:`rewriting.reward`);
+* the **policy** is a LoRA adapter on SmolLM2-135M-Instruct trained by expert
+  iteration and GRPO (:mod:`rewriting.train`). A trained adapter ships with the
+  package (:data:`DEFAULT_ADAPTER`, see its ``TRAINING_CARD.md``) and is used
+  by default; :meth:`AutoRefine.fit` fine-tunes it further on a user's jobs and
+  candidates.
 
 Examples
 --------
 >>> from rewriting import AutoRefine                                   # doctest: +SKIP
->>> ar = AutoRefine(candidates=candidates, k=50).fit(train_jobs, steps=20, seed=0)
->>> out = ar.rewrite(test_jobs)       # job_id, original, rewrite, accepted, gap_before, ...
->>> ar.save("adapter/"); ar2 = AutoRefine.load("adapter/", candidates=candidates)
+>>> ar = AutoRefine(candidates=candidates, k=50)      # shipped adapter, embedding recommender
+>>> out = ar.rewrite(jobs)        # job_id, original, rewrite, accepted, gap_before, gap_after, edits, ...
+>>> ar.fit(my_jobs, seed=0).save("adapter/")         # fine-tune on your own jobs and pool
 """
 from __future__ import annotations
 
@@ -28,19 +37,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fairaudit._progress import status
 from fairaudit.errors import ConfigError, ModelError
 from fairaudit.io import frame_sha256, validate_candidates, validate_jobs
 
-from .baselines import LMProposer, identity_proposer, lexicon_proposer
-from .policy import LoraSettings, cache_root, load_model
+from .baselines import EditProposer, RewriteProposer, identity_proposer, lexicon_proposer, search_proposer
+from .policy import LoraSettings, cache_root, load_model, sentence_nll
 from .reward import Reward, RewardConfig
-from .rewrite import select_units, rewrite_jobs
-from .train import TrainSettings, train_grpo
+from .rewrite import find_units, rewrite_jobs
+from .train import TrainSettings, train_policy
 
-METHODS = ("original", "lexicon", "prompt", "best_of_n", "policy")
+#: Rewriting methods (see :mod:`rewriting.baselines`).
+METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy")
 META_FILE = "autorefine.json"
+FINGERPRINT_FILE = "fingerprint.json"
 IN_MEMORY = "<in-memory>"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The adapter shipped with the package (trained by ``make adapter``).
+DEFAULT_ADAPTER = Path(__file__).resolve().parent / "adapter"
 
 
 def _encoder_from(recommender: Any):
@@ -51,6 +65,29 @@ def _encoder_from(recommender: Any):
     st = load_sentence_transformer(None)
     return lambda texts: st.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
                                    show_progress_bar=False)
+
+
+def model_fingerprint(model: Any) -> str:
+    """Identity of a loaded model: its type, every tensor's name and shape, and a sample of its weights (SHA-256).
+
+    Two models with the same architecture but other weights get other
+    fingerprints, so a checkpoint is never resumed onto the wrong model.
+    """
+    import torch
+
+    h = hashlib.sha256()
+    # the architecture and the weights; not the whole config, whose runtime flags
+    # (use_cache, eos ids set by a trainer) change without changing the model
+    h.update(str(getattr(getattr(model, "config", None), "model_type", type(model).__name__)).encode())
+    with torch.no_grad():
+        for name, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
+            if "lora_" in name:
+                continue
+            flat = p.detach().reshape(-1)
+            step = max(1, flat.numel() // 4096)
+            h.update(f"{name}:{tuple(p.shape)}".encode())
+            h.update(flat[::step].float().cpu().numpy().tobytes())
+    return h.hexdigest()
 
 
 class AutoRefine:
@@ -66,32 +103,34 @@ class AutoRefine:
         Anything :func:`fairaudit.recommenders.make_recommender` accepts;
         default ``"embedding"`` (all-MiniLM-L6-v2, cosine similarity).
     candidates : DataFrame
-        Candidate pool (``text`` + ``sex``); required unless ``gap_scorer`` is given.
+        Candidate pool (``text`` + the attribute); required unless ``gap_scorer`` is given.
     k : int, default 50
     target : "pool" | "uniform" | mapping, default "pool"
     attribute : str, default "sex"
-    gap_scorer : object with ``gaps(texts)``, optional
+    adapter : "default", path or None
+        The trained policy to start from: ``"default"`` is the shipped adapter
+        (only for the packaged base model), a folder one saved by :meth:`save`,
+        ``None`` no adapter (``fit`` trains a new one).
+    gap_scorer : object with ``gaps(texts)`` (and ``smooth_gaps``), optional
         Overrides recommender/candidates (tests, custom measures).
-    encoder : callable texts -> unit-norm embeddings, optional
+    encoder : callable texts -> embeddings, optional
         For the meaning term; default the recommender's ``encode``.
     reward_config, lora, train_settings : optional dataclasses
     max_sentences : int, default 3
-        Driving sentences rewritten per job (the synthetic ads hold about
-        three wording sentences; each is one short generation).
-    max_new_tokens : int, default 48
-        Generation budget per sentence.
+        Driving sentences rewritten per job.
+    max_new_tokens : int, default 32
+        Generation budget of one edit plan.
     device : str, optional
         ``"cuda"`` when available, else ``"cpu"``.
     progress : bool
-        Progress bars for training and generation.
     """
 
     def __init__(self, model: Any = None, recommender: Any = None, candidates: pd.DataFrame | None = None,
-                 k: int = 50, target: Any = "pool", attribute: str = "sex", *, tokenizer: Any = None,
-                 gap_scorer: Any = None, encoder: Any = None, reward_config: RewardConfig | None = None,
-                 lora: LoraSettings | None = None, train_settings: TrainSettings | None = None,
-                 max_sentences: int = 3, max_new_tokens: int = 48, device: str | None = None,
-                 progress: bool = True):
+                 k: int = 50, target: Any = "pool", attribute: str = "sex", *, adapter: Any = "default",
+                 tokenizer: Any = None, gap_scorer: Any = None, encoder: Any = None,
+                 reward_config: RewardConfig | None = None, lora: LoraSettings | None = None,
+                 train_settings: TrainSettings | None = None, max_sentences: int = 3, max_new_tokens: int = 32,
+                 device: str | None = None, progress: bool = True):
         if gap_scorer is None and candidates is None:
             raise ConfigError("AutoRefine needs candidates= (the pool the recommender ranks) or a gap_scorer=")
         if int(k) < 1:
@@ -103,12 +142,15 @@ class AutoRefine:
         self._tokenizer = tokenizer
         if self._model is not None and tokenizer is None:
             raise ConfigError("a loaded model needs its tokenizer: pass tokenizer=")
+        self._custom = self._model is not None
+        if adapter == "default" and (self._custom or self.model_spec is not None):
+            adapter = None  # the shipped adapter fits the packaged SmolLM2 only
+        self.adapter = adapter
         self.recommender = recommender
         self.candidates = None if candidates is None else validate_candidates(candidates, "candidates")
         self.k, self.target, self.attribute = int(k), target, attribute
         self._gap_scorer = gap_scorer
         self._reward: Reward | None = None
-        self._custom = self._model is not None
         self._encoder = encoder
         self.reward_config = reward_config or RewardConfig()
         self.lora = lora or LoraSettings()
@@ -126,7 +168,6 @@ class AutoRefine:
     def gap_scorer(self) -> Any:
         if self._gap_scorer is None:
             from fairaudit.gap import GapScorer
-
             from fairaudit.recommenders import make_recommender
 
             self.recommender = make_recommender("embedding" if self.recommender is None else self.recommender)
@@ -143,7 +184,12 @@ class AutoRefine:
             scorer = self.gap_scorer  # builds the default recommender when none was given
             if self._encoder is None:
                 self._encoder = _encoder_from(self.recommender)
-            self._reward = Reward(scorer, self._encoder, self.reward_config)
+            fluency = None
+            if self.reward_config.max_fluency_loss > 0:
+                def fluency(texts):
+                    model, tok = self._base()
+                    return sentence_nll(model, tok, texts)
+            self._reward = Reward(scorer, self._encoder, self.reward_config, fluency=fluency)
         return self._reward
 
     def _base(self) -> tuple[Any, Any]:
@@ -151,13 +197,60 @@ class AutoRefine:
             self._model, self._tokenizer = load_model(self.model_spec, self.device)
         return self._model, self._tokenizer
 
+    def _policy(self) -> Any:
+        """The trained policy: fitted, loaded, or the adapter given at construction."""
+        if self.policy_ is None and self.adapter is not None:
+            self._attach(Path(DEFAULT_ADAPTER if self.adapter == "default" else self.adapter), trainable=False)
+        if self.policy_ is None:
+            raise ModelError("no trained policy: call fit(...), load an adapter with AutoRefine.load(dir), "
+                             "or use method='lexicon'/'search'")
+        return self.policy_
+
+    def _attach(self, folder: Path, trainable: bool) -> None:
+        from peft import PeftModel
+
+        meta_file = folder / META_FILE
+        if not meta_file.is_file() or not (folder / "adapter_config.json").is_file():
+            raise ModelError(f"{folder} is not an AutoRefine adapter folder (no {META_FILE} / adapter_config.json); "
+                             "create one with `fairaudit rewrite --train --adapter DIR`")
+        try:
+            meta = json.loads(meta_file.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelError(f"cannot read {meta_file}: {exc}") from None
+        base, _ = self._base()
+        want = meta.get("base_model_fingerprint")
+        if want and want != model_fingerprint(base):
+            raise ModelError(f"the adapter in {folder} was trained on another base model (fingerprint "
+                             f"{want[:12]}...); load it with the model it was trained on")
+        try:
+            self.policy_ = PeftModel.from_pretrained(base, str(folder), is_trainable=trainable)
+        except Exception as exc:
+            raise ModelError(f"cannot load the adapter in {folder} onto its base model: {exc}") from None
+        self.policy_.eval()
+        self._model = self.policy_
+        self.metadata_ = meta
+
     # -- training -------------------------------------------------------------
-    def _run_dir(self, jobs: pd.DataFrame, settings: TrainSettings) -> Path:
-        key = json.dumps({"jobs": frame_sha256(jobs, ["job_id", "title", "text"]),
-                          "candidates": self._candidates_hash(), "model": str(self.model_spec),
+    def _fingerprint(self) -> dict:
+        """What a checkpoint must match to be resumed: base model, adapter start, recommender, pool."""
+        model, _ = self._base()
+        scorer = self.gap_scorer
+        rec = getattr(scorer, "recommender", None)
+        describe = rec.describe() if hasattr(rec, "describe") else None
+        enc = getattr(scorer, "encoding", None)
+        pool = None if enc is None else hashlib.sha256(np.asarray(enc.codes).tobytes()).hexdigest()
+        return {"model": model_fingerprint(model.get_base_model() if hasattr(model, "get_base_model") else model),
+                "start_adapter": None if self.adapter is None else str(self.adapter),
+                "recommender": json.dumps({k: v for k, v in (describe or {}).items()
+                                           if k not in ("cache", "device", "batch_size")}, sort_keys=True,
+                                          default=str) if describe else type(scorer).__qualname__,
+                "candidates": self._candidates_hash(), "pool_codes": pool}
+
+    def _run_dir(self, jobs: pd.DataFrame, settings: TrainSettings, fingerprint: dict) -> Path:
+        key = json.dumps({"jobs": frame_sha256(jobs, ["job_id", "title", "text"]), "fingerprint": fingerprint,
                           "settings": settings.to_dict(), "lora": self.lora.to_dict(),
-                          "reward": self.reward_config.to_dict(), "k": self.k, "target": str(self.target)},
-                         sort_keys=True)
+                          "reward": self.reward_config.to_dict(), "k": self.k, "target": str(self.target),
+                          "max_sentences": self.max_sentences}, sort_keys=True)
         return cache_root() / "runs" / hashlib.sha1(key.encode()).hexdigest()[:16]
 
     def _candidates_hash(self) -> str | None:
@@ -168,37 +261,60 @@ class AutoRefine:
 
     def fit(self, jobs: pd.DataFrame, steps: int | None = None, seed: int | None = None, *,
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = True) -> "AutoRefine":
-        """Train the LoRA policy on ``jobs``' driving sentences: SFT warm start, then GRPO.
+        """Train the edit policy on ``jobs``: expert iteration, then GRPO (:func:`~rewriting.train.train_policy`).
 
-        The warm start (``train_settings.sft_epochs``, :mod:`rewriting.sft`)
-        fits the adapter to the best reward-filtered candidate edit of each
-        training sentence; GRPO then refines it on-policy with the same reward.
+        Starts from the adapter given at construction (the shipped one by
+        default), so this fine-tunes it to the user's recommender and pool.
 
         Parameters
         ----------
         jobs : DataFrame with job_id, title, text (training split)
         steps : int, optional
-            Optimizer steps (default ``train_settings.steps``).
+            GRPO steps (default ``train_settings.steps``).
         seed : int, optional
             Seeds LoRA init, sampling and data order (default ``train_settings.seed``).
         checkpoint_dir : path, optional
-            Where checkpoints go; default a folder under the cache keyed by
-            data, settings and seed, so re-running an interrupted fit resumes.
+            Default: a folder under the cache keyed by data, settings and the
+            fingerprints of the model and recommender, so re-running an
+            interrupted fit resumes it.
         resume : bool
-            Resume from the last checkpoint in ``checkpoint_dir``.
+            Resume from the checkpoints in ``checkpoint_dir``. A checkpoint made
+            with another base model or recommender is refused (ModelError).
         """
         jobs = validate_jobs(jobs, "training jobs")
-        settings = TrainSettings(**{**self.train_settings.to_dict(),
-                                    **({"steps": int(steps)} if steps is not None else {}),
-                                    **({"seed": int(seed)} if seed is not None else {}),
-                                    "max_new_tokens": self.max_new_tokens})
+        settings = TrainSettings.from_dict({**self.train_settings.to_dict(),
+                                            **({"steps": int(steps)} if steps is not None else {}),
+                                            **({"seed": int(seed)} if seed is not None else {}),
+                                            "max_new_tokens": self.max_new_tokens})
         reward = self.reward
-        g0 = np.asarray(reward.gap_scorer.gaps(jobs["text"].tolist()), dtype=float)
-        units = select_units(jobs, reward.gap_scorer, self.max_sentences, g0)
+        fingerprint = self._fingerprint()
+        out_dir = Path(checkpoint_dir) if checkpoint_dir else self._run_dir(jobs, settings, fingerprint)
+        fp_file = out_dir / FINGERPRINT_FILE
+        if resume and fp_file.is_file():
+            try:
+                old = json.loads(fp_file.read_text())
+            except (OSError, json.JSONDecodeError):
+                old = None
+            if old != fingerprint:
+                diff = sorted(k for k in fingerprint if (old or {}).get(k) != fingerprint[k])
+                raise ModelError(f"the checkpoints in {out_dir} were made with another "
+                                 f"{' and '.join(diff) or 'setup'}; refusing to resume them. Pass another "
+                                 "checkpoint folder or resume=False (CLI: --no-resume)")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        from fairaudit._atomic import write_text
+
+        write_text(fp_file, json.dumps(fingerprint, indent=2, sort_keys=True))
+        status(f"autorefine: finding the sentences that drive the gap in {len(jobs)} training jobs", self.progress)
+        units = find_units(jobs, reward, self.max_sentences)
         model, tok = self._base()
-        out_dir = Path(checkpoint_dir) if checkpoint_dir else self._run_dir(jobs, settings)
-        result = train_grpo(model, tok, reward, jobs, units, g0, out_dir, settings, self.lora,
-                            resume=resume, progress=self.progress)
+        if self.adapter is not None and self.policy_ is None:
+            self._attach(Path(DEFAULT_ADAPTER if self.adapter == "default" else self.adapter), trainable=True)
+        start = self.policy_ if self.policy_ is not None else model
+        if hasattr(start, "peft_config"):
+            for name, p in start.named_parameters():  # a loaded adapter is frozen: train it further
+                p.requires_grad = "lora_" in name
+        result = train_policy(start, tok, reward, jobs, units, out_dir, settings, self.lora, resume=resume,
+                              progress=self.progress)
         self.policy_ = result["model"]
         self._model = self.policy_  # the base weights are shared (LoRA wraps them)
         self.train_settings = settings
@@ -207,6 +323,8 @@ class AutoRefine:
             # None = the packaged SmolLM2; "<in-memory>" = a model object (load() then needs model=)
             "base_model": IN_MEMORY if self._custom else
             (None if self.model_spec is None else os.fspath(self.model_spec)),
+            "base_model_fingerprint": fingerprint["model"],
+            "started_from": fingerprint["start_adapter"],
             "seed": settings.seed,
             "train_settings": settings.to_dict(),
             "lora": self.lora.to_dict(),
@@ -215,13 +333,12 @@ class AutoRefine:
             "attribute": self.attribute,
             "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens,
             "data": {"train_jobs_sha256": frame_sha256(jobs, ["job_id", "title", "text"]),
-                     "n_train_jobs": len(jobs), "n_train_sentences": len(units),
-                     "candidates_sha256": self._candidates_hash()},
+                     "n_train_jobs": len(jobs), "n_train_sentences": result["n_units"],
+                     "candidates_sha256": self._candidates_hash(), "recommender": fingerprint["recommender"]},
             "train_seconds": result["train_seconds"],
             "resumed_from": result["resumed_from"],
             "checkpoint_dir": str(out_dir),
-            "sft": {k: v for k, v in result["sft"].items() if k != "log_history"},
-            "sft_log_history": result["sft"].get("log_history", []),
+            "rounds": result["rounds"],
             "log_history": result["log_history"],
             "reward_history": result["reward_history"],
             "versions": _versions(),
@@ -237,54 +354,57 @@ class AutoRefine:
             return identity_proposer
         if method == "lexicon":
             return lexicon_proposer
+        if method == "search":
+            return search_proposer
         if method == "policy":
-            if self.policy_ is None:
-                raise ModelError("no trained policy: call fit(...) or AutoRefine.load(adapter_dir) first")
-            model, tok = self.policy_, self._base()[1]
-            return LMProposer(model, tok, n=1, max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
+            policy = self._policy()
+            return EditProposer(policy, self._base()[1], n=1, max_new_tokens=self.max_new_tokens, seed=seed,
+                                progress=self.progress)
         model, tok = self._base()
-        with_adapter = getattr(model, "disable_adapter", None)
-        if with_adapter is not None:  # prompt-only / best-of-n use the *base* model
-            return _BaseProposer(model, tok, n=1 if method == "prompt" else n,
-                                 max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
-        return LMProposer(model, tok, n=1 if method == "prompt" else n, max_new_tokens=self.max_new_tokens,
-                          seed=seed, progress=self.progress)
+        cls = _BaseRewriter if hasattr(model, "disable_adapter") else RewriteProposer
+        return cls(model, tok, n=1 if method == "prompt" else n, max_new_tokens=48, seed=seed,
+                   progress=self.progress)
+
+    def units(self, jobs: pd.DataFrame) -> list:
+        """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods)."""
+        jobs = validate_jobs(jobs, "jobs")
+        return find_units(jobs, self.reward, self.max_sentences)
 
     def rewrite(self, jobs: pd.DataFrame, method: str | None = None, *, n: int = 4, seed: int = 0,
-                units: Any = None, gap_before: np.ndarray | None = None) -> pd.DataFrame:
+                units: Any = None, gap_before: np.ndarray | None = None, require_gain: bool = True) -> pd.DataFrame:
         """Rewrite ``jobs`` and measure each result.
 
         Parameters
         ----------
         jobs : DataFrame with job_id, title, text
-        method : {"policy", "prompt", "best_of_n", "lexicon", "original"}, optional
-            Default ``"policy"`` when a policy is trained/loaded, else ``"prompt"``.
+        method : {"policy", "search", "best_of_n", "prompt", "lexicon", "original"}, optional
+            Default ``"policy"`` (the shipped or trained adapter).
         n : int
             Samples per sentence for ``best_of_n``.
         seed : int
+        units : list, optional
+            Precomputed :meth:`units` of ``jobs``.
+        require_gain : bool
+            Keep a rewrite only if it narrows the smoothed gap on this pool.
 
         Returns
         -------
-        DataFrame
-            job_id, original, rewrite, accepted, gap_before, gap_after,
-            meaning_score, skill_recall, reason, n_sentences, n_rewritten.
-            Rejected rewrites keep the original text (``accepted`` False,
-            ``reason`` says why).
+        DataFrame (:data:`rewriting.rewrite.COLUMNS`): job_id, original, rewrite,
+        accepted, gap_before, gap_after, meaning_score, skill_recall, reason,
+        n_sentences, n_rewritten, edits. Rejected rewrites keep the original
+        text (``accepted`` False, ``reason`` says why).
         """
         jobs = validate_jobs(jobs, "jobs")
-        method = method or ("policy" if self.policy_ is not None else "prompt")
+        method = method or ("policy" if self.policy_ is not None or self.adapter is not None else "search")
         propose = self.proposer(method, n=n, seed=seed)
         reward = self.reward
-        out = rewrite_jobs(jobs, propose, reward, max_sentences=self.max_sentences,
-                           choose="best" if method == "best_of_n" else "first", units=units, gap_before=gap_before)
+        if units is None:
+            units = find_units(jobs, reward, self.max_sentences)
+        out = rewrite_jobs(jobs, propose, reward, units, choose="best" if method in ("best_of_n", "search")
+                           else "first", require_gain=require_gain, gap_before=gap_before)
         self.last_stats_ = {"method": method, "tokens": getattr(propose, "n_tokens", 0),
                             "generation_seconds": getattr(propose, "seconds", 0.0)}
         return out
-
-    def units(self, jobs: pd.DataFrame, gap_before: np.ndarray | None = None) -> list:
-        """Driving sentences of ``jobs`` (reuse across methods to save ranking passes)."""
-        jobs = validate_jobs(jobs, "jobs")
-        return select_units(jobs, self.gap_scorer, self.max_sentences, gap_before)
 
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
@@ -327,31 +447,23 @@ class AutoRefine:
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelError(f"cannot read {meta_file}: {exc}") from None
         for key in ("k", "target", "attribute", "max_sentences", "max_new_tokens"):
-            kwargs.setdefault(key, meta.get(key))
-        kwargs.setdefault("reward_config", RewardConfig.from_dict(meta["reward_config"]))
-        kwargs.setdefault("lora", LoraSettings(**meta["lora"]))
-        kwargs.setdefault("train_settings", TrainSettings(**meta["train_settings"]))
+            if meta.get(key) is not None:
+                kwargs.setdefault(key, meta[key])
+        kwargs.setdefault("reward_config", RewardConfig.from_dict(meta.get("reward_config", {})))
+        kwargs.setdefault("lora", LoraSettings.from_dict(meta.get("lora", {})))
+        kwargs.setdefault("train_settings", TrainSettings.from_dict(meta.get("train_settings", {})))
         if model is None:
             model = meta.get("base_model")
             if model == IN_MEMORY:
                 raise ModelError(f"the adapter in {folder} was trained on an in-memory model; pass it as model= "
                                  "(with tokenizer=)")
-        ar = cls(model=model, tokenizer=tokenizer, **kwargs)
-        from peft import PeftModel
-
-        base, _ = ar._base()
-        try:
-            ar.policy_ = PeftModel.from_pretrained(base, str(folder), is_trainable=False)
-        except Exception as exc:
-            raise ModelError(f"cannot load the adapter in {folder} onto its base model: {exc}") from None
-        ar.policy_.eval()
-        ar._model = ar.policy_
-        ar.metadata_ = meta
+        ar = cls(model=model, tokenizer=tokenizer, adapter=folder, **kwargs)
+        ar._attach(folder, trainable=False)
         return ar
 
 
-class _BaseProposer(LMProposer):
-    """LMProposer that generates with the LoRA adapter switched off (the base model)."""
+class _BaseRewriter(RewriteProposer):
+    """Free-text rewriter that generates with the LoRA adapter switched off (the base model)."""
 
     def __call__(self, units):
         with self.model.disable_adapter():

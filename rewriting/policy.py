@@ -23,8 +23,8 @@ from fairaudit.models import default_generator_gguf_path, hf_offline
 
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
 
-#: Instruction given to the policy for one sentence of a job ad. Kept short:
-#: the 135M model follows short instructions better than long ones.
+#: Instruction for a free-text rewrite of one sentence (the prompt-only and
+#: best-of-n baselines with the base model).
 SYSTEM_PROMPT = (
     "You rewrite one sentence of a job advertisement in plain, gender-neutral wording. "
     "Keep every skill, tool, duty and requirement. Do not mention gender, age or family. "
@@ -177,25 +177,43 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = None
 
 @dataclass
 class LoraSettings:
-    """LoRA adapter settings (PEFT). Defaults: attention + MLP projections, rank 8."""
+    """LoRA adapter settings (PEFT).
 
-    r: int = 8
-    alpha: int = 16
+    Defaults: rank 16 on the attention and MLP projections of the **last 12
+    layers** only. Training on a CPU is dominated by the backward pass; with the
+    earlier layers frozen, back-propagation stops at the first adapted layer,
+    which halves the cost of a step, and the edit task (which words to
+    replace, and by what) needs no change to the lower layers.
+    """
+
+    r: int = 16
+    alpha: int = 32
     dropout: float = 0.0
-    target_modules: Sequence[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"])
+    target_modules: Sequence[str] = field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj",
+                                                                   "gate_proj", "up_proj", "down_proj"])
+    last_layers: int | None = 12
 
-    def to_peft(self) -> Any:
+    def to_peft(self, n_layers: int | None = None) -> Any:
         from peft import LoraConfig
 
         if self.r < 1:
             raise ConfigError(f"LoRA rank must be >= 1, got {self.r}")
+        layers = None
+        if self.last_layers is not None and n_layers:
+            layers = list(range(max(0, n_layers - int(self.last_layers)), n_layers))
         return LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout,
-                          target_modules=list(self.target_modules), task_type="CAUSAL_LM", bias="none")
+                          target_modules=list(self.target_modules), task_type="CAUSAL_LM", bias="none",
+                          layers_to_transform=layers)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["target_modules"] = list(self.target_modules)
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "LoraSettings":
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in dict(d).items() if k in known})
 
 
 def build_prompt(tokenizer: Any, sentence: str, title: str = "", words: Sequence[str] = ()) -> str:
@@ -210,6 +228,21 @@ def build_prompt(tokenizer: Any, sentence: str, title: str = "", words: Sequence
     if getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     return f"{SYSTEM_PROMPT}\n\n{user} "
+
+
+def build_edit_prompt(tokenizer: Any, sentence: str, title: str = "", flagged: Sequence[str] = (),
+                      deletable: bool = False) -> str:
+    """The prompt asking the policy for an edit plan of one sentence.
+
+    Plain text, not the chat template: the trained adapter knows the task, and
+    on a CPU every prompt token costs a forward and backward pass in training
+    (a 60-token prompt instead of 150 halves a step). ``flagged`` are the
+    phrases the audit found driving the gap (:func:`rewriting.rewrite.find_units`);
+    ``deletable`` says whether the sentence states no requirement (so DELETE
+    is allowed).
+    """
+    return (f"Job: {title}\nSentence: {sentence}\nFlagged: {', '.join(flagged) if flagged else '-'}\n"
+            f"May delete: {'yes' if deletable else 'no'}\nEdit:")
 
 
 def clean_completion(text: str) -> str:
@@ -259,3 +292,30 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, n: int = 1, 
         for i in range(len(chunk)):
             out.append(texts[i * n:(i + 1) * n])
     return out, n_tokens
+
+
+def sentence_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 16) -> "np.ndarray":
+    """Mean negative log-likelihood per token of each text under the *base* model (fluency).
+
+    A LoRA adapter, if any, is switched off, so the fluency guard judges every
+    method with the same model. Empty texts get NaN.
+    """
+    import contextlib
+
+    import numpy as np
+    import torch
+
+    out = np.full(len(texts), np.nan)
+    idx = [i for i, t in enumerate(texts) if str(t).strip()]
+    off = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
+    with off, torch.no_grad():
+        for s in range(0, len(idx), batch_size):
+            chunk = [str(texts[i]) for i in idx[s:s + batch_size]]
+            enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+            logits = model(**enc).logits[:, :-1].float()
+            target = enc["input_ids"][:, 1:]
+            mask = enc["attention_mask"][:, 1:].float()
+            lp = torch.log_softmax(logits, -1).gather(-1, target[..., None])[..., 0]
+            nll = -(lp * mask).sum(1) / mask.sum(1).clamp(min=1)
+            out[idx[s:s + batch_size]] = nll.cpu().numpy()
+    return out

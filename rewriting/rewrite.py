@@ -1,45 +1,37 @@
-"""Sentence-level rewriting of job texts, shared by every method.
+"""Which sentences to rewrite, and how a proposed edit becomes a measured rewrite.
 
-The audit points at the words that drive a job's gap
-(:func:`fairaudit.metrics.drivers.word_drivers`: counterfactual removal of each
-Gaucher-coded word). Only the sentences holding those words are rewritten; the
-rest of the text is kept verbatim and the reward is always measured on the whole
-reassembled job. This keeps generation short (one sentence, <= 64 new tokens) so
-a 135M model on two CPU cores can be trained in minutes, and it keeps skills and
-requirements in the untouched sentences safe by construction.
+Shared by every method (lexicon, prompt-only, best-of-n, the RL policy):
 
-Every method (lexicon substitution, prompt-only, best-of-n, the RL policy) is a
-*proposer*: it returns candidate rewrites for each selected sentence, and
-:func:`rewrite_jobs` applies the same guard and the same metrics to all of them.
+1. :func:`find_units` asks the recommender which sentences of a job drive its
+   gap: each sentence is removed in turn and the job re-ranked (sentence
+   occlusion), and inside the driving sentences each content word is removed in
+   turn (word occlusion); Gaucher-coded words that widen the gap are flagged
+   as well. A job with no driving sentence is left alone: its gap is what the
+   pool's composition and chance give, and no wording fixes that.
+2. A *proposer* returns candidate rewrites of each unit (edit plans from the
+   policy, or whole sentences from the baselines).
+3. :func:`rewrite_jobs` applies each candidate to the whole job, scores it with
+   :class:`~rewriting.reward.Reward` (the same guard for every method) and keeps
+   an accepted candidate only if it narrows the smoothed gap on the pool the
+   reward ranks (never a rewrite the audit itself measures as worse).
+
+The rewritten jobs are then measured with the audit's own hard top-k gap.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from fairaudit.lexicon import find_coded_words
-from fairaudit.metrics.drivers import word_drivers
-
-from .reward import Reward, skill_recall
-
-_SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
+from .edits import EditPlan, _remove, format_plan
+from .meaning import coded_words_in, editable_words, skill_recall, split_sentences, states_requirement
+from .reward import Reward
 
 #: Columns of :func:`rewrite_jobs`' result (and of ``AutoRefine.rewrite``).
 COLUMNS = ("job_id", "original", "rewrite", "accepted", "gap_before", "gap_after", "meaning_score",
-           "skill_recall", "reason", "n_sentences", "n_rewritten")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split into sentences *and* the separators between them (even = sentence).
-
-    ``"".join(split_sentences(t)) == t`` always holds, so a text can be
-    reassembled exactly after replacing some sentences.
-    """
-    return _SPLIT.split(str(text))
+           "skill_recall", "reason", "n_sentences", "n_rewritten", "edits")
 
 
 def sentence_slots(parts: Sequence[str]) -> list[int]:
@@ -47,77 +39,139 @@ def sentence_slots(parts: Sequence[str]) -> list[int]:
     return [i for i in range(0, len(parts), 2) if parts[i].strip()]
 
 
+def assemble(parts: Sequence[str], slot: int, sentence: str) -> str:
+    """The text with ``parts[slot]`` replaced; an empty sentence is removed with its separator."""
+    p = list(parts)
+    p[slot] = sentence
+    if not sentence.strip():
+        if slot + 1 < len(p):
+            p[slot + 1] = ""
+        elif slot >= 1:
+            p[slot - 1] = ""
+    return "".join(p)
+
+
 @dataclass
 class Unit:
-    """One sentence to rewrite: job row, slot in the split text, its text."""
+    """One sentence to rewrite.
+
+    Attributes
+    ----------
+    row, slot : job row and index in :func:`split_sentences` of its text
+    sentence, title : str
+    flagged : editable words whose removal narrows the gap, strongest first
+    effect : the unit's strength: the larger of the gap reduction when the
+        (deletable) sentence is removed and the summed reductions of its flagged words
+    deletable : the sentence states no requirement (:func:`~rewriting.meaning.states_requirement`)
+    """
 
     row: int
     slot: int
     sentence: str
     title: str
-    score: float
-    words: tuple[str, ...] = ()
-    drivers: tuple[str, ...] = ()
-
-    @property
-    def hint(self) -> tuple[str, ...]:
-        """Words the rewriter is asked to replace: the audit's drivers, else every coded word."""
-        return self.drivers or self.words
+    flagged: tuple[str, ...] = ()
+    effect: float = 0.0
+    deletable: bool = False
+    word_effects: dict[str, float] = field(default_factory=dict)
 
 
-def select_units(jobs: pd.DataFrame, gap_scorer, max_sentences: int = 2,
-                 gap_before: np.ndarray | None = None) -> list[Unit]:
-    """The sentences of each job holding the words that drive its gap.
+def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_effect: float = 0.005,
+               max_flagged: int = 4, fair_before: np.ndarray | None = None) -> list[Unit]:
+    """The sentences of each job that drive its gap, with the phrases to edit.
 
-    A sentence's score is the summed positive counterfactual delta of the
-    coded words it contains (removing the word narrows the gap by that much).
-    Per job the ``max_sentences`` sentences with coded words are kept, highest
-    score first; jobs without coded words give no unit (they stay unchanged).
-    ``Unit.drivers`` lists the sentence's coded words with a positive delta;
-    the language-model methods are asked to replace those (``Unit.hint``).
+    Two occlusion passes, both measured with the reward's smoothed gap on its
+    pool: every sentence is removed in turn (its *effect*), and every editable
+    word (:func:`~rewriting.meaning.editable_words`: gender-coded and style
+    words, never skills or duties) is removed in turn. A sentence becomes a
+    unit when it holds a word whose removal narrows the gap (coded words: by
+    any amount; style words: by more than ``min_effect``), or when it states
+    no requirement and removing it narrows the gap by more than ``min_effect``.
+
+    Parameters
+    ----------
+    jobs : DataFrame with job_id, title, text
+    reward : Reward
+    max_sentences : int
+        At most this many sentences per job, strongest first.
+    min_effect : float
+        0.005 = half a percentage point of the smoothed top-k mix.
+    max_flagged : int
+        Phrases named per sentence.
+    fair_before : array, optional
+        Precomputed fairness gaps of the jobs.
+
+    Returns
+    -------
+    list of Unit, by job, strongest first within a job.
     """
     jobs = jobs.reset_index(drop=True)
-    try:
-        drivers = word_drivers(gap_scorer, jobs[["job_id", "text"]], base_gaps=gap_before)
-    except Exception:  # attribution is a ranking aid; coded words alone still work
-        drivers = pd.DataFrame(columns=["job_id", "word", "delta"])
-    delta = {(str(j), str(w).lower()): float(d) for j, w, d in
-             drivers[["job_id", "word", "delta"]].itertuples(index=False)} if len(drivers) else {}
+    texts = jobs["text"].astype(str).tolist()
+    titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(jobs)
+    g0 = np.asarray(reward.fairness_gaps(texts) if fair_before is None else fair_before, dtype=float)
+    parts = [split_sentences(t) for t in texts]
+    occl: list[str] = []
+    where: list[tuple[int, int, str | None]] = []
+    for j, p in enumerate(parts):
+        slots = sentence_slots(p)
+        for s in slots:
+            if len(slots) > 1 and not states_requirement(p[s], titles[j]):
+                occl.append(assemble(p, s, ""))
+                where.append((j, s, None))
+            for w in editable_words(p[s], titles[j]):
+                occl.append(assemble(p, s, _remove(p[s], w)))
+                where.append((j, s, w))
+    deltas = g0[[j for j, _, _ in where]] - reward.fairness_gaps(occl) if occl else np.zeros(0)
+    sent: dict[tuple[int, int], float] = {}
+    word: dict[tuple[int, int], dict[str, float]] = {}
+    for (j, s, w), d in zip(where, deltas):
+        if w is None:
+            sent[(j, s)] = float(d)
+        else:
+            word.setdefault((j, s), {})[w] = float(d)
     units: list[Unit] = []
-    for row, job in jobs.iterrows():
-        parts = split_sentences(job["text"])
-        scored = []
-        for slot in sentence_slots(parts):
-            words = {w.lower() for w, _ in find_coded_words(parts[slot])}
-            if not words:
-                continue
-            s = sum(max(delta.get((str(job["job_id"]), w), 0.0), 0.0) for w in words)
-            scored.append((s, len(words), -slot, slot))
-        for s, _, _, slot in sorted(scored, reverse=True)[:max_sentences]:
-            words = tuple(dict.fromkeys(w for w, _ in find_coded_words(parts[slot])))
-            # drivers: coded words whose removal narrows *this* job's gap, strongest first
-            d = {w: delta.get((str(job["job_id"]), w.lower()), 0.0) for w in words}
-            drivers = tuple(sorted((w for w in words if d[w] > 0), key=lambda w: -d[w]))
-            units.append(Unit(row=int(row), slot=slot, sentence=parts[slot].strip(),
-                              title=str(job.get("title", "")), score=s, words=words, drivers=drivers))
+    for j, p in enumerate(parts):
+        found = []
+        for s in sentence_slots(p):
+            eff = word.get((j, s), {})
+            coded = {w.lower() for w in coded_words_in([p[s]])[0]}
+            keep = [w for w, d in sorted(eff.items(), key=lambda kv: -kv[1])
+                    if d > (0.0 if w.lower() in coded else min_effect)][:max_flagged]
+            e = sent.get((j, s), 0.0)
+            deletable = (j, s) in sent
+            strength = max(e if deletable else 0.0, sum(eff[w] for w in keep))
+            if keep or (deletable and e > min_effect):
+                found.append(Unit(row=j, slot=s, sentence=p[s].strip(), title=titles[j], flagged=tuple(keep),
+                                  effect=strength, deletable=deletable, word_effects=eff))
+        units += sorted(found, key=lambda u: (-u.effect, u.slot))[:max_sentences]
     return units
 
 
-def _keep_punct(original: str, rewrite: str) -> str:
-    # the sentence splitter keeps the final period with the sentence; keep the
-    # original's end mark if the model dropped it, so reassembly stays readable
-    r = rewrite.strip()
-    if r and original.strip()[-1:] in ".!?" and r[-1:] not in ".!?":
-        r += original.strip()[-1]
-    return r
+@dataclass(frozen=True)
+class Proposal:
+    """One candidate rewrite of a unit: the new sentence, and the plan it came from (None = free text)."""
+
+    sentence: str
+    plan: EditPlan | None = None
+
+    @property
+    def label(self) -> str:
+        return format_plan(self.plan) if self.plan is not None else self.sentence
 
 
-#: A proposer maps units to candidate rewrites: one list of strings per unit.
-Proposer = Callable[[list[Unit]], list[list[str]]]
+#: A proposer maps units to candidate rewrites: one list of proposals per unit.
+Proposer = Callable[[list[Unit]], list[list[Proposal]]]
 
 
-def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, *, max_sentences: int = 2,
-                 choose: str = "first", units: list[Unit] | None = None,
+def _describe(unit: Unit, prop: Proposal) -> str:
+    if prop.plan is not None and prop.plan.delete or not prop.sentence.strip():
+        return f"deleted: \u201c{unit.sentence}\u201d"
+    if prop.plan is not None:
+        return "; ".join(f"{o} \u2192 {n or '(removed)'}" for o, n in prop.plan.replacements)
+    return f"\u201c{unit.sentence}\u201d \u2192 \u201c{prop.sentence}\u201d"
+
+
+def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: list[Unit], *,
+                 choose: str = "first", require_gain: bool = True,
                  gap_before: np.ndarray | None = None) -> pd.DataFrame:
     """Rewrite the driving sentences of each job and measure the result.
 
@@ -125,35 +179,39 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, *, max_s
     ----------
     jobs : DataFrame with job_id, title, text
     propose : Proposer
-        Candidate rewrites per selected sentence.
     reward : Reward
-    max_sentences : int
-        Sentences rewritten per job.
+    units : list of Unit
+        :func:`find_units` of ``jobs`` (shared between methods).
     choose : {"first", "best"}
-        ``"first"``: take the first candidate if it passes the guard
-        (prompt-only, lexicon, RL policy). ``"best"``: take the accepted
-        candidate with the highest reward, and only if that reward is positive,
-        else keep the sentence (best-of-n under the reward).
-    units : list of Unit, optional
-        Precomputed :func:`select_units` (shared between methods).
+        ``"first"``: the first proposal of each unit (policy, prompt-only,
+        lexicon). ``"best"``: the accepted proposal with the highest reward
+        (best-of-n).
+    require_gain : bool
+        Keep a rewrite only if it narrows the smoothed gap on the reward's pool
+        (default). ``False`` keeps any rewrite the guard accepts (a plain
+        word-list tool).
+    gap_before : array, optional
+        The audit's hard gaps of ``jobs`` (computed if omitted).
 
     Returns
     -------
-    DataFrame with :data:`COLUMNS`.
+    DataFrame with :data:`COLUMNS`. Rejected or unhelpful rewrites keep the
+    original sentence; ``reason`` says why for every sentence kept.
     """
     if choose not in ("first", "best"):
         raise ValueError(f"choose must be 'first' or 'best', got {choose!r}")
     jobs = jobs.reset_index(drop=True)
     originals = jobs["text"].astype(str).tolist()
     titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(jobs)
-    g0 = np.asarray(reward.gap_scorer.gaps(originals) if gap_before is None else gap_before, dtype=float)
-    if units is None:
-        units = select_units(jobs, reward.gap_scorer, max_sentences, g0)
+    scorer = reward.gap_scorer
+    g0 = np.asarray(scorer.gaps(originals) if gap_before is None else gap_before, dtype=float)
     parts = [split_sentences(t) for t in originals]
-    current_gap = g0.copy()
+    current = reward.fairness_gaps(originals) if units else np.zeros(len(jobs))
     reasons: list[list[str]] = [[] for _ in originals]
+    edits: list[list[str]] = [[] for _ in originals]
     n_rewritten = np.zeros(len(jobs), dtype=int)
-    candidates = propose(units) if units else []
+    proposals = propose(units) if units else []
+    slot = [u.slot for u in units]  # where each unit sits now (a deletion shifts later sentences)
     # sentences are rewritten in rounds (1st unit of every job, then 2nd, ...)
     # so that each choice is measured in the context of the earlier ones
     by_round: dict[int, list[int]] = {}
@@ -163,64 +221,78 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, *, max_s
         seen[u.row] = r + 1
         by_round.setdefault(r, []).append(u_i)
     for r in sorted(by_round):
-        idx = by_round[r]
-        flat: list[tuple[int, str]] = []
-        for u_i in idx:
-            cands = [c for c in candidates[u_i]] or [""]
-            if choose == "first":
-                cands = cands[:1]
-            flat.extend((u_i, _keep_punct(units[u_i].sentence, c)) for c in cands)
-        before, after, orig_units, new_units, tit, gb = [], [], [], [], [], []
-        for u_i, cand in flat:
-            u = units[u_i]
-            new_parts = list(parts[u.row])
-            new_parts[u.slot] = cand
-            before.append("".join(parts[u.row]))
-            after.append("".join(new_parts))
-            orig_units.append(u.sentence)
-            new_units.append(cand)
-            tit.append(titles[u.row])
-            gb.append(current_gap[u.row])
-        scores = reward.score(orig_units, new_units, jobs_before=before, jobs_after=after, titles=tit,
-                              gap_before=gb)
+        flat: list[tuple[int, Proposal]] = []
+        for u_i in by_round[r]:
+            props = list(proposals[u_i]) or [Proposal(units[u_i].sentence)]
+            flat.extend((u_i, p) for p in (props[:1] if choose == "first" else props))
+        before = ["".join(parts[units[u_i].row]) for u_i, _ in flat]
+        after = [assemble(parts[units[u_i].row], slot[u_i], p.sentence) for u_i, p in flat]
+        scores = reward.score(before, after, titles=[titles[units[u_i].row] for u_i, _ in flat],
+                              units_before=[units[u_i].sentence for u_i, _ in flat],
+                              units_after=[p.sentence for _, p in flat], plans=[p.plan for _, p in flat],
+                              fair_before=[current[units[u_i].row] for u_i, _ in flat])
         scores["unit"] = [u_i for u_i, _ in flat]
-        scores["text"] = new_units
+        scores["pos"] = range(len(flat))
         for u_i, grp in scores.groupby("unit", sort=False):
             u = units[u_i]
+            n = f"sentence {u.slot // 2 + 1}"
             ok = grp[grp["accepted"]]
+            if require_gain:
+                ok = ok[ok["fairness"] > 0]
             if choose == "best":
                 ok = ok[ok["reward"] > 0]
             if len(ok) == 0:
-                why = next((w for w in grp["reason"] if w), "")
-                reasons[u.row].append(f"sentence {u.slot // 2 + 1} kept: " +
-                                      (why or "no candidate improved the reward"))
+                changed = grp[grp["changed"]]
+                bad = [flat[int(i)][1].plan for i in grp["pos"]]
+                if len(changed) == 0 and any(p is not None and not p.valid for p in bad):
+                    reasons[u.row].append(f"{n} kept: the answer was not a usable edit plan")
+                elif len(changed) == 0:
+                    reasons[u.row].append(f"{n} kept: no change proposed")
+                elif (changed["reason"] != "").any():
+                    reasons[u.row].append(f"{n} kept: " + next(w for w in changed["reason"] if w))
+                else:
+                    reasons[u.row].append(f"{n} kept: the rewrite did not narrow the gap")
                 continue
             best = ok.loc[ok["reward"].idxmax()] if choose == "best" else ok.iloc[0]
-            if best["text"].strip() == u.sentence.strip():
-                reasons[u.row].append(f"sentence {u.slot // 2 + 1} kept: the model proposed no change")
-                continue
-            parts[u.row][u.slot] = best["text"]
-            current_gap[u.row] = best["gap_candidate"]
+            prop = flat[int(best["pos"])][1]
+            parts[u.row] = split_sentences(assemble(parts[u.row], slot[u_i], prop.sentence))
+            current[u.row] = best["fair_candidate"]
             n_rewritten[u.row] += 1
+            edits[u.row].append(_describe(u, prop))
+            # later units of this job point into the old split: re-locate them
+            for v_i, v in enumerate(units):
+                if v.row == u.row and v_i != u_i:
+                    slot[v_i] = _locate(parts[u.row], v.sentence, slot[v_i])
     finals = ["".join(p) for p in parts]
     changed = [f != o for f, o in zip(finals, originals)]
-    sim = np.ones(len(finals))
     idx = [i for i, c in enumerate(changed) if c]
+    sim = np.ones(len(finals))
+    g1 = g0.copy()
     if idx:
         sim[idx] = reward.similarity([originals[i] for i in idx], [finals[i] for i in idx])
+        g1[idx] = scorer.gaps([finals[i] for i in idx])
     n_units = pd.Series([u.row for u in units], dtype=int).value_counts()
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "job_id": jobs["job_id"].astype(str),
         "original": originals,
         "rewrite": finals,
         "accepted": changed,
         "gap_before": g0,
-        "gap_after": current_gap,
+        "gap_after": g1,
         "meaning_score": sim,
-        "skill_recall": [skill_recall(o, f) for o, f in zip(originals, finals)],
-        "reason": ["; ".join(r) if r else ("" if n_units.get(i, 0) else "no gender-coded words to rewrite")
+        "skill_recall": [skill_recall(o, f, t) for o, f, t in zip(originals, finals, titles)],
+        "reason": ["; ".join(r) if r else ("" if n_units.get(i, 0) else
+                                           "no wording drives this job's gap (nothing to rewrite)")
                    for i, r in enumerate(reasons)],
         "n_sentences": [int(n_units.get(i, 0)) for i in range(len(jobs))],
         "n_rewritten": n_rewritten,
-    })
-    return out
+        "edits": [" | ".join(e) for e in edits],
+    }, columns=list(COLUMNS))
+
+
+def _locate(parts: Sequence[str], sentence: str, hint: int) -> int:
+    slots = sentence_slots(parts)
+    for s in sorted(slots, key=lambda s: abs(s - hint)):
+        if parts[s].strip() == sentence.strip():
+            return s
+    return hint

@@ -57,7 +57,7 @@ def test_cli_rejects_a_missing_adapter(files, capsys):
     assert not (files / "out.csv").exists()
 
 
-def test_cli_lexicon_needs_no_generator(files):
+def test_cli_lexicon_rewrites_without_training(files):
     rc = main(["rewrite", "--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"),
                "--out", str(files / "lex.csv"), "--method", "lexicon", "--k", "10", "--quiet"])
     assert rc == 0
@@ -73,13 +73,13 @@ def test_cli_train_save_and_reuse_adapter(files, tiny_model_dir, monkeypatch):
     torch.set_num_threads(1)
     common = ["--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"), "--k", "10",
               "--model", str(tiny_model_dir), "--quiet"]
-    rc = main(["rewrite", *common, "--out", str(files / "rl.csv"), "--train", "--steps", "1",
+    rc = main(["rewrite", *common, "--out", str(files / "rl.csv"), "--train", "--rounds", "1", "--steps", "1",
                "--adapter", str(files / "adapter"), "--seed", "1"])
     assert rc == 0
     assert (files / "adapter" / "adapter_config.json").is_file()
     out = pd.read_csv(files / "rl.csv", keep_default_na=False)
-    assert list(out.columns[:9]) == ["job_id", "original", "rewrite", "accepted", "gap_before", "gap_after",
-                                     "meaning_score", "skill_recall", "reason"]
+    assert list(out.columns) == ["job_id", "original", "rewrite", "accepted", "gap_before", "gap_after",
+                                 "meaning_score", "skill_recall", "reason", "n_sentences", "n_rewritten", "edits"]
     rc = main(["rewrite", *common, "--out", str(files / "rl2.csv"), "--adapter", str(files / "adapter")])
     assert rc == 0
     out2 = pd.read_csv(files / "rl2.csv", keep_default_na=False)
@@ -88,14 +88,16 @@ def test_cli_train_save_and_reuse_adapter(files, tiny_model_dir, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore")
-def test_real_smollm2_one_grpo_step(files, monkeypatch):
-    """The packaged SmolLM2-135M loads (de-quantised once), trains one GRPO step and rewrites."""
+def test_real_smollm2_fine_tunes_the_shipped_adapter(files):
+    """The packaged SmolLM2-135M loads (de-quantised once), the shipped adapter trains further and rewrites."""
     from rewriting import AutoRefine, TrainSettings
 
     torch.set_num_threads(1)
-    ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, max_new_tokens=24, progress=False,
-                    train_settings=TrainSettings(prompts_per_step=1, save_steps=1))
-    ar.fit(JOBS, steps=1, seed=0, checkpoint_dir=files / "ckpt")
+    ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, progress=False,
+                    train_settings=TrainSettings(rounds=1, sft_epochs=1, steps=1, num_generations=2,
+                                                 prompts_per_step=1, save_steps=1))
+    ar.fit(JOBS, seed=0, checkpoint_dir=files / "ckpt")
+    assert ar.metadata_["started_from"] == "default"
     logs = [h for h in ar.metadata_["log_history"] if "loss" in h]
     assert len(logs) == 1 and "rewards/fairness/mean" in logs[0]
     out = ar.rewrite(JOBS.iloc[:1])

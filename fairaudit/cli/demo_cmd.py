@@ -5,18 +5,22 @@ import argparse
 
 
 def register(sub) -> None:
+    from rewriting.autorefine import METHODS
+
     p = sub.add_parser("demo", help="audit -> rewrite -> re-audit -> signed PDF on synthetic data",
                        description="Run the end-to-end demo on the packaged synthetic data and models.")
     p.add_argument("--out", default="demo_out", help="output folder (default: demo_out)")
     p.add_argument("--jobs", type=int, default=200, help="number of synthetic jobs")
-    p.add_argument("--candidates", type=int, default=2000, help="number of synthetic candidates")
+    p.add_argument("--candidates", type=int, default=4000, help="number of synthetic candidates")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--k", type=int, nargs="+", default=[10, 50])
     p.add_argument("--bootstrap", type=int, default=1000)
-    p.add_argument("--steps", type=int, default=8, help="GRPO training steps for AutoRefine (after SFT)")
-    p.add_argument("--method", default="policy", choices=["policy", "best_of_n", "prompt", "lexicon"],
-                   help="how flagged jobs are rewritten (default: the RL-trained policy)")
-    p.add_argument("--max-flagged", type=int, default=16, help="flagged jobs to rewrite (and train on)")
+    p.add_argument("--train", action="store_true",
+                   help="fine-tune the shipped AutoRefine adapter on the flagged jobs before rewriting")
+    p.add_argument("--steps", type=int, default=10, help="GRPO steps of that fine-tuning")
+    p.add_argument("--method", default="policy", choices=[m for m in METHODS if m != "original"],
+                   help="how flagged jobs are rewritten (default: the shipped RL-trained policy)")
+    p.add_argument("--max-flagged", type=int, default=40, help="flagged jobs considered for rewriting")
     p.add_argument("--audit-only", action="store_true", help="stop after the audit table")
     p.add_argument("--no-sign", action="store_true")
     p.set_defaults(func=run)
@@ -29,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = DemoConfig(n_jobs=args.jobs, n_candidates=args.candidates, seed=args.seed, k=tuple(args.k),
                      n_bootstrap=args.bootstrap, rewrite=not args.audit_only, method=args.method,
-                     train_steps=args.steps, max_flagged=args.max_flagged,
+                     train=args.train, train_steps=args.steps, max_flagged=args.max_flagged,
                      sign=not args.no_sign)
     files = run_demo(args.out, cfg)
     print()

@@ -5,37 +5,40 @@ import argparse
 
 from ._common import add_data_args, column_map, target_spec
 
-METHODS = ("policy", "prompt", "best_of_n", "lexicon", "original")
-
 
 def register(sub) -> None:
+    from rewriting.autorefine import METHODS
+
     p = sub.add_parser(
-        "rewrite", help="rewrite biased job texts (AutoRefine: LoRA policy trained with GRPO)",
-        description="Rewrite the sentences that drive each job's gap and measure the gap before and after. "
-                    "With --train, a LoRA adapter is first trained with GRPO (TRL) on the jobs "
-                    "(or --train-jobs); an interrupted training resumes from its last checkpoint.")
+        "rewrite", help="rewrite biased job texts (AutoRefine: an RL-trained edit policy)",
+        description="Find the sentences that drive each job's gap under the recommender, rewrite them and "
+                    "measure the gap before and after. The default policy is the adapter shipped with fairaudit; "
+                    "--train fine-tunes it further on your jobs and candidates (expert iteration, then GRPO); "
+                    "an interrupted training resumes from its last checkpoint.")
     add_data_args(p)
     p.add_argument("--out", required=True, help="CSV of rewrites to write")
-    p.add_argument("--train", action="store_true", help="train a LoRA policy before rewriting")
+    p.add_argument("--train", action="store_true", help="fine-tune the policy on the jobs (or --train-jobs) first")
     p.add_argument("--train-jobs", help="jobs to train on (default: --jobs)")
-    p.add_argument("--steps", type=int, default=20, help="GRPO steps (default 20)")
+    p.add_argument("--steps", type=int, default=None, help="GRPO steps after expert iteration (default 40)")
+    p.add_argument("--rounds", type=int, default=None, help="expert-iteration rounds (default 2)")
     p.add_argument("--model", help="base model: Hugging Face id or folder (default: packaged SmolLM2-135M)")
-    p.add_argument("--adapter", help="adapter folder: written after --train, read otherwise")
-    p.add_argument("--method", choices=METHODS,
-                   help="policy (default with --train/--adapter), prompt (default otherwise), best_of_n, "
-                        "lexicon or original")
+    p.add_argument("--adapter", help="adapter folder: written after --train, read otherwise "
+                                     "(default: the shipped adapter)")
+    p.add_argument("--method", choices=METHODS, default="policy",
+                   help="policy (default), search, best_of_n, prompt, lexicon or original")
     p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n")
     p.add_argument("--k", type=int, default=50)
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
     p.add_argument("--max-sentences", type=int, default=3, help="driving sentences rewritten per job")
     p.add_argument("--checkpoint-dir", help="training checkpoints (default: under the fairaudit cache)")
+    p.add_argument("--no-resume", action="store_true", help="start training afresh instead of resuming")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from rewriting import AutoRefine
+    from rewriting import AutoRefine, TrainSettings
 
     from .._atomic import atomic_open
     from ..io import load_candidates, load_jobs
@@ -43,14 +46,16 @@ def run(args: argparse.Namespace) -> int:
     jobs = load_jobs(args.jobs, column_map(args.job_columns))
     cands = load_candidates(args.candidates, column_map(args.candidate_columns))
     common = dict(recommender=args.recommender, candidates=cands, k=args.k, target=target_spec(args.target),
-                  progress=not args.quiet)
+                  progress=not args.quiet, max_sentences=args.max_sentences)
     if args.adapter and not args.train:
-        ar = AutoRefine.load(args.adapter, model=args.model, max_sentences=args.max_sentences, **common)
+        ar = AutoRefine.load(args.adapter, model=args.model, **common)
     else:
-        ar = AutoRefine(model=args.model, max_sentences=args.max_sentences, **common)
+        overrides = {k: v for k, v in (("steps", args.steps), ("rounds", args.rounds), ("seed", args.seed))
+                     if v is not None}
+        ar = AutoRefine(model=args.model, train_settings=TrainSettings(**overrides), **common)
     if args.train:
         train_jobs = load_jobs(args.train_jobs, column_map(args.job_columns)) if args.train_jobs else jobs
-        ar.fit(train_jobs, steps=args.steps, seed=args.seed, checkpoint_dir=args.checkpoint_dir)
+        ar.fit(train_jobs, seed=args.seed, checkpoint_dir=args.checkpoint_dir, resume=not args.no_resume)
         if args.adapter:
             ar.save(args.adapter)
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
@@ -58,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         out.to_csv(fh, index=False)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
-              f"mean gap {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
+              f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
               f"(paper score {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")

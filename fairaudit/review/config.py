@@ -221,8 +221,9 @@ class Thresholds(_Model):
 class RewriteConfig(_Model):
     """Optional rewriting of the job texts (``rewriting.AutoRefine``) and a re-audit.
 
-    ``method``: ``"lexicon"`` (fast word swaps), ``"prompt"``, ``"best_of_n"`` or
-    ``"policy"`` (needs ``adapter``, a folder saved by ``AutoRefine.save``).
+    ``method``: ``"policy"`` (default: the adapter shipped with fairaudit, or
+    ``adapter``, a folder saved by ``AutoRefine.save``), ``"search"``,
+    ``"best_of_n"``, ``"prompt"`` or ``"lexicon"`` (word swaps).
     ``options`` go to the ``AutoRefine`` constructor (e.g. ``max_sentences``).
     """
 

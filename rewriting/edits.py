@@ -1,0 +1,196 @@
+"""The policy's action space: a few phrase edits applied to one sentence.
+
+Asking a 135M model to re-write whole sentences mostly returns the input or
+junk. AutoRefine's policy instead answers with a short *edit plan* for one
+sentence of a job ad, in a fixed format that is parsed and applied to the
+original text:
+
+``KEEP``
+    leave the sentence as it is;
+``DELETE``
+    drop the sentence (only accepted for a sentence that states no duty,
+    skill, requirement, benefit or logistics, see
+    :func:`rewriting.meaning.states_requirement`);
+``old -> new; old2 -> new2``
+    replace each phrase ``old`` (it must occur in the sentence) by ``new``
+    (at most :data:`MAX_NEW_WORDS` words; empty ``new`` removes the phrase).
+
+Everything not named in the plan is kept verbatim, so the meaning of the ad is
+preserved by construction and a generation is a handful of tokens.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+KEEP = "KEEP"
+DELETE = "DELETE"
+#: Longest replacement accepted (words): a replacement is a phrase, never new content.
+MAX_NEW_WORDS = 4
+_ARROW = re.compile(r"\s*(?:->|=>|→)\s*")
+_SEP = re.compile(r"\s*(?:;|\n)\s*")
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """A parsed edit plan for one sentence.
+
+    Attributes
+    ----------
+    delete : bool
+        Drop the whole sentence.
+    replacements : tuple of (old, new)
+        Phrase replacements, applied left to right.
+    problems : tuple of str
+        Why (part of) the answer could not be used: unparsable lines, a phrase
+        that is not in the sentence, a replacement that is too long. A plan with
+        problems is rejected by the guard, not silently repaired.
+    """
+
+    delete: bool = False
+    replacements: tuple[tuple[str, str], ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def is_keep(self) -> bool:
+        return not self.delete and not self.replacements
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+def format_plan(plan: EditPlan) -> str:
+    """The canonical text of a plan (what the policy is trained to write)."""
+    if plan.delete:
+        return DELETE
+    if not plan.replacements:
+        return KEEP
+    return "; ".join(f"{old} -> {new}" for old, new in plan.replacements)
+
+
+def parse_plan(answer: str, sentence: str) -> EditPlan:
+    """Parse the policy's answer for ``sentence`` into an :class:`EditPlan`.
+
+    Only the first lines that look like a plan are read; anything after a blank
+    line is ignored (models often ramble on).
+
+    Examples
+    --------
+    >>> parse_plan("ninja -> developer; hungry -> skilled", "We want a hungry ninja.").replacements
+    (('ninja', 'developer'), ('hungry', 'skilled'))
+    >>> parse_plan("DELETE", "We work hard and play hard.").delete
+    True
+    """
+    text = str(answer).strip().split("\n\n")[0].strip().strip("`\"' ")
+    head = text.split("\n")[0].strip().rstrip(".").upper()
+    if head in (DELETE, "DELETE SENTENCE"):
+        return EditPlan(delete=True)
+    if head in (KEEP, "NO CHANGE", ""):
+        return EditPlan()
+    reps: list[tuple[str, str]] = []
+    problems: list[str] = []
+    low = sentence.lower()
+    for part in _SEP.split(text):
+        if not part.strip():
+            continue
+        pieces = _ARROW.split(part.strip(), maxsplit=1)
+        if len(pieces) != 2:
+            problems.append(f"not an edit: {part.strip()[:40]!r}")
+            continue
+        old, new = (p.strip().strip("\"'“”`") for p in pieces)
+        new = new.rstrip(".")
+        if not old:
+            problems.append("empty phrase")
+        elif old.lower() not in low:
+            problems.append(f"phrase not in the sentence: {old[:40]!r}")
+        elif len(new.split()) > MAX_NEW_WORDS or re.search(r"[.!?:;]", new):
+            problems.append(f"replacement is not a short phrase: {new[:40]!r}")
+        elif old.lower() != new.lower() and (old, new) not in reps:
+            reps.append((old, new))
+    return EditPlan(replacements=tuple(reps), problems=tuple(problems))
+
+
+def _case_like(new: str, old: str) -> str:
+    return new[:1].upper() + new[1:] if old[:1].isupper() and new else new
+
+
+def tidy(sentence: str) -> str:
+    """Repair the punctuation a removed phrase leaves behind ("a , driven" -> "a driven").
+
+    Removes doubled spaces and commas, a list conjunction left dangling
+    ("confident, and" -> "confident and"), spaces before punctuation, and
+    capitalises the first letter.
+    """
+    s = re.sub(r"\s+", " ", sentence).strip()
+    s = re.sub(r"\s+([,.;:!?])", r"\1", s)
+    s = re.sub(r"(,\s*)+,", ",", s)
+    s = re.sub(r",\s*(and|or)\s+(and|or)\b", r" \1", s)
+    s = re.sub(r"\b(and|or)\s+(and|or)\b", r"\1", s)
+    s = re.sub(r"\b(and|or),", r"\1", s)
+    s = re.sub(r",?\s*\b(and|or)\s*([.!?])$", r"\2", s)
+    s = re.sub(r"^[,;:\s]+", "", s)
+    s = re.sub(r",\s*([.!?])$", r"\1", s)
+    s = re.sub(r"\b(a|an|A|An)\s*,\s*", r"\1 ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    return s[:1].upper() + s[1:] if s else s
+
+
+_DANGLING = re.compile(r"\b(?:a|an|the|and|or|of|with|to|for|by|in|on|at)\s*(?:[.!?,;:]|$)", re.IGNORECASE)
+
+
+def broken(sentence: str) -> bool:
+    """True when an edit left a visibly broken sentence ("... and a.", "with ,")."""
+    s = str(sentence).strip()
+    return bool(s) and (bool(_DANGLING.search(s)) or len(s.split()) < 2)
+
+
+def _article(prefix: str, new: str) -> str:
+    # "a ninja" -> "an expert": fix the article right before a replaced phrase
+    m = re.search(r"\b([Aa])n?\s$", prefix)
+    if not m or not new:
+        return prefix
+    vowel = new[:1].lower() in "aeiou"
+    return prefix[:m.start()] + m.group(1) + ("n " if vowel else " ")
+
+
+def _remove(text: str, old: str) -> str:
+    """Drop a phrase together with the list separator it leaves behind."""
+    o = r"(?<![\w-])" + re.escape(old) + r"(?![\w-])"
+    for pat in (o + r"\s*,\s*",                       # "X, OLD, Y" / "OLD, Y"
+                r",?\s*\b(?:and|or)\s+" + o,           # "X and OLD" / "X, and OLD"
+                r"\s*,\s*" + o,                         # "X, OLD and Y"
+                o + r"\s+(?:and|or)\s+",               # "OLD and Y"
+                o + r"\s*"):
+        m = re.search(pat, text, flags=re.IGNORECASE)
+        if m:
+            head, tail = text[:m.start()], text[m.end():]
+            if head.endswith(" ") and tail[:1].isalpha():
+                head = _article(head, tail)
+            return head + tail
+    return re.sub(re.escape(old), "", text, count=1, flags=re.IGNORECASE)
+
+
+def apply_plan(sentence: str, plan: EditPlan) -> str:
+    """The sentence after ``plan`` ("" for a deletion)."""
+    if plan.delete:
+        return ""
+    out = str(sentence)
+    for old, new in plan.replacements:
+        if not new:
+            while old.lower() in out.lower():
+                nxt = _remove(out, old)
+                if nxt == out:
+                    break
+                out = nxt
+            continue
+        pat = re.compile(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", re.IGNORECASE)
+        if not pat.search(out):  # the phrase sits inside a longer word: replace it as a substring
+            pat = re.compile(re.escape(old), re.IGNORECASE)
+        pieces, pos = [], 0
+        for m in pat.finditer(out):
+            pieces.append(_article(out[pos:m.start()], new))
+            pieces.append(_case_like(new, m.group(0)))
+            pos = m.end()
+        out = "".join(pieces) + out[pos:]
+    return tidy(out) if plan.replacements else out

@@ -1,0 +1,261 @@
+"""What a rewrite must keep, and what it must not add: the guard's checks.
+
+A rewrite of a job ad is only useful if the job stays the same: the title, the
+duties, the skills and requirements, the benefits and logistics. These
+functions measure that on plain strings; :class:`rewriting.reward.Reward`
+turns them into the guard (reject) and the meaning/form terms of the reward.
+
+* :func:`states_requirement` decides whether a sentence carries job content
+  (a duty, skill, tool, qualification, benefit or logistics) or only
+  personality and culture wording ("We work hard and play hard."); only the
+  latter may be deleted.
+* :func:`skill_recall` is the share of the original's *requirement terms* (the
+  content words of requirement sentences and of the title) that the rewrite
+  keeps.
+* :func:`demographic_added`, :func:`coded_added`, :func:`prompt_echo` and
+  :func:`invented_content` catch the rewrites that move a recommender for the
+  wrong reason: naming a group, swapping one gendered word for another,
+  echoing the instruction, or inventing content.
+
+References
+----------
+Gaucher, Friesen & Kay (2011), J. Pers. Soc. Psychol. 101(1):109-128 (coded words).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+import pandas as pd
+
+from fairaudit.lexicon import find_coded_words
+
+#: Words that name or imply a protected group (sex, age, family, race). Adding
+#: any of them to a job text is rejected by the guard (it is discriminatory
+#: wording, and the cheapest way to move an embedding recommender).
+DEMOGRAPHIC_WORDS: tuple[str, ...] = (
+    "he", "she", "him", "her", "his", "hers", "himself", "herself", "man", "men", "woman", "women",
+    "male", "males", "female", "females", "gentleman", "gentlemen", "lady", "ladies", "girl", "girls",
+    "boy", "boys", "guy", "guys", "mother", "mothers", "father", "fathers", "mom", "moms", "dad", "dads",
+    "mum", "mums", "motherly", "fatherly", "wife", "husband", "maternity", "paternity", "feminine",
+    "masculine", "salesman", "saleswoman", "chairman", "chairwoman", "young", "younger", "youthful", "old",
+    "older", "elderly", "mature", "energetic", "digital native", "digital natives", "recent graduate",
+    "recent graduates", "new graduate", "fresh graduate", "pregnant", "married", "single", "christian",
+    "muslim", "white", "black", "asian", "hispanic", "latino", "latina",
+)
+
+STOP_WORDS = frozenset(
+    "a an and are as at be been being but by can could do does for from has have having how i if in into "
+    "is it its of on or our ours so such than that the their them then there these they this those to "
+    "too us very was we were what when where which while who whom why will with would you your yours "
+    "also all any each more most other some own same just not no nor only both few about above after "
+    "again against below between during over under until up down out off once here further should "
+    "may might must shall am etc per via within without across we're you'll you're we'll it's".split()
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9+#./'-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
+#: Fragments of an instruction that must never appear in an answer (prompt echo).
+_ECHO = ("rewritten sentence", "rewrite", "gender-neutral", "job advertisement", "sentence:", "job title:",
+         "flagged:", "edit:", "answer with", "as an ai", "i cannot", "i can't", "here is", "here's",
+         "->", "=>")
+
+#: Cues of a sentence that carries job content: duties, requirements,
+#: qualifications, benefits and logistics (case-insensitive, whole words).
+_REQUIREMENT_CUES = re.compile(
+    r"\b(?:experience[ds]?|degree|bachelor'?s?|master'?s?|diploma|phd|qualifi\w*|certifi\w*|licen[cs]\w*|"
+    r"registration|registered|knowledge|proficien\w*|fluen\w*|familiar\w*|skills?|required|requirements?|"
+    r"requires?|must|essential|desirable|ability|able to|background|track record|training|trained|years?|"
+    r"you will|you'll|your role|role|responsibilit\w*|duties|tasks?|including|salary|pay|paid|wages?|"
+    r"benefits?|pension|holidays?|leave|bonus\w*|insurance|equity|hours|shifts?|remote|hybrid|on-site|"
+    r"onsite|based in|located|location|contract|full-time|part-time|apply|application|applications|cv|"
+    r"resume|cover letter|deadline|start date|visa|package|per annum|per hour|overtime|rota|driving|"
+    r"van|car|vacation|allowance|tools?|equipment|software)\b",
+    re.IGNORECASE)
+_TECH_TOKEN = re.compile(r"\d|[$£€%]|\b[A-Z]{2,}\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w[+#]|\w/\w")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (keeps ``c++``, ``ci/cd``, ``node.js``)."""
+    return [w.lower() for w in _WORD.findall(str(text))]
+
+
+def stem(w: str) -> str:
+    """Crude plural/verb folding so "databases"/"database" and "leads"/"lead" match."""
+    for suf in ("ies", "es", "s"):
+        if len(w) > 4 and w.endswith(suf):
+            return w[: -len(suf)] + ("y" if suf == "ies" else "")
+    return w
+
+
+def _coded(text: str) -> set[str]:
+    return {w.lower() for w, _ in find_coded_words(text)}
+
+
+def content_words(text: str) -> set[str]:
+    """Content words of a text: stop words and gender-coded words removed, stemmed.
+
+    Gender-coded words (Gaucher et al.) are excluded because replacing them is
+    the purpose of a rewrite; numbers and tokens like ``c++`` or ``sql`` stay.
+    """
+    coded = _coded(text)
+    return {stem(w) for w in words(text) if w not in STOP_WORDS and w not in coded and (len(w) > 2 or w.isdigit())}
+
+
+def title_terms(title: str) -> set[str]:
+    """The title's content words (gender-coded words such as "Ninja" are not part of the job)."""
+    return content_words(title)
+
+
+def states_requirement(sentence: str, title: str = "") -> bool:
+    """True when a sentence carries job content that a rewrite must keep.
+
+    A sentence carries job content when it names the job (a title word), has
+    a number, currency or tool-like token (``SQL``, ``PostgreSQL``, ``C++``),
+    or a cue of a duty, requirement, qualification, benefit or logistics
+    ("experience", "you will", "degree", "salary", "shifts", ...). Anything
+    else is personality or culture wording, which a rewrite may delete.
+    The rule is conservative on purpose: a false "requirement" only means the
+    sentence is edited instead of deleted.
+    """
+    s = str(sentence)
+    if _REQUIREMENT_CUES.search(s) or _TECH_TOKEN.search(s):
+        return True
+    return bool(title_terms(title) & {stem(w) for w in words(s)})
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and the separators between them; ``"".join(...)`` gives the text back."""
+    return re.split(r"((?<=[.!?])\s+|\n+)", str(text))
+
+
+def requirement_terms(text: str, title: str = "") -> set[str]:
+    """Content words of the sentences that state requirements, plus the title's."""
+    parts = split_sentences(text)
+    terms = set(title_terms(title))
+    for s in parts[0::2]:
+        if s.strip() and states_requirement(s, title):
+            terms |= content_words(s)
+    return terms
+
+
+def skill_recall(original: str, rewrite: str, title: str = "") -> float:
+    """Share of the original's requirement terms still present in the rewrite.
+
+    .. math:: \\mathrm{recall} = |R(x) \\cap W(x')| \\,/\\, |R(x)|
+
+    with :math:`R` = :func:`requirement_terms` (content words of requirement
+    sentences and the title, coded words excluded) and :math:`W` the stemmed
+    words of the rewrite; 1.0 when the original states no requirement.
+    """
+    need = requirement_terms(original, title)
+    if not need:
+        return 1.0
+    have = {stem(w) for w in words(rewrite)}
+    return len(need & have) / len(need)
+
+
+def demographic_added(original: str, rewrite: str) -> list[str]:
+    """Demographic words/phrases (:data:`DEMOGRAPHIC_WORDS`) in ``rewrite`` but not ``original``."""
+    def found(text: str) -> set[str]:
+        low = " " + " ".join(words(text)) + " "
+        return {w for w in DEMOGRAPHIC_WORDS if f" {w} " in low}
+
+    return sorted(found(rewrite) - found(original))
+
+
+def coded_added(original: str, rewrite: str) -> list[str]:
+    """Gender-coded words (either list) whose count grows from ``original`` to ``rewrite``."""
+    before = pd.Series([w.lower() for w, _ in find_coded_words(original)], dtype=object).value_counts()
+    after = pd.Series([w.lower() for w, _ in find_coded_words(rewrite)], dtype=object).value_counts()
+    return sorted(w for w, n in after.items() if n > before.get(w, 0))
+
+
+def repetition(text: str) -> float:
+    """Share of repeated word 3-grams (0 = none); degenerate loops score near 1."""
+    w = words(text)
+    grams = list(zip(w, w[1:], w[2:]))
+    if len(grams) < 2:
+        return 0.0
+    return 1.0 - len(set(grams)) / len(grams)
+
+
+def prompt_echo(original: str, rewrite: str) -> bool:
+    """True when the rewrite repeats instruction fragments absent from the original."""
+    o, r = str(original).lower(), str(rewrite).lower()
+    return any(frag in r and frag not in o for frag in _ECHO)
+
+
+def invented_content(original: str, rewrite: str) -> str:
+    """Why the rewrite adds content the original does not have ("" if it does not).
+
+    A rewrite may drop or rephrase, never add: more sentences than the
+    original, or four or more new content words making up over 40% of its
+    content, is invented content (e.g. a small model adding "No word: no
+    financial analyst to take ownership of forecasting.").
+    """
+    n_o = len([s for s in split_sentences(original)[0::2] if s.strip()])
+    n_r = len([s for s in split_sentences(rewrite)[0::2] if s.strip()])
+    if n_r > n_o:
+        return f"adds {n_r - n_o} sentence(s)"
+    new = content_words(rewrite) - content_words(original) - _coded(original)
+    total = content_words(rewrite)
+    if len(new) >= 4 and len(new) > 0.4 * max(len(total), 1):
+        return "adds new content: " + ", ".join(sorted(new)[:6])
+    return ""
+
+
+def title_kept(title: str, original: str, rewrite: str) -> bool:
+    """The title's content words that the original mentions are all still there."""
+    need = title_terms(title) & {stem(w) for w in words(original)}
+    return need <= {stem(w) for w in words(rewrite)}
+
+
+@lru_cache(maxsize=1)
+def _job_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
+    from fairaudit.datasets import esco_vocabulary
+
+    vocab = esco_vocabulary()
+    return vocab, frozenset(w[:6] for w in vocab if len(w) >= 6)
+
+
+def is_job_word(word: str) -> bool:
+    """True when ESCO's skill and occupation texts use the word (or a word sharing its first six letters)."""
+    vocab, prefixes = _job_vocabulary()
+    low = word.lower()
+    if low in vocab or stem(low) in vocab:
+        return True
+    if "-" in low:
+        return all(is_job_word(p) for p in low.split("-") if p)
+    return len(low) >= 7 and low[:6] in prefixes
+
+
+def editable_words(sentence: str, title: str = "") -> list[str]:
+    """Words of a sentence that a rewrite may change: gender-coded words and style words.
+
+    A *style* word is a lower-case word that ESCO's skill and occupation texts
+    never use (:func:`is_job_word`, from :func:`fairaudit.datasets.esco_vocabulary`):
+    "ninja", "cushy", "gunslinger", "relentless". Skills, tools, duties, names
+    and title words (and stop words) are never editable, and in a sentence that
+    states a requirement neither is a hyphenated compound ("part-time",
+    "loss-ratio"), so an edit cannot buy fairness by deleting what the job needs.
+    """
+    coded = _coded(sentence)
+    skip = title_terms(title)
+    requirement = states_requirement(sentence, title)
+    out: list[str] = []
+    tokens = str(sentence).replace("\u2019", "'").split()
+    for i, tok in enumerate(tokens):
+        w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
+        low = w.lower()
+        if len(w) < 3 or low in STOP_WORDS or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
+            continue
+        if low in coded:
+            out.append(w)
+        elif (i == 0 or not w[:1].isupper()) and not is_job_word(w) and not (requirement and "-" in w):
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def coded_words_in(texts: Sequence[str]) -> list[list[str]]:
+    """The gender-coded words of each text, in order of appearance, without repeats."""
+    return [list(dict.fromkeys(w for w, _ in find_coded_words(t))) for t in texts]
