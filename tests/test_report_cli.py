@@ -70,7 +70,7 @@ def test_verify_failures_exit_non_zero(report, keys, tmp_path, capsys):
     other.write_text("{}")
     assert main(["verify", str(report), "--trust", str(keys / "signing-cert.pem"), "--sidecar", str(other)]) == 1
     assert "DOES NOT MATCH" in capsys.readouterr().out
-    assert main(["verify", str(tmp_path / "missing.pdf")]) == 1
+    assert main(["verify", str(tmp_path / "missing.pdf")]) == 2  # bad input, not a failed verification
     assert "not found" in capsys.readouterr().err
 
 

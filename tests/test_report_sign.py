@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from fairaudit.errors import ReportError, SigningError, VerificationError
+from fairaudit.errors import DataError, ReportError, SigningError
 from fairaudit.report import build_report, init_keys, load_signer, sign_pdf_bytes, verify_report
 from fairaudit.report import pdf as pdf_mod
 from fairaudit.report.keys import make_self_signed
@@ -120,7 +120,7 @@ def test_untrusted_certificate_fails(signed, tmp_path):
     other = init_keys(tmp_path / "other", key_type="ec")
     res = verify_report(signed, trust=other.cert)
     assert not res.trusted and not res.ok
-    with pytest.raises(VerificationError, match="not found"):
+    with pytest.raises(DataError, match="not found"):  # bad input (exit 2), not a failed verification
         verify_report(signed, trust=tmp_path / "missing.pem")
 
 
@@ -133,9 +133,9 @@ def test_mismatched_or_missing_sidecar_fails(signed, keydir, tmp_path):
     assert res.intact and res.trusted and not res.sidecar_match and not res.ok
     (tmp_path / "report.json").unlink()
     res = verify_report(p, trust=keydir / "signing-cert.pem")
-    assert not res.ok and any("not found" in x for x in res.problems)
+    assert not res.ok and res.sidecar_found is False and any("missing" in x for x in res.problems)
     assert verify_report(p, trust=keydir / "signing-cert.pem", check_sidecar=False).ok
-    with pytest.raises(VerificationError, match="not found"):
+    with pytest.raises(DataError, match="not found"):
         verify_report(tmp_path / "nope.pdf")
 
 

@@ -113,7 +113,7 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
                  page_size: str = "A4", period: str | None = None, organization: str | None = None,
                  visible_signature: bool = False, reason: str = "fairaudit bias audit report",
                  location: str | None = None, status: Callable[[str], None] | None = None,
-                 **render_kw) -> ReportFiles:
+                 timestamper=None, **render_kw) -> ReportFiles:
     """Render, print, sign and write a report and its JSON sidecar.
 
     Parameters
@@ -127,6 +127,8 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
         unsigned report (which ``fairaudit verify`` rejects).
     visible_signature : bool
         Add a visible signature box on the last page.
+    timestamper : pyhanko TimeStamper, optional
+        Add an RFC 3161 signature timestamp from this authority.
     status : callable, optional
         Called with a short message before each step (progress output).
 
@@ -159,7 +161,8 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
 
         signer = signer_name(sign_with)
         say(f"signing (PAdES B-B) as {signer}")
-        pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location)
+        pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location,
+                             timestamper=timestamper)
     say(f"writing {out} and {sidecar_path.name}")
     _write_all({sidecar_path: side, out: pdf})
     return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=digest, signed=signer is not None,

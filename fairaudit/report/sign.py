@@ -141,7 +141,7 @@ def outside_event_loop(fn, *args, **kwargs):
 
 
 def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | None = None,
-                   location: str | None = None, field_name: str = FIELD_NAME) -> bytes:
+                   location: str | None = None, field_name: str = FIELD_NAME, timestamper=None) -> bytes:
     """Sign a PDF held in memory; returns the signed PDF.
 
     Parameters
@@ -154,6 +154,10 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
         Add a visible signature box at the bottom of the last page.
     reason, location : str, optional
         Recorded in the signature dictionary.
+    timestamper : pyhanko.sign.timestamps.TimeStamper, optional
+        A time-stamping authority (e.g. ``HTTPTimeStamper(url)``): the signature
+        then carries an RFC 3161 timestamp (PAdES B-T), which lets
+        ``fairaudit verify`` accept the report after the certificate expires.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -176,7 +180,8 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
             spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=last, box=(45, 62, 345, 112))
             stamp = TextStampStyle(stamp_text="Digitally signed by %(signer)s\nDate: %(ts)s",
                                    border_width=1)
-        pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)
+        pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp,
+                                       timestamper=timestamper)
         out = outside_event_loop(pdf_signer.sign_pdf, writer, output=io.BytesIO())
     except SigningError:
         raise
