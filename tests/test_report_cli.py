@@ -86,6 +86,7 @@ def test_bad_inputs_give_one_message_and_no_pdf(inputs, keys, tmp_path, capsys, 
     p12 = tmp_path / "id.p12"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
         b"id", key, cert, None, serialization.BestAvailableEncryption(b"right")))
+    p12.chmod(0o600)
     monkeypatch.setenv("MY_P12_PW", "wrong")
     rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--p12", str(p12),
                "--p12-password-env", "MY_P12_PW", "--quiet"])
@@ -96,6 +97,19 @@ def test_bad_inputs_give_one_message_and_no_pdf(inputs, keys, tmp_path, capsys, 
     rc = main(["report", "--audit", str(inputs["before"]), "--out", str(blocker / "report.pdf"), "--quiet"])
     assert rc == 2 and "not a folder" in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "r").exists() or list((tmp_path / "r").iterdir()) == []
+
+
+def test_world_readable_key_exits_2_with_one_line(inputs, keys, tmp_path, capsys):
+    """Issue 11, item 3: a key file with mode 0644 does not sign silently."""
+    import shutil
+
+    d = tmp_path / "keys"
+    shutil.copytree(keys, d)
+    (d / "signing-key.pem").chmod(0o644)
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--key-dir", str(d), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "chmod 600" in err and err.count("\n") == 1 and not out.exists()
 
 
 def test_keys_init_refuses_to_overwrite(keys, capsys):

@@ -48,6 +48,7 @@ def _p12(path: Path, password: bytes | None, days: int = 30, not_before: dt.date
     key, cert = make_self_signed("P12 Signer", days=days, key_type="ec", not_before=not_before)
     enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"signer", key, cert, None, enc))
+    path.chmod(0o600)
     path.with_suffix(".pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
 
@@ -176,8 +177,28 @@ def test_expired_certificate_is_refused(tmp_path):
                                                           serialization.PrivateFormat.PKCS8,
                                                           serialization.NoEncryption()))
     (d / "signing-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "signing-key.pem").chmod(0o600)
     with pytest.raises(SigningError, match="expired"):
         load_signer(key_dir=d)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_private_key_readable_by_others_is_refused(tmp_path, keydir):
+    """Issue 11, item 3: like ssh, refuse a key file other users can access."""
+    d = tmp_path / "keys"
+    shutil.copytree(keydir, d)
+    (d / "signing-key.pem").chmod(0o644)
+    with pytest.raises(SigningError, match=r"accessible by other users \(mode 0644\).*chmod 600"):
+        load_signer(key_dir=d)
+    (d / "signing-key.pem").chmod(0o640)
+    with pytest.raises(SigningError, match="mode 0640"):
+        load_signer(key_dir=d)
+    (d / "signing-key.pem").chmod(0o600)
+    assert load_signer(key_dir=d) is not None
+    p12 = _p12(tmp_path / "id.p12", b"pw")
+    p12.chmod(0o604)
+    with pytest.raises(SigningError, match="mode 0604"):
+        load_signer(p12=p12, password="pw")
 
 
 # ------------------------------------------------------------------ atomic output

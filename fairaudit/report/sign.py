@@ -39,6 +39,21 @@ def _check_validity(cert: x509.Certificate, source: str, now: dt.datetime | None
             "check the system clock or the certificate")
 
 
+def check_private_file(path: Path) -> None:
+    """Refuse a private key file that other users can read or write, as ssh does.
+
+    A signature proves who signed only while the key is secret; a key file with
+    mode 0644 on a shared machine is not. ``fairaudit keys init`` writes 0600.
+    (POSIX only: Windows ACLs are not modes.)
+    """
+    if os.name != "posix":
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise SigningError(f"{path} holds a private key and is accessible by other users (mode {mode:04o}); "
+                           f"restrict it with `chmod 600 {path}`")
+
+
 def _simple_signer(key, cert: x509.Certificate, extra: list[x509.Certificate]):
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -62,12 +77,14 @@ def load_p12_signer(path: str | os.PathLike, password: str | bytes | None = None
     Raises
     ------
     SigningError
-        Missing/unreadable file, wrong password, no key inside, or a
-        certificate that is expired or not yet valid.
+        Missing/unreadable file, a file other users can access (mode beyond
+        0600), wrong password, no key inside, or a certificate that is expired
+        or not yet valid.
     """
     p = Path(path)
     try:
         data = p.read_bytes()
+        check_private_file(p)
     except FileNotFoundError:
         raise SigningError(f"PKCS#12 file not found: {p}") from None
     except OSError as exc:
@@ -87,12 +104,13 @@ def load_p12_signer(path: str | os.PathLike, password: str | bytes | None = None
 
 def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | None = None,
                        now: dt.datetime | None = None):
-    """A pyHanko signer from a folder made by ``fairaudit keys init``."""
+    """A pyHanko signer from a folder made by ``fairaudit keys init`` (the key must be mode 0600)."""
     folder = Path(directory)
     key_path, cert_path = folder / KEY_FILE, folder / CERT_FILE
     for f in (key_path, cert_path):
         if not f.is_file():
             raise SigningError(f"{f} not found; create a key pair with `fairaudit keys init --dir {folder}`")
+    check_private_file(key_path)
     pw = password.encode() if isinstance(password, str) else password
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), pw or None)
