@@ -13,7 +13,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterator, Mapping
 
 from .errors import FairauditError, OutputError
 
@@ -46,7 +46,8 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike, suffix: str = "", *, overwrite: bool = True) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike, suffix: str = "", *, overwrite: bool = True,
+                _publish_on_exit: bool = True) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it onto ``path`` on success.
 
     Parameters
@@ -88,7 +89,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "", *, overwrite: bool = 
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         yield tmp_path
-        _publish(tmp_path, target, overwrite)
+        if _publish_on_exit:
+            _publish(tmp_path, target, overwrite)
     except FairauditError:
         raise
     except OSError as exc:
@@ -119,3 +121,43 @@ def write_text(path: str | os.PathLike, text: str, *, overwrite: bool = True) ->
 def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True) -> None:
     with atomic_open(path, "wb", overwrite=overwrite) as fh:
         fh.write(data)
+
+
+def write_all(files: Mapping[str | os.PathLike, bytes], *, overwrite: bool = True) -> None:
+    """Write several files so that all of them appear or, on an error, none of the new ones.
+
+    Every file is written completely to a temporary file first; only then are
+    they moved into place. With ``overwrite=False`` nothing existing is touched,
+    and files already moved into place are removed again if a later one fails
+    (e.g. a report whose sidecar was written but whose PDF met a full disk).
+
+    Raises
+    ------
+    OutputError
+        As :func:`atomic_path`; nothing new is left behind.
+    """
+    published: list[Path] = []
+    with contextlib.ExitStack() as stack:
+        temps = []
+        for target, data in files.items():
+            tmp = stack.enter_context(atomic_path(target, overwrite=overwrite, _publish_on_exit=False))
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:
+                raise OutputError(f"cannot write {target}: {_why(exc)}") from None
+            temps.append((tmp, Path(target)))
+        try:
+            for tmp, target in temps:
+                try:
+                    _publish(tmp, target, overwrite)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {target}: {_why(exc)}") from None
+                published.append(target)
+        except FairauditError:
+            if not overwrite:
+                for target in published:
+                    target.unlink(missing_ok=True)
+            raise

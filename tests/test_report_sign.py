@@ -232,18 +232,19 @@ def test_read_only_folder_leaves_nothing(tmp_path, fast_pdf):
 
 
 def test_failure_while_writing_leaves_no_partial_files(tmp_path, fast_pdf, monkeypatch):
+    from fairaudit import _atomic
+
     before = audits()[0]
-    real = Path.write_bytes
+    real = os.fsync
     calls = []
 
-    def flaky(self, data):
-        calls.append(self)
-        if len(calls) == 2:  # the sidecar is written, then the PDF write fails half-way
-            real(self, data[: len(data) // 2])
+    def flaky(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the sidecar is written, then the disk fills up while writing the PDF
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        return real(fd)
 
-    monkeypatch.setattr(Path, "write_bytes", flaky)
+    monkeypatch.setattr(_atomic.os, "fsync", flaky)
     with pytest.raises(ReportError, match="No space left"):
         build_report(before, tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []

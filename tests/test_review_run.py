@@ -138,6 +138,30 @@ def test_review_pass_rerun_and_breach(tmp_path, capsys):
     assert pdf1.exists()  # report files are never deleted by retention
 
 
+def test_new_history_never_overwrites_an_earlier_report(tmp_path, capsys):
+    """Issue 11, item 2: a second history writing into the same output_dir must not replace v1."""
+    cfg = write_config(tmp_path)
+    assert main(["review", "--config", str(cfg), "-q"]) == 0
+    pdf1 = tmp_path / "out" / "review-2026-Q3-v1.pdf"
+    before = {p.name: sha(p) for p in (tmp_path / "out").glob("*-v1*")}
+    with HistoryStore(load_config(cfg).history_url) as store:
+        assert store.records()[0].report_sha256 == sha(pdf1)
+
+    other = tmp_path / "elsewhere.sqlite"
+    cfg.write_text(cfg.read_text() + f'[history]\nurl = "sqlite:///{other}"\n')
+    capsys.readouterr()
+    assert main(["review", "--config", str(cfg), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds" in err and "review-2026-Q3-v1" in err and "nothing is overwritten" in err
+    assert err.count("\n") == 1
+    assert {p.name: sha(p) for p in (tmp_path / "out").glob("*-v1*")} == before
+    with HistoryStore(load_config(tmp_path / "review.toml").history_url) as store:
+        (rec,) = store.records()
+        assert rec.status == "error" and "already holds" in rec.message
+    with HistoryStore(f"sqlite:///{tmp_path / 'out' / 'history.sqlite'}") as store:
+        assert store.records()[0].report_sha256 == sha(pdf1)  # the first history still vouches for v1
+
+
 def failing_recommender(job_texts, candidate_texts):
     raise RuntimeError("model server unreachable")
 

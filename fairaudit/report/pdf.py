@@ -17,7 +17,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .._atomic import atomic_path
+from .._atomic import write_all
 from ..errors import FairauditError, ReportError
 from ..result import AuditResult
 from .render import render_report, sidecar_bytes
@@ -70,34 +70,14 @@ def _check_folder(folder: Path) -> None:
         raise ReportError(f"output folder {folder} is not writable; choose another --out")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_all(files: dict[Path, bytes]) -> None:
-    """Write several files so that either all appear or none does.
-
-    Every file goes to a temporary file first; the renames happen only after
-    all were written (an error on the way removes every temporary file).
-    """
+def _write_all(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
+    """Write several files so that either all appear or none does (see :func:`fairaudit._atomic.write_all`)."""
     for p in files:
         _check_folder(p.parent if str(p.parent) else Path("."))
     try:
-        with contextlib.ExitStack() as stack:
-            tmps = [stack.enter_context(atomic_path(p)) for p in files]
-            mode = 0o666 & ~_umask()  # mkstemp makes 0600; a report is an ordinary file
-            for tmp, data in zip(tmps, files.values()):
-                tmp.write_bytes(data)
-                os.chmod(tmp, mode)
-    except ReportError:
-        raise
+        write_all(files, overwrite=overwrite)
     except FairauditError as exc:
         raise ReportError(str(exc)) from None
-    except OSError as exc:
-        folder = next(iter(files)).parent
-        raise ReportError(f"cannot write into {folder}: {exc.strerror or exc}; choose another --out") from None
 
 
 def _page_count(pdf: bytes) -> int:
