@@ -109,6 +109,22 @@ def test_html_holds_the_audits_numbers(data):
     assert "2025-Q1" in html and "Table" not in html[:200]  # period on the cover
 
 
+def test_cover_card_states_the_k_of_its_match_rate(data):
+    """Issue 11, item 4: the match rate on the cover is the headline k's, and so is the k it names."""
+    before, _, _ = data
+    html = render_report(before)
+    k0, k_gap = before.config.ks[0], before.config.k_gap
+    assert k0 != k_gap
+    v = before.verdict()
+    div = before.diversity.set_index(["k", "attribute"])
+    assert v["match_rate"] == div.loc[(k0, "sex"), "match_rate"]
+    card = re.search(r'Diversity-match goal</div>.*?</td>', html, re.S).group(0)
+    assert f"top-{k0} sex mix" in card and f"top-{k_gap} " not in card
+    assert f"<strong>{fmt(v['match_rate'], 'pct')}</strong>" in card
+    # the appendix prints the effective gap_k, never a raw None
+    assert ">None<" not in html and f"{k_gap} (default: the largest k)" in html
+
+
 def test_html_is_deterministic_and_records_sidecar_hash(data):
     before, after, rewrites = data
     a = render_report(before, after, rewrites)

@@ -607,8 +607,23 @@ def _provenance_rows(result: AuditResult) -> list[tuple[str, str]]:
 def _kv(d: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     out = []
     for k, v in (d or {}).items():
-        out.append((str(k), json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)))
+        if v is None:
+            text = "—"
+        elif isinstance(v, (dict, list)):
+            text = json.dumps(v, sort_keys=True, ensure_ascii=False)
+        else:
+            text = str(v)
+        out.append((str(k), text))
     return out
+
+
+def _config_rows(result: AuditResult) -> list[tuple[str, str]]:
+    """The configuration as printed in the appendix; defaults that depend on other settings spelt out."""
+    cfg = result.config
+    d = dict(cfg.to_dict()) if hasattr(cfg, "to_dict") else {}
+    if "gap_k" in d and d["gap_k"] is None:
+        d["gap_k"] = f"{_gap_k(result)} (default: the largest k)"
+    return _kv(d)
 
 
 def _recommender(result: AuditResult) -> dict[str, str]:
@@ -758,7 +773,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         "charts": charts_,
         "provenance": _provenance_rows(before),
         "provenance_after": _provenance_rows(after) if comparing else [],
-        "config": _kv(cfg.to_dict() if hasattr(cfg, "to_dict") else {}),
+        "config": _config_rows(before),
         "versions": sorted(_kv((prov.get("versions") or {})).__iter__()),
         "report_versions": sorted(_versions_report().items()),
         "sidecar_sha256": sidecar_sha256,
