@@ -17,7 +17,7 @@ from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import match, paper_score, target_distribution, topk_shares
-from .metrics.impact import four_fifths_flags, impact_ratios, rated_mask, selection_rates
+from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
 from .recommenders.base import Rankings, group_counts
@@ -154,7 +154,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                 "dp_difference": dpd, "dp_difference_ci_low": float(dpd_lo), "dp_difference_ci_high": float(dpd_hi),
                 "dp_ratio": dpr, "dp_ratio_ci_low": float(dpr_lo), "dp_ratio_ci_high": float(dpr_hi),
                 "min_impact_ratio": min_ir,
-                "four_fifths_pass": bool(np.isfinite(min_ir) and min_ir >= config.four_fifths),
+                "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
                 "n_unknown": int(pool[enc.n_known]),
             })
             gaps_def = jg.gaps[defined]
@@ -210,7 +210,8 @@ def summarize(tables: dict[str, pd.DataFrame], config: AuditConfig) -> dict:
         "worst_attribute": None if worst is None else str(worst["attribute"]),
         "match_rate": match_rate,
         "match_goal": goal,
-        "diversity_goal_met": None if goal is None else bool(match_rate >= goal),
+        "diversity_goal_met": None if goal is None else bool(np.isfinite(match_rate)
+                                                             and not is_below(match_rate, goal)),
         "paper_score": float(dhead["paper_score"].iloc[0]) if len(dhead) else float("nan"),
         "flagged_groups": int(tables["impact"].query("k == @k0")["four_fifths_flag"].sum()),
     }

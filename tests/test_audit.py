@@ -116,6 +116,30 @@ def test_bad_inputs_give_clear_errors():
         audit(jobs, cands.drop(columns="sex"), recommender=ToyRecommender(), k=10, attributes=["sex"])
 
 
+def test_group_at_exactly_four_fifths_passes_everywhere():
+    """Issue 11, item 5: 2 of 3 women vs 5 of 6 men selected is IR = 4/5, which is not adverse impact."""
+    from fairaudit.review.checks import evaluate_thresholds, metric_rows
+    from fairaudit.review.config import Thresholds
+
+    jobs = pd.DataFrame({"job_id": ["j1"], "title": ["t"], "text": ["any"]})
+    sex = ["female"] * 3 + ["male"] * 6
+    cands = pd.DataFrame({"candidate_id": [f"c{i}" for i in range(9)], "text": [f"c{i}" for i in range(9)],
+                          "sex": sex})
+    top7 = [0, 1, 3, 4, 5, 6, 7]  # 2 women, 5 men
+
+    def scores(job_texts, cand_texts):
+        s = np.zeros((len(job_texts), len(cand_texts)))
+        s[:, top7] = 1.0
+        return s
+
+    res = audit(jobs, cands, recommender=scores, k=7, n_bootstrap=0, drivers=False, decomposition=False)
+    imp = res.impact.set_index("group")
+    assert imp.loc["female", "impact_ratio"] == pytest.approx(0.8)
+    assert not imp.loc["female", "four_fifths_flag"]
+    assert bool(res.parity["four_fifths_pass"].iloc[0]) and res.verdict()["four_fifths_pass"]
+    assert evaluate_thresholds(metric_rows(res), Thresholds(min_impact_ratio=0.8)) == []
+
+
 def test_topk_block_matches_full_sort():
     rng = np.random.default_rng(0)
     s = rng.normal(size=(7, 40))

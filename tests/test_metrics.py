@@ -22,6 +22,24 @@ def test_selection_rates_and_impact_ratios_by_hand():
     assert four_fifths_flags(ir).tolist() == [True, False]
 
 
+@pytest.mark.parametrize("selected, pool, flagged", [
+    ((2, 5), (3, 6), False),    # (2/3) / (5/6) = 0.7999999999999999 in floats: exactly four-fifths
+    ((4, 5), (6, 6), False),    # (4/6) / (5/6), the same ratio
+    ((8, 10), (10, 10), False),
+    ((7999, 10000), (10000, 10000), True),  # just below four-fifths
+    ((79, 100), (100, 100), True),
+])
+def test_four_fifths_rule_is_less_than_with_float_tolerance(selected, pool, flagged):
+    """Issue 11, item 5: a group at exactly 4/5 of the top rate is not flagged."""
+    from fairaudit.metrics.impact import is_below
+
+    rates = selection_rates(np.array(selected), np.array(pool), n_jobs=1)
+    ir = impact_ratios(rates, np.array([True, True]))
+    assert four_fifths_flags(ir).tolist() == [flagged, False]
+    assert is_below(ir.min(), 0.8) == flagged
+    assert not is_below(np.nan, 0.8) and not four_fifths_flags(np.array([np.nan]))[0]
+
+
 def test_rated_mask_excludes_small_categories():
     pool = np.array([500, 490, 10, 0, 7])  # last = unknown bucket, not a known group
     assert rated_mask(pool, 4, 0.02).tolist() == [True, True, False, False]
