@@ -190,6 +190,9 @@ def audit(
     ks = (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
     if not ks or min(ks) < 1:
         raise ConfigError(f"k must be positive integers, got {k!r}")
+    if len(set(ks)) != len(ks):
+        # a repeated k would repeat every row of every table
+        raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
     if n_bootstrap < 0:

@@ -45,6 +45,20 @@ def test_bad_input_exit_code_and_no_output(files, tmp_path, capsys, mutate, matc
     assert not out.exists()
 
 
+@pytest.mark.parametrize("args, match", [
+    (["--k", "10", "10"], "k values must be distinct"),          # issue 11, item 7
+    (["--k", "5", "10", "5"], "k values must be distinct"),
+])
+def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
+    j, c = files
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--quiet", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and match in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
 def test_k_larger_than_pool(files, tmp_path, capsys):
     j, c = files
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),
