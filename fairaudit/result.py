@@ -45,7 +45,7 @@ import pandas as pd
 from .errors import DataError
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # also in fairaudit.schema
 INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
@@ -172,37 +172,46 @@ class AuditResult:
         return text
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "AuditResult":
-        try:
-            if d.get("schema_version") != SCHEMA_VERSION:
-                raise DataError(f"audit JSON has schema_version {d.get('schema_version')!r}; "
-                                f"this fairaudit reads version {SCHEMA_VERSION}")
-            tables = {name: pd.DataFrame(rows) for name, rows in d["tables"].items()}
-            return cls(
-                config=AuditConfig.from_dict(d["config"]),
-                provenance=dict(d["provenance"]),
-                summary=dict(d["summary"]),
-                tables=tables,
-                groups={k: list(v) for k, v in d.get("groups", {}).items()},
-            )
-        except DataError:
-            raise
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise DataError(f"not a fairaudit audit result (missing or malformed {exc})") from None
+    def from_dict(cls, d: Mapping[str, Any], source: str = "audit result") -> "AuditResult":
+        """Build a result from :meth:`to_dict` output, validated against :mod:`fairaudit.schema`.
+
+        Raises
+        ------
+        DataError
+            A missing table or field, a non-numeric figure, a table without rows
+            for some k and attribute of the configuration, or another schema version.
+        """
+        from .schema import validate_audit_dict
+
+        doc = validate_audit_dict(d, source)
+        tables = {}
+        for name, rows in doc.tables:
+            rows = rows if isinstance(rows, list) else []
+            records = [r.model_dump() if hasattr(r, "model_dump") else r for r in rows]
+            tables[name] = pd.DataFrame(records)
+        return cls(
+            config=AuditConfig.from_dict(doc.config.model_dump()),
+            provenance=dict(d["provenance"]),
+            summary=dict(d["summary"]),
+            tables=tables,
+            groups={k: list(v) for k, v in doc.groups.items()},
+        )
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "AuditResult":
-        """Read a result written by :meth:`to_json`; a corrupt file raises DataError."""
+        """Read a result written by :meth:`to_json`; a corrupt or incomplete file raises DataError."""
         try:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except FileNotFoundError:
             raise DataError(f"audit file not found: {path}") from None
+        except IsADirectoryError:
+            raise DataError(f"{path} is a folder; pass the audit JSON written by `fairaudit audit`") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"{path} is not valid audit JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise DataError(f"{path} is not a fairaudit audit result")
-        return cls.from_dict(data)
+        except OSError as exc:
+            raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return cls.from_dict(data, source=str(path))
 
     # -- summaries ----------------------------------------------------------
     def verdict(self) -> dict[str, Any]:

@@ -84,7 +84,10 @@ def test_corrupt_audit_json(tmp_path):
     with pytest.raises(DataError, match="not valid audit JSON"):
         AuditResult.from_json(p)
     p.write_text(json.dumps({"schema_version": 1}))
-    with pytest.raises(DataError, match="not a fairaudit audit result"):
+    with pytest.raises(DataError, match="not a valid fairaudit audit result: config: is required"):
+        AuditResult.from_json(p)
+    p.write_text(json.dumps({"schema_version": 7}))
+    with pytest.raises(DataError, match="schema_version 7"):
         AuditResult.from_json(p)
 
 

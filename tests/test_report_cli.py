@@ -112,6 +112,37 @@ def test_world_readable_key_exits_2_with_one_line(inputs, keys, tmp_path, capsys
     assert rc == 2 and "chmod 600" in err and err.count("\n") == 1 and not out.exists()
 
 
+def _drop_sex_rows(d):
+    d["tables"]["parity"] = [r for r in d["tables"]["parity"] if r["attribute"] != "sex"]
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda d: d["tables"].pop("impact"), "tables.impact: is required"),
+    (lambda d: d["tables"].__setitem__("impact", []), "tables.impact: has no rows"),
+    (lambda d: d["tables"]["impact"][0].__setitem__("selection_rate", "abc"),
+     "tables.impact[0].selection_rate: Input should be a valid number (got 'abc')"),
+    (lambda d: d["tables"]["per_job"][3].__setitem__("gap", "0,5"), "tables.per_job[3].gap"),
+    (lambda d: d["tables"]["parity"][0].__setitem__("four_fifths_pass", "yes"), "four_fifths_pass"),
+    (_drop_sex_rows, "tables.parity has no rows for k=10, attribute 'sex'"),
+    (lambda d: d["config"].__setitem__("ks", [10, 10]), "config.ks: must be distinct"),
+    (lambda d: d["provenance"].pop("audit_id"), "provenance.audit_id: is required"),
+    (lambda d: d.pop("summary"), "summary: is required"),
+])
+def test_damaged_audit_json_is_rejected_before_rendering(inputs, tmp_path, capsys, damage, match):
+    """Issue 11, item 6: validate the audit JSON against its schema; exit 2, one line, no report."""
+    d = json.loads(inputs["before"].read_text())
+    damage(d)
+    bad = tmp_path / "damaged.json"
+    bad.write_text(json.dumps(d))
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(bad), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert match in err and "not a valid fairaudit audit result" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
 def test_keys_init_refuses_to_overwrite(keys, capsys):
     assert main(["keys", "init", "--dir", str(keys)]) == 2
     assert "--force" in capsys.readouterr().err
