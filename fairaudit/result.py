@@ -90,6 +90,71 @@ class AuditConfig:
         return cls(**kw)
 
 
+#: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
+_MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates")
+
+#: Settings that change the measured numbers; a before/after comparison needs them equal.
+#: (``drivers`` and ``decomposition`` only add tables, so they may differ.)
+COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
+                     "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "k_gap",
+                     "use_inferred")
+
+
+def recommender_identity(info: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The part of a recommender's ``describe()`` that identifies the model (used in the audit id)."""
+    return {k: v for k, v in dict(info or {}).items() if k not in _MACHINE_KEYS}
+
+
+def comparability_problems(before: "AuditResult", after: "AuditResult") -> list[str]:
+    """Why two audits cannot be shown as before/after (empty when they can).
+
+    A before/after report compares the *same* candidates, recommender and
+    settings, with only the job texts rewritten: the candidates' hash, the
+    recommender's identity, the settings in :data:`COMPARED_SETTINGS` and the set
+    of job ids must agree.
+    """
+    pb, pa = before.provenance or {}, after.provenance or {}
+    out = []
+    cb, ca = pb.get("candidates_sha256"), pa.get("candidates_sha256")
+    if not cb or not ca:
+        out.append("an audit records no candidates_sha256, so its candidates cannot be compared")
+    elif cb != ca:
+        out.append(f"the candidates differ (sha256 {cb[:12]}… vs {ca[:12]}…)")
+    rb, ra = recommender_identity(pb.get("recommender")), recommender_identity(pa.get("recommender"))
+    if not rb or not ra:
+        out.append("an audit records no recommender, so the recommenders cannot be compared")
+    elif rb != ra:
+        keys = sorted(k for k in set(rb) | set(ra) if rb.get(k) != ra.get(k))
+        out.append("the recommender differs (" + ", ".join(f"{k}: {rb.get(k)!r} vs {ra.get(k)!r}" for k in keys) + ")")
+    sb = {k: getattr(before.config, k, None) for k in COMPARED_SETTINGS}
+    sa = {k: getattr(after.config, k, None) for k in COMPARED_SETTINGS}
+    diff = [f"{k}: {sb[k]!r} vs {sa[k]!r}" for k in COMPARED_SETTINGS if _norm(sb[k]) != _norm(sa[k])]
+    if diff:
+        out.append("the settings differ (" + "; ".join(diff) + ")")
+    jb, ja = _job_ids(before), _job_ids(after)
+    if jb != ja:
+        out.append(f"the jobs differ ({len(jb - ja)} job id(s) only before, {len(ja - jb)} only after)")
+    return out
+
+
+def _norm(v: Any) -> Any:
+    return json.dumps(v, sort_keys=True, default=str) if isinstance(v, (dict, list, tuple)) else v
+
+
+def _job_ids(result: "AuditResult") -> set[str]:
+    pj = result.tables.get("per_job")
+    return set() if pj is None or "job_id" not in pj else set(pj["job_id"].astype(str))
+
+
+def check_comparable(before: "AuditResult", after: "AuditResult") -> None:
+    """Raise :class:`DataError` when ``after`` is not a re-audit of ``before`` (see :func:`comparability_problems`)."""
+    problems = comparability_problems(before, after)
+    if problems:
+        raise DataError("the before and after audits are not comparable: " + "; ".join(problems)
+                        + ". A before/after report needs a re-audit of the same candidates with the same "
+                        "recommender and settings, only the job texts rewritten")
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, (np.integer,)):
         return int(value)

@@ -143,6 +143,30 @@ def test_group_at_exactly_four_fifths_passes_everywhere():
     assert evaluate_thresholds(metric_rows(res), Thresholds(min_impact_ratio=0.8)) == []
 
 
+@pytest.mark.parametrize("min_share, rated", [(0.02, False), (0.005, True), (0.0, True)])
+def test_min_share_decides_which_small_categories_are_rated(min_share, rated):
+    """Issue 11, item 15: the under-2 % exclusion can be set; parity uses rated groups only."""
+    jobs, cands = toy_data()
+    cands = cands.copy()
+    cands.loc[:1, "race_ethnicity"] = "aian"  # 2 of 200 candidates: 1 % of the known pool
+    res = audit(jobs, cands, recommender=ToyRecommender(), k=10, n_bootstrap=0, drivers=False,
+                decomposition=False, attributes=["race_ethnicity"], min_share=min_share)
+    assert res.config.min_share == min_share
+    row = res.impact.set_index("group").loc["aian"]
+    assert bool(row["excluded"]) is not rated
+    assert ("under" in row["exclusion_reason"]) is not rated
+    assert np.isnan(row["impact_ratio"]) is not rated
+    par = res.parity.iloc[0]
+    rated_rates = res.impact[~res.impact["excluded"]]["selection_rate"]
+    assert par["dp_difference"] == pytest.approx(rated_rates.max() - rated_rates.min())
+
+
+def test_min_share_out_of_range_is_a_config_error():
+    jobs, cands = toy_data()
+    with pytest.raises(ConfigError, match="min_share must be in"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=10, min_share=1.5)
+
+
 def test_topk_block_matches_full_sort():
     rng = np.random.default_rng(0)
     s = rng.normal(size=(7, 40))

@@ -48,6 +48,7 @@ def test_bad_input_exit_code_and_no_output(files, tmp_path, capsys, mutate, matc
 @pytest.mark.parametrize("args, match", [
     (["--k", "10", "10"], "k values must be distinct"),          # issue 11, item 7
     (["--k", "5", "10", "5"], "k values must be distinct"),
+    (["--min-share", "2"], "min_share must be in [0, 1)"),                # item 15
 ])
 def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
     j, c = files
@@ -57,6 +58,22 @@ def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
     err = capsys.readouterr().err
     assert rc == 2 and match in err and err.count("\n") == 1, err
     assert not out.exists()
+
+
+def test_min_share_option(files, tmp_path):
+    """Issue 11, item 15: --min-share reaches the audit and its JSON."""
+    j, c = files
+    out = tmp_path / "audit.json"
+    assert main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+                 "--k", "5", "--bootstrap", "0", "--no-drivers", "--no-decomposition", "--min-share", "0.3",
+                 "--quiet"]) == 0
+    data = json.loads(out.read_text())
+    assert data["config"]["min_share"] == 0.3
+    race = [r for r in data["tables"]["impact"] if r["attribute"] == "race_ethnicity" and r["group"] != "unknown"]
+    small = [r for r in race if r["pool_share"] < 0.3]
+    assert small and len(small) < len(race)
+    assert all(r["excluded"] == (r["pool_share"] < 0.3) for r in race)
+    assert all("under 30%" in r["exclusion_reason"] for r in small)
 
 
 def test_k_larger_than_pool(files, tmp_path, capsys):

@@ -143,6 +143,42 @@ def test_damaged_audit_json_is_rejected_before_rendering(inputs, tmp_path, capsy
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 
+def _bm25_swapped(job_texts, cand_texts):
+    """Another recommender: BM25 with the roles of jobs and candidates swapped."""
+    from fairaudit.recommenders import BM25Recommender
+
+    return BM25Recommender().fit(list(job_texts)).score(list(cand_texts)).T
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"candidates_seed": 4}, "the candidates differ"),
+    ({"recommender": _bm25_swapped}, "the recommender differs"),
+    ({"k": (10, 30)}, "the settings differ (ks: (10, 20) vs (10, 30)"),
+    ({"min_share": 0.05}, "min_share: 0.02 vs 0.05"),
+])
+def test_after_audit_of_something_else_is_refused(inputs, tmp_path, capsys, change, match):
+    """Issue 11, item 8: --after must be a re-audit of the same candidates, recommender and settings."""
+    from fairaudit.audit import audit
+    from fairaudit.datasets import make_hiring_data
+    from test_report_render import CREATED
+
+    jobs, cands = make_hiring_data(24, 240, seed=3)
+    if "candidates_seed" in change:
+        cands = make_hiring_data(24, 240, seed=change["candidates_seed"])[1]
+    kw = dict(recommender=change.get("recommender", "bm25"), k=change.get("k", (10, 20)), n_bootstrap=60,
+              seed=0, created_at=CREATED, drivers=False, decomposition=False)
+    if "min_share" in change:
+        kw["min_share"] = change["min_share"]
+    other = tmp_path / "other.json"
+    audit(jobs, cands, **kw).to_json(other)
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--after", str(other), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "not comparable" in err and match in err and err.count("\n") == 1
+    assert not out.exists()
+
+
 def test_keys_init_refuses_to_overwrite(keys, capsys):
     assert main(["keys", "init", "--dir", str(keys)]) == 2
     assert "--force" in capsys.readouterr().err

@@ -16,6 +16,9 @@ def register(sub) -> None:
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
     p.add_argument("--tolerance", type=float, default=0.1)
     p.add_argument("--match-goal", type=float, default=0.8)
+    p.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
+                   help="rate only categories with at least this share of the known pool "
+                        "(default 0.02, the 2%% exclusion of 6 RCNY 5-301; 0 rates every category)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no CIs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-drivers", action="store_true", help="skip the counterfactual word drivers")
@@ -45,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
         cands = infer_attributes(cands)
     result = audit(jobs, cands, recommender=args.recommender, k=args.k, target=target_spec(args.target),
-                   tolerance=args.tolerance, match_goal=args.match_goal, n_bootstrap=args.bootstrap,
+                   tolerance=args.tolerance, match_goal=args.match_goal, min_share=args.min_share,
+                   n_bootstrap=args.bootstrap,
                    seed=args.seed, drivers=not args.no_drivers, decomposition=not args.no_decomposition,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period)

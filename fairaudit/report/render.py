@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import ReportError
-from ..result import INTERSECTION, AuditResult
+from ..result import INTERSECTION, AuditResult, check_comparable
 from . import charts
 from .diff import diff_stats, word_diff
 
@@ -704,11 +704,16 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
     ------
     ReportError
         Unknown page size, malformed rewrites table, or a template error.
+    DataError
+        ``after`` is not a re-audit of ``before`` (other candidates, recommender
+        or settings; see :func:`fairaudit.result.check_comparable`).
     """
     from jinja2 import TemplateError
 
     if not isinstance(before, AuditResult) or (after is not None and not isinstance(after, AuditResult)):
         raise ReportError("render_report needs AuditResult objects (load one with AuditResult.from_json)")
+    if after is not None:
+        check_comparable(before, after)
     size = {s.lower(): s for s in PAGE_SIZES}.get(str(page_size).lower())
     if size is None:
         raise ReportError(f"page size must be one of {list(PAGE_SIZES)}, got {page_size!r}")

@@ -166,6 +166,9 @@ class RecommenderConfig(_Model):
 class AuditOptions(_Model):
     """Parameters passed to :func:`fairaudit.audit.audit`.
 
+    ``min_share``: categories under this share of the known pool are not rated
+    (default 0.02, as 6 RCNY § 5-301 allows).
+
     ``options`` passes any further keyword of ``audit()`` (e.g.
     ``drivers = false``, ``attributes = ["sex"]``).
     """
@@ -173,6 +176,7 @@ class AuditOptions(_Model):
     k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
     target: Union[Literal["pool", "uniform"], dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]]] = "pool"
     tolerance: float = Field(0.1, ge=0, le=1)
+    min_share: float = Field(0.02, ge=0, lt=1)
     n_bootstrap: int = Field(200, ge=0)
     seed: int = 0
     options: dict[str, Any] = Field(default_factory=dict)

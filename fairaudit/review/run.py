@@ -423,7 +423,8 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     created_at = rec.created_at.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
     opts = cfg.audit
     kwargs: dict[str, Any] = dict(recommender=recommender, k=opts.k, target=opts.target, seed=opts.seed,
-                                  tolerance=opts.tolerance, n_bootstrap=opts.n_bootstrap, progress=progress,
+                                  tolerance=opts.tolerance, min_share=opts.min_share,
+                                  n_bootstrap=opts.n_bootstrap, progress=progress,
                                   data_source=data_source, period=cfg.period, created_at=created_at)
     if cfg.thresholds.match_rate_goal is not None:
         kwargs["match_goal"] = cfg.thresholds.match_rate_goal
