@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import warnings
 from importlib import metadata
 from typing import Any, Sequence
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from . import __version__
 from ._progress import progress as _progress
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, FairauditWarning
 from .groups import GroupEncoding, encode
 from .io import frame_sha256, load_candidates, load_jobs, validate_candidates, validate_jobs
 from .measure import job_gaps, measure, resolve_target
@@ -62,19 +63,78 @@ def _resolve_recommender(spec: Any) -> Recommender:
     return make_recommender(spec)
 
 
-def _default_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
-    present = []
-    for a in ("sex", "race_ethnicity"):
-        has = a in candidates.columns and (candidates[a] != "unknown").any()
-        inf = use_inferred and f"{a}_inferred" in candidates.columns
-        if has or inf:
-            present.append(a)
+NO_ATTRIBUTES_HINT = ("add self-reported 'sex' and/or 'race_ethnicity' columns, or infer them from a 'name' column "
+                      "with --infer-attributes (Python: fairaudit.proxy.infer_attributes, then use_inferred=True)")
+
+
+def _candidate_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
+    """The protected attributes the candidates have a column for (their values are checked later)."""
+    present = [a for a in ("sex", "race_ethnicity")
+               if a in candidates.columns or (use_inferred and f"{a}_inferred" in candidates.columns)]
     if not present:
-        raise DataError("candidates have neither a 'sex' nor a 'race_ethnicity' column with known values; "
-                        "add self-reported attributes or use fairaudit.proxy.infer_attributes")
+        raise DataError(f"candidates have neither a 'sex' nor a 'race_ethnicity' column; {NO_ATTRIBUTES_HINT}")
     if len(present) == 2:
         present.append(INTERSECTION)
     return tuple(present)
+
+
+def usable_encodings(candidates: pd.DataFrame, attributes: Sequence[str], use_inferred: bool
+                     ) -> tuple[list[GroupEncoding], list[str]]:
+    """Encode each attribute; skip (with a warning text) those an impact ratio cannot be computed for.
+
+    An attribute whose values are all unknown (blank), or with a single known
+    group (e.g. an all-female pool), is skipped and the rest are audited. The
+    intersection is kept only with both of its parts.
+
+    Returns
+    -------
+    encodings : list of GroupEncoding
+    warnings : list of str, one per skipped attribute
+
+    Raises
+    ------
+    DataError
+        If no attribute is usable (the message gives the reason of the first).
+    """
+    encodings, notes, reasons = [], [], []
+    for attr in attributes:
+        if attr == INTERSECTION and any(a in attributes and a not in {e.attribute for e in encodings}
+                                        for a in ("sex", "race_ethnicity")):
+            notes.append(f"attribute {INTERSECTION!r} skipped: it needs both 'sex' and 'race_ethnicity'")
+            continue
+        try:
+            enc = encode(candidates, attr, use_inferred)
+        except DataError as exc:
+            reasons.append(str(exc))
+            notes.append(f"attribute {attr!r} skipped: {exc}")
+            continue
+        if enc.n_known < 2:
+            why = (f"only one {attr!r} group ({enc.labels[0]!r}) has candidates; "
+                   "an impact ratio needs at least two groups to compare")
+            reasons.append(why)
+            notes.append(f"attribute {attr!r} skipped: {why}")
+            continue
+        encodings.append(enc)
+    if not encodings:
+        raise DataError(f"nothing to audit: {reasons[0] if reasons else 'no attribute'}")
+    return encodings, notes
+
+
+def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
+    """Warn about jobs whose whole top-k is a tie broken by row order (see ``measure.order_decided``)."""
+    out = []
+    one_attr = per_job[per_job["attribute"] == per_job["attribute"].iloc[0]] if len(per_job) else per_job
+    for k in ks:
+        rows = one_attr[(one_attr["k"] == k) & (one_attr["order_decided"] == k)]
+        if len(rows):
+            ids = ", ".join(map(str, rows["job_id"].head(5))) + (", ..." if len(rows) > 5 else "")
+            msg = (f"{len(rows)} of {n_jobs} job(s) have a top-{k} decided entirely by row order: every candidate "
+                   "in it ties with one left out (e.g. all scores equal, as BM25 gives a text with no indexed "
+                   f"word), so their gaps reflect the file order, not the recommender ({ids}; marked in "
+                   "per_job.order_decided)")
+            warnings.warn(msg, FairauditWarning, stacklevel=3)
+            out.append(msg)
+    return out
 
 
 def _is_lazy(backend: Any, candidates: Any) -> bool:
@@ -120,12 +180,6 @@ def _parquet_sha256(path: Any) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
-
-
-def _check_encoding(enc: GroupEncoding) -> None:
-    if enc.n_known < 2:
-        raise DataError(f"only one {enc.attribute!r} group ({enc.labels[0]!r}) has candidates; "
-                        "an audit needs at least two groups to compare")
 
 
 def _clone(recommender: Recommender) -> Recommender:
@@ -217,10 +271,12 @@ def audit(
     n_cand = len(cand_df)
     if max(ks) > n_cand:
         raise ConfigError(f"k={max(ks)} is larger than the candidate pool ({n_cand} candidates); lower k")
-    attrs = tuple(attributes) if attributes else _default_attributes(cand_df, use_inferred)
-    encodings = [encode(cand_df, a, use_inferred) for a in attrs]
+    requested = tuple(attributes) if attributes else _candidate_attributes(cand_df, use_inferred)
+    encodings, notes = usable_encodings(cand_df, requested, use_inferred)
+    for note in notes:
+        warnings.warn(note, FairauditWarning, stacklevel=2)
+    attrs = tuple(e.attribute for e in encodings)
     for enc in encodings:
-        _check_encoding(enc)
         resolve_target(target, enc)  # validate early, before any model runs
     config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
                          min_share=float(min_share),
@@ -237,7 +293,8 @@ def audit(
     if not lazy:
         rec.fit(cand_texts)
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
-    k_max = max(max(ks), config.k_gap)
+    # one place more than any k: order_decided() needs the score just below each cut-off
+    k_max = min(max(max(ks), config.k_gap) + 1, n_cand)
     bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
     if backend in (None, "local"):
         rankings = rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand, block_size=block_size,
@@ -251,6 +308,8 @@ def audit(
 
     job_ids = jobs_df["job_id"].tolist()
     tables, summary = measure(rankings, encodings, config, job_ids, jobs_df["title"].tolist())
+    notes += _tie_warnings(tables["per_job"], ks, len(job_ids))
+    summary["warnings"] = notes
 
     gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
     gap_target = resolve_target(target, gap_enc)

@@ -41,6 +41,36 @@ def job_gaps(indices: np.ndarray, enc: GroupEncoding, target: np.ndarray) -> Job
     return JobGaps(counts=counts, shares=shares, gaps=gap_fn(shares, target), target=target)
 
 
+def order_decided(scores: np.ndarray, k: int) -> np.ndarray:
+    """Places of each job's top-k that were filled by row order because of tied scores.
+
+    Rankings break ties by row number (an earlier candidate row wins). When the
+    k-th best score equals the (k+1)-th, every top-k member with that score was
+    chosen over an equally scored candidate by its position in the file:
+
+    .. math:: o_j = |\\{i \\le k : s_{j,(i)} = s_{j,(k)}\\}| \\cdot 1[s_{j,(k)} = s_{j,(k+1)}]
+
+    ``o_j = k`` means the whole top-k is row order (e.g. all scores equal), so
+    the job's group mix says nothing about the recommender.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_jobs, m)
+        Each job's best scores in rank order (``Rankings.scores``), ``m > k``
+        unless the whole pool is selected.
+    k : int
+
+    Returns
+    -------
+    ndarray of int, shape (n_jobs,)
+    """
+    if scores.shape[1] <= k:  # the whole pool is selected: no choice was made
+        return np.zeros(scores.shape[0], dtype=np.int64)
+    kth, nxt = scores[:, k - 1], scores[:, k]
+    tied_in = (scores[:, :k] == kth[:, None]).sum(axis=1)
+    return np.where(kth == nxt, tied_in, 0).astype(np.int64)
+
+
 def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
     return target_distribution(config_target, enc.attribute, enc.labels, enc.pool_counts[: enc.n_known])
 
@@ -81,6 +111,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                 s_rates = np.full(enc.n_codes, np.nan)
                 s_ir = np.full(enc.n_known, np.nan)
             codes_topk = enc.codes[idx]
+            by_order = order_decided(rankings.scores, k)
             job_ndkl = ndkl(codes_topk, target)
             job_match = match(jg.gaps, config.tolerance)
             pool_f = pool.astype(float)
@@ -182,6 +213,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                     "gap": float(jg.gaps[j]), "paper_score": float(-100 * jg.gaps[j]),
                     "match": bool(job_match[j]) if defined[j] else None,
                     "dp_difference": float(job_dpd[j]), "ndkl": float(job_ndkl[j]),
+                    "order_decided": int(by_order[j]),
                     "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
                                        if np.isfinite(jg.shares[j, g])}),
                 })

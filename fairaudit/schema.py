@@ -104,6 +104,7 @@ class PerJobRow(_Keyed):
     dp_difference: Num = None
     ndkl: Num = None
     mix: StrictStr = "{}"
+    order_decided: StrictInt = Field(0, ge=0)  # top-k places decided by row order among tied scores
 
 
 class DriverRow(_Row):

@@ -107,7 +107,7 @@ def test_bad_inputs_give_clear_errors():
         audit(jobs, cands, recommender=Wrap(), k=10, n_bootstrap=0)
     with pytest.raises(ConfigError, match="larger than the candidate pool"):
         audit(jobs, cands, recommender=ToyRecommender(), k=500)
-    with pytest.raises(DataError, match="only one 'sex' group"):
+    with pytest.raises(DataError, match="nothing to audit: only one 'sex' group"):
         audit(jobs, cands.assign(sex="male"), recommender=ToyRecommender(), k=10, attributes=["sex"])
     with pytest.raises(ConfigError, match="unknown group"):
         audit(jobs, cands, recommender=ToyRecommender(), k=10, target={"sex": {"female": 0.5, "x": 0.5}})
@@ -115,8 +115,10 @@ def test_bad_inputs_give_clear_errors():
     with pytest.raises(ConfigError, match=r"group\(s\) \['asian'\] with zero candidates"):
         audit(jobs, no_asian, recommender=ToyRecommender(), k=10, attributes=["race_ethnicity"],
               target={"race_ethnicity": {"white": 0.4, "black": 0.2, "hispanic": 0.2, "asian": 0.2}})
-    with pytest.raises(DataError, match="no 'sex' values"):
+    with pytest.raises(DataError, match="no 'sex' column"):
         audit(jobs, cands.drop(columns="sex"), recommender=ToyRecommender(), k=10, attributes=["sex"])
+    with pytest.raises(DataError, match="--infer-attributes"):
+        audit(jobs, cands.drop(columns=["sex", "race_ethnicity"]), recommender=ToyRecommender(), k=10)
 
 
 def test_group_at_exactly_four_fifths_passes_everywhere():
@@ -165,6 +167,55 @@ def test_min_share_out_of_range_is_a_config_error():
     jobs, cands = toy_data()
     with pytest.raises(ConfigError, match="min_share must be in"):
         audit(jobs, cands, recommender=ToyRecommender(), k=10, min_share=1.5)
+
+
+@pytest.mark.parametrize("mutate, skipped, kept", [
+    (lambda c: c.assign(sex="female"), "sex", ["race_ethnicity"]),              # all-female pool
+    (lambda c: c.assign(race_ethnicity=""), "race_ethnicity", ["sex"]),         # all blank
+    (lambda c: c.assign(race_ethnicity="declined"), "race_ethnicity", ["sex"]),
+])
+def test_unusable_attribute_is_skipped_with_a_warning(mutate, skipped, kept):
+    """Issue 11, item 12: one unusable attribute no longer aborts (or silently leaves) the audit."""
+    from fairaudit.errors import FairauditWarning
+    from fairaudit.io import validate_candidates
+
+    jobs, cands = toy_data()
+    cands = validate_candidates(mutate(cands))
+    with pytest.warns(FairauditWarning, match=f"attribute '{skipped}' skipped") as record:
+        res = audit(jobs, cands, recommender=ToyRecommender(), k=10, n_bootstrap=0, drivers=False,
+                    decomposition=False)
+    assert list(res.config.attributes) == kept
+    assert set(res.impact["attribute"]) == set(kept)
+    notes = res.summary["warnings"]
+    assert any(f"'{skipped}' skipped" in n for n in notes) and any("'sex_race' skipped" in n for n in notes)
+    assert len(record) == len(notes)
+
+
+def test_jobs_with_all_scores_tied_are_marked_and_warned():
+    """Issue 11, item 9: a top-k that is pure row order is flagged, not reported as a real gap."""
+    from fairaudit.errors import FairauditWarning
+    from fairaudit.measure import order_decided
+
+    class NoWordsNoScore(ToyRecommender):  # like BM25: a text without any word scores every candidate 0
+        def score(self, job_texts):
+            s = super().score(job_texts)
+            s[[not any(ch.isalpha() for ch in t) for t in job_texts]] = 0.0
+            return s
+
+    jobs, cands = toy_data()
+    jobs.loc[3, "text"] = "\U0001F680\U0001F525 \U0001F4AF"  # emoji only
+    with pytest.warns(FairauditWarning, match=r"1 of 20 job\(s\) have a top-10 decided entirely by row order.*j3"):
+        res = audit(jobs, cands, recommender=NoWordsNoScore(), k=10, n_bootstrap=0, drivers=False,
+                    decomposition=False)
+    pj = res.per_job[(res.per_job["k"] == 10) & (res.per_job["attribute"] == "sex")].set_index("job_id")
+    assert pj.loc["j3", "order_decided"] == 10
+    assert (pj.drop(index="j3")["order_decided"] < 10).all()
+    assert any("row order" in w for w in res.summary["warnings"])
+    # by hand: ties across the cut-off, inside the top-k only, and none
+    s = np.array([[3, 2, 2, 2, 1], [3, 3, 2, 1, 0], [1, 1, 1, 1, 1]], dtype=float)
+    assert order_decided(s, 2).tolist() == [1, 0, 2]
+    assert order_decided(s, 3).tolist() == [2, 0, 3]
+    assert order_decided(s[:, :3], 3).tolist() == [0, 0, 0]  # the whole pool selected
 
 
 def test_topk_block_matches_full_sort():

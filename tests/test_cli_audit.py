@@ -76,6 +76,26 @@ def test_min_share_option(files, tmp_path):
     assert all("under 30%" in r["exclusion_reason"] for r in small)
 
 
+def test_warnings_are_one_line_each(files, tmp_path, capsys):
+    """Items 9 and 12 through the CLI: exit 0, each warning one line, the rest audited."""
+    import pandas as pd
+
+    j, c = files
+    cands = pd.read_csv(c).assign(sex="female")
+    cands.to_csv(c, index=False)
+    jobs = pd.read_csv(j)
+    jobs.loc[0, "text"] = "\U0001F680\U0001F525"
+    jobs.to_csv(j, index=False)
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--k", "5", "--bootstrap", "0", "--quiet"])
+    err = capsys.readouterr().err.splitlines()
+    assert rc == 0 and out.exists()
+    assert len(err) == 3 and all(line.startswith("fairaudit audit: warning: ") for line in err), err
+    assert "'sex' skipped" in err[0] and "'sex_race' skipped" in err[1] and "row order" in err[2]
+    assert json.loads(out.read_text())["config"]["attributes"] == ["race_ethnicity"]
+
+
 def test_k_larger_than_pool(files, tmp_path, capsys):
     j, c = files
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),

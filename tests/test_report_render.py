@@ -125,6 +125,20 @@ def test_cover_card_states_the_k_of_its_match_rate(data):
     assert ">None<" not in html and f"{k_gap} (default: the largest k)" in html
 
 
+def test_report_shows_warnings_and_marks_row_order_jobs(data):
+    """Items 9 and 12 in the report: the audit's warnings on the summary page, tied jobs marked †."""
+    before, _, _ = data
+    d = json.loads(before.to_json())
+    k = before.config.k_gap
+    worst = max((r for r in d["tables"]["per_job"] if r["k"] == k and r["attribute"] == "sex"),
+                key=lambda r: r["gap"])
+    worst["order_decided"] = k
+    d["summary"]["warnings"] = ["attribute 'sex_race' skipped: a test warning"]
+    html = render_report(AuditResult.from_dict(d))
+    assert "attribute &#39;sex_race&#39; skipped: a test warning" in html
+    assert f"{worst['title']} †" in html and "decided by row order" in html
+
+
 def test_html_is_deterministic_and_records_sidecar_hash(data):
     before, after, rewrites = data
     a = render_report(before, after, rewrites)

@@ -438,9 +438,11 @@ def _gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[st
         ["_gap", "job_id"], ascending=[False, True], na_position="last", kind="mergesort").head(n)
     dec = _table(before, "decomposition")
     dec = dec.set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
-    rows = []
+    rows, tied = [], False
     for r in pj.drop(columns="_gap").to_dict(orient="records"):
         jid = r.get("job_id")
+        if (_num(r.get("order_decided")) or 0) >= k:
+            r["title"], tied = f"{r.get('title', '')} †", True
         if jid in getattr(dec, "index", []):
             d = dec.loc[jid]
             d = d.iloc[0] if isinstance(d, pd.DataFrame) else d
@@ -459,7 +461,10 @@ def _gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[st
             Col("mix_text", f"Top-{k} mix", "text", compare=False)]
     if after is None and not dec.empty:
         cols[4:4] = [Col("gap_blind", "Gap, identity-blind", "ratio"), Col("identity_part", "Identity part", "ratio")]
-    table = build_table(rows, after_rows, ["job_id"], cols,
+    note = (f"† Every place of this job's top-{k} was decided by row order among candidates with equal scores "
+            "(the earlier row wins), so its gap reflects the order of the candidates file, not the recommender."
+            if tied else "")
+    table = build_table(rows, after_rows, ["job_id"], cols, note=note,
                         caption=f"Jobs with the largest {attribute_label(attr).lower()} gap at k={k}")
     # the words that drive each listed job's gap (counterfactual deltas from the audit)
     drv = _table(before, "drivers")
@@ -546,6 +551,14 @@ def _rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: in
                       **diff_stats(segs)})
     return {"summary": {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items()},
             "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
+
+
+def _warnings(before: AuditResult, after: AuditResult | None) -> list[str]:
+    """The audits' warnings (skipped attributes, ties decided by row order), shown on the summary page."""
+    out = [str(w) for w in (before.summary.get("warnings") or [])]
+    if after is not None:
+        out += [f"After rewriting: {w}" for w in (after.summary.get("warnings") or [])]
+    return out
 
 
 def _verdict(result: AuditResult) -> dict[str, Any]:
@@ -769,6 +782,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         "verdict": _verdict(before),
         "verdict_after": _verdict(after) if comparing else None,
         "headline": _headline_table(before, after),
+        "warnings": _warnings(before, after),
         "impact_sections": _impact_sections(before, after),
         "parity": _parity_table(before, after),
         "diversity": _diversity_table(before, after),
