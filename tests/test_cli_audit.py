@@ -96,6 +96,23 @@ def test_warnings_are_one_line_each(files, tmp_path, capsys):
     assert json.loads(out.read_text())["config"]["attributes"] == ["race_ethnicity"]
 
 
+def test_semicolon_csv_hint_and_sep(files, tmp_path, capsys):
+    """Issue 11, item 11: a semicolon file gets a one-line hint, and --sep ';' reads it."""
+    import pandas as pd
+
+    j, c = files
+    for f in (j, c):
+        pd.read_csv(f).to_csv(f, sep=";", index=False)
+    out = tmp_path / "audit.json"
+    base = ["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+            "--k", "5", "--bootstrap", "0", "--no-drivers", "--no-decomposition", "--quiet"]
+    assert main(base) == 2
+    err = capsys.readouterr().err
+    assert "looks semicolon-separated" in err and "--sep ';'" in err and err.count("\n") == 1
+    assert not out.exists()
+    assert main(base + ["--sep", ";"]) == 0 and out.exists()
+
+
 def test_k_larger_than_pool(files, tmp_path, capsys):
     j, c = files
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),

@@ -174,6 +174,17 @@ def test_review_toml_sets_min_share(tmp_path):
         load_config(cfg)
 
 
+def test_review_reads_semicolon_files_with_sep(tmp_path, capsys):
+    """Issue 11, item 11: [source] sep in the review TOML."""
+    cfg = write_config(tmp_path)
+    for name in ("jobs.csv", "candidates.csv"):
+        pd.read_csv(tmp_path / name).to_csv(tmp_path / name, sep=";", index=False)
+    assert main(["review", "--config", str(cfg), "-q"]) == 2
+    assert "--sep ';'" in capsys.readouterr().err
+    cfg.write_text(cfg.read_text().replace('candidates = "candidates.csv"', 'candidates = "candidates.csv"\nsep = ";"'))
+    assert main(["review", "--config", str(cfg), "-q"]) == 0
+
+
 def failing_recommender(job_texts, candidate_texts):
     raise RuntimeError("model server unreachable")
 

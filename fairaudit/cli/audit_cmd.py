@@ -36,13 +36,13 @@ def run(args: argparse.Namespace) -> int:
     from ..display import print_summary
     from ..io import load_candidates, load_jobs
 
-    jobs = load_jobs(args.jobs, column_map(args.job_columns))
+    jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     cand_path = Path(args.candidates)
     if args.backend != "local" and (cand_path.is_dir() or cand_path.suffix.lower() == ".parquet") \
             and not args.candidate_columns and not args.infer_attributes:
         cands = cand_path  # streamed by the backend, never loaded whole
     else:
-        cands = load_candidates(args.candidates, column_map(args.candidate_columns))
+        cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
     if args.infer_attributes:
         from ..proxy import infer_attributes
 

@@ -98,11 +98,15 @@ class _Model(BaseModel):
 
 
 class FilesSource(_Model):
-    """Jobs and candidates from CSV/TSV/Parquet/JSONL files."""
+    """Jobs and candidates from CSV/TSV/Parquet/JSONL files.
+
+    ``sep``: field delimiter of CSV/TSV files, e.g. ``";"`` (default ``,`` / tab).
+    """
 
     kind: Literal["files"]
     jobs: Path
     candidates: Path
+    sep: Optional[str] = Field(None, min_length=1)
 
 
 class SqlSource(_Model):

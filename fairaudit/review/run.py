@@ -93,8 +93,8 @@ def load_review_data(cfg: ReviewConfig) -> tuple[pd.DataFrame, pd.DataFrame, str
     src = cfg.source
     labels = cfg.labels or None
     if isinstance(src, FilesSource):
-        jobs = load_jobs(src.jobs, columns=cfg.columns.jobs or None)
-        cands = load_candidates(src.candidates, columns=cfg.columns.candidates or None, labels=labels)
+        jobs = load_jobs(src.jobs, columns=cfg.columns.jobs or None, sep=src.sep)
+        cands = load_candidates(src.candidates, columns=cfg.columns.candidates or None, labels=labels, sep=src.sep)
         return jobs, cands, f"files: {src.jobs}, {src.candidates}"
     if isinstance(src, SqlSource):
         import sqlalchemy as sa
