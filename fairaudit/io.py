@@ -54,13 +54,34 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
 _MISSING_TOKENS = {"", "nan", "none", "null", "unknown", "na", "n/a", "prefer not to say", "declined"}
 
 
+#: Canonical column names a column mapping may target, per table.
+JOB_COLUMNS = (*JOB_REQUIRED, *JOB_OPTIONAL)
+CANDIDATE_COLUMNS = (*CANDIDATE_REQUIRED, *CANDIDATE_OPTIONAL, "sex_inferred", "race_ethnicity_inferred")
+_MAP_OPTION = {"jobs": "--job-columns", "candidates": "--candidate-columns"}
+
+
 @dataclass(frozen=True)
 class ColumnMap:
-    """Maps the user's column names onto the canonical ones (``canonical -> user``)."""
+    """Maps the user's column names onto the canonical ones (``canonical -> user``).
+
+    With ``table`` ("jobs" or "candidates") a canonical name that fairaudit does
+    not know for that table is an error (it is usually a mapping written the
+    wrong way round, ``description=text`` for ``text=description``).
+    """
 
     mapping: Mapping[str, str] = field(default_factory=dict)
+    table: str | None = None
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        if self.table is not None:
+            known = JOB_COLUMNS if self.table == "jobs" else CANDIDATE_COLUMNS
+            unknown = [c for c in self.mapping if c not in known]
+            if unknown:
+                c = unknown[0]
+                raise DataError(
+                    f"column mapping {c}={self.mapping[c]}: {c!r} is not a {self.table} column fairaudit reads; "
+                    f"map one of {list(known)} as canonical=name_in_file "
+                    f"(e.g. {_MAP_OPTION.get(self.table, '--job-columns')} text=description)")
         rename = {user: canon for canon, user in self.mapping.items() if user in df.columns}
         missing = [user for user in self.mapping.values() if user not in df.columns]
         if missing:
@@ -176,9 +197,13 @@ def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
 def _check_columns(df: pd.DataFrame, required: Sequence[str], what: str, source: str) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
+        option, example = (("--candidate-columns", "text=bio") if what == "candidates"
+                           else ("--job-columns", "text=description"))
+        name, user = example.split("=")
         raise DataError(
             f"{what} {source} is missing required column(s) {missing}; it has {list(df.columns)}. "
-            "Rename them or pass a column mapping (e.g. --job-columns text=description)"
+            f"Rename them or map them, e.g. {option} {example} "
+            f"(Python: columns={{'{name}': '{user}'}}; review TOML: [columns] {what} = {{ {name} = \"{user}\" }})"
         )
 
 
@@ -217,7 +242,8 @@ def normalize_labels(values: pd.Series, attribute: str,
     if bad:
         raise DataError(
             f"unknown {attribute} label(s) {bad[:5]}; allowed: {sorted(vocab)} (or empty for unknown). "
-            "Map them in the data or pass labels= to declare your own categories"
+            "Recode them in the data; to declare your own categories instead, use a [labels] table in the "
+            "review TOML or labels= in Python"
         )
     return out.astype(str)
 
@@ -273,7 +299,7 @@ def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
     sep : str, optional
         Field delimiter of a CSV/TSV file (see :func:`read_table`).
     """
-    df = ColumnMap(columns or {}).apply(read_table(path, sep=sep))
+    df = ColumnMap(columns or {}, table="jobs").apply(read_table(path, sep=sep))
     return validate_jobs(df, source=str(path))
 
 
@@ -281,7 +307,7 @@ def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None =
                     labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
                     sep: str | None = None) -> pd.DataFrame:
     """Load a candidates table from CSV/TSV/Parquet/JSONL (see :func:`load_jobs`)."""
-    df = ColumnMap(columns or {}).apply(read_table(path, sep=sep))
+    df = ColumnMap(columns or {}, table="candidates").apply(read_table(path, sep=sep))
     return validate_candidates(df, source=str(path), labels=labels)
 
 

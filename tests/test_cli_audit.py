@@ -113,6 +113,37 @@ def test_semicolon_csv_hint_and_sep(files, tmp_path, capsys):
     assert main(base + ["--sep", ";"]) == 0 and out.exists()
 
 
+def _rename_text(j, c):
+    import pandas as pd
+
+    pd.read_csv(c).rename(columns={"text": "bio"}).to_csv(c, index=False)
+
+
+def _drop_attributes(j, c):
+    import pandas as pd
+
+    pd.read_csv(c).drop(columns=["sex", "race_ethnicity"]).to_csv(c, index=False)
+
+
+@pytest.mark.parametrize("mutate, args, says, never", [
+    (_rename_text, [], "--candidate-columns text=bio", "--job-columns"),
+    (lambda j, c: c.write_text("candidate_id,text,sex\n1,x,robot\n2,y,f\n"), [], "Recode them in the data",
+     "pass labels="),
+    (_drop_attributes, [], "--infer-attributes", "use fairaudit.proxy.infer_attributes\n"),
+    (lambda j, c: None, ["--job-columns", "foo=text"], "'foo' is not a jobs column", "Traceback"),
+    (lambda j, c: None, ["--candidate-columns", "bio=text"], "'bio' is not a candidates column", "Traceback"),
+])
+def test_hints_name_the_right_option(files, tmp_path, capsys, mutate, args, says, never):
+    """Issue 11, item 13: each hint names what a CLI user can do."""
+    j, c = files
+    mutate(j, c)
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--quiet", *args])
+    err = capsys.readouterr().err
+    assert rc == 2 and says in err and never not in err and err.count("\n") == 1, err
+
+
 def test_k_larger_than_pool(files, tmp_path, capsys):
     j, c = files
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),

@@ -122,8 +122,8 @@ def load_review_data(cfg: ReviewConfig) -> tuple[pd.DataFrame, pd.DataFrame, str
                             f"{str(exc.orig).strip().splitlines()[0]}") from None
         finally:
             engine.dispose()
-        jobs = validate_jobs(ColumnMap(cfg.columns.jobs).apply(frames[0]), source="jobs_query")
-        cands = validate_candidates(ColumnMap(cfg.columns.candidates).apply(frames[1]),
+        jobs = validate_jobs(ColumnMap(cfg.columns.jobs, table="jobs").apply(frames[0]), source="jobs_query")
+        cands = validate_candidates(ColumnMap(cfg.columns.candidates, table="candidates").apply(frames[1]),
                                     source="candidates_query", labels=labels)
         return jobs, cands, f"sql: {safe}"
     if isinstance(src, SyntheticSource):
