@@ -27,7 +27,7 @@ from .io import frame_sha256, load_candidates, load_jobs, validate_candidates, v
 from .measure import job_gaps, measure, resolve_target
 from .metrics.drivers import decomposition as _decomposition
 from .metrics.drivers import mask_identity, word_drivers
-from .recommenders.base import Recommender, rank
+from .recommenders.base import Recommender, check_scoring_median, rank
 from .result import INTERSECTION, AuditConfig, AuditResult, recommender_identity
 
 _VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
@@ -198,6 +198,7 @@ def audit(
     tolerance: float = 0.1,
     match_goal: float = 0.8,
     min_share: float = 0.02,
+    scoring_median: str = "job",
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
@@ -233,6 +234,12 @@ def audit(
         is known are not rated (no impact ratio, no four-fifths flag, left out of
         demographic parity), as 6 RCNY § 5-301 allows for categories under 2 %.
         0 rates every non-empty category.
+    scoring_median : {"job", "sample"}
+        The LL144 scoring rate counts (job, candidate) pairs scoring above a
+        median: each job's own median score ("job", the default: a
+        recommender's scores are only comparable within one job), or the
+        median of all scores of the sample ("sample", the literal reading of
+        6 RCNY § 5-300; local backend only, all scores kept in memory).
     n_bootstrap, confidence, seed
         Bootstrap resamples over jobs for the confidence intervals.
     drivers, decomposition : bool
@@ -255,6 +262,10 @@ def audit(
         raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    check_scoring_median(scoring_median)
+    if scoring_median == "sample" and backend not in (None, "local"):
+        raise ConfigError("scoring_median='sample' is computed by the local backend only; "
+                          "use backend='local' or scoring_median='job'")
     if not 0 <= min_share < 1:
         raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
     if n_bootstrap < 0:
@@ -279,7 +290,7 @@ def audit(
     for enc in encodings:
         resolve_target(target, enc)  # validate early, before any model runs
     config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
-                         min_share=float(min_share),
+                         min_share=float(min_share), scoring_median=scoring_median,
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
     if config.gap_attribute not in attrs:
@@ -298,7 +309,7 @@ def audit(
     bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
     if backend in (None, "local"):
         rankings = rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand, block_size=block_size,
-                        progress=bar)
+                        progress=bar, scoring_median=scoring_median)
     else:
         from .backends import get_backend
 

@@ -60,6 +60,7 @@ class AuditConfig:
     match_goal: float = 0.8  # share of jobs that must be within tolerance
     four_fifths: float = 0.8
     min_share: float = 0.02  # LL144: categories under 2% of the data may be excluded
+    scoring_median: str = "job"  # scoring rate against each job's median ("job") or the sample's ("sample")
     n_bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0

@@ -218,6 +218,45 @@ def test_jobs_with_all_scores_tied_are_marked_and_warned():
     assert order_decided(s[:, :3], 3).tolist() == [0, 0, 0]  # the whole pool selected
 
 
+@pytest.mark.parametrize("scoring_median, female, male", [
+    ("job", 0.0, 1.0),     # each job's median: only the men score above it, in both jobs
+    ("sample", 0.5, 0.5),  # the median of all 8 scores (6.5): everyone in job A, nobody in job B
+])
+def test_scoring_rate_against_job_or_sample_median(scoring_median, female, male):
+    """Issue 11, item 14: the LL144 scoring rate's median is a documented choice, both tested by hand."""
+    jobs = pd.DataFrame({"job_id": ["A", "B"], "title": ["a", "b"], "text": ["job a", "job b"]})
+    cands = pd.DataFrame({"candidate_id": ["f0", "f1", "m0", "m1"], "text": ["w", "x", "y", "z"],
+                          "sex": ["female", "female", "male", "male"]})
+
+    def scores(job_texts, cand_texts):
+        return np.array([[10.0, 11, 12, 13] if t == "job a" else [0.0, 1, 2, 3] for t in job_texts])
+
+    res = audit(jobs, cands, recommender=scores, k=1, n_bootstrap=0, drivers=False, decomposition=False,
+                scoring_median=scoring_median)
+    assert res.config.scoring_median == scoring_median
+    imp = res.impact.set_index("group")
+    assert imp.loc["female", "scoring_rate"] == pytest.approx(female)
+    assert imp.loc["male", "scoring_rate"] == pytest.approx(male)
+    from fairaudit.report import render_report
+
+    html = render_report(res)
+    assert f"scoring median: {scoring_median}" in html
+    assert ("median of all scores in the sample" in html) == (scoring_median == "sample")
+
+
+def test_scoring_median_errors(monkeypatch):
+    from fairaudit.recommenders import base
+
+    jobs, cands = toy_data()
+    with pytest.raises(ConfigError, match="scoring_median must be one of"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=10, scoring_median="pool")
+    with pytest.raises(ConfigError, match="local backend only"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=10, scoring_median="sample", backend="ray")
+    monkeypatch.setattr(base, "SAMPLE_MEDIAN_MAX_PAIRS", 100)
+    with pytest.raises(ConfigError, match="keeps all 20 x 200 scores in memory"):
+        audit(jobs, cands, recommender=ToyRecommender(), k=10, scoring_median="sample", n_bootstrap=0)
+
+
 def test_topk_block_matches_full_sort():
     rng = np.random.default_rng(0)
     s = rng.normal(size=(7, 40))

@@ -60,6 +60,21 @@ def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
     assert not out.exists()
 
 
+def test_scoring_median_option(files, tmp_path):
+    """Issue 11, item 14: --scoring-median reaches the audit (the arithmetic is tested in test_audit)."""
+    j, c = files
+    rates = {}
+    for choice in ("job", "sample"):
+        out = tmp_path / f"{choice}.json"
+        assert main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender",
+                     "bm25", "--k", "5", "--bootstrap", "0", "--no-drivers", "--no-decomposition",
+                     "--scoring-median", choice, "--quiet"]) == 0
+        data = json.loads(out.read_text())
+        assert data["config"]["scoring_median"] == choice
+        rates[choice] = [r["scoring_rate"] for r in data["tables"]["impact"] if r["group"] != "unknown"]
+        assert all(r is not None and 0 <= r <= 1 for r in rates[choice])
+
+
 def test_min_share_option(files, tmp_path):
     """Issue 11, item 15: --min-share reaches the audit and its JSON."""
     j, c = files

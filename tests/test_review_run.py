@@ -162,13 +162,14 @@ def test_new_history_never_overwrites_an_earlier_report(tmp_path, capsys):
         assert store.records()[0].report_sha256 == sha(pdf1)  # the first history still vouches for v1
 
 
-def test_review_toml_sets_min_share(tmp_path):
-    """Issue 11, item 15: [audit] min_share in the review TOML reaches the audit."""
+def test_review_toml_sets_min_share_and_scoring_median(tmp_path):
+    """Issue 11, items 14 and 15: [audit] min_share and scoring_median in the review TOML reach the audit."""
     cfg = write_config(tmp_path)
-    cfg.write_text(cfg.read_text().replace("n_bootstrap = 20", "n_bootstrap = 20\nmin_share = 0.3"))
+    cfg.write_text(cfg.read_text().replace("n_bootstrap = 20", 'n_bootstrap = 20\nmin_share = 0.3\n'
+                                                               'scoring_median = "sample"'))
     assert main(["review", "--config", str(cfg), "-q"]) in (0, 3)
     data = json.loads((tmp_path / "out" / "audit-2026-Q3-v1.json").read_text())
-    assert data["config"]["min_share"] == 0.3
+    assert data["config"]["min_share"] == 0.3 and data["config"]["scoring_median"] == "sample"
     cfg.write_text(cfg.read_text().replace("min_share = 0.3", "min_share = 1.2"))
     with pytest.raises(Exception, match="audit.min_share"):
         load_config(cfg)

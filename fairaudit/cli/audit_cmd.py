@@ -15,6 +15,9 @@ def register(sub) -> None:
     p.add_argument("--k", type=int, nargs="+", default=[10, 50], help="cut-offs (default: 10 50)")
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
     p.add_argument("--tolerance", type=float, default=0.1)
+    p.add_argument("--scoring-median", choices=["job", "sample"], default="job",
+                   help="LL144 scoring rate: pairs above each job's median score (default) or above the median "
+                        "of all scores of the sample (6 RCNY 5-300 read literally)")
     p.add_argument("--match-goal", type=float, default=0.8)
     p.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
                    help="rate only categories with at least this share of the known pool "
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         cands = infer_attributes(cands)
     result = audit(jobs, cands, recommender=args.recommender, k=args.k, target=target_spec(args.target),
                    tolerance=args.tolerance, match_goal=args.match_goal, min_share=args.min_share,
+                   scoring_median=args.scoring_median,
                    n_bootstrap=args.bootstrap,
                    seed=args.seed, drivers=not args.no_drivers, decomposition=not args.no_decomposition,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,

@@ -776,6 +776,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         "tolerance": fmt(getattr(cfg, "tolerance", None)),
         "four_fifths": fmt(getattr(cfg, "four_fifths", 0.8)),
         "min_share": fmt(getattr(cfg, "min_share", 0.02), "pctg"),
+        "scoring_median": str(getattr(cfg, "scoring_median", "job")),
         "confidence": fmt(getattr(cfg, "confidence", 0.95), "pctg"),
         "n_bootstrap": fmt(getattr(cfg, "n_bootstrap", None), "int"),
         "gap_attribute": attribute_label(getattr(cfg, "gap_attribute", "sex")).lower(),

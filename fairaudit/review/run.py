@@ -424,6 +424,7 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     opts = cfg.audit
     kwargs: dict[str, Any] = dict(recommender=recommender, k=opts.k, target=opts.target, seed=opts.seed,
                                   tolerance=opts.tolerance, min_share=opts.min_share,
+                                  scoring_median=opts.scoring_median,
                                   n_bootstrap=opts.n_bootstrap, progress=progress,
                                   data_source=data_source, period=cfg.period, created_at=created_at)
     if cfg.thresholds.match_rate_goal is not None:
