@@ -45,6 +45,38 @@ def library_versions(packages: Sequence[str] = _VERSION_PACKAGES) -> dict[str, s
     return out
 
 
+def resolve_created_at(created_at: str | None = None) -> str:
+    """The audit's creation time as an ISO 8601 UTC string, to the second.
+
+    ``created_at`` when given (any ISO 8601 time; naive times are UTC), else
+    ``$SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-builds
+    convention) when set, else now. Fixing it makes the audit JSON of the same
+    inputs byte-identical.
+
+    Raises
+    ------
+    ConfigError
+        An unparsable time or ``SOURCE_DATE_EPOCH``.
+    """
+    if created_at is not None:
+        try:
+            t = _dt.datetime.fromisoformat(str(created_at).strip())
+        except ValueError:
+            raise ConfigError(f"created_at {created_at!r} is not an ISO 8601 time, "
+                              "e.g. 2026-01-01T00:00:00Z") from None
+    elif os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        raw = os.environ["SOURCE_DATE_EPOCH"].strip()
+        try:
+            t = _dt.datetime.fromtimestamp(int(raw), _dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, "
+                              f"got {raw!r}") from None
+    else:
+        t = _dt.datetime.now(_dt.timezone.utc)
+    t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+    return t.replace(microsecond=0).isoformat()
+
+
 def _sha(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -248,7 +280,8 @@ def audit(
     backend : "local" | "ray" | Backend
         Where ranking runs; metrics are identical across backends.
     data_source, period, created_at : str, optional
-        Recorded in the provenance (``created_at`` defaults to now, UTC).
+        Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
+        ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
 
     Returns
     -------
@@ -262,6 +295,7 @@ def audit(
         raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    created_at = resolve_created_at(created_at)  # fail early on a bad value
     check_scoring_median(scoring_median)
     if scoring_median == "sample" and backend not in (None, "local"):
         raise ConfigError("scoring_median='sample' is computed by the local backend only; "
@@ -375,7 +409,7 @@ def audit(
     rec_ident = recommender_identity(rec_info)
     prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
                              "config": prov["config_sha256"], "recommender": rec_ident})[:16]
-    prov["created_at"] = created_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    prov["created_at"] = created_at
     groups = {e.attribute: list(e.labels) for e in encodings}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups,
                        rankings=rankings)

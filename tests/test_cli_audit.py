@@ -49,6 +49,7 @@ def test_bad_input_exit_code_and_no_output(files, tmp_path, capsys, mutate, matc
     (["--k", "10", "10"], "k values must be distinct"),          # issue 11, item 7
     (["--k", "5", "10", "5"], "k values must be distinct"),
     (["--min-share", "2"], "min_share must be in [0, 1)"),                # item 15
+    (["--created-at", "yesterday"], "is not an ISO 8601 time"),          # item 16
 ])
 def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
     j, c = files
@@ -157,6 +158,36 @@ def test_hints_name_the_right_option(files, tmp_path, capsys, mutate, args, says
                "--quiet", *args])
     err = capsys.readouterr().err
     assert rc == 2 and says in err and never not in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("how", ["--created-at", "SOURCE_DATE_EPOCH"])
+def test_same_inputs_give_a_byte_identical_audit_json(files, tmp_path, monkeypatch, how):
+    """Issue 11, item 16: the creation time can be fixed, so the audit JSON is reproducible byte for byte."""
+    import time
+
+    j, c = files
+    extra = []
+    if how == "--created-at":
+        extra = ["--created-at", "2026-01-01T00:00:00Z"]
+    else:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"a{i}.json"
+        assert main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+                     "--k", "5", "10", "--bootstrap", "50", "--quiet", *extra]) == 0
+        outs.append(out.read_bytes())
+        time.sleep(1.1)  # a clock-based created_at would differ between the two runs
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["provenance"]["created_at"] == "2026-01-01T00:00:00+00:00"
+
+
+def test_bad_source_date_epoch(files, tmp_path, monkeypatch, capsys):
+    j, c = files
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "soon")
+    assert main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),
+                 "--recommender", "bm25", "--quiet"]) == 2
+    assert "SOURCE_DATE_EPOCH must be a whole number" in capsys.readouterr().err
 
 
 def test_k_larger_than_pool(files, tmp_path, capsys):

@@ -101,7 +101,7 @@ def test_html_holds_the_audits_numbers(data):
     imp = before.impact
     row = imp[(imp["k"] == 10) & (imp["attribute"] == "sex") & (imp["group"] == "female")].iloc[0]
     assert fmt(row["selection_rate"], "rate") in html and fmt(row["impact_ratio"]) in html
-    for ref in ("29 CFR § 1607.4(D)", "6 RCNY", "2501.07324", "Gaucher", "Geyik"):
+    for ref in ("29 CFR § 1607.4(D)", "6 RCNY", "2501.07324", "Gaucher", "Geyik", "(BCa)", "Efron"):
         assert ref in html
     for h in (before.provenance["jobs_sha256"], before.provenance["candidates_sha256"],
               before.provenance["config_sha256"]):

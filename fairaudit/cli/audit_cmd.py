@@ -30,6 +30,9 @@ def register(sub) -> None:
                    help="fill missing sex/race from names (labelled as inferred)")
     p.add_argument("--backend", default="local", help="local | ray | ray://ADDRESS")
     p.add_argument("--period", help="review period label recorded in the result")
+    p.add_argument("--created-at", metavar="TIME",
+                   help="creation time recorded in the audit (ISO 8601, e.g. 2026-01-01T00:00:00Z); default "
+                        "$SOURCE_DATE_EPOCH if set, else now. Fix it for a byte-identical audit JSON")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -56,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
                    n_bootstrap=args.bootstrap,
                    seed=args.seed, drivers=not args.no_drivers, decomposition=not args.no_decomposition,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
-                   data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period)
+                   data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
+                   created_at=args.created_at)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)
