@@ -7,7 +7,6 @@ place), so a failure at any step leaves no partial report behind.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
