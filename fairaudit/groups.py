@@ -65,8 +65,11 @@ def attribute_values(candidates: pd.DataFrame, attribute: str, use_inferred: boo
     inferred = f"{attribute}_inferred"
     if use_inferred and inferred in candidates.columns:
         return candidates[inferred].astype(str), "inferred"
-    hint = " (or run fairaudit.proxy.infer_attributes and pass use_inferred=True)" if "name" in candidates.columns else ""
-    raise DataError(f"candidates have no {attribute!r} values; add the column{hint}")
+    hint = (" or infer it from names with --infer-attributes (Python: fairaudit.proxy.infer_attributes, "
+            "then use_inferred=True)") if "name" in candidates.columns else ""
+    if attribute in candidates.columns:
+        raise DataError(f"every candidate's {attribute!r} is unknown (blank); fill in the values{hint}")
+    raise DataError(f"candidates have no {attribute!r} column; add it{hint}")
 
 
 def encode(candidates: pd.DataFrame, attribute: str, use_inferred: bool = False) -> GroupEncoding:

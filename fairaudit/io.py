@@ -14,6 +14,7 @@ candidates:  ``candidate_id``, ``text`` and optional ``sex``, ``race_ethnicity``
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -53,13 +54,34 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
 _MISSING_TOKENS = {"", "nan", "none", "null", "unknown", "na", "n/a", "prefer not to say", "declined"}
 
 
+#: Canonical column names a column mapping may target, per table.
+JOB_COLUMNS = (*JOB_REQUIRED, *JOB_OPTIONAL)
+CANDIDATE_COLUMNS = (*CANDIDATE_REQUIRED, *CANDIDATE_OPTIONAL, "sex_inferred", "race_ethnicity_inferred")
+_MAP_OPTION = {"jobs": "--job-columns", "candidates": "--candidate-columns"}
+
+
 @dataclass(frozen=True)
 class ColumnMap:
-    """Maps the user's column names onto the canonical ones (``canonical -> user``)."""
+    """Maps the user's column names onto the canonical ones (``canonical -> user``).
+
+    With ``table`` ("jobs" or "candidates") a canonical name that fairaudit does
+    not know for that table is an error (it is usually a mapping written the
+    wrong way round, ``description=text`` for ``text=description``).
+    """
 
     mapping: Mapping[str, str] = field(default_factory=dict)
+    table: str | None = None
 
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        if self.table is not None:
+            known = JOB_COLUMNS if self.table == "jobs" else CANDIDATE_COLUMNS
+            unknown = [c for c in self.mapping if c not in known]
+            if unknown:
+                c = unknown[0]
+                raise DataError(
+                    f"column mapping {c}={self.mapping[c]}: {c!r} is not a {self.table} column fairaudit reads; "
+                    f"map one of {list(known)} as canonical=name_in_file "
+                    f"(e.g. {_MAP_OPTION.get(self.table, '--job-columns')} text=description)")
         rename = {user: canon for canon, user in self.mapping.items() if user in df.columns}
         missing = [user for user in self.mapping.values() if user not in df.columns]
         if missing:
@@ -70,8 +92,55 @@ class ColumnMap:
         return df.rename(columns=rename)
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read CSV, TSV, Parquet or JSON Lines by extension, with clear errors."""
+#: Delimiters csv.Sniffer may propose for a text table, with the names used in messages.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def parse_sep(sep: str | None) -> str | None:
+    """A field delimiter as given on a command line or in a config: ``;``, ``\\t``, ``tab``, ``|`` ..."""
+    if sep is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(sep.strip().lower(), sep)
+    if len(value) != 1 or value in "\"\r\n":
+        raise DataError(f"--sep must be one character such as ';' or '\\t' (tab), got {sep!r}")
+    return value
+
+
+def sniff_delimiter(text: str) -> str | None:
+    """The delimiter :class:`csv.Sniffer` sees in the start of a text table, if any."""
+    try:
+        return csv.Sniffer().sniff(text, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return None
+
+
+def _wrong_sep(p: Path, raw: bytes, used: str) -> str | None:
+    """A hint when the file looks separated by something else than ``used``."""
+    sample = raw[:65536].decode("utf-8-sig", errors="replace")
+    lines = sample.splitlines()
+    sniffed = sniff_delimiter("\n".join(lines[:50]))
+    if sniffed is None or sniffed == used:
+        return None
+    shown = "\\t" if sniffed == "\t" else sniffed
+    return (f"{p} looks {DELIMITERS[sniffed]}-separated, not {DELIMITERS.get(used, repr(used))}-separated; "
+            f"pass --sep '{shown}' (Python: sep='{shown}')")
+
+
+def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
+    """Read CSV, TSV, Parquet or JSON Lines by extension, with clear errors.
+
+    Parameters
+    ----------
+    path : path-like
+        A file, or a folder of Parquet files.
+    sep : str, optional
+        Field delimiter of a text table (``.csv``, ``.tsv``, ``.txt``); default
+        ``,`` (``\\t`` for ``.tsv``). A file that fails to parse with it, or
+        parses into one column, is checked with :class:`csv.Sniffer`; when it
+        looks separated by another character (e.g. ``;`` from a European
+        spreadsheet), the error says which ``sep`` to pass. The delimiter is
+        never switched silently.
+    """
     p = Path(path)
     if not p.exists():
         raise DataError(f"file not found: {p}")
@@ -83,6 +152,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     if p.stat().st_size == 0:
         raise DataError(f"{p} is empty; expected a table with a header row")
     suffix = p.suffix.lower()
+    sep = parse_sep(sep)
+    raw = b""
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             raw = p.read_bytes()
@@ -93,8 +164,18 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
                     f"{p} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
                     "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`"
                 ) from None
-            df = pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype=str,
-                             keep_default_na=False, encoding="utf-8-sig")
+            used = sep or ("\t" if suffix == ".tsv" else ",")
+            try:
+                df = pd.read_csv(p, sep=used, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except pd.errors.ParserError:
+                hint = None if sep else _wrong_sep(p, raw, used)
+                if hint:
+                    raise DataError(hint) from None
+                raise
+            if df.shape[1] == 1 and not sep:
+                hint = _wrong_sep(p, raw, used)
+                if hint:
+                    raise DataError(hint)
         elif suffix in (".parquet", ".pq"):
             df = pd.read_parquet(p)
         elif suffix in (".jsonl", ".ndjson", ".json"):
@@ -116,9 +197,13 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
 def _check_columns(df: pd.DataFrame, required: Sequence[str], what: str, source: str) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
+        option, example = (("--candidate-columns", "text=bio") if what == "candidates"
+                           else ("--job-columns", "text=description"))
+        name, user = example.split("=")
         raise DataError(
             f"{what} {source} is missing required column(s) {missing}; it has {list(df.columns)}. "
-            "Rename them or pass a column mapping (e.g. --job-columns text=description)"
+            f"Rename them or map them, e.g. {option} {example} "
+            f"(Python: columns={{'{name}': '{user}'}}; review TOML: [columns] {what} = {{ {name} = \"{user}\" }})"
         )
 
 
@@ -157,7 +242,8 @@ def normalize_labels(values: pd.Series, attribute: str,
     if bad:
         raise DataError(
             f"unknown {attribute} label(s) {bad[:5]}; allowed: {sorted(vocab)} (or empty for unknown). "
-            "Map them in the data or pass labels= to declare your own categories"
+            "Recode them in the data; to declare your own categories instead, use a [labels] table in the "
+            "review TOML or labels= in Python"
         )
     return out.astype(str)
 
@@ -200,7 +286,8 @@ def validate_candidates(df: pd.DataFrame, source: str = "table",
     return out.reset_index(drop=True)
 
 
-def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
+              sep: str | None = None) -> pd.DataFrame:
     """Load a jobs table from CSV/TSV/Parquet/JSONL.
 
     Parameters
@@ -209,15 +296,18 @@ def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None)
         The file (or a folder of Parquet files).
     columns : mapping, optional
         ``{canonical_name: name_in_file}``, e.g. ``{"text": "description"}``.
+    sep : str, optional
+        Field delimiter of a CSV/TSV file (see :func:`read_table`).
     """
-    df = ColumnMap(columns or {}).apply(read_table(path))
+    df = ColumnMap(columns or {}, table="jobs").apply(read_table(path, sep=sep))
     return validate_jobs(df, source=str(path))
 
 
 def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
-                    labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
+                    labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+                    sep: str | None = None) -> pd.DataFrame:
     """Load a candidates table from CSV/TSV/Parquet/JSONL (see :func:`load_jobs`)."""
-    df = ColumnMap(columns or {}).apply(read_table(path))
+    df = ColumnMap(columns or {}, table="candidates").apply(read_table(path, sep=sep))
     return validate_candidates(df, source=str(path), labels=labels)
 
 

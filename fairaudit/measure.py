@@ -7,6 +7,7 @@ and the candidates' group codes, and returns the tidy tables described in
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,7 +18,7 @@ from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import match, paper_score, target_distribution, topk_shares
-from .metrics.impact import four_fifths_flags, impact_ratios, rated_mask, selection_rates
+from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
 from .recommenders.base import Rankings, group_counts
@@ -41,12 +42,57 @@ def job_gaps(indices: np.ndarray, enc: GroupEncoding, target: np.ndarray) -> Job
     return JobGaps(counts=counts, shares=shares, gaps=gap_fn(shares, target), target=target)
 
 
+def order_decided(scores: np.ndarray, k: int) -> np.ndarray:
+    """Places of each job's top-k that were filled by row order because of tied scores.
+
+    Rankings break ties by row number (an earlier candidate row wins). When the
+    k-th best score equals the (k+1)-th, every top-k member with that score was
+    chosen over an equally scored candidate by its position in the file:
+
+    .. math:: o_j = |\\{i \\le k : s_{j,(i)} = s_{j,(k)}\\}| \\cdot 1[s_{j,(k)} = s_{j,(k+1)}]
+
+    ``o_j = k`` means the whole top-k is row order (e.g. all scores equal), so
+    the job's group mix says nothing about the recommender.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_jobs, m)
+        Each job's best scores in rank order (``Rankings.scores``), ``m > k``
+        unless the whole pool is selected.
+    k : int
+
+    Returns
+    -------
+    ndarray of int, shape (n_jobs,)
+    """
+    if scores.shape[1] <= k:  # the whole pool is selected: no choice was made
+        return np.zeros(scores.shape[0], dtype=np.int64)
+    kth, nxt = scores[:, k - 1], scores[:, k]
+    tied_in = (scores[:, :k] == kth[:, None]).sum(axis=1)
+    return np.where(kth == nxt, tied_in, 0).astype(np.int64)
+
+
 def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
     return target_distribution(config_target, enc.attribute, enc.labels, enc.pool_counts[: enc.n_known])
 
 
-def _ci(samples: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
-    return boot.percentile_ci(samples, conf)
+def _jackknife(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, defined: np.ndarray,
+               match0: np.ndarray, gaps0: np.ndarray, job_ndkl: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Each bootstrapped statistic with one job left out (closed form: they are sums over jobs).
+
+    Feeds the acceleration of the BCa intervals; None with fewer than two jobs.
+    """
+    n = counts.shape[0]
+    if n < 2:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of unrated groups
+        rates = (counts.sum(axis=0)[None, :] - counts) / (pool[None, :] * (n - 1))
+        dpd, dpr = dp_from_rates(np.where(rated[None, :], rates[:, :n_known], np.nan))
+        nd = defined.sum() - defined
+        return {"rate": rates, "dpd": dpd, "dpr": dpr,
+                "match": (match0.sum() - match0) / nd, "gap": (gaps0.sum() - gaps0) / nd,
+                "ndkl": (job_ndkl.sum() - job_ndkl) / (n - 1)}
 
 
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
@@ -81,6 +127,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                 s_rates = np.full(enc.n_codes, np.nan)
                 s_ir = np.full(enc.n_known, np.nan)
             codes_topk = enc.codes[idx]
+            by_order = order_decided(rankings.scores, k)
             job_ndkl = ndkl(codes_topk, target)
             job_match = match(jg.gaps, config.tolerance)
             pool_f = pool.astype(float)
@@ -110,7 +157,16 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                 s = {key: np.concatenate(v) for key, v in stats.items()}
             else:  # no resampling asked for: intervals are undefined
                 s = {key: np.full((1, enc.n_codes) if key == "rate" else (1,), np.nan) for key in stats}
-            rate_lo, rate_hi = _ci(s["rate"], config.confidence)
+            jack = _jackknife(per_job_counts, pool_f, rated, enc.n_known, defined, match0, gaps0, job_ndkl)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                obs_dpd, obs_dpr = dp_from_rates(np.where(rated, rates[: enc.n_known], np.nan))
+            observed = {"rate": rates, "dpd": obs_dpd, "dpr": obs_dpr,
+                        "match": job_match[defined].mean() if defined.any() else np.nan,
+                        "gap": jg.gaps[defined].mean() if defined.any() else np.nan, "ndkl": job_ndkl.mean()}
+            ci = {key: boot.bca_interval(observed[key], s[key], None if jack is None else jack[key],
+                                         config.confidence) for key in s}
+            rate_lo, rate_hi = ci["rate"]
             exp = exposure(codes_topk, pool, enc.n_codes)
             exp_known = exp[: enc.n_known]
             exp_ratio = impact_ratios(exp_known, rated)
@@ -123,7 +179,8 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                 if is_unknown:
                     reason = "unknown category: counted, not rated"
                 elif not rated[g]:
-                    reason = f"under {config.min_share:.0%} of the known pool" if pool[g] else "no candidates"
+                    reason = (f"under {100 * config.min_share:g}% of the known pool" if pool[g]
+                              else "no candidates")
                 impact_rows.append({
                     "k": k, "attribute": enc.attribute, "group": label,
                     "n_pool": int(pool[g]),
@@ -146,22 +203,22 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
             rated_labels = [lbl for g, lbl in enumerate(enc.labels) if rated[g]]
             dpd, dpr = demographic_parity(sel[: enc.n_known][rated], (pool[: enc.n_known] * n_jobs)[rated],
                                           rated_labels)
-            dpd_lo, dpd_hi = _ci(s["dpd"], config.confidence)
-            dpr_lo, dpr_hi = _ci(s["dpr"], config.confidence)
+            dpd_lo, dpd_hi = ci["dpd"]
+            dpr_lo, dpr_hi = ci["dpr"]
             min_ir = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
             parity_rows.append({
                 "k": k, "attribute": enc.attribute, "source": enc.source,
                 "dp_difference": dpd, "dp_difference_ci_low": float(dpd_lo), "dp_difference_ci_high": float(dpd_hi),
                 "dp_ratio": dpr, "dp_ratio_ci_low": float(dpr_lo), "dp_ratio_ci_high": float(dpr_hi),
                 "min_impact_ratio": min_ir,
-                "four_fifths_pass": bool(np.isfinite(min_ir) and min_ir >= config.four_fifths),
+                "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
                 "n_unknown": int(pool[enc.n_known]),
             })
             gaps_def = jg.gaps[defined]
             mean_gap = float(gaps_def.mean()) if defined.any() else float("nan")
-            m_lo, m_hi = _ci(s["match"], config.confidence)
-            g_lo, g_hi = _ci(s["gap"], config.confidence)
-            n_lo, n_hi = _ci(s["ndkl"], config.confidence)
+            m_lo, m_hi = ci["match"]
+            g_lo, g_hi = ci["gap"]
+            n_lo, n_hi = ci["ndkl"]
             binary = enc.n_known == 2
             div_rows.append({
                 "k": k, "attribute": enc.attribute,
@@ -182,6 +239,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                     "gap": float(jg.gaps[j]), "paper_score": float(-100 * jg.gaps[j]),
                     "match": bool(job_match[j]) if defined[j] else None,
                     "dp_difference": float(job_dpd[j]), "ndkl": float(job_ndkl[j]),
+                    "order_decided": int(by_order[j]),
                     "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
                                        if np.isfinite(jg.shares[j, g])}),
                 })
@@ -210,7 +268,8 @@ def summarize(tables: dict[str, pd.DataFrame], config: AuditConfig) -> dict:
         "worst_attribute": None if worst is None else str(worst["attribute"]),
         "match_rate": match_rate,
         "match_goal": goal,
-        "diversity_goal_met": None if goal is None else bool(match_rate >= goal),
+        "diversity_goal_met": None if goal is None else bool(np.isfinite(match_rate)
+                                                             and not is_below(match_rate, goal)),
         "paper_score": float(dhead["paper_score"].iloc[0]) if len(dhead) else float("nan"),
         "flagged_groups": int(tables["impact"].query("k == @k0")["four_fifths_flag"].sum()),
     }

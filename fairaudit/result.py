@@ -45,7 +45,7 @@ import pandas as pd
 from .errors import DataError
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # also in fairaudit.schema
 INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
@@ -60,6 +60,7 @@ class AuditConfig:
     match_goal: float = 0.8  # share of jobs that must be within tolerance
     four_fifths: float = 0.8
     min_share: float = 0.02  # LL144: categories under 2% of the data may be excluded
+    scoring_median: str = "job"  # scoring rate against each job's median ("job") or the sample's ("sample")
     n_bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
@@ -88,6 +89,71 @@ class AuditConfig:
         if "attributes" in kw:
             kw["attributes"] = tuple(kw["attributes"])
         return cls(**kw)
+
+
+#: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
+_MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates")
+
+#: Settings that change the measured numbers; a before/after comparison needs them equal.
+#: (``drivers`` and ``decomposition`` only add tables, so they may differ.)
+COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
+                     "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "k_gap",
+                     "use_inferred")
+
+
+def recommender_identity(info: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The part of a recommender's ``describe()`` that identifies the model (used in the audit id)."""
+    return {k: v for k, v in dict(info or {}).items() if k not in _MACHINE_KEYS}
+
+
+def comparability_problems(before: "AuditResult", after: "AuditResult") -> list[str]:
+    """Why two audits cannot be shown as before/after (empty when they can).
+
+    A before/after report compares the *same* candidates, recommender and
+    settings, with only the job texts rewritten: the candidates' hash, the
+    recommender's identity, the settings in :data:`COMPARED_SETTINGS` and the set
+    of job ids must agree.
+    """
+    pb, pa = before.provenance or {}, after.provenance or {}
+    out = []
+    cb, ca = pb.get("candidates_sha256"), pa.get("candidates_sha256")
+    if not cb or not ca:
+        out.append("an audit records no candidates_sha256, so its candidates cannot be compared")
+    elif cb != ca:
+        out.append(f"the candidates differ (sha256 {cb[:12]}… vs {ca[:12]}…)")
+    rb, ra = recommender_identity(pb.get("recommender")), recommender_identity(pa.get("recommender"))
+    if not rb or not ra:
+        out.append("an audit records no recommender, so the recommenders cannot be compared")
+    elif rb != ra:
+        keys = sorted(k for k in set(rb) | set(ra) if rb.get(k) != ra.get(k))
+        out.append("the recommender differs (" + ", ".join(f"{k}: {rb.get(k)!r} vs {ra.get(k)!r}" for k in keys) + ")")
+    sb = {k: getattr(before.config, k, None) for k in COMPARED_SETTINGS}
+    sa = {k: getattr(after.config, k, None) for k in COMPARED_SETTINGS}
+    diff = [f"{k}: {sb[k]!r} vs {sa[k]!r}" for k in COMPARED_SETTINGS if _norm(sb[k]) != _norm(sa[k])]
+    if diff:
+        out.append("the settings differ (" + "; ".join(diff) + ")")
+    jb, ja = _job_ids(before), _job_ids(after)
+    if jb != ja:
+        out.append(f"the jobs differ ({len(jb - ja)} job id(s) only before, {len(ja - jb)} only after)")
+    return out
+
+
+def _norm(v: Any) -> Any:
+    return json.dumps(v, sort_keys=True, default=str) if isinstance(v, (dict, list, tuple)) else v
+
+
+def _job_ids(result: "AuditResult") -> set[str]:
+    pj = result.tables.get("per_job")
+    return set() if pj is None or "job_id" not in pj else set(pj["job_id"].astype(str))
+
+
+def check_comparable(before: "AuditResult", after: "AuditResult") -> None:
+    """Raise :class:`DataError` when ``after`` is not a re-audit of ``before`` (see :func:`comparability_problems`)."""
+    problems = comparability_problems(before, after)
+    if problems:
+        raise DataError("the before and after audits are not comparable: " + "; ".join(problems)
+                        + ". A before/after report needs a re-audit of the same candidates with the same "
+                        "recommender and settings, only the job texts rewritten")
 
 
 def _jsonable(value: Any) -> Any:
@@ -172,37 +238,46 @@ class AuditResult:
         return text
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "AuditResult":
-        try:
-            if d.get("schema_version") != SCHEMA_VERSION:
-                raise DataError(f"audit JSON has schema_version {d.get('schema_version')!r}; "
-                                f"this fairaudit reads version {SCHEMA_VERSION}")
-            tables = {name: pd.DataFrame(rows) for name, rows in d["tables"].items()}
-            return cls(
-                config=AuditConfig.from_dict(d["config"]),
-                provenance=dict(d["provenance"]),
-                summary=dict(d["summary"]),
-                tables=tables,
-                groups={k: list(v) for k, v in d.get("groups", {}).items()},
-            )
-        except DataError:
-            raise
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise DataError(f"not a fairaudit audit result (missing or malformed {exc})") from None
+    def from_dict(cls, d: Mapping[str, Any], source: str = "audit result") -> "AuditResult":
+        """Build a result from :meth:`to_dict` output, validated against :mod:`fairaudit.schema`.
+
+        Raises
+        ------
+        DataError
+            A missing table or field, a non-numeric figure, a table without rows
+            for some k and attribute of the configuration, or another schema version.
+        """
+        from .schema import validate_audit_dict
+
+        doc = validate_audit_dict(d, source)
+        tables = {}
+        for name, rows in doc.tables:
+            rows = rows if isinstance(rows, list) else []
+            records = [r.model_dump() if hasattr(r, "model_dump") else r for r in rows]
+            tables[name] = pd.DataFrame(records)
+        return cls(
+            config=AuditConfig.from_dict(doc.config.model_dump()),
+            provenance=dict(d["provenance"]),
+            summary=dict(d["summary"]),
+            tables=tables,
+            groups={k: list(v) for k, v in doc.groups.items()},
+        )
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "AuditResult":
-        """Read a result written by :meth:`to_json`; a corrupt file raises DataError."""
+        """Read a result written by :meth:`to_json`; a corrupt or incomplete file raises DataError."""
         try:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)
         except FileNotFoundError:
             raise DataError(f"audit file not found: {path}") from None
+        except IsADirectoryError:
+            raise DataError(f"{path} is a folder; pass the audit JSON written by `fairaudit audit`") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(f"{path} is not valid audit JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise DataError(f"{path} is not a fairaudit audit result")
-        return cls.from_dict(data)
+        except OSError as exc:
+            raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+        return cls.from_dict(data, source=str(path))
 
     # -- summaries ----------------------------------------------------------
     def verdict(self) -> dict[str, Any]:

@@ -43,3 +43,31 @@ def ray_session(request):
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
     yield
     ray.shutdown()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Factory: a freshly mounted tmpfs of ``size`` bytes (a disk that fills up), unmounted afterwards.
+
+    Needs root (as in CI); skips cleanly where mounting is not allowed.
+    """
+    import shutil
+    import subprocess
+
+    mounts = []
+
+    def make(size: int):
+        if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("mount"):
+            pytest.skip("mounting a small tmpfs needs root and mount(8)")
+        mnt = tmp_path / f"disk{len(mounts)}"
+        mnt.mkdir()
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
+                           capture_output=True, text=True)
+        if r.returncode:
+            pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+        mounts.append(mnt)
+        return mnt
+
+    yield make
+    for mnt in mounts:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

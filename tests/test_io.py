@@ -1,5 +1,6 @@
 """Loading and validation: every bad input gives one clear DataError."""
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -48,6 +49,43 @@ def test_bad_job_files(tmp_path, content, match):
     p.write_bytes(content)
     with pytest.raises(DataError, match=match):
         load_jobs(p)
+
+
+SEMICOLON_JOBS = ("job_id;title;text\n1;Dev;Build things\n2;Nurse;Care for patients, day and night\n"
+                  "3;Chef;Cook and plan menus\n")
+
+
+@pytest.mark.parametrize("content, name, hint", [
+    # a comma inside a text field: pandas fails with "Expected 1 fields in line 3"
+    (SEMICOLON_JOBS, "jobs.csv", "looks semicolon-separated, not comma-separated; pass --sep ';'"),
+    # no comma anywhere: pandas reads one column "job_id;title;text"
+    (SEMICOLON_JOBS.replace(", day and night", ""), "jobs.csv", "pass --sep ';'"),
+    (SEMICOLON_JOBS.replace(";", "\t"), "jobs.csv", "looks tab-separated, not comma-separated; pass --sep '\\t'"),
+    (SEMICOLON_JOBS.replace(";", "|"), "jobs.txt", "looks pipe-separated"),
+])
+def test_other_delimiters_get_a_sep_hint(tmp_path, content, name, hint):
+    """Issue 11, item 11: detect the delimiter with csv.Sniffer and say which --sep to pass."""
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(DataError, match=re.escape(hint)):
+        load_jobs(p)
+
+
+@pytest.mark.parametrize("sep", [";", "semicolon"])
+def test_sep_reads_semicolon_files(tmp_path, sep):
+    p = tmp_path / "jobs.csv"
+    p.write_text(SEMICOLON_JOBS, encoding="utf-8")
+    df = load_jobs(p, sep=sep)
+    assert df["text"].tolist() == ["Build things", "Care for patients, day and night", "Cook and plan menus"]
+    assert df["title"].tolist() == ["Dev", "Nurse", "Chef"]
+
+
+def test_sep_escapes_and_bad_values(tmp_path):
+    from fairaudit.io import parse_sep
+
+    assert parse_sep("\\t") == "\t" and parse_sep("tab") == "\t" and parse_sep(";") == ";"
+    with pytest.raises(DataError, match="one character"):
+        parse_sep(";;")
 
 
 def test_missing_file_and_unknown_type(tmp_path):

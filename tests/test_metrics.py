@@ -22,6 +22,86 @@ def test_selection_rates_and_impact_ratios_by_hand():
     assert four_fifths_flags(ir).tolist() == [True, False]
 
 
+@pytest.mark.parametrize("selected, pool, flagged", [
+    ((2, 5), (3, 6), False),    # (2/3) / (5/6) = 0.7999999999999999 in floats: exactly four-fifths
+    ((4, 5), (6, 6), False),    # (4/6) / (5/6), the same ratio
+    ((8, 10), (10, 10), False),
+    ((7999, 10000), (10000, 10000), True),  # just below four-fifths
+    ((79, 100), (100, 100), True),
+])
+def test_four_fifths_rule_is_less_than_with_float_tolerance(selected, pool, flagged):
+    """Issue 11, item 5: a group at exactly 4/5 of the top rate is not flagged."""
+    from fairaudit.metrics.impact import is_below
+
+    rates = selection_rates(np.array(selected), np.array(pool), n_jobs=1)
+    ir = impact_ratios(rates, np.array([True, True]))
+    assert four_fifths_flags(ir).tolist() == [flagged, False]
+    assert is_below(ir.min(), 0.8) == flagged
+    assert not is_below(np.nan, 0.8) and not four_fifths_flags(np.array([np.nan]))[0]
+
+
+def _dp_statistic(counts, pool, which):
+    def stat(idx, axis=-1):
+        idx = np.asarray(idx).astype(int)
+        rates = counts[idx].sum(axis=-2) / (pool * idx.shape[-1])
+        return dp_from_rates(rates)[which] if which < 2 else rates[..., 0]
+    return stat
+
+
+@pytest.mark.parametrize("which, rates", [(0, (0.3, 0.3)), (0, (0.2, 0.35)), (1, (0.25, 0.3)), (2, (0.3, 0.3))])
+def test_bca_interval_equals_scipy_on_the_same_resamples(which, rates):
+    """Issue 11, item 16: BCa (scipy.stats.bootstrap's method) for min/max statistics such as DPD and DPR."""
+    from scipy.stats import bootstrap
+
+    from fairaudit.metrics.bootstrap import bca_interval
+
+    rng = np.random.default_rng(7)
+    n = 40
+    counts = rng.binomial(10, rates, size=(n, 2)).astype(float)
+    pool = np.array([100.0, 120.0])
+    stat = _dp_statistic(counts, pool, which)
+    res = bootstrap((np.arange(n),), stat, vectorized=True, method="BCa", n_resamples=2000,
+                    rng=np.random.default_rng(0), confidence_level=0.9)
+    jack = np.array([stat(np.delete(np.arange(n), i)) for i in range(n)])
+    lo, hi = bca_interval(stat(np.arange(n)), res.bootstrap_distribution, jack, 0.9)
+    assert (lo, hi) == pytest.approx(tuple(res.confidence_interval), rel=1e-9, abs=1e-12)
+
+
+def test_bca_interval_edge_cases():
+    from fairaudit.metrics.bootstrap import bca_interval
+
+    same = np.full(50, 0.2)
+    assert bca_interval(0.2, same, np.full(10, 0.2)) == (pytest.approx(0.2), pytest.approx(0.2))
+    lo, hi = bca_interval(0.0, np.linspace(0.1, 0.5, 50), None)  # observed below every resample
+    assert np.isnan(lo) and np.isnan(hi)
+    lo, hi = bca_interval(np.array([0.3, np.nan]), np.full((5, 2), np.nan), None)
+    assert np.isnan(lo).all() and np.isnan(hi).all()
+
+
+def test_audit_parity_intervals_are_bca():
+    """The audit's demographic-parity intervals are BCa over jobs, recomputed here from the same resamples."""
+    from fairaudit.audit import audit
+    from fairaudit.metrics.bootstrap import bca_interval
+    from fairaudit.recommenders.base import group_counts
+    from toy import ToyRecommender, toy_data
+
+    jobs, cands = toy_data()
+    res = audit(jobs, cands, recommender=ToyRecommender(), k=10, n_bootstrap=300, seed=4, drivers=False,
+                decomposition=False, attributes=["sex"], confidence=0.9)
+    codes = (cands["sex"] == "male").astype(int).to_numpy()  # female 0, male 1 (canonical order)
+    counts = group_counts(res.rankings.top(10), codes, 2).astype(float)
+    pool = np.bincount(codes, minlength=2).astype(float)
+    n = len(jobs)
+    samples = np.concatenate([dp_from_rates((w @ counts) / (pool * n))[0]
+                              for w in bootstrap_weights(n, 300, 4)])
+    jack = np.array([dp_from_rates((counts.sum(0) - counts[i]) / (pool * (n - 1)))[0] for i in range(n)])
+    par = res.parity.iloc[0]
+    lo, hi = bca_interval(par["dp_difference"], samples, jack, 0.9)
+    assert (par["dp_difference_ci_low"], par["dp_difference_ci_high"]) == pytest.approx((float(lo), float(hi)))
+    p_lo, p_hi = percentile_ci(samples, 0.9)
+    assert (float(p_lo), float(p_hi)) != pytest.approx((float(lo), float(hi)))  # not the percentile interval
+
+
 def test_rated_mask_excludes_small_categories():
     pool = np.array([500, 490, 10, 0, 7])  # last = unknown bucket, not a known group
     assert rated_mask(pool, 4, 0.02).tolist() == [True, True, False, False]

@@ -70,7 +70,7 @@ def test_verify_failures_exit_non_zero(report, keys, tmp_path, capsys):
     other.write_text("{}")
     assert main(["verify", str(report), "--trust", str(keys / "signing-cert.pem"), "--sidecar", str(other)]) == 1
     assert "DOES NOT MATCH" in capsys.readouterr().out
-    assert main(["verify", str(tmp_path / "missing.pdf")]) == 1
+    assert main(["verify", str(tmp_path / "missing.pdf")]) == 2  # bad input, not a failed verification
     assert "not found" in capsys.readouterr().err
 
 
@@ -86,6 +86,7 @@ def test_bad_inputs_give_one_message_and_no_pdf(inputs, keys, tmp_path, capsys, 
     p12 = tmp_path / "id.p12"
     p12.write_bytes(pkcs12.serialize_key_and_certificates(
         b"id", key, cert, None, serialization.BestAvailableEncryption(b"right")))
+    p12.chmod(0o600)
     monkeypatch.setenv("MY_P12_PW", "wrong")
     rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--p12", str(p12),
                "--p12-password-env", "MY_P12_PW", "--quiet"])
@@ -96,6 +97,86 @@ def test_bad_inputs_give_one_message_and_no_pdf(inputs, keys, tmp_path, capsys, 
     rc = main(["report", "--audit", str(inputs["before"]), "--out", str(blocker / "report.pdf"), "--quiet"])
     assert rc == 2 and "not a folder" in capsys.readouterr().err
     assert not out.exists() and not (tmp_path / "r").exists() or list((tmp_path / "r").iterdir()) == []
+
+
+def test_world_readable_key_exits_2_with_one_line(inputs, keys, tmp_path, capsys):
+    """Issue 11, item 3: a key file with mode 0644 does not sign silently."""
+    import shutil
+
+    d = tmp_path / "keys"
+    shutil.copytree(keys, d)
+    (d / "signing-key.pem").chmod(0o644)
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--key-dir", str(d), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "chmod 600" in err and err.count("\n") == 1 and not out.exists()
+
+
+def _drop_sex_rows(d):
+    d["tables"]["parity"] = [r for r in d["tables"]["parity"] if r["attribute"] != "sex"]
+
+
+@pytest.mark.parametrize("damage, match", [
+    (lambda d: d["tables"].pop("impact"), "tables.impact: is required"),
+    (lambda d: d["tables"].__setitem__("impact", []), "tables.impact: has no rows"),
+    (lambda d: d["tables"]["impact"][0].__setitem__("selection_rate", "abc"),
+     "tables.impact[0].selection_rate: Input should be a valid number (got 'abc')"),
+    (lambda d: d["tables"]["per_job"][3].__setitem__("gap", "0,5"), "tables.per_job[3].gap"),
+    (lambda d: d["tables"]["parity"][0].__setitem__("four_fifths_pass", "yes"), "four_fifths_pass"),
+    (_drop_sex_rows, "tables.parity has no rows for k=10, attribute 'sex'"),
+    (lambda d: d["config"].__setitem__("ks", [10, 10]), "config.ks: must be distinct"),
+    (lambda d: d["provenance"].pop("audit_id"), "provenance.audit_id: is required"),
+    (lambda d: d.pop("summary"), "summary: is required"),
+])
+def test_damaged_audit_json_is_rejected_before_rendering(inputs, tmp_path, capsys, damage, match):
+    """Issue 11, item 6: validate the audit JSON against its schema; exit 2, one line, no report."""
+    d = json.loads(inputs["before"].read_text())
+    damage(d)
+    bad = tmp_path / "damaged.json"
+    bad.write_text(json.dumps(d))
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(bad), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert match in err and "not a valid fairaudit audit result" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def _bm25_swapped(job_texts, cand_texts):
+    """Another recommender: BM25 with the roles of jobs and candidates swapped."""
+    from fairaudit.recommenders import BM25Recommender
+
+    return BM25Recommender().fit(list(job_texts)).score(list(cand_texts)).T
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"candidates_seed": 4}, "the candidates differ"),
+    ({"recommender": _bm25_swapped}, "the recommender differs"),
+    ({"k": (10, 30)}, "the settings differ (ks: (10, 20) vs (10, 30)"),
+    ({"min_share": 0.05}, "min_share: 0.02 vs 0.05"),
+])
+def test_after_audit_of_something_else_is_refused(inputs, tmp_path, capsys, change, match):
+    """Issue 11, item 8: --after must be a re-audit of the same candidates, recommender and settings."""
+    from fairaudit.audit import audit
+    from fairaudit.datasets import make_hiring_data
+    from test_report_render import CREATED
+
+    jobs, cands = make_hiring_data(24, 240, seed=3)
+    if "candidates_seed" in change:
+        cands = make_hiring_data(24, 240, seed=change["candidates_seed"])[1]
+    kw = dict(recommender=change.get("recommender", "bm25"), k=change.get("k", (10, 20)), n_bootstrap=60,
+              seed=0, created_at=CREATED, drivers=False, decomposition=False)
+    if "min_share" in change:
+        kw["min_share"] = change["min_share"]
+    other = tmp_path / "other.json"
+    audit(jobs, cands, **kw).to_json(other)
+    out = tmp_path / "report.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--after", str(other), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert "not comparable" in err and match in err and err.count("\n") == 1
+    assert not out.exists()
 
 
 def test_keys_init_refuses_to_overwrite(keys, capsys):

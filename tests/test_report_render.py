@@ -101,12 +101,42 @@ def test_html_holds_the_audits_numbers(data):
     imp = before.impact
     row = imp[(imp["k"] == 10) & (imp["attribute"] == "sex") & (imp["group"] == "female")].iloc[0]
     assert fmt(row["selection_rate"], "rate") in html and fmt(row["impact_ratio"]) in html
-    for ref in ("29 CFR § 1607.4(D)", "6 RCNY", "2501.07324", "Gaucher", "Geyik"):
+    for ref in ("29 CFR § 1607.4(D)", "6 RCNY", "2501.07324", "Gaucher", "Geyik", "(BCa)", "Efron"):
         assert ref in html
     for h in (before.provenance["jobs_sha256"], before.provenance["candidates_sha256"],
               before.provenance["config_sha256"]):
         assert h in html
     assert "2025-Q1" in html and "Table" not in html[:200]  # period on the cover
+
+
+def test_cover_card_states_the_k_of_its_match_rate(data):
+    """Issue 11, item 4: the match rate on the cover is the headline k's, and so is the k it names."""
+    before, _, _ = data
+    html = render_report(before)
+    k0, k_gap = before.config.ks[0], before.config.k_gap
+    assert k0 != k_gap
+    v = before.verdict()
+    div = before.diversity.set_index(["k", "attribute"])
+    assert v["match_rate"] == div.loc[(k0, "sex"), "match_rate"]
+    card = re.search(r'Diversity-match goal</div>.*?</td>', html, re.S).group(0)
+    assert f"top-{k0} sex mix" in card and f"top-{k_gap} " not in card
+    assert f"<strong>{fmt(v['match_rate'], 'pct')}</strong>" in card
+    # the appendix prints the effective gap_k, never a raw None
+    assert ">None<" not in html and f"{k_gap} (default: the largest k)" in html
+
+
+def test_report_shows_warnings_and_marks_row_order_jobs(data):
+    """Items 9 and 12 in the report: the audit's warnings on the summary page, tied jobs marked †."""
+    before, _, _ = data
+    d = json.loads(before.to_json())
+    k = before.config.k_gap
+    worst = max((r for r in d["tables"]["per_job"] if r["k"] == k and r["attribute"] == "sex"),
+                key=lambda r: r["gap"])
+    worst["order_decided"] = k
+    d["summary"]["warnings"] = ["attribute 'sex_race' skipped: a test warning"]
+    html = render_report(AuditResult.from_dict(d))
+    assert "attribute &#39;sex_race&#39; skipped: a test warning" in html
+    assert f"{worst['title']} †" in html and "decided by row order" in html
 
 
 def test_html_is_deterministic_and_records_sidecar_hash(data):

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from fairaudit.errors import ReportError, SigningError, VerificationError
+from fairaudit.errors import DataError, ReportError, SigningError
 from fairaudit.report import build_report, init_keys, load_signer, sign_pdf_bytes, verify_report
 from fairaudit.report import pdf as pdf_mod
 from fairaudit.report.keys import make_self_signed
@@ -48,6 +48,7 @@ def _p12(path: Path, password: bytes | None, days: int = 30, not_before: dt.date
     key, cert = make_self_signed("P12 Signer", days=days, key_type="ec", not_before=not_before)
     enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"signer", key, cert, None, enc))
+    path.chmod(0o600)
     path.with_suffix(".pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return path
 
@@ -120,7 +121,7 @@ def test_untrusted_certificate_fails(signed, tmp_path):
     other = init_keys(tmp_path / "other", key_type="ec")
     res = verify_report(signed, trust=other.cert)
     assert not res.trusted and not res.ok
-    with pytest.raises(VerificationError, match="not found"):
+    with pytest.raises(DataError, match="not found"):  # bad input (exit 2), not a failed verification
         verify_report(signed, trust=tmp_path / "missing.pem")
 
 
@@ -133,9 +134,9 @@ def test_mismatched_or_missing_sidecar_fails(signed, keydir, tmp_path):
     assert res.intact and res.trusted and not res.sidecar_match and not res.ok
     (tmp_path / "report.json").unlink()
     res = verify_report(p, trust=keydir / "signing-cert.pem")
-    assert not res.ok and any("not found" in x for x in res.problems)
+    assert not res.ok and res.sidecar_found is False and any("missing" in x for x in res.problems)
     assert verify_report(p, trust=keydir / "signing-cert.pem", check_sidecar=False).ok
-    with pytest.raises(VerificationError, match="not found"):
+    with pytest.raises(DataError, match="not found"):
         verify_report(tmp_path / "nope.pdf")
 
 
@@ -176,8 +177,28 @@ def test_expired_certificate_is_refused(tmp_path):
                                                           serialization.PrivateFormat.PKCS8,
                                                           serialization.NoEncryption()))
     (d / "signing-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "signing-key.pem").chmod(0o600)
     with pytest.raises(SigningError, match="expired"):
         load_signer(key_dir=d)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
+def test_private_key_readable_by_others_is_refused(tmp_path, keydir):
+    """Issue 11, item 3: like ssh, refuse a key file other users can access."""
+    d = tmp_path / "keys"
+    shutil.copytree(keydir, d)
+    (d / "signing-key.pem").chmod(0o644)
+    with pytest.raises(SigningError, match=r"accessible by other users \(mode 0644\).*chmod 600"):
+        load_signer(key_dir=d)
+    (d / "signing-key.pem").chmod(0o640)
+    with pytest.raises(SigningError, match="mode 0640"):
+        load_signer(key_dir=d)
+    (d / "signing-key.pem").chmod(0o600)
+    assert load_signer(key_dir=d) is not None
+    p12 = _p12(tmp_path / "id.p12", b"pw")
+    p12.chmod(0o604)
+    with pytest.raises(SigningError, match="mode 0604"):
+        load_signer(p12=p12, password="pw")
 
 
 # ------------------------------------------------------------------ atomic output
@@ -211,18 +232,19 @@ def test_read_only_folder_leaves_nothing(tmp_path, fast_pdf):
 
 
 def test_failure_while_writing_leaves_no_partial_files(tmp_path, fast_pdf, monkeypatch):
+    from fairaudit import _atomic
+
     before = audits()[0]
-    real = Path.write_bytes
+    real = os.fsync
     calls = []
 
-    def flaky(self, data):
-        calls.append(self)
-        if len(calls) == 2:  # the sidecar is written, then the PDF write fails half-way
-            real(self, data[: len(data) // 2])
+    def flaky(fd):
+        calls.append(fd)
+        if len(calls) == 2:  # the sidecar is written, then the disk fills up while writing the PDF
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        return real(fd)
 
-    monkeypatch.setattr(Path, "write_bytes", flaky)
+    monkeypatch.setattr(_atomic.os, "fsync", flaky)
     with pytest.raises(ReportError, match="No space left"):
         build_report(before, tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []

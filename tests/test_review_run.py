@@ -138,6 +138,54 @@ def test_review_pass_rerun_and_breach(tmp_path, capsys):
     assert pdf1.exists()  # report files are never deleted by retention
 
 
+def test_new_history_never_overwrites_an_earlier_report(tmp_path, capsys):
+    """Issue 11, item 2: a second history writing into the same output_dir must not replace v1."""
+    cfg = write_config(tmp_path)
+    assert main(["review", "--config", str(cfg), "-q"]) == 0
+    pdf1 = tmp_path / "out" / "review-2026-Q3-v1.pdf"
+    before = {p.name: sha(p) for p in (tmp_path / "out").glob("*-v1*")}
+    with HistoryStore(load_config(cfg).history_url) as store:
+        assert store.records()[0].report_sha256 == sha(pdf1)
+
+    other = tmp_path / "elsewhere.sqlite"
+    cfg.write_text(cfg.read_text() + f'[history]\nurl = "sqlite:///{other}"\n')
+    capsys.readouterr()
+    assert main(["review", "--config", str(cfg), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "already holds" in err and "review-2026-Q3-v1" in err and "nothing is overwritten" in err
+    assert err.count("\n") == 1
+    assert {p.name: sha(p) for p in (tmp_path / "out").glob("*-v1*")} == before
+    with HistoryStore(load_config(tmp_path / "review.toml").history_url) as store:
+        (rec,) = store.records()
+        assert rec.status == "error" and "already holds" in rec.message
+    with HistoryStore(f"sqlite:///{tmp_path / 'out' / 'history.sqlite'}") as store:
+        assert store.records()[0].report_sha256 == sha(pdf1)  # the first history still vouches for v1
+
+
+def test_review_toml_sets_min_share_and_scoring_median(tmp_path):
+    """Issue 11, items 14 and 15: [audit] min_share and scoring_median in the review TOML reach the audit."""
+    cfg = write_config(tmp_path)
+    cfg.write_text(cfg.read_text().replace("n_bootstrap = 20", 'n_bootstrap = 20\nmin_share = 0.3\n'
+                                                               'scoring_median = "sample"'))
+    assert main(["review", "--config", str(cfg), "-q"]) in (0, 3)
+    data = json.loads((tmp_path / "out" / "audit-2026-Q3-v1.json").read_text())
+    assert data["config"]["min_share"] == 0.3 and data["config"]["scoring_median"] == "sample"
+    cfg.write_text(cfg.read_text().replace("min_share = 0.3", "min_share = 1.2"))
+    with pytest.raises(Exception, match="audit.min_share"):
+        load_config(cfg)
+
+
+def test_review_reads_semicolon_files_with_sep(tmp_path, capsys):
+    """Issue 11, item 11: [source] sep in the review TOML."""
+    cfg = write_config(tmp_path)
+    for name in ("jobs.csv", "candidates.csv"):
+        pd.read_csv(tmp_path / name).to_csv(tmp_path / name, sep=";", index=False)
+    assert main(["review", "--config", str(cfg), "-q"]) == 2
+    assert "--sep ';'" in capsys.readouterr().err
+    cfg.write_text(cfg.read_text().replace('candidates = "candidates.csv"', 'candidates = "candidates.csv"\nsep = ";"'))
+    assert main(["review", "--config", str(cfg), "-q"]) == 0
+
+
 def failing_recommender(job_texts, candidate_texts):
     raise RuntimeError("model server unreachable")
 

@@ -5,7 +5,8 @@ Each sub-command lives in its own module of this package and exposes
 function ``(args) -> int`` (the exit code). No metric is computed here.
 
 Errors a user can cause (:class:`~fairaudit.errors.FairauditError`) are printed
-as one line on stderr with a non-zero exit code, never as a traceback.
+as one line on stderr with a non-zero exit code, never as a traceback; warnings
+(:class:`~fairaudit.errors.FairauditWarning`) as one line each.
 """
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from typing import Sequence
 
-from ..errors import FairauditError
+from ..errors import FairauditError, FairauditWarning
 
 #: Sub-command modules, in the order they appear in ``--help``.
 COMMANDS = ("demo", "audit", "rewrite", "report", "verify", "keys", "review", "history")
@@ -51,13 +53,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", FairauditWarning)
+            warnings.showwarning = _one_line_warning(args.command, warnings.showwarning)
+            return int(args.func(args) or 0)
     except FairauditError as exc:
         print(f"fairaudit {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"fairaudit {args.command}: interrupted; no output was written", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(command: str, default):
+    """Print fairaudit's own warnings as ``fairaudit <command>: warning: <message>``, others as usual."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, FairauditWarning):
+            print(f"fairaudit {command}: warning: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def run() -> None:  # console-script entry point

@@ -36,6 +36,19 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", required=True, help="jobs file (CSV, TSV, Parquet, JSONL) or Parquet folder")
     p.add_argument("--candidates", required=True, help="candidates file or Parquet folder")
     p.add_argument("--job-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=description")
-    p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME")
+    p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=bio")
+    p.add_argument("--sep", metavar="CHAR",
+                   help="field delimiter of CSV/TSV input, e.g. ';' or '\\t' (default: ',' for .csv, tab for .tsv)")
     p.add_argument("--recommender", default="embedding",
                    help="embedding (packaged all-MiniLM-L6-v2), bm25, or a sentence-transformers model id/path")
+
+
+def parse_time(value: str) -> "dt.datetime":
+    """An ISO 8601 time (``2030-01-01``, ``2030-01-01T12:00:00Z``); naive times are UTC."""
+    import datetime as dt
+
+    try:
+        t = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time, e.g. 2030-01-01T00:00:00Z") from None
+    return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t

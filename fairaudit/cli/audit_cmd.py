@@ -15,7 +15,13 @@ def register(sub) -> None:
     p.add_argument("--k", type=int, nargs="+", default=[10, 50], help="cut-offs (default: 10 50)")
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
     p.add_argument("--tolerance", type=float, default=0.1)
+    p.add_argument("--scoring-median", choices=["job", "sample"], default="job",
+                   help="LL144 scoring rate: pairs above each job's median score (default) or above the median "
+                        "of all scores of the sample (6 RCNY 5-300 read literally)")
     p.add_argument("--match-goal", type=float, default=0.8)
+    p.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
+                   help="rate only categories with at least this share of the known pool "
+                        "(default 0.02, the 2%% exclusion of 6 RCNY 5-301; 0 rates every category)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no CIs)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-drivers", action="store_true", help="skip the counterfactual word drivers")
@@ -24,6 +30,9 @@ def register(sub) -> None:
                    help="fill missing sex/race from names (labelled as inferred)")
     p.add_argument("--backend", default="local", help="local | ray | ray://ADDRESS")
     p.add_argument("--period", help="review period label recorded in the result")
+    p.add_argument("--created-at", metavar="TIME",
+                   help="creation time recorded in the audit (ISO 8601, e.g. 2026-01-01T00:00:00Z); default "
+                        "$SOURCE_DATE_EPOCH if set, else now. Fix it for a byte-identical audit JSON")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
 
@@ -33,22 +42,25 @@ def run(args: argparse.Namespace) -> int:
     from ..display import print_summary
     from ..io import load_candidates, load_jobs
 
-    jobs = load_jobs(args.jobs, column_map(args.job_columns))
+    jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     cand_path = Path(args.candidates)
     if args.backend != "local" and (cand_path.is_dir() or cand_path.suffix.lower() == ".parquet") \
             and not args.candidate_columns and not args.infer_attributes:
         cands = cand_path  # streamed by the backend, never loaded whole
     else:
-        cands = load_candidates(args.candidates, column_map(args.candidate_columns))
+        cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
     if args.infer_attributes:
         from ..proxy import infer_attributes
 
         cands = infer_attributes(cands)
     result = audit(jobs, cands, recommender=args.recommender, k=args.k, target=target_spec(args.target),
-                   tolerance=args.tolerance, match_goal=args.match_goal, n_bootstrap=args.bootstrap,
+                   tolerance=args.tolerance, match_goal=args.match_goal, min_share=args.min_share,
+                   scoring_median=args.scoring_median,
+                   n_bootstrap=args.bootstrap,
                    seed=args.seed, drivers=not args.no_drivers, decomposition=not args.no_decomposition,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
-                   data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period)
+                   data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
+                   created_at=args.created_at)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)

@@ -43,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
     from .._atomic import atomic_open
     from ..io import load_candidates, load_jobs
 
-    jobs = load_jobs(args.jobs, column_map(args.job_columns))
-    cands = load_candidates(args.candidates, column_map(args.candidate_columns))
+    jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
+    cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
     common = dict(recommender=args.recommender, candidates=cands, k=args.k, target=target_spec(args.target),
                   progress=not args.quiet, max_sentences=args.max_sentences)
     if args.adapter and not args.train:
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
                      if v is not None}
         ar = AutoRefine(model=args.model, train_settings=TrainSettings(**overrides), **common)
     if args.train:
-        train_jobs = load_jobs(args.train_jobs, column_map(args.job_columns)) if args.train_jobs else jobs
+        train_jobs = (load_jobs(args.train_jobs, column_map(args.job_columns), sep=args.sep)
+                      if args.train_jobs else jobs)
         ar.fit(train_jobs, seed=args.seed, checkpoint_dir=args.checkpoint_dir, resume=not args.no_resume)
         if args.adapter:
             ar.save(args.adapter)

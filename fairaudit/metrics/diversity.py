@@ -103,8 +103,15 @@ def paper_score(gaps: np.ndarray) -> np.ndarray:
 
 
 def match(gaps: np.ndarray, tolerance: float) -> np.ndarray:
-    """Whether each job's top-k mix is within ``tolerance`` of the target (TV / W1)."""
-    return gaps <= tolerance + 1e-12
+    """Whether each job's top-k mix is within ``tolerance`` of the target (TV / W1).
+
+    A gap equal to the tolerance up to float rounding matches (see
+    :func:`fairaudit.metrics.impact.is_above`); NaN gaps never do.
+    """
+    from .impact import is_above
+
+    g = np.asarray(gaps, dtype=float)
+    return ~np.asarray(is_above(g, tolerance), dtype=bool) & ~np.isnan(g)
 
 
 def soft_topk_shares(scores: np.ndarray, codes: np.ndarray, n_known: int, k: int,

@@ -20,6 +20,31 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Tolerances of threshold comparisons. Ratios of counts carry float rounding
+#: ((2/3) / (5/6) = 0.7999999999999999), and "less than four-fifths" must not flag
+#: a group that is exactly at four-fifths, so values this close count as equal.
+RTOL, ATOL = 1e-9, 1e-12
+
+
+def is_below(values, threshold: float) -> np.ndarray | bool:
+    """``values < threshold``, values within rounding error of ``threshold`` counting as equal.
+
+    NaN is never below. Used for every pass/fail comparison (four-fifths flags and
+    pass, impact-ratio floors, match-rate goals) so that they agree with each other.
+    """
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = (v < threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
+    return out if out.ndim else bool(out)
+
+
+def is_above(values, threshold: float) -> np.ndarray | bool:
+    """``values > threshold`` with the tolerance of :func:`is_below` (NaN is never above)."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out = (v > threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
+    return out if out.ndim else bool(out)
+
 
 def selection_rates(selected: np.ndarray, pool_counts: np.ndarray, n_jobs: int) -> np.ndarray:
     """Selected pairs / all pairs per group (NaN for an empty group)."""
@@ -51,6 +76,8 @@ def impact_ratios(rates: np.ndarray, rated: np.ndarray) -> np.ndarray:
 
 
 def four_fifths_flags(ratios: np.ndarray, threshold: float = 0.8) -> np.ndarray:
-    """True where an impact ratio is below the four-fifths threshold."""
-    with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(ratios), False, ratios < threshold)
+    """True where an impact ratio is less than the four-fifths threshold (see :func:`is_below`).
+
+    A ratio exactly at the threshold, e.g. 2 of 3 selected against 5 of 6, is not flagged.
+    """
+    return np.asarray(is_below(np.asarray(ratios, dtype=float), threshold), dtype=bool)

@@ -3,8 +3,9 @@
 A recommender turns job texts into a score for every candidate. :func:`rank`
 walks the jobs in blocks, keeps each job's top ``k_max`` candidates
 (``argpartition``, never a full jobs x candidates matrix for large pools) and the
-per-group counts of candidates scoring above the job's median score (the
-"scoring rate" of NYC LL144). Every backend and the rewriting reward go through
+per-group counts of candidates scoring above the median score (the "scoring
+rate" of NYC LL144): the job's own median by default, or the median of every
+(job, candidate) score of the sample (``scoring_median="sample"``). Every backend and the rewriting reward go through
 this function or produce exactly its output.
 """
 from __future__ import annotations
@@ -178,9 +179,27 @@ def row_medians(scores: np.ndarray) -> np.ndarray:
     return (p[:, h - 1].astype(np.float64) + p[:, h].astype(np.float64)) / 2.0
 
 
-def above_median_counts(scores: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per row, count candidates of each group whose score is above the row median."""
-    above = scores > row_medians(scores)[:, None]
+#: Scoring-rate medians: each job's own, or the whole sample's (6 RCNY § 5-300).
+SCORING_MEDIANS = ("job", "sample")
+
+#: ``scoring_median="sample"`` keeps every score in memory; above this many pairs it is refused.
+SAMPLE_MEDIAN_MAX_PAIRS = 50_000_000
+
+
+def sample_median(scores: np.ndarray) -> float:
+    """Median of every value of ``scores``, the middle pair averaged in float64 (as :func:`row_medians`)."""
+    return float(row_medians(np.ascontiguousarray(scores).reshape(1, -1))[0])
+
+
+def above_median_counts(scores: np.ndarray, codes: np.ndarray, n_groups: int,
+                        median: float | None = None) -> np.ndarray:
+    """Per row, count candidates of each group whose score is above the median.
+
+    ``median`` is one threshold for every row (the sample's median); by
+    default each row is compared with its own median.
+    """
+    threshold = row_medians(scores)[:, None] if median is None else median
+    above = scores > threshold
     # one matrix product instead of a column selection per group; exact for counts < 2**24
     dtype = np.float32 if scores.shape[1] < 2**24 else np.float64
     onehot = np.zeros((scores.shape[1], n_groups), dtype=dtype)
@@ -197,6 +216,7 @@ def rank(
     n_candidates: int,
     block_size: int = 256,
     progress: Callable[[Iterable], Iterable] | None = None,
+    scoring_median: str = "job",
 ) -> Rankings:
     """Rank all candidates for every job and keep what the metrics need.
 
@@ -213,7 +233,12 @@ def rank(
         Pool size (to check the recommender's output shape).
     block_size : int
         Jobs scored at once; memory is ``block_size x n_candidates`` floats.
+    scoring_median : {"job", "sample"}
+        Above-median counts against each job's median score, or against the
+        median of all ``n_jobs x n_candidates`` scores (which keeps every score
+        in memory, up to :data:`SAMPLE_MEDIAN_MAX_PAIRS` pairs).
     """
+    check_scoring_median(scoring_median)
     if k_max < 1:
         raise ConfigError(f"k must be at least 1, got {k_max}")
     if k_max > n_candidates:
@@ -222,23 +247,49 @@ def rank(
     idx = np.empty((n_jobs, k_max), dtype=np.int64)
     sc = np.empty((n_jobs, k_max), dtype=np.float64)
     med = {a: np.zeros((n_jobs, ng), dtype=np.int64) for a, (_, ng) in (group_codes or {}).items()}
+    whole = None
+    if scoring_median == "sample" and group_codes:
+        if n_jobs * n_candidates > SAMPLE_MEDIAN_MAX_PAIRS:
+            raise ConfigError(f"scoring_median='sample' keeps all {n_jobs} x {n_candidates} scores in memory, more "
+                              f"than {SAMPLE_MEDIAN_MAX_PAIRS:,} pairs; use scoring_median='job' or fewer jobs")
+        whole = np.empty((n_jobs, n_candidates), dtype=np.float64)
     starts: Iterable[int] = range(0, n_jobs, block_size)
     if progress is not None:
         starts = progress(starts)
     for s in starts:
         block = list(job_texts[s:s + block_size])
-        (i, v), counts = rank_block(recommender, block, k_max, n_candidates, group_codes or {})
+        def keep(rows: np.ndarray, s: int = s) -> None:
+            whole[s:s + len(rows)] = rows
+
+        # with a sample median the counts wait until every score is known
+        (i, v), counts = rank_block(recommender, block, k_max, n_candidates,
+                                    {} if whole is not None else (group_codes or {}),
+                                    sink=None if whole is None else keep)
         idx[s:s + len(block)] = i
         sc[s:s + len(block)] = v
         for a, c in counts.items():
             med[a][s:s + len(block)] = c
+    if whole is not None:
+        m = sample_median(whole)
+        for a, (codes, ng) in group_codes.items():
+            for s in range(0, n_jobs, block_size):
+                med[a][s:s + block_size] = above_median_counts(whole[s:s + block_size], codes, ng, median=m)
     return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
 
 
+def check_scoring_median(value: str) -> None:
+    if value not in SCORING_MEDIANS:
+        raise ConfigError(f"scoring_median must be one of {list(SCORING_MEDIANS)}, got {value!r}")
+
+
 def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candidates: int,
-               group_codes: Mapping[str, tuple[np.ndarray, int]]
+               group_codes: Mapping[str, tuple[np.ndarray, int]],
+               sink: Callable[[np.ndarray], None] | None = None,
                ) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, np.ndarray]]:
-    """Score one block of jobs: its top-k and above-median group counts (all backends use this)."""
+    """Score one block of jobs: its top-k and above-median group counts (all backends use this).
+
+    ``sink``, if given, receives the block's validated score rows (for a sample-wide median).
+    """
     name = getattr(recommender, "name", type(recommender).__name__)
     try:
         raw = recommender.score(job_texts)
@@ -247,6 +298,8 @@ def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candida
     except Exception as exc:  # a user's recommender may raise anything
         raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
     scores = check_scores(raw, len(job_texts), n_candidates, name)
+    if sink is not None:
+        sink(scores)
     counts = {a: above_median_counts(scores, codes, ng) for a, (codes, ng) in group_codes.items()}
     return topk_block(scores, k), counts
 

@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..metrics.impact import is_below
+
 BEFORE = "#51637a"
 AFTER = "#1f8a70"
 FAIL = "#b3261e"
@@ -136,7 +138,7 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
             h = 0.8 / len(series)
             for i, (name, suf, color) in enumerate(series):
                 ir = np.nan_to_num(df[f"impact_ratio{suf}"].to_numpy(float))
-                below = ir < threshold
+                below = is_below(ir, threshold)
                 yy = y + (len(series) - 1) * h / 2 - i * h
                 if after is None:  # one series: colour says pass / fail
                     ax.barh(yy, ir, height=h * 0.9, color=[FAIL if b else color for b in below])

@@ -7,7 +7,6 @@ place), so a failure at any step leaves no partial report behind.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
@@ -17,7 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .._atomic import atomic_path
+from .._atomic import write_all
 from ..errors import FairauditError, ReportError
 from ..result import AuditResult
 from .render import render_report, sidecar_bytes
@@ -70,34 +69,14 @@ def _check_folder(folder: Path) -> None:
         raise ReportError(f"output folder {folder} is not writable; choose another --out")
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_all(files: dict[Path, bytes]) -> None:
-    """Write several files so that either all appear or none does.
-
-    Every file goes to a temporary file first; the renames happen only after
-    all were written (an error on the way removes every temporary file).
-    """
+def _write_all(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
+    """Write several files so that either all appear or none does (see :func:`fairaudit._atomic.write_all`)."""
     for p in files:
         _check_folder(p.parent if str(p.parent) else Path("."))
     try:
-        with contextlib.ExitStack() as stack:
-            tmps = [stack.enter_context(atomic_path(p)) for p in files]
-            mode = 0o666 & ~_umask()  # mkstemp makes 0600; a report is an ordinary file
-            for tmp, data in zip(tmps, files.values()):
-                tmp.write_bytes(data)
-                os.chmod(tmp, mode)
-    except ReportError:
-        raise
+        write_all(files, overwrite=overwrite)
     except FairauditError as exc:
         raise ReportError(str(exc)) from None
-    except OSError as exc:
-        folder = next(iter(files)).parent
-        raise ReportError(f"cannot write into {folder}: {exc.strerror or exc}; choose another --out") from None
 
 
 def _page_count(pdf: bytes) -> int:
@@ -113,7 +92,7 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
                  page_size: str = "A4", period: str | None = None, organization: str | None = None,
                  visible_signature: bool = False, reason: str = "fairaudit bias audit report",
                  location: str | None = None, status: Callable[[str], None] | None = None,
-                 **render_kw) -> ReportFiles:
+                 timestamper=None, **render_kw) -> ReportFiles:
     """Render, print, sign and write a report and its JSON sidecar.
 
     Parameters
@@ -127,6 +106,8 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
         unsigned report (which ``fairaudit verify`` rejects).
     visible_signature : bool
         Add a visible signature box on the last page.
+    timestamper : pyhanko TimeStamper, optional
+        Add an RFC 3161 signature timestamp from this authority.
     status : callable, optional
         Called with a short message before each step (progress output).
 
@@ -159,7 +140,8 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
 
         signer = signer_name(sign_with)
         say(f"signing (PAdES B-B) as {signer}")
-        pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location)
+        pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location,
+                             timestamper=timestamper)
     say(f"writing {out} and {sidecar_path.name}")
     _write_all({sidecar_path: side, out: pdf})
     return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=digest, signed=signer is not None,

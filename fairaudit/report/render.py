@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import ReportError
-from ..result import INTERSECTION, AuditResult
+from ..result import INTERSECTION, AuditResult, check_comparable
 from . import charts
 from .diff import diff_stats, word_diff
 
@@ -438,9 +438,11 @@ def _gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[st
         ["_gap", "job_id"], ascending=[False, True], na_position="last", kind="mergesort").head(n)
     dec = _table(before, "decomposition")
     dec = dec.set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
-    rows = []
+    rows, tied = [], False
     for r in pj.drop(columns="_gap").to_dict(orient="records"):
         jid = r.get("job_id")
+        if (_num(r.get("order_decided")) or 0) >= k:
+            r["title"], tied = f"{r.get('title', '')} †", True
         if jid in getattr(dec, "index", []):
             d = dec.loc[jid]
             d = d.iloc[0] if isinstance(d, pd.DataFrame) else d
@@ -459,7 +461,10 @@ def _gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[st
             Col("mix_text", f"Top-{k} mix", "text", compare=False)]
     if after is None and not dec.empty:
         cols[4:4] = [Col("gap_blind", "Gap, identity-blind", "ratio"), Col("identity_part", "Identity part", "ratio")]
-    table = build_table(rows, after_rows, ["job_id"], cols,
+    note = (f"† Every place of this job's top-{k} was decided by row order among candidates with equal scores "
+            "(the earlier row wins), so its gap reflects the order of the candidates file, not the recommender."
+            if tied else "")
+    table = build_table(rows, after_rows, ["job_id"], cols, note=note,
                         caption=f"Jobs with the largest {attribute_label(attr).lower()} gap at k={k}")
     # the words that drive each listed job's gap (counterfactual deltas from the audit)
     drv = _table(before, "drivers")
@@ -548,6 +553,14 @@ def _rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: in
             "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
 
 
+def _warnings(before: AuditResult, after: AuditResult | None) -> list[str]:
+    """The audits' warnings (skipped attributes, ties decided by row order), shown on the summary page."""
+    out = [str(w) for w in (before.summary.get("warnings") or [])]
+    if after is not None:
+        out += [f"After rewriting: {w}" for w in (after.summary.get("warnings") or [])]
+    return out
+
+
 def _verdict(result: AuditResult) -> dict[str, Any]:
     v = dict(result.summary.get("verdict") or {})
     goal = v.get("match_goal", v.get("goal", getattr(result.config, "match_goal", None)))
@@ -607,8 +620,23 @@ def _provenance_rows(result: AuditResult) -> list[tuple[str, str]]:
 def _kv(d: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     out = []
     for k, v in (d or {}).items():
-        out.append((str(k), json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)))
+        if v is None:
+            text = "—"
+        elif isinstance(v, (dict, list)):
+            text = json.dumps(v, sort_keys=True, ensure_ascii=False)
+        else:
+            text = str(v)
+        out.append((str(k), text))
     return out
+
+
+def _config_rows(result: AuditResult) -> list[tuple[str, str]]:
+    """The configuration as printed in the appendix; defaults that depend on other settings spelt out."""
+    cfg = result.config
+    d = dict(cfg.to_dict()) if hasattr(cfg, "to_dict") else {}
+    if "gap_k" in d and d["gap_k"] is None:
+        d["gap_k"] = f"{_gap_k(result)} (default: the largest k)"
+    return _kv(d)
 
 
 def _recommender(result: AuditResult) -> dict[str, str]:
@@ -689,11 +717,16 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
     ------
     ReportError
         Unknown page size, malformed rewrites table, or a template error.
+    DataError
+        ``after`` is not a re-audit of ``before`` (other candidates, recommender
+        or settings; see :func:`fairaudit.result.check_comparable`).
     """
     from jinja2 import TemplateError
 
     if not isinstance(before, AuditResult) or (after is not None and not isinstance(after, AuditResult)):
         raise ReportError("render_report needs AuditResult objects (load one with AuditResult.from_json)")
+    if after is not None:
+        check_comparable(before, after)
     size = {s.lower(): s for s in PAGE_SIZES}.get(str(page_size).lower())
     if size is None:
         raise ReportError(f"page size must be one of {list(PAGE_SIZES)}, got {page_size!r}")
@@ -743,12 +776,14 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         "tolerance": fmt(getattr(cfg, "tolerance", None)),
         "four_fifths": fmt(getattr(cfg, "four_fifths", 0.8)),
         "min_share": fmt(getattr(cfg, "min_share", 0.02), "pctg"),
+        "scoring_median": str(getattr(cfg, "scoring_median", "job")),
         "confidence": fmt(getattr(cfg, "confidence", 0.95), "pctg"),
         "n_bootstrap": fmt(getattr(cfg, "n_bootstrap", None), "int"),
         "gap_attribute": attribute_label(getattr(cfg, "gap_attribute", "sex")).lower(),
         "verdict": _verdict(before),
         "verdict_after": _verdict(after) if comparing else None,
         "headline": _headline_table(before, after),
+        "warnings": _warnings(before, after),
         "impact_sections": _impact_sections(before, after),
         "parity": _parity_table(before, after),
         "diversity": _diversity_table(before, after),
@@ -758,7 +793,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         "charts": charts_,
         "provenance": _provenance_rows(before),
         "provenance_after": _provenance_rows(after) if comparing else [],
-        "config": _kv(cfg.to_dict() if hasattr(cfg, "to_dict") else {}),
+        "config": _config_rows(before),
         "versions": sorted(_kv((prov.get("versions") or {})).__iter__()),
         "report_versions": sorted(_versions_report().items()),
         "sidecar_sha256": sidecar_sha256,

@@ -39,6 +39,21 @@ def _check_validity(cert: x509.Certificate, source: str, now: dt.datetime | None
             "check the system clock or the certificate")
 
 
+def check_private_file(path: Path) -> None:
+    """Refuse a private key file that other users can read or write, as ssh does.
+
+    A signature proves who signed only while the key is secret; a key file with
+    mode 0644 on a shared machine is not. ``fairaudit keys init`` writes 0600.
+    (POSIX only: Windows ACLs are not modes.)
+    """
+    if os.name != "posix":
+        return
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise SigningError(f"{path} holds a private key and is accessible by other users (mode {mode:04o}); "
+                           f"restrict it with `chmod 600 {path}`")
+
+
 def _simple_signer(key, cert: x509.Certificate, extra: list[x509.Certificate]):
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -62,12 +77,14 @@ def load_p12_signer(path: str | os.PathLike, password: str | bytes | None = None
     Raises
     ------
     SigningError
-        Missing/unreadable file, wrong password, no key inside, or a
-        certificate that is expired or not yet valid.
+        Missing/unreadable file, a file other users can access (mode beyond
+        0600), wrong password, no key inside, or a certificate that is expired
+        or not yet valid.
     """
     p = Path(path)
     try:
         data = p.read_bytes()
+        check_private_file(p)
     except FileNotFoundError:
         raise SigningError(f"PKCS#12 file not found: {p}") from None
     except OSError as exc:
@@ -87,12 +104,13 @@ def load_p12_signer(path: str | os.PathLike, password: str | bytes | None = None
 
 def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | None = None,
                        now: dt.datetime | None = None):
-    """A pyHanko signer from a folder made by ``fairaudit keys init``."""
+    """A pyHanko signer from a folder made by ``fairaudit keys init`` (the key must be mode 0600)."""
     folder = Path(directory)
     key_path, cert_path = folder / KEY_FILE, folder / CERT_FILE
     for f in (key_path, cert_path):
         if not f.is_file():
             raise SigningError(f"{f} not found; create a key pair with `fairaudit keys init --dir {folder}`")
+    check_private_file(key_path)
     pw = password.encode() if isinstance(password, str) else password
     try:
         key = serialization.load_pem_private_key(key_path.read_bytes(), pw or None)
@@ -141,7 +159,7 @@ def outside_event_loop(fn, *args, **kwargs):
 
 
 def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | None = None,
-                   location: str | None = None, field_name: str = FIELD_NAME) -> bytes:
+                   location: str | None = None, field_name: str = FIELD_NAME, timestamper=None) -> bytes:
     """Sign a PDF held in memory; returns the signed PDF.
 
     Parameters
@@ -154,6 +172,10 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
         Add a visible signature box at the bottom of the last page.
     reason, location : str, optional
         Recorded in the signature dictionary.
+    timestamper : pyhanko.sign.timestamps.TimeStamper, optional
+        A time-stamping authority (e.g. ``HTTPTimeStamper(url)``): the signature
+        then carries an RFC 3161 timestamp (PAdES B-T), which lets
+        ``fairaudit verify`` accept the report after the certificate expires.
     """
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
@@ -176,7 +198,8 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
             spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=last, box=(45, 62, 345, 112))
             stamp = TextStampStyle(stamp_text="Digitally signed by %(signer)s\nDate: %(ts)s",
                                    border_width=1)
-        pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp)
+        pdf_signer = signers.PdfSigner(meta, signer, new_field_spec=spec, stamp_style=stamp,
+                                       timestamper=timestamper)
         out = outside_event_loop(pdf_signer.sign_pdf, writer, output=io.BytesIO())
     except SigningError:
         raise

@@ -14,6 +14,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from ..metrics.impact import is_above, is_below
 from .config import Thresholds
 from .history import METRICS
 
@@ -65,7 +66,9 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
                         regression_table: pd.DataFrame | None = None) -> list[Breach]:
     """Every threshold broken by the metric rows of the evaluated stage.
 
-    Rules (each skipped when its threshold is unset; NaN metrics never breach):
+    Rules (each skipped when its threshold is unset; NaN metrics never breach; a metric
+    equal to its limit up to float rounding does not breach, see
+    :func:`fairaudit.metrics.impact.is_below`):
 
     - ``min_impact_ratio < thresholds.min_impact_ratio``
     - ``match_rate < thresholds.match_rate_goal``
@@ -80,17 +83,17 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
             continue
         k, attr = int(r["k"]), str(r["attribute"])
         ir, mr, gap = r.get("min_impact_ratio"), r.get("match_rate"), r.get("mean_gap")
-        if thresholds.min_impact_ratio is not None and not _bad(ir) and ir < thresholds.min_impact_ratio:
+        if thresholds.min_impact_ratio is not None and not _bad(ir) and is_below(ir, thresholds.min_impact_ratio):
             out.append(Breach("min_impact_ratio", stage, k, attr, "min_impact_ratio", float(ir),
                               thresholds.min_impact_ratio,
                               f"{attr} @k={k}: minimum impact ratio {ir:.3f} is below the floor "
                               f"{thresholds.min_impact_ratio:.2f}"))
-        if thresholds.match_rate_goal is not None and not _bad(mr) and mr < thresholds.match_rate_goal:
+        if thresholds.match_rate_goal is not None and not _bad(mr) and is_below(mr, thresholds.match_rate_goal):
             out.append(Breach("match_rate_goal", stage, k, attr, "match_rate", float(mr),
                               thresholds.match_rate_goal,
                               f"{attr} @k={k}: diversity match rate {mr:.3f} is below the goal "
                               f"{thresholds.match_rate_goal:.2f}"))
-        if thresholds.max_gap is not None and not _bad(gap) and gap > thresholds.max_gap:
+        if thresholds.max_gap is not None and not _bad(gap) and is_above(gap, thresholds.max_gap):
             out.append(Breach("max_gap", stage, k, attr, "mean_gap", float(gap), thresholds.max_gap,
                               f"{attr} @k={k}: mean gap to the target {gap:.3f} exceeds "
                               f"{thresholds.max_gap:.2f}"))

@@ -98,11 +98,15 @@ class _Model(BaseModel):
 
 
 class FilesSource(_Model):
-    """Jobs and candidates from CSV/TSV/Parquet/JSONL files."""
+    """Jobs and candidates from CSV/TSV/Parquet/JSONL files.
+
+    ``sep``: field delimiter of CSV/TSV files, e.g. ``";"`` (default ``,`` / tab).
+    """
 
     kind: Literal["files"]
     jobs: Path
     candidates: Path
+    sep: Optional[str] = Field(None, min_length=1)
 
 
 class SqlSource(_Model):
@@ -166,6 +170,11 @@ class RecommenderConfig(_Model):
 class AuditOptions(_Model):
     """Parameters passed to :func:`fairaudit.audit.audit`.
 
+    ``min_share``: categories under this share of the known pool are not rated
+    (default 0.02, as 6 RCNY § 5-301 allows). ``scoring_median``: ``"job"``
+    (each job's median score, default) or ``"sample"`` (the median of all
+    scores) for the LL144 scoring rate.
+
     ``options`` passes any further keyword of ``audit()`` (e.g.
     ``drivers = false``, ``attributes = ["sex"]``).
     """
@@ -173,6 +182,8 @@ class AuditOptions(_Model):
     k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
     target: Union[Literal["pool", "uniform"], dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]]] = "pool"
     tolerance: float = Field(0.1, ge=0, le=1)
+    min_share: float = Field(0.02, ge=0, lt=1)
+    scoring_median: Literal["job", "sample"] = "job"
     n_bootstrap: int = Field(200, ge=0)
     seed: int = 0
     options: dict[str, Any] = Field(default_factory=dict)

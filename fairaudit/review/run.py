@@ -12,6 +12,7 @@ files and a history version and never overwrites an earlier review.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import importlib
@@ -25,7 +26,7 @@ from typing import Any, Callable, Mapping
 import pandas as pd
 
 from .. import __version__
-from .._atomic import write_bytes, write_text
+from .._atomic import write_all, write_text
 from ..errors import ConfigError, DataError, FairauditError, ReportError
 from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
 from .config import FilesSource, ReviewConfig, SqlSource, SyntheticSource, config_hash, expand_env, load_config
@@ -92,8 +93,8 @@ def load_review_data(cfg: ReviewConfig) -> tuple[pd.DataFrame, pd.DataFrame, str
     src = cfg.source
     labels = cfg.labels or None
     if isinstance(src, FilesSource):
-        jobs = load_jobs(src.jobs, columns=cfg.columns.jobs or None)
-        cands = load_candidates(src.candidates, columns=cfg.columns.candidates or None, labels=labels)
+        jobs = load_jobs(src.jobs, columns=cfg.columns.jobs or None, sep=src.sep)
+        cands = load_candidates(src.candidates, columns=cfg.columns.candidates or None, labels=labels, sep=src.sep)
         return jobs, cands, f"files: {src.jobs}, {src.candidates}"
     if isinstance(src, SqlSource):
         import sqlalchemy as sa
@@ -121,8 +122,8 @@ def load_review_data(cfg: ReviewConfig) -> tuple[pd.DataFrame, pd.DataFrame, str
                             f"{str(exc.orig).strip().splitlines()[0]}") from None
         finally:
             engine.dispose()
-        jobs = validate_jobs(ColumnMap(cfg.columns.jobs).apply(frames[0]), source="jobs_query")
-        cands = validate_candidates(ColumnMap(cfg.columns.candidates).apply(frames[1]),
+        jobs = validate_jobs(ColumnMap(cfg.columns.jobs, table="jobs").apply(frames[0]), source="jobs_query")
+        cands = validate_candidates(ColumnMap(cfg.columns.candidates, table="candidates").apply(frames[1]),
                                     source="candidates_query", labels=labels)
         return jobs, cands, f"sql: {safe}"
     if isinstance(src, SyntheticSource):
@@ -296,9 +297,9 @@ def _load_signer(cfg: ReviewConfig) -> Any:
     return load_signer(p12=cfg.signing.p12, key_dir=cfg.signing.key_dir, password=cfg.signing.password())
 
 
-def _build_report(cfg: ReviewConfig, out_pdf: Path, review: dict[str, Any], before: Any,
-                  after: Any = None, rewrites: Any = None) -> bytes:
-    """Write the signed review report (PDF + JSON sidecar); returns the PDF bytes.
+def _build_report(cfg: ReviewConfig, review: dict[str, Any], before: Any,
+                  after: Any = None, rewrites: Any = None) -> tuple[bytes, bytes]:
+    """The signed review report: ``(pdf, sidecar)`` bytes, not yet written.
 
     The full audit report of :mod:`fairaudit.report` (before/after, rewrites)
     with the review section (``review.html``) appended, signed with the
@@ -322,10 +323,39 @@ def _build_report(cfg: ReviewConfig, out_pdf: Path, review: dict[str, Any], befo
 
         pdf = sign_pdf_bytes(pdf, signer, visible=cfg.signing.visible, reason=cfg.signing.reason,
                              location=cfg.signing.location)
-    # sidecar first: a PDF on disk always has its sidecar next to it
-    write_bytes(out_pdf.with_suffix(".json"), side)
-    write_bytes(out_pdf, pdf)
-    return pdf
+    return pdf, side
+
+
+def _output_paths(cfg: ReviewConfig, version: int) -> dict[str, Path]:
+    """Every file a review writes into ``output_dir``, named after its period and version."""
+    out, stem = cfg.output_dir, f"review-{cfg.period}-v{version}"
+    return {
+        "report": out / f"{stem}.pdf",
+        "sidecar": out / f"{stem}.json",
+        "outcome": out / f"{stem}-outcome.json",
+        "audit": out / f"audit-{cfg.period}-v{version}.json",
+        "audit_after": out / f"audit-{cfg.period}-v{version}-after.json",
+    }
+
+
+def _check_unused(cfg: ReviewConfig, paths: Mapping[str, Path]) -> None:
+    """Fail before any work if this version's file names are taken (another history wrote them)."""
+    taken = [p.name for p in paths.values() if p.exists()]
+    if taken:
+        more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+        raise ConfigError(
+            f"output_dir {cfg.output_dir} already holds {taken[0]}{more}, written by a review that this "
+            f"history ({_safe_url(cfg.history_url)}) does not know about; nothing is overwritten. Point "
+            "[history] url at the history that wrote it, or choose another output_dir")
+
+
+def _safe_url(url: str) -> str:
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL fails later with its own message
+        return url
 
 
 # -- the run --------------------------------------------------------------------------
@@ -388,11 +418,14 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
                   input_hashes: dict[str, str], audit: Callable[..., Any], progress: bool,
                   say: Callable[[str], None]) -> ReviewOutcome:
     version = rec.version
+    paths = _output_paths(cfg, version)
+    _check_unused(cfg, paths)
     created_at = rec.created_at.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
-    stem = f"review-{cfg.period}-v{version}"
     opts = cfg.audit
     kwargs: dict[str, Any] = dict(recommender=recommender, k=opts.k, target=opts.target, seed=opts.seed,
-                                  tolerance=opts.tolerance, n_bootstrap=opts.n_bootstrap, progress=progress,
+                                  tolerance=opts.tolerance, min_share=opts.min_share,
+                                  scoring_median=opts.scoring_median,
+                                  n_bootstrap=opts.n_bootstrap, progress=progress,
                                   data_source=data_source, period=cfg.period, created_at=created_at)
     if cfg.thresholds.match_rate_goal is not None:
         kwargs["match_goal"] = cfg.thresholds.match_rate_goal
@@ -425,11 +458,6 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     breaches = evaluate_thresholds(rows, cfg.thresholds, reg)
     status = "breach" if breaches else "pass"
 
-    out = cfg.output_dir
-    audit_path = out / f"audit-{cfg.period}-v{version}.json"
-    before.to_json(audit_path)
-    if after is not None:
-        after.to_json(out / f"audit-{cfg.period}-v{version}-after.json")
     history = [{"period": r.period, "version": r.version, "status": r.status,
                 "created_at": (r.created_at.replace(tzinfo=r.created_at.tzinfo or dt.timezone.utc)
                                .astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()),
@@ -441,19 +469,33 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     review = review_context(cfg, version=version, created_at=created_at, status=status, breaches=breaches,
                             rows=rows, trend=trend, regression_table=reg, history=history,
                             input_hashes=input_hashes, data_source=data_source, recommender=str(rec_name))
-    report_path = out / f"{stem}.pdf"
+    report_path = paths["report"]
     say(f"review {cfg.period} v{version}: writing {report_path}")
-    pdf = _build_report(cfg, report_path, review, before, after=after, rewrites=rewrites)
+    pdf, side = _build_report(cfg, review, before, after=after, rewrites=rewrites)
     report_sha = hashlib.sha256(pdf).hexdigest()
-
     outcome = ReviewOutcome(period=cfg.period, version=version, review_id=rec.id, status=status,
                             breaches=breaches, report_path=report_path, report_sha256=report_sha,
-                            audit_path=audit_path, summary_path=out / f"{stem}-outcome.json", metrics=rows,
+                            audit_path=paths["audit"], summary_path=paths["outcome"], metrics=rows,
                             regressions=reg)
-    store.finish(rec.id, status=status, metrics=rows, report_path=str(report_path), report_sha256=report_sha,
-                 breaches=[b.to_dict() for b in breaches],
-                 message=f"{len(breaches)} threshold breach(es)" if breaches else None)
-    if cfg.history.keep_periods:
-        outcome.pruned = store.prune(cfg.history.keep_periods)
-    write_text(outcome.summary_path, json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    files = {paths["sidecar"]: side, paths["report"]: pdf,
+             paths["audit"]: (before.to_json() + "\n").encode("utf-8")}
+    if after is not None:
+        files[paths["audit_after"]] = (after.to_json() + "\n").encode("utf-8")
+    # all or nothing, never over an existing file: a full disk leaves no half review behind
+    write_all(files, overwrite=False)
+    written = list(files)
+    try:
+        store.finish(rec.id, status=status, metrics=rows, report_path=str(report_path), report_sha256=report_sha,
+                     breaches=[b.to_dict() for b in breaches],
+                     message=f"{len(breaches)} threshold breach(es)" if breaches else None)
+        if cfg.history.keep_periods:
+            outcome.pruned = store.prune(cfg.history.keep_periods)
+        write_text(outcome.summary_path, json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                   overwrite=False)
+    except BaseException:
+        # the caller marks the history row "error"; leave no report behind that the history does not vouch for
+        for p in written:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
     return outcome
