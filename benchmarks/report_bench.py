@@ -72,9 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "results" / "report_bench.json"))
     args = ap.parse_args(argv)
 
-    from fairaudit._atomic import write_text
+    from fairaudit.atomic import write_text
     from fairaudit.report import build_report, init_keys, load_signer, verify_report
-    from fairaudit.report.pdf import _write_all, html_to_pdf
+    from fairaudit.report.pdf import html_to_pdf, write_files
     from fairaudit.report.render import render_report, sidecar_bytes
     from fairaudit.report.sign import sign_pdf_bytes
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             signed = sign_pdf_bytes(pdf, signer)
             stop("sign")
             start("write")
-            _write_all({Path(tmp) / f"step{r}.json": side, Path(tmp) / f"step{r}.pdf": signed})
+            write_files({Path(tmp) / f"step{r}.json": side, Path(tmp) / f"step{r}.pdf": signed})
             stop("write")
 
             out = Path(tmp) / f"report{r}.pdf"

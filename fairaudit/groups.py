@@ -16,7 +16,8 @@ import pandas as pd
 
 from .errors import DataError
 from .io import LABELS, UNKNOWN
-from .result import INTERSECTION
+
+INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
 @dataclass(frozen=True)

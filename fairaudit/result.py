@@ -43,10 +43,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .groups import INTERSECTION
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
 SCHEMA_VERSION = 1  # also in fairaudit.schema
-INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
 @dataclass
@@ -232,7 +232,7 @@ class AuditResult:
         """Serialise; with ``path`` the file is written atomically."""
         text = json.dumps(self.to_dict(), indent=indent, sort_keys=False, ensure_ascii=False)
         if path is not None:
-            from ._atomic import write_text
+            from .atomic import write_text
 
             write_text(path, text + "\n")
         return text

@@ -40,7 +40,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from rewriting import AutoRefine, TrainSettings
 
-    from .._atomic import atomic_open
+    from ..atomic import atomic_open
     from ..io import load_candidates, load_jobs
 
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)

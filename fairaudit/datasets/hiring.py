@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from . import _sources
-from ._sources import RACES, Occupation
+from . import sources
+from .sources import RACES, Occupation
 
 __all__ = ["HiringDataConfig", "make_hiring_data", "job_ad_text", "make_twins", "swap_pronouns"]
 
@@ -190,7 +190,7 @@ class HiringDataConfig:
                 raise ConfigError(f"race_shares must map labels from {list(RACES)} to non-negative shares "
                                   f"with a positive sum; got {dict(self.race_shares)!r}")
         if self.occupations is not None:
-            known = {o[0] for o in _sources.OCCUPATIONS}
+            known = {o[0] for o in sources.OCCUPATIONS}
             bad = [o for o in self.occupations if o not in known]
             if bad or not list(self.occupations):
                 raise ConfigError(f"unknown occupation(s) {bad}; choose from {sorted(known)}")
@@ -248,11 +248,11 @@ def job_ad_text(occupation: Occupation | str, coding: str, variant: Sequence[int
 def _occupation(occupation: Occupation | str) -> Occupation:
     if isinstance(occupation, Occupation):
         return occupation
-    for o in _sources.esco_occupations():
+    for o in sources.esco_occupations():
         if o.title == occupation:
             return o
     raise ConfigError(f"unknown occupation {occupation!r}; choose from "
-                      f"{sorted(o.title for o in _sources.esco_occupations())}")
+                      f"{sorted(o.title for o in sources.esco_occupations())}")
 
 
 def _bio(name: str, sex: str, occ: str, years: int, skills: Sequence[str], style: str,
@@ -286,8 +286,8 @@ class _NameSampler:
     """Vectorised draws of (surname | race) and (first name | race, sex)."""
 
     def __init__(self) -> None:
-        self.sur = _sources.census_surnames()
-        self.first = _sources.census_first_names()
+        self.sur = sources.census_surnames()
+        self.first = sources.census_first_names()
         w = self.sur.count[:, None] * self.sur.race
         self._sur_cdf = [np.cumsum(w[:, r]) for r in range(len(RACES))]
         fem = np.nan_to_num(self.first.female, nan=0.5)
@@ -320,7 +320,7 @@ class _NameSampler:
 
 def _race_probs(cfg: HiringDataConfig) -> np.ndarray:
     if cfg.race_shares is None:
-        return _sources.race_marginal()
+        return sources.race_marginal()
     p = np.array([float(cfg.race_shares.get(r, 0.0)) for r in RACES])
     return p / p.sum()
 
@@ -432,7 +432,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     ['feminine', 'masculine', 'neutral']
     """
     cfg = config or HiringDataConfig(n_jobs=n_jobs, n_candidates=n_candidates, seed=seed, **options)
-    occs = _sources.esco_occupations()
+    occs = sources.esco_occupations()
     if cfg.occupations is not None:
         keep = set(cfg.occupations)
         occs = tuple(o for o in occs if o.title in keep)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime
 
 import numpy as np
 
-from ..errors import ConfigError, RecommenderError
+from ..errors import ConfigError, DataError, RecommenderError
 
 
 @runtime_checkable
@@ -62,6 +62,22 @@ class Rankings:
 
     def top(self, k: int) -> np.ndarray:
         return self.indices[:, :k]
+
+
+def as_texts(texts: Sequence[str], what: str) -> list[str]:
+    """``texts`` as a list of strings, or a :class:`DataError` that names the first non-string.
+
+    Every recommender checks its inputs with this, so a missing text (NaN) gives
+    the same message whichever recommender is used.
+    """
+    if isinstance(texts, str):
+        raise DataError(f"{what} must be a list of strings, not a single string")
+    out = list(texts)
+    bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
+    if bad:
+        raise DataError(f"{what}: {len(bad)} entr(y/ies) are not strings (first at row {bad[0]}: "
+                        f"{type(out[bad[0]]).__name__}); fill missing texts before auditing")
+    return out
 
 
 def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .._atomic import write_all
+from ..atomic import write_all
 from ..errors import FairauditError, ReportError
 from ..result import AuditResult
 from .render import render_report, sidecar_bytes
@@ -41,7 +41,7 @@ def html_to_pdf(html: str) -> bytes:
 def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
     """Print ``html`` to ``out_pdf`` atomically (unsigned)."""
     data = html_to_pdf(html)
-    _write_all({Path(out_pdf): data})
+    write_files({Path(out_pdf): data})
     return Path(out_pdf)
 
 
@@ -69,8 +69,11 @@ def _check_folder(folder: Path) -> None:
         raise ReportError(f"output folder {folder} is not writable; choose another --out")
 
 
-def _write_all(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
-    """Write several files so that either all appear or none does (see :func:`fairaudit._atomic.write_all`)."""
+def write_files(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
+    """Write report files so that either all appear or none does (see :func:`fairaudit.atomic.write_all`).
+
+    The folder is checked first, and a failure is a :class:`ReportError`.
+    """
     for p in files:
         _check_folder(p.parent if str(p.parent) else Path("."))
     try:
@@ -143,6 +146,6 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
         pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location,
                              timestamper=timestamper)
     say(f"writing {out} and {sidecar_path.name}")
-    _write_all({sidecar_path: side, out: pdf})
+    write_files({sidecar_path: side, out: pdf})
     return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=digest, signed=signer is not None,
                        signer=signer, pages=_page_count(pdf), size_bytes=len(pdf))

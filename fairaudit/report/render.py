@@ -20,9 +20,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
-from .. import __version__
+from ..version import __version__
 from ..errors import ReportError
-from ..result import INTERSECTION, AuditResult, check_comparable
+from ..groups import INTERSECTION
+from ..result import AuditResult, check_comparable
 from . import charts
 from .diff import diff_stats, word_diff
 

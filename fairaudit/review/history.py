@@ -46,9 +46,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
-from ..errors import ConfigError, FairauditError
+from ..errors import ConfigError, FairauditError, HistoryError
 
-__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HistoryError", "open_store", "default_driver"]
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store", "default_driver"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -95,10 +95,6 @@ review_metrics = sa.Table(
     *[sa.Column(m, sa.Float, nullable=True) for m in METRICS],
     sa.UniqueConstraint("review_id", "stage", "k", "attribute", name="uq_fairaudit_metrics_row"),
 )
-
-
-class HistoryError(FairauditError):
-    """The history database cannot be opened, read or written."""
 
 
 @dataclass
@@ -484,7 +480,7 @@ class HistoryStore:
         The format comes from ``fmt`` or the file extension; the file is written
         atomically.
         """
-        from .._atomic import atomic_open
+        from ..atomic import atomic_open
 
         p = Path(path)
         fmt = (fmt or p.suffix.lstrip(".")).lower()

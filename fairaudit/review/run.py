@@ -25,8 +25,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-from .. import __version__
-from .._atomic import write_all, write_text
+from ..version import __version__
+from ..atomic import write_all, write_text
 from ..errors import ConfigError, DataError, FairauditError, ReportError
 from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
 from .config import FilesSource, ReviewConfig, SqlSource, SyntheticSource, config_hash, expand_env, load_config
