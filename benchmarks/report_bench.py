@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     from fairaudit.atomic import write_text
     from fairaudit.report import build_report, init_keys, load_signer, verify_report
     from fairaudit.report.pdf import html_to_pdf, write_files
-    from fairaudit.report.render import render_report, sidecar_bytes
+    from fairaudit.report import render_report, sidecar_bytes
     from fairaudit.report.sign import sign_pdf_bytes
 
     t0 = time.perf_counter()

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from fairaudit.errors import ReportError
 from fairaudit.report import charts, html_to_pdf, render_report, sidecar_bytes, word_diff
-from fairaudit.report.render import fmt, fmt_delta, group_label
+from fairaudit.report.format import fmt, fmt_delta, group_label
 from fairaudit.result import AuditResult
 
 CREATED = "2025-03-01T09:00:00+00:00"

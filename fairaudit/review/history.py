@@ -47,20 +47,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ConfigError, FairauditError, HistoryError
+from ..io import default_driver, redact_url
+from ..metrics.better import better
 
-__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store", "default_driver"]
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
-#: Metrics kept per (stage, k, attribute), with the direction that is better.
-METRICS: dict[str, str] = {
-    "min_impact_ratio": "higher",
-    "dp_difference": "lower",
-    "match_rate": "higher",
-    "paper_score": "higher",
-    "mean_gap": "lower",
-}
+#: Metrics kept per (stage, k, attribute), with the direction that is better
+#: (from :data:`fairaudit.metrics.better.BETTER`, the one table of directions).
+METRICS: dict[str, str] = {m: "higher" if better(m) > 0 else "lower"
+                           for m in ("min_impact_ratio", "dp_difference", "match_rate", "paper_score", "mean_gap")}
 STATUSES = ("running", "pass", "breach", "error")
 
 metadata = sa.MetaData()
@@ -147,13 +145,6 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid url>"
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # isolation_level=None: let the "begin" hook below issue BEGIN IMMEDIATE
     dbapi_conn.isolation_level = None
@@ -169,21 +160,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def default_driver(url: "str | sa.engine.URL") -> sa.engine.URL:
-    """``postgresql://`` with whichever PostgreSQL driver is installed.
-
-    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; fairaudit's test
-    extra installs psycopg2-binary, so fall back to it when psycopg 3 is absent.
-    """
-    parsed = sa.engine.make_url(url)
-    if parsed.drivername == "postgresql":
-        import importlib.util
-
-        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
-            parsed = parsed.set(drivername="postgresql+psycopg2")
-    return parsed
 
 
 def _make_engine(url: str) -> Engine:
@@ -203,12 +179,12 @@ def _make_engine(url: str) -> Engine:
             return engine
         return sa.create_engine(parsed, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
-        raise ConfigError(f"history url {_redact(url)} needs the database driver {exc.name!r}; "
+        raise ConfigError(f"history url {redact_url(url)} needs the database driver {exc.name!r}; "
                           f"install it (e.g. pip install psycopg2-binary for PostgreSQL)") from None
     except (ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(f"history url {_redact(url)}: {exc}") from None
+        raise ConfigError(f"history url {redact_url(url)}: {exc}") from None
     except OSError as exc:
-        raise HistoryError(f"cannot create the folder of the history database {_redact(url)}: "
+        raise HistoryError(f"cannot create the folder of the history database {redact_url(url)}: "
                            f"{exc.strerror}") from None
 
 
@@ -265,15 +241,15 @@ class HistoryStore:
             metadata.create_all(self.engine, checkfirst=True)
 
         try:
-            _retry(create, f"cannot create the history tables in {_redact(self.url)}")
+            _retry(create, f"cannot create the history tables in {redact_url(self.url)}")
         except sa.exc.ProgrammingError as exc:
             if "already exists" in str(exc):
                 metadata.create_all(self.engine, checkfirst=True)
             else:
-                raise HistoryError(f"cannot create the history tables in {_redact(self.url)}: "
+                raise HistoryError(f"cannot create the history tables in {redact_url(self.url)}: "
                                    f"{_db_message(exc)}") from None
         except DBAPIError as exc:
-            raise HistoryError(f"cannot open the history database {_redact(self.url)}: "
+            raise HistoryError(f"cannot open the history database {redact_url(self.url)}: "
                                f"{_db_message(exc)}") from None
 
     def close(self) -> None:
@@ -286,7 +262,7 @@ class HistoryStore:
         self.close()
 
     def __repr__(self) -> str:
-        return f"HistoryStore({_redact(self.url)!r})"
+        return f"HistoryStore({redact_url(self.url)!r})"
 
     # -- writing ----------------------------------------------------------------
     def start(self, period: str, *, config_hash: str | None = None,
@@ -505,7 +481,7 @@ class HistoryStore:
         except FairauditError:
             raise
         except DBAPIError as exc:
-            raise HistoryError(f"history database {_redact(self.url)}: {_db_message(exc)}") from None
+            raise HistoryError(f"history database {redact_url(self.url)}: {_db_message(exc)}") from None
 
 
 def open_store(url: str) -> HistoryStore:
