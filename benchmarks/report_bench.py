@@ -38,7 +38,7 @@ def make_audits(n_jobs: int, n_candidates: int, seed: int):
 
     import pandas as pd
 
-    from fairaudit.audit import audit
+    from fairaudit import audit
     from fairaudit.datasets import make_hiring_data
     from fairaudit.lexicon import neutralize_text
 

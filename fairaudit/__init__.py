@@ -5,7 +5,7 @@ from .errors import FairauditError
 from .io import load_candidates, load_jobs
 from .result import AuditConfig, AuditResult
 from .version import __version__
-from .audit import audit  # binds the function over the submodule name
+from .auditing import audit
 
 
 def __getattr__(name: str):

@@ -315,6 +315,19 @@ def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None =
     return validate_candidates(df, source=str(path), labels=labels)
 
 
+def streams_candidates(backend: Any, candidates: Any) -> bool:
+    """True when the audit streams candidate texts from disk instead of loading them.
+
+    That is a distributed backend (anything but ``"local"``) with a Parquet file
+    or folder: only ids and attributes come into memory, the backend embeds the
+    texts where they are.
+    """
+    if backend in (None, "local") or not isinstance(candidates, (str, os.PathLike)):
+        return False
+    p = Path(candidates)
+    return p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
+
 #: The columns that identify a jobs table's content (its hash in an audit's provenance).
 JOB_HASH_COLUMNS = ("job_id", "title", "text")
 #: The columns that identify a candidate pool (those present are hashed).

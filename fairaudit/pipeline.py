@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from .audit import audit
+from .auditing import audit
 from .errors import ConfigError
 from .report import ReportBytes, ReportSection, make_report
 from .result import AuditResult

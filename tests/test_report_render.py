@@ -33,7 +33,7 @@ CREATED = "2025-03-01T09:00:00+00:00"
 @functools.lru_cache(maxsize=1)
 def audits() -> tuple[AuditResult, AuditResult, pd.DataFrame]:
     """(before, after, rewrites) from a real small audit; cached per test process."""
-    from fairaudit.audit import audit
+    from fairaudit import audit
     from fairaudit.datasets import make_hiring_data
     from fairaudit.lexicon import neutralize_text
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..atomic import atomic_open
 from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
-from ..models import (EMBEDDING_MODEL_ID, default_embedding_model_path, load_sentence_transformer,
+from ..models import (EMBEDDING_MODEL_ID, cache_root, default_embedding_model_path, load_sentence_transformer,
                       model_fingerprint, resolve_embedding_model)
 from .base import as_texts, dot_scores
 
@@ -39,10 +39,8 @@ _MAX_SHARDS = 64  # merge shards beyond this many, so start-up stays one listdir
 
 
 def default_cache_dir() -> Path:
-    """``$FAIRAUDIT_CACHE/embeddings`` if set, else ``~/.cache/fairaudit/embeddings``."""
-    root = os.environ.get("FAIRAUDIT_CACHE")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "fairaudit"
-    return base / "embeddings"
+    """``embeddings`` under :func:`fairaudit.models.cache_root` (``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``)."""
+    return cache_root() / "embeddings"
 
 
 def text_key(text: str) -> str:

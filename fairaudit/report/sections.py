@@ -102,7 +102,7 @@ def _impact_notes(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def report_versions() -> dict[str, str]:
     """Versions of the libraries that render, print and sign the report (appendix)."""
-    from ..audit import library_versions
+    from ..auditing import library_versions
 
     return library_versions(("jinja2", "weasyprint", "matplotlib", "pyhanko"))
 

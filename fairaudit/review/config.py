@@ -168,7 +168,7 @@ class RecommenderConfig(_Model):
 
 
 class AuditOptions(_Model):
-    """Parameters passed to :func:`fairaudit.audit.audit`.
+    """Parameters passed to :func:`fairaudit.audit`.
 
     ``min_share``: categories under this share of the known pool are not rated
     (default 0.02, as 6 RCNY § 5-301 allows). ``scoring_median``: ``"job"``

@@ -118,7 +118,7 @@ def _check_unused(cfg: ReviewConfig, paths: Mapping[str, Path]) -> None:
 def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, created_at: str,
                    progress: bool) -> dict[str, Any]:
     """The keyword arguments of ``audit()`` for this review; ``[audit] options`` are checked against it."""
-    from ..audit import audit
+    from ..auditing import audit
 
     opts = cfg.audit
     kwargs: dict[str, Any] = dict(recommender=recommender, k=opts.k, target=opts.target, seed=opts.seed,
