@@ -48,7 +48,7 @@ def make_audits(n_jobs: int, n_candidates: int, seed: int):
     before = audit(jobs, cands, **kw)
     new = jobs.assign(text=[neutralize_text(t) for t in jobs["text"]])
     after = audit(new, cands, drivers=False, decomposition=False, **kw)
-    k = before.config.k_gap
+    k = before.config.effective_gap_k
     gb = before.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     ga = after.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     changed = jobs[jobs["text"] != new["text"]]

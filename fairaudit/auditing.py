@@ -209,7 +209,7 @@ def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding],
     n_cand = len(inputs.candidates)
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
     # one place more than any k: order_decided() needs the score just below each cut-off
-    k_max = min(max(max(config.ks), config.k_gap) + 1, n_cand)
+    k_max = min(max(max(config.ks), config.effective_gap_k) + 1, n_cand)
     extra = {"candidates": str(candidates)} if inputs.streamed else {}
     return _backend(backend, block_size, config.scoring_median).rank(
         rec, inputs.jobs["text"].tolist(), k_max, group_codes, n_candidates=n_cand,
@@ -235,7 +235,7 @@ def _identity_blind_gaps(rec: Recommender, inputs: _Inputs, config: AuditConfig,
     blind = clone_recommender(rec)
     blind.fit(mask_identity(cands["text"].tolist(), names))
     r_blind = LocalBackend(block_size=block_size).rank(
-        blind, inputs.jobs["text"].tolist(), config.k_gap, None, n_candidates=len(cands),
+        blind, inputs.jobs["text"].tolist(), config.effective_gap_k, None, n_candidates=len(cands),
         progress=lambda it: progress_bar(it, progress, desc="identity-blind ranking", unit="block"))
     return job_gaps(r_blind.indices, gap_enc, gap_target).gaps
 
@@ -245,22 +245,22 @@ def _counterfactuals(rec: Recommender, inputs: _Inputs, encodings: Sequence[Grou
     """The ``drivers`` and ``decomposition`` tables and their summaries (empty when switched off)."""
     gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
     gap_target = resolve_target(config.target, gap_enc)
-    base = job_gaps(rankings.top(config.k_gap), gap_enc, gap_target).gaps
+    base = job_gaps(rankings.top(config.effective_gap_k), gap_enc, gap_target).gaps
     tables = {"drivers": _empty_drivers(), "decomposition": _empty_decomposition()}
     summary: dict[str, Any] = {}
     if config.drivers:
         from .gap import GapScorer
 
-        scorer = GapScorer(rec, inputs.candidates, k=config.k_gap, target=config.target,
+        scorer = GapScorer(rec, inputs.candidates, k=config.effective_gap_k, target=config.target,
                            attribute=config.gap_attribute, fit=False, use_inferred=config.use_inferred,
                            block_size=block_size)
         tables["drivers"] = word_drivers(scorer, inputs.jobs, base_gaps=base)
     if config.decomposition:
         blind_gaps = _identity_blind_gaps(rec, inputs, config, gap_enc, gap_target, block_size, progress)
-        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.k_gap, config.gap_attribute)
+        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.effective_gap_k, config.gap_attribute)
         tables["decomposition"] = d
         summary["decomposition"] = {
-            "k": config.k_gap, "attribute": config.gap_attribute,
+            "k": config.effective_gap_k, "attribute": config.gap_attribute,
             "mean_gap": float(np.nanmean(d["gap"])), "mean_gap_blind": float(np.nanmean(d["gap_blind"])),
             "mean_identity_part": float(np.nanmean(d["identity_part"])),
         }
@@ -394,7 +394,7 @@ def audit(
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
     if config.gap_attribute not in attrs:
         config.gap_attribute = attrs[0]
-    check_k(config.k_gap, n_cand, name="gap_k")
+    check_k(config.effective_gap_k, n_cand, name="gap_k")
 
     rec = make_recommender(recommender)
     if not inputs.streamed:

@@ -21,7 +21,7 @@ import pandas as pd
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.diversity import gap as gap_fn
-from .metrics.diversity import match, paper_score, target_distribution, topk_shares
+from .metrics.diversity import gap_score, match, target_distribution, topk_shares
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
@@ -295,7 +295,7 @@ def parity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
 
 
 def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
-    """The ``diversity`` row: match rate, mean gap, the score (-100 x mean gap) and NDKL, with intervals."""
+    """The ``diversity`` row: match rate, mean gap, the gap score (``paper_score``) and NDKL, with intervals."""
     enc, defined, gaps = cut.enc, cut.defined, cut.gaps.gaps
     mean_gap = float(gaps[defined].mean()) if defined.any() else float("nan")
     m_lo, m_hi = cut.ci["match"]
@@ -310,8 +310,8 @@ def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "match_rate_ci_low": float(m_lo), "match_rate_ci_high": float(m_hi),
         "mean_gap": mean_gap, "mean_gap_ci_low": float(g_lo), "mean_gap_ci_high": float(g_hi),
         "mean_wasserstein": mean_gap if binary else float("nan"),
-        "paper_score": float(paper_score(np.array(mean_gap))),
-        "paper_score_ci_low": float(-100 * g_hi), "paper_score_ci_high": float(-100 * g_lo),
+        "paper_score": float(gap_score(np.array(mean_gap))),
+        "paper_score_ci_low": float(gap_score(g_hi)), "paper_score_ci_high": float(gap_score(g_lo)),
         "ndkl": float(cut.job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
         "n_jobs_undefined": int((~defined).sum()),
     }
@@ -322,7 +322,7 @@ def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> lis
     jg, enc = cut.gaps, cut.enc
     return [{
         "job_id": job_ids[j], "title": titles[j], "k": cut.k, "attribute": enc.attribute,
-        "gap": float(jg.gaps[j]), "paper_score": float(-100 * jg.gaps[j]),
+        "gap": float(jg.gaps[j]), "paper_score": float(gap_score(jg.gaps[j])),
         "match": bool(cut.job_match[j]) if cut.defined[j] else None,
         "dp_difference": float(cut.job_dpd[j]), "ndkl": float(cut.job_ndkl[j]),
         "order_decided": int(cut.by_order[j]),

@@ -52,7 +52,7 @@ def flagged_jobs(result: AuditResult, jobs: pd.DataFrame, limit: int | None = No
     Whether their *wording* drives the gap is the rewriter's first step; jobs
     whose gap no sentence explains are left as they are.
     """
-    k, attr = result.config.k_gap, result.config.gap_attribute
+    k, attr = result.config.effective_gap_k, result.config.gap_attribute
     pj = result.tables["per_job"]
     pj = pj[(pj["k"] == k) & (pj["attribute"] == attr) & (pj["gap"] > result.config.tolerance)]
     ids = pj.sort_values("gap", ascending=False, kind="stable")["job_id"]
@@ -109,7 +109,7 @@ class AutoRefineRewriter:
             raise ConfigError("rewriting needs fairaudit.rewriting.AutoRefine, which is not available in this "
                               "installation; turn rewriting off") from None
         kw: dict[str, Any] = {"recommender": self.recommender, "candidates": self.candidates,
-                              "k": before.config.k_gap, "target": before.config.target, "progress": self.progress,
+                              "k": before.config.effective_gap_k, "target": before.config.target, "progress": self.progress,
                               **self.options}
         if self.train_steps is not None:
             kw["train_settings"] = TrainSettings(steps=self.train_steps, seed=self.seed)

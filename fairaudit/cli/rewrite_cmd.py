@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
-              f"(paper score {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
+              f"(gap score -100·W {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
         print(f"wrote {args.out}")

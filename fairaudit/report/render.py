@@ -76,7 +76,7 @@ def _page_size(page_size: str) -> str:
 def _charts(before: AuditResult, after: AuditResult | None) -> dict[str, str]:
     """The report's three figures as SVG data URIs ("" when there is nothing to plot)."""
     cfg = before.config
-    k0, k_gap = sec.headline_k(before), sec.effective_gap_k(before)
+    k0, gap_k = sec.headline_k(before), sec.effective_gap_k(before)
     attrs = sec.result_attributes(before)
     chart_attrs = [a for a in ("sex", "race_ethnicity") if a in attrs] or attrs[:2]
     ir_attrs = chart_attrs + ([INTERSECTION] if INTERSECTION in attrs else [])
@@ -90,8 +90,8 @@ def _charts(before: AuditResult, after: AuditResult | None) -> dict[str, str]:
                                                 threshold=float(getattr(cfg, "four_fifths", 0.8)))) if k0 else "",
         "gaps": uri(charts.gap_distribution_chart(
             sec.result_table(before, "per_job"), None if after is None else sec.result_table(after, "per_job"),
-            k=k_gap, attribute=getattr(cfg, "gap_attribute", "sex"),
-            tolerance=as_number(getattr(cfg, "tolerance", None)))) if k_gap else "",
+            k=gap_k, attribute=getattr(cfg, "gap_attribute", "sex"),
+            tolerance=as_number(getattr(cfg, "tolerance", None)))) if gap_k else "",
     }
 
 
@@ -100,7 +100,7 @@ def _settings(before: AuditResult) -> dict[str, Any]:
     cfg = before.config
     return {
         "ks": ", ".join(str(k) for k in sec.result_ks(before)),
-        "k0": sec.headline_k(before), "k_gap": sec.effective_gap_k(before),
+        "k0": sec.headline_k(before), "gap_k": sec.effective_gap_k(before),
         "target": target_text(getattr(cfg, "target", "pool")),
         "targets": sec.target_rows(before),
         "tolerance": fmt(getattr(cfg, "tolerance", None)),

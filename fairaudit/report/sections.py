@@ -68,10 +68,10 @@ def headline_k(result: AuditResult) -> int | None:
 
 
 def effective_gap_k(result: AuditResult) -> int | None:
-    """The k of the per-job gaps, drivers and decomposition (see ``AuditConfig.k_gap``)."""
+    """The k of the per-job gaps, drivers and decomposition (see ``AuditConfig.effective_gap_k``)."""
     cfg = result.config
     if cfg.ks or cfg.gap_k:
-        return int(cfg.k_gap)
+        return int(cfg.effective_gap_k)
     ks = result_ks(result)  # no configured k: the k values of the tables
     return max(ks) if ks else None
 

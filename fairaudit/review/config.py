@@ -32,6 +32,10 @@ reported as one line ``<field path>: <what is wrong>`` inside a single
 Relative paths (data files, output folder, keys, the SQLite history) are
 resolved against the folder of the TOML file, so a scheduler may start the
 review from any working directory.
+
+(About 460 lines, kept in one module on purpose: it mirrors one file, each TOML
+table's model next to the others and to the loader that turns pydantic's errors
+into one-line messages.)
 """
 from __future__ import annotations
 

@@ -34,21 +34,18 @@ import json
 import logging
 import math
 import os
-import random
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigError, FairauditError, HistoryError
-from ..io import default_driver, redact_url
+from ..io import redact_url
 from ..metrics.better import better
+from .database import db_message, make_engine, retry
 
 __all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store"]
 
@@ -145,72 +142,6 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # isolation_level=None: let the "begin" hook below issue BEGIN IMMEDIATE
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 30000")
-    cur.execute("PRAGMA foreign_keys = ON")
-    try:
-        cur.execute("PRAGMA journal_mode = WAL")
-    except Exception:  # e.g. a read-only folder: the default journal still works
-        pass
-    cur.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _make_engine(url: str) -> Engine:
-    try:
-        parsed = default_driver(url)
-    except ArgumentError:
-        raise ConfigError(f"history url {url!r} is not a database URL; "
-                          "use e.g. sqlite:///history.sqlite or postgresql://user:pw@host/db") from None
-    try:
-        if parsed.get_backend_name() == "sqlite":
-            db = parsed.database
-            if db and db != ":memory:":
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
-            return engine
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"history url {redact_url(url)} needs the database driver {exc.name!r}; "
-                          f"install it (e.g. pip install psycopg2-binary for PostgreSQL)") from None
-    except (ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(f"history url {redact_url(url)}: {exc}") from None
-    except OSError as exc:
-        raise HistoryError(f"cannot create the folder of the history database {redact_url(url)}: "
-                           f"{exc.strerror}") from None
-
-
-def _retry(fn: Callable[[], T], what: str, attempts: int = 20) -> T:
-    """Run a transaction, retrying on unique-constraint races and lock timeouts."""
-    delay = 0.05
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except (IntegrityError, OperationalError) as exc:
-            locked = isinstance(exc, OperationalError) and "locked" in str(exc).lower()
-            if isinstance(exc, OperationalError) and not locked:
-                raise HistoryError(f"{what}: {_db_message(exc)}") from None
-            if attempt == attempts - 1:
-                raise HistoryError(f"{what}: gave up after {attempts} attempts ({_db_message(exc)})") from None
-            _log.debug("%s: retry %d after %s", what, attempt + 1, type(exc).__name__)
-            time.sleep(delay * (1 + random.random()))  # jitter: racing writers drift apart
-            delay = min(delay * 2, 1.0)
-    raise AssertionError("unreachable")
-
-
-def _db_message(exc: DBAPIError) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-
-
 class HistoryStore:
     """Reviews and their metrics in a SQL database.
 
@@ -229,7 +160,7 @@ class HistoryStore:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self._create_tables()
 
     # -- setup ----------------------------------------------------------------
@@ -241,16 +172,16 @@ class HistoryStore:
             metadata.create_all(self.engine, checkfirst=True)
 
         try:
-            _retry(create, f"cannot create the history tables in {redact_url(self.url)}")
+            retry(create, f"cannot create the history tables in {redact_url(self.url)}")
         except sa.exc.ProgrammingError as exc:
             if "already exists" in str(exc):
                 metadata.create_all(self.engine, checkfirst=True)
             else:
                 raise HistoryError(f"cannot create the history tables in {redact_url(self.url)}: "
-                                   f"{_db_message(exc)}") from None
+                                   f"{db_message(exc)}") from None
         except DBAPIError as exc:
             raise HistoryError(f"cannot open the history database {redact_url(self.url)}: "
-                               f"{_db_message(exc)}") from None
+                               f"{db_message(exc)}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -290,7 +221,7 @@ class HistoryStore:
                 rid = conn.execute(reviews.insert().values(**values)).inserted_primary_key[0]
             return ReviewRecord(id=int(rid), **values)
 
-        return self._guard(lambda: _retry(tx, f"cannot record a review of {period}"))
+        return self._guard(lambda: retry(tx, f"cannot record a review of {period}"))
 
     def finish(self, review_id: int, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
                report_path: str | None = None, report_sha256: str | None = None,
@@ -315,7 +246,7 @@ class HistoryStore:
                 if rows:
                     conn.execute(review_metrics.insert(), rows)
 
-        self._guard(lambda: _retry(tx, f"cannot store review {review_id}"))
+        self._guard(lambda: retry(tx, f"cannot store review {review_id}"))
         return self.get(review_id)
 
     def fail(self, review_id: int, message: str) -> None:
@@ -325,7 +256,7 @@ class HistoryStore:
                 conn.execute(reviews.update().where(reviews.c.id == review_id)
                              .values(status="error", finished_at=_now(), message=message[:2000]))
 
-        self._guard(lambda: _retry(tx, f"cannot mark review {review_id} as failed"))
+        self._guard(lambda: retry(tx, f"cannot mark review {review_id} as failed"))
 
     def add(self, period: str, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
             **kwargs: Any) -> ReviewRecord:
@@ -384,7 +315,7 @@ class HistoryStore:
                                     "breaches": r["breaches"] or [],
                                     "metrics": by_review.get(r["id"], [])}) for r in rows]
 
-        return self._guard(lambda: _retry(read, "cannot read the history"))
+        return self._guard(lambda: retry(read, "cannot read the history"))
 
     def periods(self) -> list[str]:
         """Distinct periods with at least one review, oldest first."""
@@ -395,7 +326,7 @@ class HistoryStore:
             with self.engine.connect() as conn:
                 return [r.period for r in conn.execute(q)]
 
-        return self._guard(lambda: _retry(read, "cannot read the history"))
+        return self._guard(lambda: retry(read, "cannot read the history"))
 
     def frame(self, *, latest_only: bool = False, statuses: Sequence[str] = ("pass", "breach")) -> pd.DataFrame:
         """All stored metrics as one tidy table (one row per review, stage, k, attribute).
@@ -447,7 +378,7 @@ class HistoryStore:
                 conn.execute(review_metrics.delete().where(review_metrics.c.review_id.in_(ids)))
                 conn.execute(reviews.delete().where(reviews.c.period.in_(drop)))
 
-        self._guard(lambda: _retry(tx, "cannot prune the history"))
+        self._guard(lambda: retry(tx, "cannot prune the history"))
         return drop
 
     def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -481,7 +412,7 @@ class HistoryStore:
         except FairauditError:
             raise
         except DBAPIError as exc:
-            raise HistoryError(f"history database {redact_url(self.url)}: {_db_message(exc)}") from None
+            raise HistoryError(f"history database {redact_url(self.url)}: {db_message(exc)}") from None
 
 
 def open_store(url: str) -> HistoryStore:

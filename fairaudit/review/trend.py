@@ -21,7 +21,7 @@ _LABELS = {
     "min_impact_ratio": "Minimum impact ratio",
     "dp_difference": "Demographic parity difference",
     "match_rate": "Diversity match rate",
-    "paper_score": "Paper score (-100 x mean gap)",
+    "paper_score": "Gap score (-100 x mean gap)",
     "mean_gap": "Mean gap to target",
 }
 _RANGES = {"min_impact_ratio": (0.0, 1.05), "dp_difference": (0.0, 1.05), "match_rate": (0.0, 1.05),
@@ -82,7 +82,7 @@ def regressions(frame: pd.DataFrame, tolerance: float | Mapping[str, float] = 0.
     ``previous`` in the period just before it (by start date)::
 
         change = value - previous
-        worse  = -change  if higher is better   (impact ratio, match rate, paper score)
+        worse  = -change  if higher is better   (impact ratio, match rate, gap score)
                  +change  if lower is better    (dp difference, mean gap)
         regressed = worse > tolerance
 
