@@ -1,10 +1,13 @@
 """Periodic (e.g. quarterly) fairness reviews with a history.
 
-- :mod:`.config`  the validated TOML configuration (:func:`load_config`)
-- :mod:`.history` the SQLAlchemy history store (:class:`HistoryStore`)
-- :mod:`.trend`   trend table, regressions and SVG trend charts
-- :mod:`.checks`  thresholds -> pass / breach (exit codes 0 / 3)
-- :mod:`.run`     :func:`run_review`, the whole review in one call
+- :mod:`.config`   the validated TOML configuration (:func:`load_config`)
+- :mod:`.data`     the review's jobs, candidates and recommender
+- :mod:`.history`  the SQLAlchemy history store (:class:`HistoryStore`), on :mod:`.database`
+- :mod:`.trend`    trend table, regressions and SVG trend charts
+- :mod:`.checks`   thresholds -> pass / breach (exit codes 0 / 3)
+- :mod:`.report`   the review's section of the report (``review.html``)
+- :mod:`.run`      :func:`run_review`, the whole review in one call (through
+  :func:`fairaudit.pipeline.audit_rewrite_report`)
 """
 from __future__ import annotations
 
