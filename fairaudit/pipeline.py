@@ -17,7 +17,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -34,16 +34,9 @@ def _quiet(_message: str) -> None:
     pass
 
 
-class Rewriter(Protocol):
-    """Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table``.
-
-    The table follows :mod:`fairaudit.rewrites`; ``label`` names the rewrites in
-    the re-audit's data source ("... after <label>").
-    """
-
-    label: str
-
-    def __call__(self, jobs: pd.DataFrame, before: AuditResult) -> pd.DataFrame: ...
+#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (:mod:`fairaudit.rewrites`).
+#: An optional ``label`` attribute names the rewrites in the re-audit's data source ("... after <label>").
+Rewriter = Callable[[pd.DataFrame, AuditResult], pd.DataFrame]
 
 
 def flagged_jobs(result: AuditResult, jobs: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
@@ -188,7 +181,7 @@ def audit_rewrite_report(jobs: pd.DataFrame, candidates: pd.DataFrame, *, audit_
         seconds["rewrite"] = time.perf_counter() - start
         say("re-auditing the rewritten jobs")
         start = time.perf_counter()
-        source = f"{before.provenance['data_source']} after {rewriter.label}"
+        source = f"{before.provenance['data_source']} after {getattr(rewriter, 'label', 'rewriting')}"
         after = audit(apply_rewrites(jobs, rewrites), candidates, **{**audit_options, "data_source": source})
         seconds["reaudit"] = time.perf_counter() - start
     options = dict(report_options or {})

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 
 from ..result import AuditResult
+from ..version import library_versions
 from .diff import diff_stats, word_diff
 from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
 from .sidecar import rewrites_summary
@@ -102,8 +103,6 @@ def _impact_notes(rows: pd.DataFrame) -> list[dict[str, Any]]:
 
 def report_versions() -> dict[str, str]:
     """Versions of the libraries that render, print and sign the report (appendix)."""
-    from ..auditing import library_versions
-
     return library_versions(("jinja2", "weasyprint", "matplotlib", "pyhanko"))
 
 
