@@ -241,7 +241,8 @@ def _counterfactuals(rec: Recommender, inputs: _Inputs, encodings: Sequence[Grou
         tables["drivers"] = word_drivers(scorer, inputs.jobs, base_gaps=base)
     if config.decomposition:
         blind_gaps = _identity_blind_gaps(rec, inputs, config, gap_enc, gap_target, block_size, progress)
-        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.effective_gap_k, config.gap_attribute)
+        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.effective_gap_k,
+                           config.gap_attribute)
         tables["decomposition"] = d
         summary["decomposition"] = {
             "k": config.effective_gap_k, "attribute": config.gap_attribute,

@@ -101,9 +101,10 @@ class AutoRefineRewriter:
         except ImportError:
             raise ConfigError("rewriting needs fairaudit.rewriting.AutoRefine, which is not available in this "
                               "installation; turn rewriting off") from None
+        # the audit's gap k and target: the rewriter narrows the gap the audit measures
         kw: dict[str, Any] = {"recommender": self.recommender, "candidates": self.candidates,
-                              "k": before.config.effective_gap_k, "target": before.config.target, "progress": self.progress,
-                              **self.options}
+                              "k": before.config.effective_gap_k, "target": before.config.target,
+                              "progress": self.progress, **self.options}
         if self.train_steps is not None:
             kw["train_settings"] = TrainSettings(steps=self.train_steps, seed=self.seed)
         try:
@@ -125,7 +126,7 @@ class AutoRefineRewriter:
             if self.save_adapter is not None:
                 self.saved_adapter = str(refiner.save(Path(self.save_adapter)))
             self.train_seconds = time.perf_counter() - start
-        self.say(f"rewriting {len(todo)} job(s) ({self.method})")
+        self.say(f"rewriting {len(todo)} job(s) ({self.method or 'default method'})")
         return refiner.rewrite(todo, method=self.method, seed=self.seed)
 
 
