@@ -36,15 +36,19 @@ demo: install
 test: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
+# The benchmarks run from the checkout, where rewriting/ is also importable as `rewriting`
+# (installed, it is fairaudit.rewriting).
+BENCH := PYTHONPATH=$(CURDIR) $(BIN)/python
+
 # Re-train the AutoRefine adapter shipped in rewriting/adapter (about 40 min on 2 CPU cores)
 adapter: install
-	$(BIN)/python benchmarks/train_adapter.py --out rewriting/adapter
+	$(BENCH) benchmarks/train_adapter.py --out rewriting/adapter
 
 bench: install-test
-	$(BIN)/python benchmarks/audit_bench.py
-	$(BIN)/python benchmarks/report_bench.py
-	$(BIN)/python benchmarks/rewrite_bench.py
-	$(BIN)/python benchmarks/scale_bench.py
+	$(BENCH) benchmarks/audit_bench.py
+	$(BENCH) benchmarks/report_bench.py
+	$(BENCH) benchmarks/rewrite_bench.py
+	$(BENCH) benchmarks/scale_bench.py
 
 clean:
 	rm -rf $(VENV) demo_out build *.egg-info

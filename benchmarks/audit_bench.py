@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     n_boot = args.n_bootstrap if args.n_bootstrap is not None else (200 if args.small else 1000)
     out_path = args.out or ROOT / "results" / ("audit_bench_small.json" if args.small else "audit_bench.json")
 
-    from fairaudit._atomic import write_text
+    from fairaudit.atomic import write_text
 
     result: dict[str, Any] = {"benchmark": "audit_bench", "machine": machine_info(),
                               "n_jobs": n_jobs, "n_candidates": n_cands}

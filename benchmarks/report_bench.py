@@ -38,7 +38,7 @@ def make_audits(n_jobs: int, n_candidates: int, seed: int):
 
     import pandas as pd
 
-    from fairaudit.audit import audit
+    from fairaudit import audit
     from fairaudit.datasets import make_hiring_data
     from fairaudit.lexicon import neutralize_text
 
@@ -48,7 +48,7 @@ def make_audits(n_jobs: int, n_candidates: int, seed: int):
     before = audit(jobs, cands, **kw)
     new = jobs.assign(text=[neutralize_text(t) for t in jobs["text"]])
     after = audit(new, cands, drivers=False, decomposition=False, **kw)
-    k = before.config.k_gap
+    k = before.config.effective_gap_k
     gb = before.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     ga = after.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     changed = jobs[jobs["text"] != new["text"]]
@@ -72,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "results" / "report_bench.json"))
     args = ap.parse_args(argv)
 
-    from fairaudit._atomic import write_text
+    from fairaudit.atomic import write_text
     from fairaudit.report import build_report, init_keys, load_signer, verify_report
-    from fairaudit.report.pdf import _write_all, html_to_pdf
-    from fairaudit.report.render import render_report, sidecar_bytes
+    from fairaudit.report.pdf import html_to_pdf, write_files
+    from fairaudit.report import render_report, sidecar_bytes
     from fairaudit.report.sign import sign_pdf_bytes
 
     t0 = time.perf_counter()
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             signed = sign_pdf_bytes(pdf, signer)
             stop("sign")
             start("write")
-            _write_all({Path(tmp) / f"step{r}.json": side, Path(tmp) / f"step{r}.pdf": signed})
+            write_files({Path(tmp) / f"step{r}.json": side, Path(tmp) / f"step{r}.pdf": signed})
             stop("write")
 
             out = Path(tmp) / f"report{r}.pdf"

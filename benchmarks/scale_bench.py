@@ -147,7 +147,7 @@ def main(argv=None) -> int:
 
 
 def _write(out: str, rows: list, extrap: dict | None) -> None:
-    from fairaudit._atomic import write_text
+    from fairaudit.atomic import write_text
 
     meta = {"machine": platform.platform(), "cpus": os.cpu_count(), "k": K, "dim": DIM,
             "note": "peak_mem_mib = max PSS summed over the process tree (driver + Ray processes); "
@@ -161,7 +161,7 @@ def plot(rows, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from fairaudit._atomic import atomic_path
+    from fairaudit.atomic import atomic_path
 
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for be, m in (("local", "o-"), ("ray", "s-")):

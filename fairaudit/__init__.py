@@ -1,12 +1,11 @@
 """fairaudit: audit job-ad recommenders for gender and race/ethnicity bias."""
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .errors import FairauditError  # noqa: E402
-from .io import load_candidates, load_jobs  # noqa: E402
-from .result import AuditConfig, AuditResult  # noqa: E402
-from .audit import audit  # noqa: E402  (binds the function over the submodule name)
+from .errors import FairauditError
+from .io import load_candidates, load_jobs
+from .result import AuditConfig, AuditResult
+from .version import __version__
+from .auditing import audit
 
 
 def __getattr__(name: str):

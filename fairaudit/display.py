@@ -1,13 +1,18 @@
-"""Human-readable views of an AuditResult: terminal table (rich) and notebook HTML."""
+"""Human-readable views of an AuditResult: terminal table (rich) and notebook HTML.
+
+This module reads results and never builds them, so it needs :mod:`fairaudit.result`
+for type hints only.
+"""
 from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .result import AuditResult
+if TYPE_CHECKING:  # AuditResult._repr_html_ calls audit_html: a runtime import would be a cycle
+    from .result import AuditResult
 
 
 def _fmt(v: Any, digits: int = 3) -> str:

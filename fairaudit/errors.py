@@ -32,6 +32,10 @@ class OutputError(FairauditError):
     """An output file cannot be written (full disk, read-only folder, name already taken)."""
 
 
+class HistoryError(FairauditError):
+    """The review history database cannot be opened, read or written."""
+
+
 class ReportError(FairauditError):
     """A report cannot be rendered or written."""
 

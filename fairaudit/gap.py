@@ -17,7 +17,7 @@ import pandas as pd
 from .groups import encode
 from .measure import job_gaps, resolve_target
 from .metrics.diversity import gap as gap_fn
-from .metrics.diversity import random_topk_gap, soft_topk_shares
+from .metrics.diversity import gap_score, random_topk_gap, soft_topk_shares
 from .recommenders.base import Recommender, check_scores, rank
 
 
@@ -105,6 +105,6 @@ class GapScorer:
         pool = self.encoding.pool_counts[: self.encoding.n_known]
         return random_topk_gap(pool, self.target, self.k)
 
-    def paper_scores(self, texts: Sequence[str]) -> np.ndarray:
-        """AutoRefine's score, -100 x gap."""
-        return -100.0 * self.gaps(texts)
+    def gap_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The gap score of each text, -100 x gap (:func:`~fairaudit.metrics.gap_score`)."""
+        return gap_score(self.gaps(texts))

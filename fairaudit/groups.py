@@ -5,6 +5,9 @@ Known groups get codes ``0..G-1`` (in the canonical order of
 ``G`` so that it is counted (NYC LL144 asks for the unknown count) but never
 rated. The intersection ``sex_race`` is ``"<sex>|<race_ethnicity>"`` and
 unknown when either part is unknown.
+
+:func:`usable_encodings` decides which attributes an audit can rate (and why
+the others are skipped).
 """
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ import pandas as pd
 
 from .errors import DataError
 from .io import LABELS, UNKNOWN
-from .result import INTERSECTION
+
+INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,60 @@ def encode(candidates: pd.DataFrame, attribute: str, use_inferred: bool = False)
     lookup = {g: i for i, g in enumerate(labels)}
     codes = values.map(lambda v: lookup.get(v, len(labels))).to_numpy(dtype=np.int64)
     return GroupEncoding(attribute=attribute, labels=labels, codes=codes, source=source)
+
+
+NO_ATTRIBUTES_HINT = ("add self-reported 'sex' and/or 'race_ethnicity' columns, or infer them from a 'name' column "
+                      "with --infer-attributes (Python: fairaudit.proxy.infer_attributes, then use_inferred=True)")
+
+
+def candidate_attributes(candidates: pd.DataFrame, use_inferred: bool) -> tuple[str, ...]:
+    """The protected attributes the candidates have a column for (their values are checked later)."""
+    present = [a for a in ("sex", "race_ethnicity")
+               if a in candidates.columns or (use_inferred and f"{a}_inferred" in candidates.columns)]
+    if not present:
+        raise DataError(f"candidates have neither a 'sex' nor a 'race_ethnicity' column; {NO_ATTRIBUTES_HINT}")
+    if len(present) == 2:
+        present.append(INTERSECTION)
+    return tuple(present)
+
+
+def usable_encodings(candidates: pd.DataFrame, attributes: Sequence[str], use_inferred: bool
+                     ) -> tuple[list[GroupEncoding], list[str]]:
+    """Encode each attribute; skip (with a warning text) those an impact ratio cannot be computed for.
+
+    An attribute whose values are all unknown (blank), or with a single known
+    group (e.g. an all-female pool), is skipped and the rest are audited. The
+    intersection is kept only with both of its parts.
+
+    Returns
+    -------
+    encodings : list of GroupEncoding
+    warnings : list of str, one per skipped attribute
+
+    Raises
+    ------
+    DataError
+        If no attribute is usable (the message gives the reason of the first).
+    """
+    encodings, notes, reasons = [], [], []
+    for attr in attributes:
+        if attr == INTERSECTION and any(a in attributes and a not in {e.attribute for e in encodings}
+                                        for a in ("sex", "race_ethnicity")):
+            notes.append(f"attribute {INTERSECTION!r} skipped: it needs both 'sex' and 'race_ethnicity'")
+            continue
+        try:
+            enc = encode(candidates, attr, use_inferred)
+        except DataError as exc:
+            reasons.append(str(exc))
+            notes.append(f"attribute {attr!r} skipped: {exc}")
+            continue
+        if enc.n_known < 2:
+            why = (f"only one {attr!r} group ({enc.labels[0]!r}) has candidates; "
+                   "an impact ratio needs at least two groups to compare")
+            reasons.append(why)
+            notes.append(f"attribute {attr!r} skipped: {why}")
+            continue
+        encodings.append(enc)
+    if not encodings:
+        raise DataError(f"nothing to audit: {reasons[0] if reasons else 'no attribute'}")
+    return encodings, notes

@@ -11,6 +11,10 @@ candidates:  ``candidate_id``, ``text`` and optional ``sex``, ``race_ethnicity``
              ``name``; proxy-inferred attributes live in separate
              ``sex_inferred`` / ``race_ethnicity_inferred`` columns and are never
              mixed with self-reported values.
+
+SQL sources are read with :func:`read_sql` (SQLAlchemy), then mapped and
+validated like files. :func:`jobs_sha256` and :func:`candidates_sha256` are the
+content hashes recorded in every audit and review.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -311,6 +315,35 @@ def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None =
     return validate_candidates(df, source=str(path), labels=labels)
 
 
+def streams_candidates(backend: Any, candidates: Any) -> bool:
+    """True when the audit streams candidate texts from disk instead of loading them.
+
+    That is a distributed backend (anything but ``"local"``) with a Parquet file
+    or folder: only ids and attributes come into memory, the backend embeds the
+    texts where they are.
+    """
+    if backend in (None, "local") or not isinstance(candidates, (str, os.PathLike)):
+        return False
+    p = Path(candidates)
+    return p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
+
+#: The columns that identify a jobs table's content (its hash in an audit's provenance).
+JOB_HASH_COLUMNS = ("job_id", "title", "text")
+#: The columns that identify a candidate pool (those present are hashed).
+CANDIDATE_HASH_COLUMNS = ("candidate_id", "text", "sex", "race_ethnicity")
+
+
+def jobs_sha256(jobs: pd.DataFrame) -> str:
+    """Content hash of a jobs table (:data:`JOB_HASH_COLUMNS`)."""
+    return frame_sha256(jobs, list(JOB_HASH_COLUMNS))
+
+
+def candidates_sha256(candidates: pd.DataFrame) -> str:
+    """Content hash of a candidate pool (the :data:`CANDIDATE_HASH_COLUMNS` it has)."""
+    return frame_sha256(candidates, [c for c in CANDIDATE_HASH_COLUMNS if c in candidates.columns])
+
+
 def frame_sha256(df: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     """A stable content hash of a table (column names + values, in row order)."""
     cols = list(columns) if columns is not None else list(df.columns)
@@ -326,3 +359,83 @@ def frame_sha256(df: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
 def text_sha1(texts: Sequence[str]) -> np.ndarray:
     """Per-text sha1 hex digests (used as embedding cache keys)."""
     return np.array([hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts])
+
+
+# --------------------------------------------------------------------------- SQL
+def default_driver(url: Any) -> Any:
+    """The SQLAlchemy URL of ``url``, with ``postgresql://`` on whichever PostgreSQL driver is installed.
+
+    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; fairaudit's test
+    extra installs psycopg2-binary, so fall back to it when psycopg 3 is absent.
+    """
+    import importlib.util
+
+    import sqlalchemy as sa
+
+    parsed = sa.engine.make_url(url)
+    if parsed.drivername == "postgresql":
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def redact_url(url: Any) -> str:
+    """``url`` with its password hidden, for messages (``<invalid url>`` when it does not parse)."""
+    import sqlalchemy as sa
+
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<invalid url>"
+
+
+def read_sql(url: str, queries: Mapping[str, str], *, label: str = "source") -> tuple[dict[str, pd.DataFrame], str]:
+    """Run named queries on one database (any SQLAlchemy URL).
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy database URL.
+    queries : mapping name -> SQL
+        E.g. ``{"jobs": "select ...", "candidates": "select ..."}``.
+    label : str
+        How the caller's configuration names the source, for messages
+        (``source.url``, ``source.jobs_query``).
+
+    Returns
+    -------
+    frames : dict name -> DataFrame
+    where : str
+        The URL with its password hidden.
+
+    Raises
+    ------
+    ConfigError
+        ``url`` is not a usable database URL.
+    DataError
+        The database cannot be reached or a query fails (the driver's first line).
+    """
+    import sqlalchemy as sa
+
+    from .errors import ConfigError
+
+    try:
+        engine = sa.create_engine(default_driver(url))
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ModuleNotFoundError) as exc:
+        raise ConfigError(f"{label}.url is not a usable database URL: {exc}") from None
+    safe = engine.url.render_as_string(hide_password=True)
+    frames = {}
+    try:
+        with engine.connect() as conn:
+            for name, query in queries.items():
+                try:
+                    frames[name] = pd.read_sql(sa.text(query), conn)
+                except (sa.exc.DBAPIError, pd.errors.DatabaseError) as exc:
+                    # pandas wraps driver errors in its own DatabaseError
+                    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                    raise DataError(f"{label}.{name}_query failed on {safe}: {first}") from None
+    except sa.exc.OperationalError as exc:
+        raise DataError(f"cannot connect to {label}.url {safe}: {str(exc.orig).strip().splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    return frames, safe

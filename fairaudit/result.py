@@ -17,8 +17,9 @@ parity
     ``_ci_high``, min_impact_ratio, four_fifths_pass.
 diversity
     k, attribute, target (JSON), tolerance, match_rate, mean_gap, mean_wasserstein
-    (sex only), paper_score (= -100 x mean gap), ndkl, each with ``_ci_low`` /
-    ``_ci_high``.
+    (sex only), paper_score (the gap score -100 x mean gap, see
+    :func:`fairaudit.metrics.gap_score`; the column keeps the name audit files and
+    review histories were written with), ndkl, each with ``_ci_low`` / ``_ci_high``.
 ranking
     k, attribute, group, target_share, topk_share, skew_at_k, exposure,
     exposure_ratio.
@@ -43,10 +44,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .groups import INTERSECTION
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
 SCHEMA_VERSION = 1  # also in fairaudit.schema
-INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
 
 @dataclass
@@ -67,11 +68,12 @@ class AuditConfig:
     drivers: bool = True
     decomposition: bool = True
     gap_attribute: str = "sex"
-    gap_k: int | None = None  # k of drivers/decomposition; default max(ks) (AutoRefine uses 50)
+    gap_k: int | None = None  # k of drivers/decomposition as given; None: max(ks) (AutoRefine uses 50)
     use_inferred: bool = False
 
     @property
-    def k_gap(self) -> int:
+    def effective_gap_k(self) -> int:
+        """The k of the per-job gaps, drivers and decomposition: ``gap_k``, or the largest k when unset."""
         return int(self.gap_k or max(self.ks))
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,7 +99,7 @@ _MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates")
 #: Settings that change the measured numbers; a before/after comparison needs them equal.
 #: (``drivers`` and ``decomposition`` only add tables, so they may differ.)
 COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
-                     "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "k_gap",
+                     "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "effective_gap_k",
                      "use_inferred")
 
 
@@ -232,7 +234,7 @@ class AuditResult:
         """Serialise; with ``path`` the file is written atomically."""
         text = json.dumps(self.to_dict(), indent=indent, sort_keys=False, ensure_ascii=False)
         if path is not None:
-            from ._atomic import write_text
+            from .atomic import write_text
 
             write_text(path, text + "\n")
         return text
@@ -285,7 +287,7 @@ class AuditResult:
         return dict(self.summary.get("verdict", {}))
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per (k, attribute): min impact ratio, parity, match rate, paper score."""
+        """One row per (k, attribute): min impact ratio, parity, match rate, mean gap and its score, NDKL."""
         par = self.tables["parity"][["k", "attribute", "min_impact_ratio", "four_fifths_pass",
                                      "dp_difference", "dp_ratio"]]
         div = self.tables["diversity"][["k", "attribute", "match_rate", "mean_gap", "paper_score", "ndkl"]]

@@ -1,7 +1,10 @@
 """Packaged Jinja2 templates and stylesheet of the fairaudit PDF reports.
 
-``reports/templates``: ``base.html`` (document shell, print CSS),
-``audit.html`` (the audit sections), ``_comparison.html`` (rewrites and
-before/after parts), ``_macros.html`` (tables) and ``style.css``.
-Loaded by :mod:`fairaudit.report.render` through ``jinja2.PackageLoader``.
+Installed as ``fairaudit.reports`` (the repository keeps the folder at the top).
+``templates/``: ``base.html`` (the page: metadata, stylesheet, page header and
+footer, and the ``extra_sections`` block), ``audit.html`` (the audit's
+sections), ``_comparison.html`` (rewrites and before/after parts),
+``review.html`` (the periodic review's section), ``_macros.html`` (tables) and
+``style.css``. Loaded by :func:`fairaudit.report.render.environment`, the one
+Jinja environment of every report.
 """

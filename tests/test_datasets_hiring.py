@@ -9,8 +9,8 @@ import pytest
 
 from fairaudit.datasets import (AD_SENTENCES, BIO_SENTENCES, RACES, HiringDataConfig, job_ad_text, make_hiring_data,
                                 make_twins, swap_pronouns)
-from fairaudit.datasets import _sources
-from fairaudit.datasets._occupations import OCCUPATIONS
+from fairaudit.datasets import sources
+from fairaudit.datasets.sources import OCCUPATIONS
 from fairaudit.errors import ConfigError
 from fairaudit.io import LABELS, validate_candidates, validate_jobs
 from fairaudit.lexicon import assess_coding, find_coded_words
@@ -134,7 +134,7 @@ def test_matched_neutral_version_differs_only_in_wording():
 
 def test_race_shares_follow_census_and_override():
     _, cands = make_hiring_data(1, 20000, seed=5)
-    marg = _sources.race_marginal()
+    marg = sources.race_marginal()
     got = cands["race_ethnicity"].value_counts(normalize=True).reindex(list(RACES), fill_value=0).to_numpy()
     assert np.abs(got - marg).max() < 0.015
     assert "nhpi" not in set(cands["race_ethnicity"])
@@ -144,7 +144,7 @@ def test_race_shares_follow_census_and_override():
 
 def test_names_are_consistent_with_sex():
     _, cands = make_hiring_data(1, 3000, seed=4)
-    first = _sources.census_first_names()
+    first = sources.census_first_names()
     pf = dict(zip(first.names, first.female))
     share = cands.assign(p=cands["name"].str.split(" ").str[0].map(pf)).groupby("sex")["p"].mean()
     assert share["female"] > 0.9 and share["male"] < 0.1
@@ -185,10 +185,10 @@ def test_twins_differ_only_in_name_and_pronouns(data):
 
 
 def test_packaged_sources_all_present():
-    occs = _sources.esco_occupations()
+    occs = sources.esco_occupations()
     assert len(occs) == len(OCCUPATIONS) >= 30
     assert all(o.description and len(o.skills) == 4 for o in occs)
-    assert _sources.missing_esco_skills() == []
+    assert sources.missing_esco_skills() == []
     # skills and titles carry no coded stems, so coding comes only from the wording sentences
     for o in occs:
         assert not find_coded_words(" ".join(o.skills) + " " + o.title), o.title

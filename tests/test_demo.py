@@ -1,8 +1,9 @@
-"""The demo's helpers that join the audit and the rewrites (the whole `make demo` is timed in the README)."""
+"""The pipeline's helpers that join the audit and the rewrites (the whole `make demo` is timed in the README)."""
 import pandas as pd
 
 from fairaudit import audit
-from fairaudit.demo import apply_rewrites, flagged_jobs
+from fairaudit.pipeline import flagged_jobs
+from fairaudit.rewrites import apply_rewrites
 from toy import ToyRecommender, toy_data
 
 

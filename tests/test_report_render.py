@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from fairaudit.errors import ReportError
 from fairaudit.report import charts, html_to_pdf, render_report, sidecar_bytes, word_diff
-from fairaudit.report.render import fmt, fmt_delta, group_label
+from fairaudit.report.format import fmt, fmt_delta, group_label
 from fairaudit.result import AuditResult
 
 CREATED = "2025-03-01T09:00:00+00:00"
@@ -33,7 +33,7 @@ CREATED = "2025-03-01T09:00:00+00:00"
 @functools.lru_cache(maxsize=1)
 def audits() -> tuple[AuditResult, AuditResult, pd.DataFrame]:
     """(before, after, rewrites) from a real small audit; cached per test process."""
-    from fairaudit.audit import audit
+    from fairaudit import audit
     from fairaudit.datasets import make_hiring_data
     from fairaudit.lexicon import neutralize_text
 
@@ -43,7 +43,7 @@ def audits() -> tuple[AuditResult, AuditResult, pd.DataFrame]:
     before = audit(jobs, cands, **kw)
     rewritten = jobs.assign(text=[neutralize_text(t) for t in jobs["text"]])
     after = audit(rewritten, cands, drivers=False, decomposition=False, **kw)
-    k = before.config.k_gap
+    k = before.config.effective_gap_k
     gb = before.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     ga = after.per_job.query("k == @k and attribute == 'sex'").set_index("job_id")["gap"]
     changed = jobs[jobs["text"] != rewritten["text"]]
@@ -113,23 +113,23 @@ def test_cover_card_states_the_k_of_its_match_rate(data):
     """Issue 11, item 4: the match rate on the cover is the headline k's, and so is the k it names."""
     before, _, _ = data
     html = render_report(before)
-    k0, k_gap = before.config.ks[0], before.config.k_gap
-    assert k0 != k_gap
+    k0, gap_k = before.config.ks[0], before.config.effective_gap_k
+    assert k0 != gap_k
     v = before.verdict()
     div = before.diversity.set_index(["k", "attribute"])
     assert v["match_rate"] == div.loc[(k0, "sex"), "match_rate"]
     card = re.search(r'Diversity-match goal</div>.*?</td>', html, re.S).group(0)
-    assert f"top-{k0} sex mix" in card and f"top-{k_gap} " not in card
+    assert f"top-{k0} sex mix" in card and f"top-{gap_k} " not in card
     assert f"<strong>{fmt(v['match_rate'], 'pct')}</strong>" in card
     # the appendix prints the effective gap_k, never a raw None
-    assert ">None<" not in html and f"{k_gap} (default: the largest k)" in html
+    assert ">None<" not in html and f"{gap_k} (default: the largest k)" in html
 
 
 def test_report_shows_warnings_and_marks_row_order_jobs(data):
     """Items 9 and 12 in the report: the audit's warnings on the summary page, tied jobs marked †."""
     before, _, _ = data
     d = json.loads(before.to_json())
-    k = before.config.k_gap
+    k = before.config.effective_gap_k
     worst = max((r for r in d["tables"]["per_job"] if r["k"] == k and r["attribute"] == "sex"),
                 key=lambda r: r["gap"])
     worst["order_decided"] = k

@@ -232,7 +232,7 @@ def test_read_only_folder_leaves_nothing(tmp_path, fast_pdf):
 
 
 def test_failure_while_writing_leaves_no_partial_files(tmp_path, fast_pdf, monkeypatch):
-    from fairaudit import _atomic
+    from fairaudit import atomic
 
     before = audits()[0]
     real = os.fsync
@@ -244,7 +244,7 @@ def test_failure_while_writing_leaves_no_partial_files(tmp_path, fast_pdf, monke
             raise OSError(28, "No space left on device")
         return real(fd)
 
-    monkeypatch.setattr(_atomic.os, "fsync", flaky)
+    monkeypatch.setattr(atomic.os, "fsync", flaky)
     with pytest.raises(ReportError, match="No space left"):
         build_report(before, tmp_path / "report.pdf")
     assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from fairaudit.errors import ConfigError, FairauditError
-from fairaudit.review.history import METRICS, HistoryError, HistoryStore
+from fairaudit.errors import HistoryError
+from fairaudit.review.history import METRICS, HistoryStore
 
 PG_URL = os.environ.get("FAIRAUDIT_PG_URL")
 

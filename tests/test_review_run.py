@@ -249,7 +249,7 @@ def test_sql_source_through_sqlalchemy(tmp_path, monkeypatch):
 
     from fairaudit.errors import DataError
     from fairaudit.review.config import parse_config
-    from fairaudit.review.run import load_review_data
+    from fairaudit.review.data import load_review_data
 
     make_data(tmp_path)
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'hr.db'}")

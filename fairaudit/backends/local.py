@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequenc
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..errors import DataError
 from ..recommenders.base import Rankings, Recommender, rank
 
 GroupCodes = Mapping[str, tuple[np.ndarray, int]]
@@ -44,10 +44,13 @@ class LocalBackend:
     ----------
     block_size : int
         Jobs scored at once; memory is about ``block_size x n_candidates x 8`` bytes.
+    scoring_median : {"job", "sample"}
+        The median of the LL144 scoring rate (see :func:`~fairaudit.recommenders.base.rank`).
     """
 
     block_size: int = 256
     name: str = "local"
+    scoring_median: str = "job"
 
     def rank(
         self,
@@ -59,8 +62,8 @@ class LocalBackend:
         n_candidates: int,
         progress: Callable[[Iterable], Iterable] | None = None,
     ) -> Rankings:
-        return rank(recommender, list(job_texts), k_max, group_codes,
-                    n_candidates=n_candidates, block_size=self.block_size, progress=progress)
+        return rank(recommender, list(job_texts), k_max, group_codes, n_candidates=n_candidates,
+                    block_size=self.block_size, progress=progress, scoring_median=self.scoring_median)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,8 +119,3 @@ def read_parquet_folder(path: str | Path, columns: Sequence[str] | None = None,
         yield from frag.to_batches(columns=list(columns) if columns else None, batch_size=batch_size)
 
 
-def check_k(k_max: int, n_candidates: int) -> None:
-    if k_max < 1:
-        raise ConfigError(f"k must be at least 1, got {k_max}")
-    if k_max > n_candidates:
-        raise ConfigError(f"k={k_max} is larger than the candidate pool ({n_candidates} candidates)")

@@ -43,9 +43,9 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from ..errors import ConfigError, DataError, FairauditError, RecommenderError
-from ..recommenders.base import (Rankings, Recommender, above_median_counts, dot_scores,
+from ..recommenders.base import (Rankings, Recommender, above_median_counts, check_k, dot_scores,
                                  rank_block, topk_block)
-from .local import GroupCodes, check_k, merge_topk
+from .local import GroupCodes, merge_topk
 
 _MiB = 1 << 20
 

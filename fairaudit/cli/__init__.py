@@ -24,7 +24,7 @@ COMMANDS = ("demo", "audit", "rewrite", "report", "verify", "keys", "review", "h
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..version import __version__
 
     parser = argparse.ArgumentParser(
         prog="fairaudit",

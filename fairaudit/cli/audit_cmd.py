@@ -38,15 +38,14 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..audit import audit
+    from ..auditing import audit
     from ..display import print_summary
-    from ..io import load_candidates, load_jobs
+    from ..io import load_candidates, load_jobs, streams_candidates
 
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
-    cand_path = Path(args.candidates)
-    if args.backend != "local" and (cand_path.is_dir() or cand_path.suffix.lower() == ".parquet") \
-            and not args.candidate_columns and not args.infer_attributes:
-        cands = cand_path  # streamed by the backend, never loaded whole
+    if streams_candidates(args.backend, args.candidates) and not args.candidate_columns \
+            and not args.infer_attributes:
+        cands = Path(args.candidates)  # streamed by the backend, never loaded whole
     else:
         cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
     if args.infer_attributes:

@@ -5,7 +5,7 @@ import argparse
 
 
 def register(sub) -> None:
-    from rewriting.autorefine import METHODS
+    from ..rewriting.autorefine import METHODS
 
     p = sub.add_parser("demo", help="audit -> rewrite -> re-audit -> signed PDF on synthetic data",
                        description="Run the end-to-end demo on the packaged synthetic data and models.")

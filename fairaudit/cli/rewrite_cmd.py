@@ -7,7 +7,7 @@ from ._common import add_data_args, column_map, target_spec
 
 
 def register(sub) -> None:
-    from rewriting.autorefine import METHODS
+    from ..rewriting.autorefine import METHODS
 
     p = sub.add_parser(
         "rewrite", help="rewrite biased job texts (AutoRefine: an RL-trained edit policy)",
@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--adapter", help="adapter folder: written after --train, read otherwise "
                                      "(default: the shipped adapter)")
     p.add_argument("--method", choices=METHODS, default="policy",
-                   help="policy (default), search, best_of_n, prompt, lexicon or original")
+                   help=f"one of {', '.join(METHODS)} (default: policy, the shipped RL-trained adapter)")
     p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n")
     p.add_argument("--k", type=int, default=50)
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
@@ -38,9 +38,9 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rewriting import AutoRefine, TrainSettings
+    from ..rewriting import AutoRefine, TrainSettings
 
-    from .._atomic import atomic_open
+    from ..atomic import atomic_open
     from ..io import load_candidates, load_jobs
 
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
-              f"(paper score {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
+              f"(gap score -100·W {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
         print(f"wrote {args.out}")

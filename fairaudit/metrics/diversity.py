@@ -97,8 +97,13 @@ def gap(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
     return total_variation(shares, target)
 
 
-def paper_score(gaps: np.ndarray) -> np.ndarray:
-    r"""AutoRefine's score :math:`-100 \cdot W_1` (higher is fairer; 0 is a perfect match)."""
+def gap_score(gaps: np.ndarray) -> np.ndarray:
+    r"""The gap score :math:`-100 \cdot \text{gap}` (:math:`-100 \cdot W_1` for two groups; higher is fairer,
+    0 is a perfect match), the score the AutoRefine paper reports.
+
+    The audit tables store it as ``paper_score`` (the name audit files and
+    review histories were written with).
+    """
     return -100.0 * gaps
 
 

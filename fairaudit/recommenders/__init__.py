@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from ..errors import ConfigError
+from ..models import classify_model_spec
 from .base import Rankings, Recommender, check_scores, group_counts, rank, topk_block
 from .bm25 import BM25Recommender
 from .callable import CallableRecommender
@@ -71,7 +72,12 @@ def make_recommender(spec: Any = "embedding", **kw: Any) -> Recommender:
             low = text.lower()
         elif low == "bm25":
             return _build(BM25Recommender, text, **kw)
-        if text and (os.path.isdir(os.path.expanduser(text)) or text.count("/") == 1 and " " not in text):
+        kind = classify_model_spec(text)
+        if kind in ("file", "missing"):
+            raise ConfigError(f"recommender {text!r} names a model folder, but it "
+                              + ("is a file" if kind == "file" else "does not exist") + f"; {_HINT}")
+        # a bare hub "name" could be a typo of a recommender name: only "org/name" ids are models
+        if kind == "folder" or (kind == "hub" and "/" in text):
             if "model" in kw:
                 raise ConfigError(f"recommender {text!r} already names the model; drop model=")
             return _build(EmbeddingRecommender, text, model=text, **kw)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime
 
 import numpy as np
 
-from ..errors import ConfigError, RecommenderError
+from ..errors import ConfigError, DataError, RecommenderError
 
 
 @runtime_checkable
@@ -62,6 +62,22 @@ class Rankings:
 
     def top(self, k: int) -> np.ndarray:
         return self.indices[:, :k]
+
+
+def as_texts(texts: Sequence[str], what: str) -> list[str]:
+    """``texts`` as a list of strings, or a :class:`DataError` that names the first non-string.
+
+    Every recommender checks its inputs with this, so a missing text (NaN) gives
+    the same message whichever recommender is used.
+    """
+    if isinstance(texts, str):
+        raise DataError(f"{what} must be a list of strings, not a single string")
+    out = list(texts)
+    bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
+    if bad:
+        raise DataError(f"{what}: {len(bad)} entr(y/ies) are not strings (first at row {bad[0]}: "
+                        f"{type(out[bad[0]]).__name__}); fill missing texts before auditing")
+    return out
 
 
 def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.ndarray:
@@ -239,10 +255,7 @@ def rank(
         in memory, up to :data:`SAMPLE_MEDIAN_MAX_PAIRS` pairs).
     """
     check_scoring_median(scoring_median)
-    if k_max < 1:
-        raise ConfigError(f"k must be at least 1, got {k_max}")
-    if k_max > n_candidates:
-        raise ConfigError(f"k={k_max} is larger than the candidate pool ({n_candidates} candidates)")
+    check_k(k_max, n_candidates)
     n_jobs = len(job_texts)
     idx = np.empty((n_jobs, k_max), dtype=np.int64)
     sc = np.empty((n_jobs, k_max), dtype=np.float64)
@@ -275,6 +288,20 @@ def rank(
             for s in range(0, n_jobs, block_size):
                 med[a][s:s + block_size] = above_median_counts(whole[s:s + block_size], codes, ng, median=m)
     return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
+
+
+def check_k(k: int, n_candidates: int | None = None, name: str = "k") -> None:
+    """The one check of a cut-off: at least 1 and, when the pool size is known, at most the pool.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``name`` (``k``, ``gap_k``) and what to change.
+    """
+    if k < 1:
+        raise ConfigError(f"{name} must be at least 1, got {k}")
+    if n_candidates is not None and k > n_candidates:
+        raise ConfigError(f"{name}={k} is larger than the candidate pool ({n_candidates} candidates); lower {name}")
 
 
 def check_scoring_median(value: str) -> None:

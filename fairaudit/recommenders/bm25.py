@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
-from .embedding import _as_texts
+from .base import as_texts
 
 __all__ = ["BM25Recommender"]
 
@@ -77,7 +77,7 @@ class BM25Recommender:
         import bm25s
         import scipy.sparse as sp
 
-        texts = _as_texts(candidate_texts, "candidate texts")
+        texts = as_texts(candidate_texts, "candidate texts")
         if not texts:
             raise DataError("no candidate texts to fit the recommender on")
         tokens = self._tokenize(texts, return_ids=True)
@@ -98,7 +98,7 @@ class BM25Recommender:
         """Sparse job x token count matrix :math:`Q` (unknown tokens dropped)."""
         import scipy.sparse as sp
 
-        texts = _as_texts(job_texts, "job texts")
+        texts = as_texts(job_texts, "job texts")
         toks = self._tokenize(texts, return_ids=False) if texts else []
         rows, cols = [], []
         for i, doc in enumerate(toks):

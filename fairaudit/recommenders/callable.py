@@ -11,8 +11,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
-from .base import check_scores
-from .embedding import _as_texts
+from .base import as_texts, check_scores
 
 __all__ = ["CallableRecommender"]
 
@@ -47,7 +46,7 @@ class CallableRecommender:
         self._cands: list[str] | None = None
 
     def fit(self, candidate_texts: Sequence[str]) -> "CallableRecommender":
-        texts = _as_texts(candidate_texts, "candidate texts")
+        texts = as_texts(candidate_texts, "candidate texts")
         if not texts:
             raise DataError("no candidate texts to fit the recommender on")
         self._cands = texts
@@ -56,7 +55,7 @@ class CallableRecommender:
     def score(self, job_texts: Sequence[str]) -> np.ndarray:
         if self._cands is None:
             raise RecommenderError(f"recommender {self.name!r} is not fitted; call fit(candidate_texts) first")
-        jobs = _as_texts(job_texts, "job texts")
+        jobs = as_texts(job_texts, "job texts")
         try:
             raw = self.fn(jobs, self._cands)
         except RecommenderError:

@@ -27,11 +27,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .._atomic import atomic_open
+from ..atomic import atomic_open
 from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
-from ..models import (EMBEDDING_MODEL_ID, default_embedding_model_path, load_sentence_transformer,
+from ..models import (EMBEDDING_MODEL_ID, cache_root, default_embedding_model_path, load_sentence_transformer,
                       model_fingerprint, resolve_embedding_model)
-from .base import dot_scores
+from .base import as_texts, dot_scores
 
 __all__ = ["EmbeddingRecommender", "EmbeddingCache", "default_cache_dir", "text_key"]
 
@@ -39,10 +39,8 @@ _MAX_SHARDS = 64  # merge shards beyond this many, so start-up stays one listdir
 
 
 def default_cache_dir() -> Path:
-    """``$FAIRAUDIT_CACHE/embeddings`` if set, else ``~/.cache/fairaudit/embeddings``."""
-    root = os.environ.get("FAIRAUDIT_CACHE")
-    base = Path(root).expanduser() if root else Path.home() / ".cache" / "fairaudit"
-    return base / "embeddings"
+    """``embeddings`` under :func:`fairaudit.models.cache_root` (``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``)."""
+    return cache_root() / "embeddings"
 
 
 def text_key(text: str) -> str:
@@ -347,7 +345,7 @@ class EmbeddingRecommender:
         cache : bool
             Look texts up in (and add new ones to) the on-disk cache.
         """
-        texts = _as_texts(texts, "texts")
+        texts = as_texts(texts, "texts")
         self._ensure_model()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -368,9 +366,9 @@ class EmbeddingRecommender:
         order = sorted(todo, key=lambda k: -len(todo[k]))
         chunks: Iterable[int] = range(0, len(order), self.chunk_size)
         if self.progress and len(order) > self.chunk_size:
-            from .._progress import progress
+            from ..progress import progress_bar
 
-            chunks = progress(chunks, desc="embedding", unit="chunk")
+            chunks = progress_bar(chunks, desc="embedding", unit="chunk")
         new: dict[str, np.ndarray] = {}
         for s in chunks:
             ks = order[s:s + self.chunk_size]
@@ -384,7 +382,7 @@ class EmbeddingRecommender:
     # -- protocol ----------------------------------------------------------
     def fit(self, candidate_texts: Sequence[str]) -> "EmbeddingRecommender":
         """Embed (or fetch from the cache) every candidate text."""
-        texts = _as_texts(candidate_texts, "candidate texts")
+        texts = as_texts(candidate_texts, "candidate texts")
         if not texts:
             raise DataError("no candidate texts to fit the recommender on")
         self._cand = self.encode(texts, cache=True)
@@ -424,13 +422,3 @@ class EmbeddingRecommender:
     def __repr__(self) -> str:
         return f"EmbeddingRecommender(model={self.model!r}, batch_size={self.batch_size}, device={self.device!r})"
 
-
-def _as_texts(texts: Sequence[str], what: str) -> list[str]:
-    if isinstance(texts, str):
-        raise DataError(f"{what} must be a list of strings, not a single string")
-    out = list(texts)
-    bad = [i for i, t in enumerate(out) if not isinstance(t, str)]
-    if bad:
-        raise DataError(f"{what}: {len(bad)} entr(y/ies) are not strings (first at row {bad[0]}: "
-                        f"{type(out[bad[0]]).__name__}); fill missing texts before auditing")
-    return out

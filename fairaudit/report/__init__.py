@@ -1,4 +1,4 @@
-"""Signed PDF audit reports.
+"""Signed PDF reports: one pipeline for audits, before/after comparisons and periodic reviews.
 
 >>> from fairaudit.report import build_report, load_signer, verify_report   # doctest: +SKIP
 >>> signer = load_signer(key_dir="keys")                                     # doctest: +SKIP
@@ -6,21 +6,26 @@
 >>> verify_report("report.pdf", trust="keys/signing-cert.pem").ok            # doctest: +SKIP
 True
 
-Modules: :mod:`.render` (Jinja2 -> HTML), :mod:`.charts` (matplotlib SVG),
-:mod:`.pdf` (WeasyPrint, atomic writing), :mod:`.sign` / :mod:`.verify`
-(pyHanko), :mod:`.keys` (self-signed key pair), :mod:`.diff` (word diff).
+Modules, in the order a report is made: :mod:`.sidecar` (the numbers, as
+JSON), :mod:`.format` (one value as text), :mod:`.tables` (table layout),
+:mod:`.sections` (what each section shows), :mod:`.charts` (matplotlib SVG),
+:mod:`.render` (the Jinja environment and :func:`render_report`), :mod:`.pdf`
+(WeasyPrint, :func:`make_report` / :func:`build_report`), :mod:`.sign` /
+:mod:`.verify` (pyHanko), :mod:`.keys` (self-signed key pair), :mod:`.diff`
+(word diff).
 """
 from __future__ import annotations
 
 from .diff import word_diff
 from .keys import init_keys
-from .pdf import ReportFiles, build_report, html_to_pdf, write_pdf
-from .render import build_sidecar, render_report, sidecar_bytes
+from .pdf import ReportBytes, ReportFiles, build_report, html_to_pdf, make_report, write_pdf, write_report
+from .render import ReportSection, render_report
+from .sidecar import build_sidecar, sidecar_bytes
 from .sign import load_signer, sign_pdf_bytes
 from .verify import VerificationResult, verify_report
 
 __all__ = [
-    "ReportFiles", "VerificationResult", "build_report", "build_sidecar", "html_to_pdf", "init_keys",
-    "load_signer", "render_report", "sidecar_bytes", "sign_pdf_bytes", "verify_report", "word_diff",
-    "write_pdf",
+    "ReportBytes", "ReportFiles", "ReportSection", "VerificationResult", "build_report", "build_sidecar",
+    "html_to_pdf", "init_keys", "load_signer", "make_report", "render_report", "sidecar_bytes",
+    "sign_pdf_bytes", "verify_report", "word_diff", "write_pdf", "write_report",
 ]

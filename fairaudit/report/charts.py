@@ -4,16 +4,21 @@ Every function takes the tidy tables of an :class:`~fairaudit.result.AuditResult
 (and optionally the "after" tables of a re-audit), plots what is in them and
 returns the SVG text. Nothing is recomputed. The SVG carries no date and a
 fixed hash salt, so the same tables give byte-identical charts.
+
+:func:`style`, :func:`new_figure` and :func:`to_svg` are the one chart style of
+fairaudit; the review's trend charts (:mod:`fairaudit.review.trend`) use them too.
 """
 from __future__ import annotations
 
+import base64
 import io
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..metrics.impact import is_below
+from .format import attribute_label
 
 BEFORE = "#51637a"
 AFTER = "#1f8a70"
@@ -38,19 +43,31 @@ _RC = {
     "figure.dpi": 72,
 }
 
-ATTRIBUTE_LABELS = {"sex": "Sex", "race_ethnicity": "Race/ethnicity", "sex_race": "Intersection (sex × race/ethnicity)"}
+
+def style() -> Any:
+    """A context manager that applies fairaudit's chart style (matplotlib rc settings)."""
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)
 
 
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+def new_figure(width: float, height: float) -> Any:
+    """A matplotlib figure of ``width`` x ``height`` inches, outside pyplot (no global state, no GUI)."""
+    from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height))
 
 
-def _to_svg(fig) -> str:
+def to_svg(fig: Any) -> str:
+    """The figure as SVG text without a date (deterministic with the style's fixed hash salt)."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     return buf.getvalue()
+
+
+def svg_data_uri(svg: str) -> str:
+    """``data:image/svg+xml;base64,...`` for an ``<img src>`` ("" for no chart)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii") if svg else ""
 
 
 def _rated(impact: pd.DataFrame, k: int, attribute: str) -> pd.DataFrame:
@@ -90,8 +107,8 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
     if not panels:
         return ""
     heights = [max(len(p), 2) for _, p in panels]
-    with _rc():
-        fig = _figure(6.6, 0.7 + 0.26 * sum(heights) * (1.6 if after is not None else 1))
+    with style():
+        fig = new_figure(6.6, 0.7 + 0.26 * sum(heights) * (1.6 if after is not None else 1))
         axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
         for ax, (attr, df) in zip(axes, panels):
             y = np.arange(len(df))[::-1].astype(float)
@@ -109,7 +126,7 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
                 ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=name,
                         xerr=err * 100, error_kw={"ecolor": TEXT, "elinewidth": 0.8, "capsize": 2})
             ax.set_yticks(y, [label(str(g)) for g in df["group"]])
-            ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
+            ax.set_title(attribute_label(attr), loc="left")
             ax.xaxis.grid(True, color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)
             ax.set_xlim(left=0)
@@ -117,7 +134,7 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
         if after is not None:
             axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         fig.tight_layout()
-        return _to_svg(fig)
+        return to_svg(fig)
 
 
 def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
@@ -129,8 +146,8 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
     if not panels:
         return ""
     heights = [max(len(p), 2) for _, p in panels]
-    with _rc():
-        fig = _figure(6.6, 0.7 + 0.24 * sum(heights) * (1.6 if after is not None else 1))
+    with style():
+        fig = new_figure(6.6, 0.7 + 0.24 * sum(heights) * (1.6 if after is not None else 1))
         axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
         for ax, (attr, df) in zip(axes, panels):
             y = np.arange(len(df))[::-1].astype(float)
@@ -150,7 +167,7 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
             ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
             ax.set_yticks(y, [label(str(g)) for g in df["group"]])
             ax.set_xlim(0, 1.05)
-            ax.set_title(ATTRIBUTE_LABELS.get(attr, attr), loc="left")
+            ax.set_title(attribute_label(attr), loc="left")
             ax.xaxis.grid(True, color=GRID, linewidth=0.6)
             ax.set_axisbelow(True)
         axes[-1].set_xlabel(f"impact ratio at k={k} (dashed: four-fifths threshold {threshold:g}; "
@@ -158,7 +175,7 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
         if after is not None:
             axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
         fig.tight_layout()
-        return _to_svg(fig)
+        return to_svg(fig)
 
 
 def gap_distribution_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
@@ -175,8 +192,8 @@ def gap_distribution_chart(before: pd.DataFrame, after: pd.DataFrame | None = No
         return ""
     top = max(float(np.max(b)), float(np.max(a)) if len(a) else 0.0, 0.05)
     bins = np.linspace(0, np.ceil(top * 20) / 20, int(np.ceil(top * 20)) + 1)
-    with _rc():
-        fig = _figure(6.6, 2.3)
+    with style():
+        fig = new_figure(6.6, 2.3)
         ax = fig.subplots()
         ax.hist(b, bins=bins, color=BEFORE, alpha=0.85 if not len(a) else 0.6, label="before")
         if len(a):
@@ -186,16 +203,10 @@ def gap_distribution_chart(before: pd.DataFrame, after: pd.DataFrame | None = No
             ax.axvline(tolerance, color=FAIL, linestyle="--", linewidth=1)
             ax.annotate(f"tolerance {tolerance:g}", (tolerance, 1), xycoords=("data", "axes fraction"),
                         xytext=(3, -10), textcoords="offset points", color=FAIL, fontsize=7)
-        ax.set_xlabel(f"per-job gap between the top-{k} {ATTRIBUTE_LABELS.get(attribute, attribute).lower()} "
+        ax.set_xlabel(f"per-job gap between the top-{k} {attribute_label(attribute).lower()} "
                       "mix and the target")
         ax.set_ylabel("jobs")
         ax.yaxis.grid(True, color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         fig.tight_layout()
-        return _to_svg(fig)
-
-
-def _rc():
-    import matplotlib
-
-    return matplotlib.rc_context(_RC)
+        return to_svg(fig)

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .._atomic import atomic_path
+from ..atomic import atomic_path
 from ..errors import FairauditError, SigningError
 
 KEY_FILE = "signing-key.pem"

@@ -1,9 +1,11 @@
-"""HTML -> PDF (WeasyPrint), and the one call that builds a signed report.
+"""HTML -> PDF (WeasyPrint), and the calls that build a signed report.
 
-:func:`build_report` renders the HTML, prints it to PDF with the sidecar's
-sha256 in the document metadata, signs the PDF in memory, and only then writes
-``report.pdf`` and ``report.json`` (each to a temporary file renamed into
-place), so a failure at any step leaves no partial report behind.
+:func:`make_report` renders the HTML (:func:`~fairaudit.report.render.render_report`),
+prints it to PDF with the sidecar's sha256 in the document metadata and signs
+the PDF, all in memory. :func:`build_report` then writes ``report.pdf`` and
+``report.json`` together (each to a temporary file renamed into place), so a
+failure at any step leaves no partial report behind; a caller that writes other
+files with the report (the periodic review) writes :func:`make_report`'s bytes itself.
 """
 from __future__ import annotations
 
@@ -12,14 +14,15 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from .._atomic import write_all
+from ..atomic import write_all
 from ..errors import FairauditError, ReportError
 from ..result import AuditResult
-from .render import render_report, sidecar_bytes
+from .render import ReportSection, render_report
+from .sidecar import sidecar_bytes
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -41,8 +44,18 @@ def html_to_pdf(html: str) -> bytes:
 def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
     """Print ``html`` to ``out_pdf`` atomically (unsigned)."""
     data = html_to_pdf(html)
-    _write_all({Path(out_pdf): data})
+    write_files({Path(out_pdf): data})
     return Path(out_pdf)
+
+
+@dataclass
+class ReportBytes:
+    """A rendered, printed and (optionally) signed report, not yet written."""
+
+    pdf: bytes
+    sidecar: bytes
+    sidecar_sha256: str
+    signer: str | None = None
 
 
 @dataclass
@@ -69,8 +82,11 @@ def _check_folder(folder: Path) -> None:
         raise ReportError(f"output folder {folder} is not writable; choose another --out")
 
 
-def _write_all(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
-    """Write several files so that either all appear or none does (see :func:`fairaudit._atomic.write_all`)."""
+def write_files(files: dict[Path, bytes], *, overwrite: bool = True) -> None:
+    """Write report files so that either all appear or none does (see :func:`fairaudit.atomic.write_all`).
+
+    The folder is checked first, and a failure is a :class:`ReportError`.
+    """
     for p in files:
         _check_folder(p.parent if str(p.parent) else Path("."))
     try:
@@ -87,25 +103,28 @@ def _page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
-def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditResult | None = None,
-                 rewrites: pd.DataFrame | None = None, sign_with=None, *, title: str | None = None,
-                 page_size: str = "A4", period: str | None = None, organization: str | None = None,
-                 visible_signature: bool = False, reason: str = "fairaudit bias audit report",
-                 location: str | None = None, status: Callable[[str], None] | None = None,
-                 timestamper=None, **render_kw) -> ReportFiles:
-    """Render, print, sign and write a report and its JSON sidecar.
+def make_report(before: AuditResult, after: AuditResult | None = None, rewrites: pd.DataFrame | None = None,
+                sign_with: Any = None, *, title: str | None = None, page_size: str = "A4",
+                period: str | None = None, organization: str | None = None,
+                extra_sections: Sequence[ReportSection] = (), visible_signature: bool = False,
+                reason: str = "fairaudit bias audit report", location: str | None = None,
+                status: Callable[[str], None] | None = None, timestamper: Any = None,
+                **render_kw: Any) -> ReportBytes:
+    """Render, print and sign a report and its JSON sidecar, in memory.
 
     Parameters
     ----------
     before, after, rewrites
         As for :func:`~fairaudit.report.render.render_report`.
-    out_pdf : path-like
-        The PDF; the sidecar is written next to it with the suffix ``.json``.
     sign_with : pyhanko Signer, optional
-        From :func:`fairaudit.report.sign.load_signer`; ``None`` writes an
+        From :func:`fairaudit.report.sign.load_signer`; ``None`` gives an
         unsigned report (which ``fairaudit verify`` rejects).
+    title, page_size, period, organization, extra_sections
+        As for :func:`~fairaudit.report.render.render_report`.
     visible_signature : bool
         Add a visible signature box on the last page.
+    reason, location : str
+        Recorded in the signature.
     timestamper : pyhanko TimeStamper, optional
         Add an RFC 3161 signature timestamp from this authority.
     status : callable, optional
@@ -113,25 +132,20 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
 
     Returns
     -------
-    ReportFiles
+    ReportBytes
 
     Raises
     ------
     ReportError, SigningError
-        Nothing is written when any step fails.
     """
     say = status or (lambda msg: None)
-    out = Path(out_pdf)
-    if out.suffix.lower() != ".pdf":
-        raise ReportError(f"the report file must end in .pdf, got {out.name!r}")
-    sidecar_path = out.with_suffix(".json")
-    _check_folder(out.parent if str(out.parent) else Path("."))
     say("collecting the numbers (JSON sidecar)")
     side = sidecar_bytes(before, after, rewrites)
     digest = hashlib.sha256(side).hexdigest()
     say("rendering HTML and charts")
     html = render_report(before, after, rewrites, title=title, page_size=page_size, period=period,
-                         organization=organization, sidecar_sha256=digest, **render_kw)
+                         organization=organization, sidecar_sha256=digest, extra_sections=extra_sections,
+                         **render_kw)
     say("printing PDF")
     pdf = html_to_pdf(html)
     signer = None
@@ -142,7 +156,53 @@ def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditRe
         say(f"signing (PAdES B-B) as {signer}")
         pdf = sign_pdf_bytes(pdf, sign_with, visible=visible_signature, reason=reason, location=location,
                              timestamper=timestamper)
-    say(f"writing {out} and {sidecar_path.name}")
-    _write_all({sidecar_path: side, out: pdf})
-    return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=digest, signed=signer is not None,
-                       signer=signer, pages=_page_count(pdf), size_bytes=len(pdf))
+    return ReportBytes(pdf=pdf, sidecar=side, sidecar_sha256=digest, signer=signer)
+
+
+def _pdf_path(out_pdf: str | os.PathLike) -> Path:
+    out = Path(out_pdf)
+    if out.suffix.lower() != ".pdf":
+        raise ReportError(f"the report file must end in .pdf, got {out.name!r}")
+    return out
+
+
+def write_report(report: ReportBytes, out_pdf: str | os.PathLike,
+                 status: Callable[[str], None] | None = None) -> ReportFiles:
+    """Write ``report`` as ``out_pdf`` and its sidecar ``out_pdf`` with suffix ``.json``, all or nothing."""
+    out = _pdf_path(out_pdf)
+    sidecar_path = out.with_suffix(".json")
+    (status or (lambda msg: None))(f"writing {out} and {sidecar_path.name}")
+    write_files({sidecar_path: report.sidecar, out: report.pdf})
+    return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=report.sidecar_sha256,
+                       signed=report.signer is not None, signer=report.signer, pages=_page_count(report.pdf),
+                       size_bytes=len(report.pdf))
+
+
+def build_report(before: AuditResult, out_pdf: str | os.PathLike, after: AuditResult | None = None,
+                 rewrites: pd.DataFrame | None = None, sign_with: Any = None, *,
+                 status: Callable[[str], None] | None = None, **options: Any) -> ReportFiles:
+    """Render, print, sign and write a report and its JSON sidecar.
+
+    Parameters
+    ----------
+    before, after, rewrites, sign_with, status
+        As for :func:`make_report`.
+    out_pdf : path-like
+        The PDF; the sidecar is written next to it with the suffix ``.json``.
+    **options
+        The other options of :func:`make_report` (title, page size, extra
+        sections, signature appearance, ...).
+
+    Returns
+    -------
+    ReportFiles
+
+    Raises
+    ------
+    ReportError, SigningError
+        Nothing is written when any step fails.
+    """
+    out = _pdf_path(out_pdf)
+    _check_folder(out.parent if str(out.parent) else Path("."))  # before the (slow) rendering
+    report = make_report(before, after, rewrites, sign_with, status=status, **options)
+    return write_report(report, out, status=status)

@@ -1,16 +1,20 @@
 """Periodic (e.g. quarterly) fairness reviews with a history.
 
-- :mod:`.config`  the validated TOML configuration (:func:`load_config`)
-- :mod:`.history` the SQLAlchemy history store (:class:`HistoryStore`)
-- :mod:`.trend`   trend table, regressions and SVG trend charts
-- :mod:`.checks`  thresholds -> pass / breach (exit codes 0 / 3)
-- :mod:`.run`     :func:`run_review`, the whole review in one call
+- :mod:`.config`   the validated TOML configuration (:func:`load_config`)
+- :mod:`.data`     the review's jobs, candidates and recommender
+- :mod:`.history`  the SQLAlchemy history store (:class:`HistoryStore`), on :mod:`.database`
+- :mod:`.trend`    trend table, regressions and SVG trend charts
+- :mod:`.checks`   thresholds -> pass / breach (exit codes 0 / 3)
+- :mod:`.report`   the review's section of the report (``review.html``)
+- :mod:`.run`      :func:`run_review`, the whole review in one call (through
+  :func:`fairaudit.pipeline.audit_rewrite_report`)
 """
 from __future__ import annotations
 
+from ..errors import HistoryError
 from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
 from .config import ReviewConfig, config_hash, load_config, parse_config, period_start
-from .history import METRICS, HistoryError, HistoryStore, ReviewRecord, open_store
+from .history import METRICS, HistoryStore, ReviewRecord, open_store
 from .trend import regressions, trend_chart_svg, trend_frame
 
 __all__ = [

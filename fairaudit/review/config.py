@@ -32,6 +32,10 @@ reported as one line ``<field path>: <what is wrong>`` inside a single
 Relative paths (data files, output folder, keys, the SQLite history) are
 resolved against the folder of the TOML file, so a scheduler may start the
 review from any working directory.
+
+(About 460 lines, kept in one module on purpose: it mirrors one file, each TOML
+table's model next to the others and to the loader that turns pydantic's errors
+into one-line messages.)
 """
 from __future__ import annotations
 
@@ -168,7 +172,7 @@ class RecommenderConfig(_Model):
 
 
 class AuditOptions(_Model):
-    """Parameters passed to :func:`fairaudit.audit.audit`.
+    """Parameters passed to :func:`fairaudit.audit`.
 
     ``min_share``: categories under this share of the known pool are not rated
     (default 0.02, as 6 RCNY § 5-301 allows). ``scoring_median``: ``"job"``

@@ -34,33 +34,28 @@ import json
 import logging
 import math
 import os
-import random
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from ..errors import ConfigError, FairauditError
+from ..errors import ConfigError, FairauditError, HistoryError
+from ..io import redact_url
+from ..metrics.better import better
+from .database import db_message, make_engine, retry
 
-__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HistoryError", "open_store", "default_driver"]
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
-#: Metrics kept per (stage, k, attribute), with the direction that is better.
-METRICS: dict[str, str] = {
-    "min_impact_ratio": "higher",
-    "dp_difference": "lower",
-    "match_rate": "higher",
-    "paper_score": "higher",
-    "mean_gap": "lower",
-}
+#: Metrics kept per (stage, k, attribute), with the direction that is better
+#: (from :data:`fairaudit.metrics.better.BETTER`, the one table of directions).
+METRICS: dict[str, str] = {m: "higher" if better(m) > 0 else "lower"
+                           for m in ("min_impact_ratio", "dp_difference", "match_rate", "paper_score", "mean_gap")}
 STATUSES = ("running", "pass", "breach", "error")
 
 metadata = sa.MetaData()
@@ -95,10 +90,6 @@ review_metrics = sa.Table(
     *[sa.Column(m, sa.Float, nullable=True) for m in METRICS],
     sa.UniqueConstraint("review_id", "stage", "k", "attribute", name="uq_fairaudit_metrics_row"),
 )
-
-
-class HistoryError(FairauditError):
-    """The history database cannot be opened, read or written."""
 
 
 @dataclass
@@ -151,94 +142,6 @@ def _float(v: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
-def _redact(url: str) -> str:
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<invalid url>"
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # isolation_level=None: let the "begin" hook below issue BEGIN IMMEDIATE
-    dbapi_conn.isolation_level = None
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout = 30000")
-    cur.execute("PRAGMA foreign_keys = ON")
-    try:
-        cur.execute("PRAGMA journal_mode = WAL")
-    except Exception:  # e.g. a read-only folder: the default journal still works
-        pass
-    cur.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def default_driver(url: "str | sa.engine.URL") -> sa.engine.URL:
-    """``postgresql://`` with whichever PostgreSQL driver is installed.
-
-    SQLAlchemy 2.1 maps a bare ``postgresql://`` to psycopg 3; fairaudit's test
-    extra installs psycopg2-binary, so fall back to it when psycopg 3 is absent.
-    """
-    parsed = sa.engine.make_url(url)
-    if parsed.drivername == "postgresql":
-        import importlib.util
-
-        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
-            parsed = parsed.set(drivername="postgresql+psycopg2")
-    return parsed
-
-
-def _make_engine(url: str) -> Engine:
-    try:
-        parsed = default_driver(url)
-    except ArgumentError:
-        raise ConfigError(f"history url {url!r} is not a database URL; "
-                          "use e.g. sqlite:///history.sqlite or postgresql://user:pw@host/db") from None
-    try:
-        if parsed.get_backend_name() == "sqlite":
-            db = parsed.database
-            if db and db != ":memory:":
-                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(parsed, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
-            event.listen(engine, "begin", _sqlite_begin)
-            return engine
-        return sa.create_engine(parsed, pool_pre_ping=True)
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"history url {_redact(url)} needs the database driver {exc.name!r}; "
-                          f"install it (e.g. pip install psycopg2-binary for PostgreSQL)") from None
-    except (ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise ConfigError(f"history url {_redact(url)}: {exc}") from None
-    except OSError as exc:
-        raise HistoryError(f"cannot create the folder of the history database {_redact(url)}: "
-                           f"{exc.strerror}") from None
-
-
-def _retry(fn: Callable[[], T], what: str, attempts: int = 20) -> T:
-    """Run a transaction, retrying on unique-constraint races and lock timeouts."""
-    delay = 0.05
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except (IntegrityError, OperationalError) as exc:
-            locked = isinstance(exc, OperationalError) and "locked" in str(exc).lower()
-            if isinstance(exc, OperationalError) and not locked:
-                raise HistoryError(f"{what}: {_db_message(exc)}") from None
-            if attempt == attempts - 1:
-                raise HistoryError(f"{what}: gave up after {attempts} attempts ({_db_message(exc)})") from None
-            _log.debug("%s: retry %d after %s", what, attempt + 1, type(exc).__name__)
-            time.sleep(delay * (1 + random.random()))  # jitter: racing writers drift apart
-            delay = min(delay * 2, 1.0)
-    raise AssertionError("unreachable")
-
-
-def _db_message(exc: DBAPIError) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
-
-
 class HistoryStore:
     """Reviews and their metrics in a SQL database.
 
@@ -257,7 +160,7 @@ class HistoryStore:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self._create_tables()
 
     # -- setup ----------------------------------------------------------------
@@ -269,16 +172,16 @@ class HistoryStore:
             metadata.create_all(self.engine, checkfirst=True)
 
         try:
-            _retry(create, f"cannot create the history tables in {_redact(self.url)}")
+            retry(create, f"cannot create the history tables in {redact_url(self.url)}")
         except sa.exc.ProgrammingError as exc:
             if "already exists" in str(exc):
                 metadata.create_all(self.engine, checkfirst=True)
             else:
-                raise HistoryError(f"cannot create the history tables in {_redact(self.url)}: "
-                                   f"{_db_message(exc)}") from None
+                raise HistoryError(f"cannot create the history tables in {redact_url(self.url)}: "
+                                   f"{db_message(exc)}") from None
         except DBAPIError as exc:
-            raise HistoryError(f"cannot open the history database {_redact(self.url)}: "
-                               f"{_db_message(exc)}") from None
+            raise HistoryError(f"cannot open the history database {redact_url(self.url)}: "
+                               f"{db_message(exc)}") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -290,7 +193,7 @@ class HistoryStore:
         self.close()
 
     def __repr__(self) -> str:
-        return f"HistoryStore({_redact(self.url)!r})"
+        return f"HistoryStore({redact_url(self.url)!r})"
 
     # -- writing ----------------------------------------------------------------
     def start(self, period: str, *, config_hash: str | None = None,
@@ -318,7 +221,7 @@ class HistoryStore:
                 rid = conn.execute(reviews.insert().values(**values)).inserted_primary_key[0]
             return ReviewRecord(id=int(rid), **values)
 
-        return self._guard(lambda: _retry(tx, f"cannot record a review of {period}"))
+        return self._guard(lambda: retry(tx, f"cannot record a review of {period}"))
 
     def finish(self, review_id: int, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
                report_path: str | None = None, report_sha256: str | None = None,
@@ -343,7 +246,7 @@ class HistoryStore:
                 if rows:
                     conn.execute(review_metrics.insert(), rows)
 
-        self._guard(lambda: _retry(tx, f"cannot store review {review_id}"))
+        self._guard(lambda: retry(tx, f"cannot store review {review_id}"))
         return self.get(review_id)
 
     def fail(self, review_id: int, message: str) -> None:
@@ -353,7 +256,7 @@ class HistoryStore:
                 conn.execute(reviews.update().where(reviews.c.id == review_id)
                              .values(status="error", finished_at=_now(), message=message[:2000]))
 
-        self._guard(lambda: _retry(tx, f"cannot mark review {review_id} as failed"))
+        self._guard(lambda: retry(tx, f"cannot mark review {review_id} as failed"))
 
     def add(self, period: str, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
             **kwargs: Any) -> ReviewRecord:
@@ -412,7 +315,7 @@ class HistoryStore:
                                     "breaches": r["breaches"] or [],
                                     "metrics": by_review.get(r["id"], [])}) for r in rows]
 
-        return self._guard(lambda: _retry(read, "cannot read the history"))
+        return self._guard(lambda: retry(read, "cannot read the history"))
 
     def periods(self) -> list[str]:
         """Distinct periods with at least one review, oldest first."""
@@ -423,7 +326,7 @@ class HistoryStore:
             with self.engine.connect() as conn:
                 return [r.period for r in conn.execute(q)]
 
-        return self._guard(lambda: _retry(read, "cannot read the history"))
+        return self._guard(lambda: retry(read, "cannot read the history"))
 
     def frame(self, *, latest_only: bool = False, statuses: Sequence[str] = ("pass", "breach")) -> pd.DataFrame:
         """All stored metrics as one tidy table (one row per review, stage, k, attribute).
@@ -475,7 +378,7 @@ class HistoryStore:
                 conn.execute(review_metrics.delete().where(review_metrics.c.review_id.in_(ids)))
                 conn.execute(reviews.delete().where(reviews.c.period.in_(drop)))
 
-        self._guard(lambda: _retry(tx, "cannot prune the history"))
+        self._guard(lambda: retry(tx, "cannot prune the history"))
         return drop
 
     def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -484,7 +387,7 @@ class HistoryStore:
         The format comes from ``fmt`` or the file extension; the file is written
         atomically.
         """
-        from .._atomic import atomic_open
+        from ..atomic import atomic_open
 
         p = Path(path)
         fmt = (fmt or p.suffix.lstrip(".")).lower()
@@ -509,7 +412,7 @@ class HistoryStore:
         except FairauditError:
             raise
         except DBAPIError as exc:
-            raise HistoryError(f"history database {_redact(self.url)}: {_db_message(exc)}") from None
+            raise HistoryError(f"history database {redact_url(self.url)}: {db_message(exc)}") from None
 
 
 def open_store(url: str) -> HistoryStore:

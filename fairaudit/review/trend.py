@@ -1,17 +1,18 @@
 """Trends across review periods: the tidy trend table, regressions and charts.
 
 All functions take the tidy table of :func:`trend_frame` (one row per period,
-stage, k and attribute), so a notebook can filter it before charting.
+stage, k and attribute), so a notebook can filter it before charting. Charts use
+the report's style (:mod:`fairaudit.report.charts`).
 """
 from __future__ import annotations
 
-import io
 import math
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..report import charts
 from .history import METRICS, HistoryStore
 
 __all__ = ["trend_frame", "regressions", "trend_chart_svg", "metric_label"]
@@ -20,7 +21,7 @@ _LABELS = {
     "min_impact_ratio": "Minimum impact ratio",
     "dp_difference": "Demographic parity difference",
     "match_rate": "Diversity match rate",
-    "paper_score": "Paper score (-100 x mean gap)",
+    "paper_score": "Gap score (-100 x mean gap)",
     "mean_gap": "Mean gap to target",
 }
 _RANGES = {"min_impact_ratio": (0.0, 1.05), "dp_difference": (0.0, 1.05), "match_rate": (0.0, 1.05),
@@ -81,7 +82,7 @@ def regressions(frame: pd.DataFrame, tolerance: float | Mapping[str, float] = 0.
     ``previous`` in the period just before it (by start date)::
 
         change = value - previous
-        worse  = -change  if higher is better   (impact ratio, match rate, paper score)
+        worse  = -change  if higher is better   (impact ratio, match rate, gap score)
                  +change  if lower is better    (dp difference, mean gap)
         regressed = worse > tolerance
 
@@ -165,18 +166,12 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
     """
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; known: {list(METRICS)}")
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
     df = frame if stage is None else frame[frame["stage"] == stage]
     order = (df[["period", "period_start"]].drop_duplicates("period")
              .sort_values(["period_start", "period"])["period"].tolist())
     x_of = {p: i for i, p in enumerate(order)}
-    with matplotlib.rc_context({"svg.hashsalt": "fairaudit", "svg.fonttype": "none",
-                                "font.size": 8}):
-        fig = Figure(figsize=(width, height))
+    with charts.style():
+        fig = charts.new_figure(width, height)
         ax = fig.add_subplot(1, 1, 1)
         groups = df.groupby(["stage", "attribute", "k"], sort=True) if len(df) else []
         for (stg, attr, k), g in groups:
@@ -202,6 +197,4 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
         if not len(df):
             ax.text(0.5, 0.5, "no reviews yet", ha="center", va="center", transform=ax.transAxes)
         fig.tight_layout()
-        buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    return buf.getvalue()
+        return charts.to_svg(fig)

@@ -28,6 +28,9 @@ import pandas as pd
 from ..errors import DataError
 from ._occupations import OCCUPATIONS
 
+__all__ = ["OCCUPATIONS", "RACES", "Occupation", "NameTable", "census_first_names", "census_surnames", "esco_occupations",
+           "esco_vocabulary", "missing_esco_skills", "package_version", "race_marginal", "ssa_female_share"]
+
 ESCO_OCCUPATION_URI = "http://data.europa.eu/esco/occupation/"
 
 #: Census column -> canonical fairaudit label (fairaudit.io.LABELS).

@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..lexicon import find_coded_words, neutral_replacement
+from .lexicon import find_coded_words, neutral_replacement
 
 _PRONOUNS = {
     "he": "they", "she": "they", "him": "them", "her": "their", "his": "their", "hers": "theirs",

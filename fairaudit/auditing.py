@@ -1,0 +1,397 @@
+"""Run an audit: load -> recommend -> measure (-> drivers, decomposition).
+
+The module is ``fairaudit.auditing``; its entry point :func:`audit` is also
+``fairaudit.audit``. Ranking goes through a backend (:mod:`fairaudit.backends`,
+the local one by default), the numbers through :func:`fairaudit.measure.measure`.
+
+>>> from fairaudit import audit, make_hiring_data
+>>> jobs, candidates = make_hiring_data(50, 500, seed=0)
+>>> result = audit(jobs, candidates, k=(10, 50), seed=0)   # doctest: +SKIP
+>>> result.to_frame("impact")                              # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import warnings
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .drivers import decomposition as _decomposition
+from .drivers import mask_identity, word_drivers
+from .errors import ConfigError, DataError, FairauditWarning
+from .groups import GroupEncoding, candidate_attributes, usable_encodings
+from .io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
+                 validate_candidates, validate_jobs)
+from .measure import job_gaps, measure, resolve_target
+from .progress import progress_bar
+from .recommenders.base import Rankings, Recommender, check_k, check_scoring_median
+from .result import AuditConfig, AuditResult, recommender_identity
+from .version import library_versions
+
+def resolve_created_at(created_at: str | None = None) -> str:
+    """The audit's creation time as an ISO 8601 UTC string, to the second.
+
+    ``created_at`` when given (any ISO 8601 time; naive times are UTC), else
+    ``$SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-builds
+    convention) when set, else now. Fixing it makes the audit JSON of the same
+    inputs byte-identical.
+
+    Raises
+    ------
+    ConfigError
+        An unparsable time or ``SOURCE_DATE_EPOCH``.
+    """
+    if created_at is not None:
+        try:
+            t = _dt.datetime.fromisoformat(str(created_at).strip())
+        except ValueError:
+            raise ConfigError(f"created_at {created_at!r} is not an ISO 8601 time, "
+                              "e.g. 2026-01-01T00:00:00Z") from None
+    elif os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        raw = os.environ["SOURCE_DATE_EPOCH"].strip()
+        try:
+            t = _dt.datetime.fromtimestamp(int(raw), _dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, "
+                              f"got {raw!r}") from None
+    else:
+        t = _dt.datetime.now(_dt.timezone.utc)
+    t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+    return t.replace(microsecond=0).isoformat()
+
+
+def _sha(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _as_frame(data: Any, kind: str) -> tuple[pd.DataFrame, str]:
+    if isinstance(data, (str, os.PathLike)):
+        loader = load_jobs if kind == "jobs" else load_candidates
+        return loader(data), str(data)
+    validator = validate_jobs if kind == "jobs" else validate_candidates
+    return validator(data), "DataFrame"
+
+
+def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
+    """Warn about jobs whose whole top-k is a tie broken by row order (see ``measure.order_decided``)."""
+    out = []
+    one_attr = per_job[per_job["attribute"] == per_job["attribute"].iloc[0]] if len(per_job) else per_job
+    for k in ks:
+        rows = one_attr[(one_attr["k"] == k) & (one_attr["order_decided"] == k)]
+        if len(rows):
+            ids = ", ".join(map(str, rows["job_id"].head(5))) + (", ..." if len(rows) > 5 else "")
+            msg = (f"{len(rows)} of {n_jobs} job(s) have a top-{k} decided entirely by row order: every candidate "
+                   "in it ties with one left out (e.g. all scores equal, as BM25 gives a text with no indexed "
+                   f"word), so their gaps reflect the file order, not the recommender ({ids}; marked in "
+                   "per_job.order_decided)")
+            warnings.warn(msg, FairauditWarning, stacklevel=3)
+            out.append(msg)
+    return out
+
+
+def _attributes_only(path: Any) -> pd.DataFrame:
+    """Candidate ids and attributes of a Parquet file/folder (no texts), validated."""
+    import pyarrow.dataset as pds
+
+    from .backends.local import read_parquet_folder
+
+    try:
+        names = pds.dataset(str(path), format="parquet").schema.names
+    except Exception as exc:
+        raise DataError(f"cannot read Parquet data at {path}: {exc}") from None
+    if "text" not in names:
+        raise DataError(f"candidates {path} is missing required column(s) ['text']; it has {names}")
+    cols = [c for c in ("candidate_id", "sex", "race_ethnicity", "name") if c in names]
+    batches = list(read_parquet_folder(path, cols))
+    import pyarrow as pa
+
+    df = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=cols)
+    df["text"] = "(streamed)"  # placeholder: validated for ids and labels only
+    return validate_candidates(df, source=str(path))
+
+
+def _parquet_sha256(path: Any) -> str:
+    """Hash of the Parquet files' bytes, in the order the backends read them."""
+    from pathlib import Path
+
+    p = Path(path)
+    files = sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
+    h = hashlib.sha256()
+    for f in files:
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def parse_ks(k: int | Sequence[int]) -> tuple[int, ...]:
+    """The cut-offs as distinct positive ints, in the given order (the first is the headline k)."""
+    ks = (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
+    if not ks:
+        raise ConfigError(f"k must be positive integers, got {k!r}")
+    for x in ks:
+        check_k(x)
+    if len(set(ks)) != len(ks):
+        # a repeated k would repeat every row of every table
+        raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
+    return ks
+
+
+def _check_options(*, tolerance: float, min_share: float, n_bootstrap: int, scoring_median: str,
+                   backend: Any) -> None:
+    """Fail on a bad setting before any data is read or model loaded."""
+    if not 0 <= tolerance <= 1:
+        raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+    check_scoring_median(scoring_median)
+    if scoring_median == "sample" and backend not in (None, "local"):
+        raise ConfigError("scoring_median='sample' is computed by the local backend only; "
+                          "use backend='local' or scoring_median='job'")
+    if not 0 <= min_share < 1:
+        raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
+    if n_bootstrap < 0:
+        raise ConfigError("n_bootstrap must be >= 0")
+
+
+@dataclass
+class _Inputs:
+    """The audit's tables and where they came from; ``streamed``: candidate texts stay on disk."""
+
+    jobs: pd.DataFrame
+    jobs_source: str
+    candidates: pd.DataFrame
+    candidates_source: str
+    streamed: bool = False
+
+
+def _load_inputs(jobs: Any, candidates: Any, backend: Any) -> _Inputs:
+    jobs_df, jobs_src = _as_frame(jobs, "jobs")
+    if streams_candidates(backend, candidates):
+        # millions of profiles: only ids and attributes come into memory; the texts
+        # are streamed from Parquet and embedded on the cluster by the backend
+        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates), str(candidates), streamed=True)
+    cand_df, cand_src = _as_frame(candidates, "candidates")
+    return _Inputs(jobs_df, jobs_src, cand_df, cand_src)
+
+
+def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
+    """The backend that ranks; the local one with the audit's block size and scoring median."""
+    from .backends import LocalBackend, get_backend
+
+    if spec in (None, "local"):
+        return LocalBackend(block_size=block_size, scoring_median=scoring_median)
+    return get_backend(spec)
+
+
+def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
+          backend: Any, block_size: int, progress: bool, candidates: Any) -> Rankings:
+    n_cand = len(inputs.candidates)
+    group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
+    # one place more than any k: order_decided() needs the score just below each cut-off
+    k_max = min(max(max(config.ks), config.effective_gap_k) + 1, n_cand)
+    extra = {"candidates": str(candidates)} if inputs.streamed else {}
+    return _backend(backend, block_size, config.scoring_median).rank(
+        rec, inputs.jobs["text"].tolist(), k_max, group_codes, n_candidates=n_cand,
+        progress=lambda it: progress_bar(it, progress, desc="ranking jobs", unit="block"), **extra)
+
+
+def _empty_drivers() -> pd.DataFrame:
+    return pd.DataFrame(columns=["job_id", "word", "category", "count", "gap", "gap_without", "delta"])
+
+
+def _empty_decomposition() -> pd.DataFrame:
+    return pd.DataFrame(columns=["job_id", "k", "attribute", "gap", "gap_blind", "identity_part", "text_part"])
+
+
+def _identity_blind_gaps(rec: Recommender, inputs: _Inputs, config: AuditConfig, gap_enc: GroupEncoding,
+                         gap_target: np.ndarray, block_size: int, progress: bool) -> np.ndarray:
+    """Each job's gap when the recommender ranks profiles with names and pronouns masked."""
+    from .backends import LocalBackend
+    from .recommenders import clone_recommender
+
+    cands = inputs.candidates
+    names = cands["name"].tolist() if "name" in cands.columns else None
+    blind = clone_recommender(rec)
+    blind.fit(mask_identity(cands["text"].tolist(), names))
+    r_blind = LocalBackend(block_size=block_size).rank(
+        blind, inputs.jobs["text"].tolist(), config.effective_gap_k, None, n_candidates=len(cands),
+        progress=lambda it: progress_bar(it, progress, desc="identity-blind ranking", unit="block"))
+    return job_gaps(r_blind.indices, gap_enc, gap_target).gaps
+
+
+def _counterfactuals(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
+                     rankings: Rankings, block_size: int, progress: bool) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The ``drivers`` and ``decomposition`` tables and their summaries (empty when switched off)."""
+    gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
+    gap_target = resolve_target(config.target, gap_enc)
+    base = job_gaps(rankings.top(config.effective_gap_k), gap_enc, gap_target).gaps
+    tables = {"drivers": _empty_drivers(), "decomposition": _empty_decomposition()}
+    summary: dict[str, Any] = {}
+    if config.drivers:
+        from .gap import GapScorer
+
+        scorer = GapScorer(rec, inputs.candidates, k=config.effective_gap_k, target=config.target,
+                           attribute=config.gap_attribute, fit=False, use_inferred=config.use_inferred,
+                           block_size=block_size)
+        tables["drivers"] = word_drivers(scorer, inputs.jobs, base_gaps=base)
+    if config.decomposition:
+        blind_gaps = _identity_blind_gaps(rec, inputs, config, gap_enc, gap_target, block_size, progress)
+        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.effective_gap_k,
+                           config.gap_attribute)
+        tables["decomposition"] = d
+        summary["decomposition"] = {
+            "k": config.effective_gap_k, "attribute": config.gap_attribute,
+            "mean_gap": float(np.nanmean(d["gap"])), "mean_gap_blind": float(np.nanmean(d["gap_blind"])),
+            "mean_identity_part": float(np.nanmean(d["identity_part"])),
+        }
+    if len(tables["drivers"]):
+        top = (tables["drivers"].groupby(["word", "category"])["delta"].agg(["mean", "count"])
+               .sort_values("mean", ascending=False).head(10).reset_index())
+        summary["top_drivers"] = top.rename(columns={"mean": "mean_delta", "count": "jobs"}).to_dict("records")
+    return tables, summary
+
+
+def _provenance(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
+                *, backend: Any, candidates: Any, data_source: str | None, period: str | None,
+                created_at: str) -> dict[str, Any]:
+    """Input hashes, the recommender's description, versions and the audit id."""
+    describe = getattr(rec, "describe", None)
+    rec_info = describe() if callable(describe) else {"name": getattr(rec, "name", type(rec).__name__)}
+    prov = {
+        "jobs_sha256": jobs_sha256(inputs.jobs),
+        "candidates_sha256": _parquet_sha256(candidates) if inputs.streamed else candidates_sha256(inputs.candidates),
+        "candidates_streamed": inputs.streamed,
+        "config_sha256": _sha(config.to_dict()),
+        "recommender": rec_info,
+        "backend": backend if isinstance(backend, str) or backend is None else type(backend).__name__,
+        "n_jobs": len(inputs.jobs), "n_candidates": len(inputs.candidates),
+        "attribute_sources": {e.attribute: e.source for e in encodings},
+        "data_source": data_source or f"jobs: {inputs.jobs_source}; candidates: {inputs.candidates_source}",
+        "period": period,
+        "versions": library_versions(),
+    }
+    # machine-specific details (cache folder, paths, device) must not change the id
+    prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
+                             "config": prov["config_sha256"], "recommender": recommender_identity(rec_info)})[:16]
+    prov["created_at"] = created_at
+    return prov
+
+
+def audit(
+    jobs: pd.DataFrame | str | os.PathLike,
+    candidates: pd.DataFrame | str | os.PathLike,
+    recommender: Any = "embedding",
+    k: int | Sequence[int] = (10, 50),
+    target: Any = "pool",
+    *,
+    attributes: Sequence[str] | None = None,
+    tolerance: float = 0.1,
+    match_goal: float = 0.8,
+    min_share: float = 0.02,
+    scoring_median: str = "job",
+    n_bootstrap: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    drivers: bool = True,
+    decomposition: bool = True,
+    gap_k: int | None = None,
+    use_inferred: bool = False,
+    backend: Any = "local",
+    block_size: int = 256,
+    progress: bool = False,
+    data_source: str | None = None,
+    period: str | None = None,
+    created_at: str | None = None,
+) -> AuditResult:
+    """Audit a recommender: who does it put in each job's top-k?
+
+    Parameters
+    ----------
+    jobs, candidates : DataFrame or path
+        Canonical tables (see :mod:`fairaudit.io`) or files to load.
+    recommender : "embedding" | "bm25" | model id/path | callable | Recommender
+        A callable is ``fn(job_texts, candidate_texts) -> scores``.
+    k : int or sequence of int
+        Cut-offs; the first is the headline k.
+    target : "pool" | "uniform" | mapping
+        Target group distribution for the diversity match rate and the gap.
+    tolerance : float
+        A job matches when its gap (W1 / TV) is at most this.
+    match_goal : float
+        Share of matching jobs the verdict asks for.
+    min_share : float
+        Categories with fewer than this share of the candidates whose category
+        is known are not rated (no impact ratio, no four-fifths flag, left out of
+        demographic parity), as 6 RCNY § 5-301 allows for categories under 2 %.
+        0 rates every non-empty category.
+    scoring_median : {"job", "sample"}
+        The LL144 scoring rate counts (job, candidate) pairs scoring above a
+        median: each job's own median score ("job", the default: a
+        recommender's scores are only comparable within one job), or the
+        median of all scores of the sample ("sample", the literal reading of
+        6 RCNY § 5-300; local backend only, all scores kept in memory).
+    n_bootstrap, confidence, seed
+        Bootstrap resamples over jobs for the confidence intervals.
+    drivers, decomposition : bool
+        Also run the counterfactual word attribution and the identity-blind
+        decomposition (each re-ranks texts; cheap with the embedding cache).
+    gap_k : int, optional
+        The k of the per-job gaps behind the drivers and the decomposition;
+        default the largest k.
+    backend : "local" | "ray" | Backend
+        Where ranking runs; metrics are identical across backends. With a
+        Parquet path for ``candidates`` and a non-local backend, candidate
+        texts are streamed (:func:`fairaudit.io.streams_candidates`).
+    data_source, period, created_at : str, optional
+        Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
+        ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
+
+    Returns
+    -------
+    AuditResult
+    """
+    from .recommenders import make_recommender
+
+    ks = parse_ks(k)
+    created_at = resolve_created_at(created_at)  # fail early on a bad value
+    _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
+                   scoring_median=scoring_median, backend=backend)
+    inputs = _load_inputs(jobs, candidates, backend)
+    if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
+        drivers = decomposition = False
+    n_cand = len(inputs.candidates)
+    check_k(max(ks), n_cand)
+    requested = tuple(attributes) if attributes else candidate_attributes(inputs.candidates, use_inferred)
+    encodings, notes = usable_encodings(inputs.candidates, requested, use_inferred)
+    for note in notes:
+        warnings.warn(note, FairauditWarning, stacklevel=2)
+    attrs = tuple(e.attribute for e in encodings)
+    for enc in encodings:
+        resolve_target(target, enc)  # validate early, before any model runs
+    config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
+                         min_share=float(min_share), scoring_median=scoring_median,
+                         n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
+                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
+    if config.gap_attribute not in attrs:
+        config.gap_attribute = attrs[0]
+    check_k(config.effective_gap_k, n_cand, name="gap_k")
+
+    rec = make_recommender(recommender)
+    if not inputs.streamed:
+        rec.fit(inputs.candidates["text"].tolist())
+    rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
+    job_ids = inputs.jobs["job_id"].tolist()
+    tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
+    summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids))
+    extra_tables, extra_summary = _counterfactuals(rec, inputs, encodings, config, rankings, block_size, progress)
+    tables.update(extra_tables)
+    summary.update(extra_summary)
+    prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
+                       data_source=data_source, period=period, created_at=created_at)
+    return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
+                       groups={e.attribute: list(e.labels) for e in encodings}, rankings=rankings)

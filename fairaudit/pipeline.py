@@ -1,0 +1,194 @@
+"""Audit -> rewrite -> re-audit -> report: the one place these steps are joined.
+
+This module is part of the orchestration layer (with :mod:`fairaudit.cli`,
+:mod:`fairaudit.demo` and :mod:`fairaudit.review`): the core (loading,
+recommending, measuring, reporting) knows nothing of ``fairaudit.rewriting``;
+here an audit, a rewriter and the report meet. Both the demo and the periodic
+review call :func:`audit_rewrite_report`, with an :class:`AutoRefineRewriter`
+when job texts are to be rewritten.
+
+>>> run = audit_rewrite_report(jobs, candidates, audit_options={"k": (10, 50)},      # doctest: +SKIP
+...                            rewriter=AutoRefineRewriter(recommender, candidates))
+>>> run.before, run.after, run.rewrites, run.report.pdf                                # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import pandas as pd
+
+from .auditing import audit
+from .errors import ConfigError
+from .report import ReportBytes, ReportSection, make_report
+from .result import AuditResult
+from .rewrites import apply_rewrites, empty_rewrites
+
+__all__ = ["AutoRefineRewriter", "PipelineResult", "Rewriter", "audit_rewrite_report", "flagged_jobs"]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (:mod:`fairaudit.rewrites`).
+#: An optional ``label`` attribute names the rewrites in the re-audit's data source ("... after <label>").
+Rewriter = Callable[[pd.DataFrame, AuditResult], pd.DataFrame]
+
+
+def flagged_jobs(result: AuditResult, jobs: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """Jobs whose gap exceeds the tolerance at the audit's gap k, largest gap first.
+
+    Whether their *wording* drives the gap is the rewriter's first step; jobs
+    whose gap no sentence explains are left as they are.
+    """
+    k, attr = result.config.effective_gap_k, result.config.gap_attribute
+    pj = result.tables["per_job"]
+    pj = pj[(pj["k"] == k) & (pj["attribute"] == attr) & (pj["gap"] > result.config.tolerance)]
+    ids = pj.sort_values("gap", ascending=False, kind="stable")["job_id"]
+    if limit:
+        ids = ids.head(limit)
+    return jobs.set_index("job_id").loc[list(ids)].reset_index()
+
+
+@dataclass
+class AutoRefineRewriter:
+    """Rewrite job texts with ``fairaudit.rewriting.AutoRefine`` at the audit's gap k and target.
+
+    Attributes
+    ----------
+    recommender, candidates
+        What the audit ranked with (the rewriter measures gaps the same way).
+    method : str
+        An AutoRefine method (``fairaudit.rewriting.METHODS``); ``"policy"`` is the shipped adapter,
+        None AutoRefine's default.
+    adapter : path, optional
+        An adapter folder to load instead of the shipped one.
+    options : mapping
+        More AutoRefine options (``max_sentences``, ...).
+    flagged_only, max_jobs
+        Rewrite only the jobs above the tolerance (:func:`flagged_jobs`), at most ``max_jobs``.
+    train_steps : int, optional
+        Fine-tune the policy on those jobs first (GRPO steps); None: no training.
+    save_adapter : path, optional
+        Where to save a fine-tuned adapter (``saved_adapter`` then holds the folder).
+    seed, progress, say
+        Seed of the rewrites; progress bars; a callback for one-line status messages.
+    """
+
+    recommender: Any
+    candidates: pd.DataFrame
+    method: str | None = "policy"
+    adapter: str | os.PathLike | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    flagged_only: bool = False
+    max_jobs: int | None = None
+    train_steps: int | None = None
+    save_adapter: str | os.PathLike | None = None
+    seed: int = 0
+    progress: bool = False
+    say: Callable[[str], None] = _quiet
+    label: str = "AutoRefine rewrites"
+    saved_adapter: str | None = field(default=None, init=False)
+    train_seconds: float = field(default=0.0, init=False)
+
+    def _refiner(self, before: AuditResult) -> Any:
+        try:
+            from .rewriting import AutoRefine, TrainSettings
+        except ImportError:
+            raise ConfigError("rewriting needs fairaudit.rewriting.AutoRefine, which is not available in this "
+                              "installation; turn rewriting off") from None
+        # the audit's gap k and target: the rewriter narrows the gap the audit measures
+        kw: dict[str, Any] = {"recommender": self.recommender, "candidates": self.candidates,
+                              "k": before.config.effective_gap_k, "target": before.config.target,
+                              "progress": self.progress, **self.options}
+        if self.train_steps is not None:
+            kw["train_settings"] = TrainSettings(steps=self.train_steps, seed=self.seed)
+        try:
+            return AutoRefine.load(self.adapter, **kw) if self.adapter is not None else AutoRefine(**kw)
+        except TypeError as exc:
+            raise ConfigError(f"rewrite.options: {exc}") from None
+
+    def __call__(self, jobs: pd.DataFrame, before: AuditResult) -> pd.DataFrame:
+        todo = flagged_jobs(before, jobs, self.max_jobs) if self.flagged_only else jobs
+        if self.flagged_only:
+            self.say(f"AutoRefine: {len(todo)} job(s) above the tolerance; finding the wording that drives their gap"
+                     + (f", then fine-tuning the policy ({self.train_steps} GRPO steps)" if self.train_steps else ""))
+        if not len(todo):
+            return empty_rewrites()
+        refiner = self._refiner(before)
+        if self.train_steps is not None:
+            start = time.perf_counter()
+            refiner.fit(todo, seed=self.seed)
+            if self.save_adapter is not None:
+                self.saved_adapter = str(refiner.save(Path(self.save_adapter)))
+            self.train_seconds = time.perf_counter() - start
+        self.say(f"rewriting {len(todo)} job(s) ({self.method or 'default method'})")
+        return refiner.rewrite(todo, method=self.method, seed=self.seed)
+
+
+@dataclass
+class PipelineResult:
+    """What :func:`audit_rewrite_report` produced (nothing is written yet)."""
+
+    before: AuditResult
+    after: AuditResult | None
+    rewrites: pd.DataFrame | None
+    report: ReportBytes
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def audit_rewrite_report(jobs: pd.DataFrame, candidates: pd.DataFrame, *, audit_options: Mapping[str, Any],
+                         rewriter: Rewriter | None = None, report_options: Mapping[str, Any] | None = None,
+                         sections: Callable[[AuditResult, AuditResult | None], Sequence[ReportSection]] | None = None,
+                         say: Callable[[str], None] = _quiet) -> PipelineResult:
+    """Audit, rewrite the job texts, re-audit them and render the (signed) report.
+
+    Parameters
+    ----------
+    jobs, candidates : DataFrame
+        Canonical, validated tables (:mod:`fairaudit.io`).
+    audit_options : mapping
+        Keyword arguments of :func:`fairaudit.audit` (recommender, k, target,
+        ...); the re-audit uses the same ones, so the two audits are comparable.
+    rewriter : Rewriter, optional
+        None: no rewriting, and the report shows the audit alone.
+    report_options : mapping, optional
+        Keyword arguments of :func:`fairaudit.report.make_report` (``sign_with``,
+        ``title``, ``period``, signature appearance, ...).
+    sections : callable, optional
+        ``sections(before, after)`` -> extra report sections (e.g. the periodic
+        review's), built once both audits are known.
+    say : callable
+        Receives a one-line message before each step.
+
+    Returns
+    -------
+    PipelineResult
+        Both audits, the rewrites table, the report's bytes and the seconds of each step.
+    """
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    say(f"auditing {len(jobs)} jobs x {len(candidates)} candidates")
+    before = audit(jobs, candidates, **audit_options)
+    seconds["audit"] = time.perf_counter() - start
+    after = rewrites = None
+    if rewriter is not None:
+        start = time.perf_counter()
+        rewrites = rewriter(jobs, before)
+        seconds["rewrite"] = time.perf_counter() - start
+        say("re-auditing the rewritten jobs")
+        start = time.perf_counter()
+        source = f"{before.provenance['data_source']} after {getattr(rewriter, 'label', 'rewriting')}"
+        after = audit(apply_rewrites(jobs, rewrites), candidates, **{**audit_options, "data_source": source})
+        seconds["reaudit"] = time.perf_counter() - start
+    options = dict(report_options or {})
+    say("rendering the PDF report" + (" and signing it" if options.get("sign_with") is not None else ""))
+    start = time.perf_counter()
+    extra = list(sections(before, after)) if sections is not None else []
+    report = make_report(before, after, rewrites, extra_sections=extra, **options)
+    seconds["report"] = time.perf_counter() - start
+    return PipelineResult(before=before, after=after, rewrites=rewrites, report=report, seconds=seconds)

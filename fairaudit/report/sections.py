@@ -1,0 +1,397 @@
+"""The sections of an audit report: what each one shows, built from the audits' tables.
+
+Every builder takes the audit (and, in a comparison, the re-audit after
+rewriting) and returns plain data for the templates: tables laid out by
+:func:`~fairaudit.report.tables.build_table`, texts formatted by
+:mod:`~fairaudit.report.format`. Nothing is recomputed: values are looked up
+in :class:`~fairaudit.result.AuditResult` tables.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator, Mapping
+
+import pandas as pd
+
+from ..result import AuditResult
+from ..version import library_versions
+from .diff import diff_stats, word_diff
+from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
+from .sidecar import rewrites_summary
+from .tables import Col, build_table, records
+
+
+# --------------------------------------------------------------------------- the audits' tables
+def result_table(result: AuditResult | None, name: str) -> pd.DataFrame:
+    """Table ``name`` of ``result``; an empty frame when the result or the table is missing."""
+    if result is None:
+        return pd.DataFrame()
+    df = result.tables.get(name)
+    return df if isinstance(df, pd.DataFrame) else pd.DataFrame()
+
+
+def select_rows(df: pd.DataFrame, **eq: Any) -> pd.DataFrame:
+    """Rows whose columns equal the given values (compared as text); none if a column is missing."""
+    if df.empty:
+        return df
+    mask = pd.Series(True, index=df.index)
+    for col, val in eq.items():
+        if col not in df.columns:
+            return df.iloc[0:0]
+        mask &= df[col].astype(str) == str(val)
+    return df[mask]
+
+
+def result_ks(result: AuditResult) -> list[int]:
+    """The audit's cut-offs: from its configuration, else the k values of its impact table."""
+    ks = [int(k) for k in (result.config.ks or ())]
+    if not ks:
+        imp = result_table(result, "impact")
+        ks = sorted({int(k) for k in imp.get("k", [])})
+    return ks
+
+
+def result_attributes(result: AuditResult) -> list[str]:
+    """Attributes with impact rows, in the configuration's order, then any others."""
+    attrs = list(result.config.attributes or ())
+    imp = result_table(result, "impact")
+    present = list(dict.fromkeys(imp["attribute"])) if "attribute" in imp else []
+    return [a for a in attrs if a in present] + [a for a in present if a not in attrs]
+
+
+def headline_k(result: AuditResult) -> int | None:
+    """The k of the verdict (the first configured k)."""
+    v = result.summary.get("verdict") or {}
+    if as_number(v.get("k")) is not None:
+        return int(v["k"])
+    ks = result_ks(result)
+    return ks[0] if ks else None
+
+
+def effective_gap_k(result: AuditResult) -> int | None:
+    """The k of the per-job gaps, drivers and decomposition (see ``AuditConfig.effective_gap_k``)."""
+    cfg = result.config
+    if cfg.ks or cfg.gap_k:
+        return int(cfg.effective_gap_k)
+    ks = result_ks(result)  # no configured k: the k values of the tables
+    return max(ks) if ks else None
+
+
+def per_k_and_attribute(before: AuditResult, after: AuditResult | None, name: str
+                        ) -> Iterator[tuple[int, str, pd.DataFrame, pd.DataFrame | None]]:
+    """``(k, attribute, before rows, after rows)`` of table ``name``, for each k and attribute with rows."""
+    tb, ta = result_table(before, name), result_table(after, name)
+    for k in result_ks(before):
+        for attr in result_attributes(before):
+            b = select_rows(tb, k=k, attribute=attr)
+            if not b.empty:
+                yield k, attr, b, (select_rows(ta, k=k, attribute=attr) if after is not None else None)
+
+
+def _impact_notes(rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """One note per category that is counted but not rated (unknown, or excluded as too small)."""
+    notes = []
+    for r in records(rows):
+        if str(r.get("group")) == "unknown":
+            notes.append({"kind": "unknown", "group": group_label("unknown"), "n": fmt(r.get("n_pool"), "int"),
+                          "reason": r.get("exclusion_reason") or "category unknown: counted, not rated"})
+        elif as_bool(r.get("excluded")):
+            notes.append({"kind": "excluded", "group": group_label(r.get("group")), "n": fmt(r.get("n_pool"), "int"),
+                          "reason": r.get("exclusion_reason") or "excluded"})
+    return notes
+
+
+def report_versions() -> dict[str, str]:
+    """Versions of the libraries that render, print and sign the report (appendix)."""
+    return library_versions(("jinja2", "weasyprint", "matplotlib", "pyhanko"))
+
+
+# --------------------------------------------------------------------------- sections
+def _impact_row_class(r: Mapping[str, Any]) -> str:
+    if str(r.get("group")) == "unknown":
+        return "muted unknown"
+    if as_bool(r.get("excluded")):
+        return "muted excluded"
+    return "flagged" if as_bool(r.get("four_fifths_flag")) else ""
+
+
+def _rated_flag(r: Mapping[str, Any]) -> Any:
+    """The four-fifths flag of a rated row; None ("—") for unknown / excluded categories."""
+    if str(r.get("group")) == "unknown" or as_bool(r.get("excluded")):
+        return None
+    return r.get("four_fifths_flag")
+
+
+def impact_sections(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
+    """The LL144 impact tables, one per k and attribute, with notes on the categories not rated."""
+    if after is not None:
+        cols = [Col("group", "Category", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
+                Col("n_pool", "Candidates", "int", compare=False),
+                Col("pool_share", "Share", "pct", compare=False),
+                Col("selection_rate", "Selection rate", "rate"),
+                Col("impact_ratio", "Impact ratio", "ratio"),
+                Col("scoring_impact_ratio", "Scoring impact ratio", "ratio"),
+                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag)]
+    else:
+        cols = [Col("group", "Category", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
+                Col("n_pool", "Candidates", "int", compare=False),
+                Col("pool_share", "Share of known", "pct", compare=False),
+                Col("selected", "Selections", "int"),
+                Col("selection_rate", "Selection rate", "rate", ci=True),
+                Col("impact_ratio", "Impact ratio", "ratio"),
+                Col("scoring_rate", "Scoring rate", "rate"),
+                Col("scoring_impact_ratio", "Scoring impact ratio", "ratio"),
+                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag)]
+    return [{"k": k, "attribute": attr, "label": attribute_label(attr),
+             "table": build_table(b, a, ["group"], cols, row_class=_impact_row_class), "notes": _impact_notes(b)}
+            for k, attr, b, a in per_k_and_attribute(before, after, "impact")]
+
+
+def parity_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
+    """Demographic parity and the four-fifths rule per k and attribute."""
+    cols = [Col("k", "k", "int", compare=False),
+            Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
+            Col("dp_difference", "DP difference", "ratio", ci=True),
+            Col("dp_ratio", "DP ratio", "ratio", ci=True),
+            Col("min_impact_ratio", "Min. impact ratio", "ratio"),
+            Col("four_fifths_pass", "Four-fifths rule", "pass")]
+    return build_table(result_table(before, "parity"), None if after is None else result_table(after, "parity"),
+                       ["k", "attribute"], cols, caption="Demographic parity (fairlearn) and the four-fifths rule")
+
+
+def diversity_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
+    """Match rate, mean gap, score and NDKL per k and attribute."""
+    cols = [Col("k", "k", "int", compare=False),
+            Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
+            Col("match_rate", "Match rate", "pct", ci=True),
+            Col("mean_gap", "Mean gap", "ratio", ci=True),
+            Col("paper_score", "Score (−100·W₁)", "score", ci=True),
+            Col("ndkl", "NDKL", "ratio", ci=True)]
+    return build_table(result_table(before, "diversity"), None if after is None else result_table(after, "diversity"),
+                       ["k", "attribute"], cols, caption="Diversity match and distance to the target mix")
+
+
+def target_rows(before: AuditResult) -> list[dict[str, str]]:
+    """The target mix of each attribute, with its distance and tolerance."""
+    out, seen = [], set()
+    for r in records(result_table(before, "diversity")):
+        attr = str(r.get("attribute"))
+        if attr in seen:
+            continue
+        seen.add(attr)
+        out.append({"attribute": attribute_label(attr), "target": target_text(r.get("target")),
+                    "distance": str(r.get("distance") or ""), "tolerance": fmt(r.get("tolerance"), "ratio")})
+    return out
+
+
+def ranking_sections(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
+    """Skew@k and exposure, one table per k and attribute."""
+    cols = [Col("group", "Group", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
+            Col("target_share", "Target share", "pct", compare=False),
+            Col("topk_share", "Top-k share", "pct"),
+            Col("skew_at_k", "Skew@k", "ratio"),
+            Col("exposure_ratio", "Exposure ratio", "ratio")]
+    if after is None:
+        cols.insert(4, Col("exposure", "Exposure", "ratio4"))
+    return [{"k": k, "label": attribute_label(attr),
+             "table": build_table(b, a, ["group"], cols, caption=f"{attribute_label(attr)}, top-{k}")}
+            for k, attr, b, a in per_k_and_attribute(before, after, "ranking")]
+
+
+def gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[str, Any]:
+    """The jobs with the largest gaps, the words that drive them and the identity-blind split."""
+    k, attr = effective_gap_k(before), getattr(before.config, "gap_attribute", "sex")
+    pj = select_rows(result_table(before, "per_job"), k=k, attribute=attr)
+    if pj.empty:
+        return {}
+    pj = pj.assign(_gap=pd.to_numeric(pj["gap"], errors="coerce")).sort_values(
+        ["_gap", "job_id"], ascending=[False, True], na_position="last", kind="mergesort").head(n)
+    dec = result_table(before, "decomposition")
+    dec = dec.set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
+    rows, tied = [], False
+    for r in pj.drop(columns="_gap").to_dict(orient="records"):
+        jid = r.get("job_id")
+        if (as_number(r.get("order_decided")) or 0) >= k:
+            r["title"], tied = f"{r.get('title', '')} †", True
+        if jid in getattr(dec, "index", []):
+            d = dec.loc[jid]
+            d = d.iloc[0] if isinstance(d, pd.DataFrame) else d
+            r = {**r, "gap_blind": d.get("gap_blind"), "identity_part": d.get("identity_part")}
+        r["mix_text"] = mix_text(r.get("mix"))
+        rows.append(r)
+    after_rows = None
+    if after is not None:
+        pa = select_rows(result_table(after, "per_job"), k=k, attribute=attr)
+        ids = {str(r["job_id"]) for r in rows}
+        after_rows = [dict(x, mix_text=mix_text(x.get("mix"))) for x in records(pa) if str(x.get("job_id")) in ids]
+    cols = [Col("job_id", "Job", "text", compare=False),
+            Col("title", "Title", "text", compare=False),
+            Col("gap", "Gap", "ratio"),
+            Col("paper_score", "Score", "score"),
+            Col("mix_text", f"Top-{k} mix", "text", compare=False)]
+    if after is None and not dec.empty:
+        cols[4:4] = [Col("gap_blind", "Gap, identity-blind", "ratio"), Col("identity_part", "Identity part", "ratio")]
+    note = (f"† Every place of this job's top-{k} was decided by row order among candidates with equal scores "
+            "(the earlier row wins), so its gap reflects the order of the candidates file, not the recommender."
+            if tied else "")
+    table = build_table(rows, after_rows, ["job_id"], cols, note=note,
+                        caption=f"Jobs with the largest {attribute_label(attr).lower()} gap at k={k}")
+    dsum = before.summary.get("decomposition") or {}
+    return {"k": k, "attribute": attribute_label(attr), "table": table,
+            "words": _driver_words(result_table(before, "drivers"), rows),
+            "top_drivers": _top_drivers(before.summary.get("top_drivers") or []),
+            "decomposition": {key: fmt(dsum.get(key), "ratio") for key in
+                              ("mean_gap", "mean_gap_blind", "mean_identity_part")} if dsum else {}}
+
+
+def _driver_words(drivers: pd.DataFrame, jobs: list[dict[str, Any]], per_job: int = 6) -> list[dict[str, Any]]:
+    """The words that widen each listed job's gap most (the audit's counterfactual deltas)."""
+    if drivers.empty or not {"job_id", "word", "delta"} <= set(drivers.columns):
+        return []
+    out = []
+    for r in jobs:
+        d = drivers[drivers["job_id"].astype(str) == str(r["job_id"])]
+        d = d.assign(_d=pd.to_numeric(d["delta"], errors="coerce")).sort_values(
+            ["_d", "word"], ascending=[False, True], kind="mergesort")
+        d = d[d["_d"] > 0].head(per_job)
+        if len(d):
+            out.append({"job_id": r["job_id"], "title": r.get("title", ""),
+                        "words": [{"word": w["word"], "category": w.get("category") or "",
+                                   "delta": fmt(w["delta"], "ratio")} for w in records(d.drop(columns="_d"))]})
+    return out
+
+
+def _top_drivers(top: list[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The audit's words that widen the gap most across jobs (those that narrow it are left out)."""
+    return [{"word": t.get("word"), "category": t.get("category") or "",
+             "mean_delta": fmt(t.get("mean_delta"), "ratio"), "jobs": fmt(t.get("jobs"), "int")}
+            for t in top if (as_number(t.get("mean_delta")) or 0.0) > 0]
+
+
+def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int) -> dict[str, Any]:
+    """The rewrites table and word-level diffs, largest gap reduction first."""
+    if rewrites is None:
+        return {}
+    df = rewrites.assign(_red=rewrites["gap_before"] - rewrites["gap_after"]).sort_values(
+        ["accepted", "_red", "job_id"], ascending=[False, False, True], kind="mergesort")
+    summary = rewrites_summary(rewrites)
+    cols = [Col("job_id", "Job", "text", compare=False),
+            Col("accepted", "Accepted", "text", compare=False, fn=lambda r: "yes" if r.get("accepted") else "no"),
+            Col("gap_before", "Gap before", "ratio", compare=False),
+            Col("gap_after", "Gap after", "ratio", compare=False),
+            Col("_delta", "Change", "rtext", compare=False,
+                fn=lambda r: fmt_delta(r.get("gap_before"), r.get("gap_after"), "ratio")),
+            Col("meaning_score", "Meaning score", "ratio", compare=False)]
+    rows = records(df.head(max_rows))
+    table = build_table(rows, None, ["job_id"], cols, compare=False,
+                        caption="Rewritten job texts, largest gap reduction first",
+                        row_class=lambda r: "" if r.get("accepted") else "muted")
+    diffs = []
+    for r in records(df.head(max_diffs)):
+        segs = word_diff(r["original"], r["rewrite"])
+        diffs.append({"job_id": r["job_id"], "accepted": bool(r["accepted"]),
+                      "gap_before": fmt(r["gap_before"]), "gap_after": fmt(r["gap_after"]),
+                      "meaning": fmt(r["meaning_score"]), "segments": [s.to_dict() for s in segs],
+                      **diff_stats(segs)})
+    return {"summary": {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items()},
+            "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
+
+
+def audit_warnings(before: AuditResult, after: AuditResult | None) -> list[str]:
+    """The audits' warnings (skipped attributes, ties decided by row order), shown on the summary page."""
+    out = [str(w) for w in (before.summary.get("warnings") or [])]
+    if after is not None:
+        out += [f"After rewriting: {w}" for w in (after.summary.get("warnings") or [])]
+    return out
+
+
+def verdict(result: AuditResult) -> dict[str, Any]:
+    """The verdict of one audit, formatted for the cover and the summary."""
+    v = dict(result.summary.get("verdict") or {})
+    goal = v.get("match_goal", v.get("goal", getattr(result.config, "match_goal", None)))
+    return {
+        "k": v.get("k", headline_k(result)),
+        "four_fifths_pass": as_bool(v.get("four_fifths_pass")),
+        "diversity_goal_met": as_bool(v.get("diversity_goal_met")),
+        "min_impact_ratio": fmt(v.get("min_impact_ratio")),
+        "min_impact_ratio_raw": as_number(v.get("min_impact_ratio")),
+        "worst_attribute": attribute_label(v["worst_attribute"]) if v.get("worst_attribute") else None,
+        "match_rate": fmt(v.get("match_rate"), "pct"),
+        "match_rate_raw": as_number(v.get("match_rate")),
+        "goal": fmt(goal, "pct"),
+        "paper_score": fmt(v.get("paper_score"), "score"),
+        "flagged_groups": fmt(v.get("flagged_groups"), "int") if v.get("flagged_groups") is not None else None,
+        "threshold": fmt(getattr(result.config, "four_fifths", 0.8), "ratio"),
+    }
+
+
+def headline_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
+    """The key figures at the headline k, one row per attribute."""
+    k = headline_k(before)
+    par_b, div_b = select_rows(result_table(before, "parity"), k=k), select_rows(result_table(before, "diversity"), k=k)
+    par_a = select_rows(result_table(after, "parity"), k=k) if after is not None else None
+    div_a = select_rows(result_table(after, "diversity"), k=k) if after is not None else None
+
+    def merged(par: pd.DataFrame | None, div: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+        if par is None:
+            return None
+        rows = {str(r["attribute"]): dict(r) for r in records(par)}
+        for r in records(div):
+            rows.setdefault(str(r["attribute"]), {"attribute": r["attribute"]}).update(
+                {c: r.get(c) for c in ("match_rate", "mean_gap", "paper_score")})
+        return list(rows.values())
+
+    cols = [Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
+            Col("min_impact_ratio", "Min. impact ratio", "ratio"),
+            Col("four_fifths_pass", "Four-fifths", "pass"),
+            Col("dp_difference", "DP difference", "ratio"),
+            Col("match_rate", "Match rate", "pct")]
+    return build_table(merged(par_b, div_b) or [], merged(par_a, div_a), ["attribute"], cols,
+                       caption=f"Key figures at k={k}")
+
+
+def provenance_rows(result: AuditResult) -> list[tuple[str, str]]:
+    """Inputs and provenance of one audit (appendix A)."""
+    p = result.provenance or {}
+    rows = [("Audit ID", p.get("audit_id")), ("Created", p.get("created_at")),
+            ("Jobs (sha256)", p.get("jobs_sha256")), ("Candidates (sha256)", p.get("candidates_sha256")),
+            ("Configuration (sha256)", p.get("config_sha256")), ("Jobs audited", fmt(p.get("n_jobs"), "int")),
+            ("Candidates in pool", fmt(p.get("n_candidates"), "int")), ("Data source", p.get("data_source")),
+            ("Backend", p.get("backend"))]
+    src = p.get("attribute_sources") or {}
+    for a, s in src.items():
+        rows.append((f"{attribute_label(a)} labels", s))
+    return [(k, str(v)) for k, v in rows if v not in (None, "", "—")]
+
+
+def kv_rows(d: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """A mapping as (key, text) rows; nested values as JSON."""
+    out = []
+    for k, v in (d or {}).items():
+        if v is None:
+            text = "—"
+        elif isinstance(v, (dict, list)):
+            text = json.dumps(v, sort_keys=True, ensure_ascii=False)
+        else:
+            text = str(v)
+        out.append((str(k), text))
+    return out
+
+
+def config_rows(result: AuditResult) -> list[tuple[str, str]]:
+    """The configuration as printed in the appendix; defaults that depend on other settings spelt out."""
+    cfg = result.config
+    d = dict(cfg.to_dict()) if hasattr(cfg, "to_dict") else {}
+    if "gap_k" in d and d["gap_k"] is None:
+        d["gap_k"] = f"{effective_gap_k(result)} (default: the largest k)"
+    return kv_rows(d)
+
+
+def recommender_info(result: AuditResult) -> dict[str, str]:
+    """The recommender's name and model, from the provenance."""
+    rec = (result.provenance or {}).get("recommender") or {}
+    if not isinstance(rec, Mapping):
+        return {"name": str(rec), "model": ""}
+    name = rec.get("name") or rec.get("type") or "unnamed recommender"
+    model = rec.get("model") or rec.get("model_name") or rec.get("model_id") or ""
+    return {"name": str(name), "model": str(model)}
