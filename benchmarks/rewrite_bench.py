@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import rewrite_data as rd  # noqa: E402
-from fairaudit._atomic import write_text  # noqa: E402
+from fairaudit.atomic import write_text  # noqa: E402
 from fairaudit.gap import GapScorer  # noqa: E402
 from fairaudit.metrics.bootstrap import paired_bootstrap_ci  # noqa: E402
 
@@ -181,8 +181,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from rewriting import AutoRefine
-    from rewriting.autorefine import DEFAULT_ADAPTER
+    from fairaudit.rewriting import AutoRefine
+    from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -191,7 +191,7 @@ def main(argv=None) -> int:
     eval_pool = rd.pool(rd.EVAL_POOL_SEED, rd.EVAL_POOL_SIZE)
     adapter = DEFAULT_ADAPTER if args.adapter == "default" else Path(args.adapter)
     ar = AutoRefine.load(adapter, candidates=train_pool, k=50, target="pool", progress=True)
-    scorer = ar.gap_scorer  # fits the recommender on the training pool
+    ar.gap_scorer  # fits the recommender on the training pool (before it is cloned)
     eval_rec = ar.recommender.clone()
     scorers = {k: GapScorer(eval_rec, eval_pool, k=k, target="pool", fit=(k == KS[0])) for k in KS}
     tests = {"freestyle": rd.freestyle("test"),
@@ -211,7 +211,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             base = {"lexicon": "lexicon", "lexicon_checked": "lexicon"}.get(m, m)
             propose = CachedProposer(ar.proposer(base, n=args.best_of, seed=args.seed))
-            from rewriting.rewrite import rewrite_jobs
+            from fairaudit.rewriting.rewrite import rewrite_jobs
 
             choose = "best" if base in ("best_of_n", "search") else "first"
             out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
@@ -223,7 +223,7 @@ def main(argv=None) -> int:
                   f"{np.nanmean(ev[50]['reduction']):+.4f}, k=10 {np.nanmean(ev[10]['reduction']):+.4f} "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
             if base in ("best_of_n", "search"):  # same proposals, chosen on the hard top-k gap
-                from rewriting.reward import Reward
+                from fairaudit.rewriting.reward import Reward
 
                 hard = Reward(ar.reward.gap_scorer, ar.reward.encode,
                               type(ar.reward_config).from_dict({**ar.reward_config.to_dict(), "temperature": 0.0}),

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rewrite_data as rd  # noqa: E402
 
-from fairaudit._atomic import write_text  # noqa: E402
+from fairaudit.atomic import write_text  # noqa: E402
 
 CARD = """# AutoRefine adapter: training card
 
@@ -80,7 +80,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    from rewriting import AutoRefine, TrainSettings
+    from fairaudit.rewriting import AutoRefine, TrainSettings
 
     if args.threads:
         torch.set_num_threads(args.threads)

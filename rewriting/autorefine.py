@@ -18,7 +18,7 @@ target, rewarded by the audit's own measure of that mix. Here:
 
 Examples
 --------
->>> from rewriting import AutoRefine                                   # doctest: +SKIP
+>>> from fairaudit.rewriting import AutoRefine                                   # doctest: +SKIP
 >>> ar = AutoRefine(candidates=candidates, k=50)      # shipped adapter, embedding recommender
 >>> out = ar.rewrite(jobs)        # job_id, original, rewrite, accepted, gap_before, gap_after, edits, ...
 >>> ar.fit(my_jobs, seed=0).save("adapter/")         # fine-tune on your own jobs and pool
@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,12 +36,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fairaudit._progress import status
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.io import frame_sha256, validate_candidates, validate_jobs
+from fairaudit.io import candidates_sha256, jobs_sha256, validate_candidates, validate_jobs
+from fairaudit.models import cache_root
+from fairaudit.progress import status
 
 from .baselines import EditProposer, RewriteProposer, identity_proposer, lexicon_proposer, search_proposer
-from .policy import LoraSettings, cache_root, load_model, sentence_nll
+from .identity import check_resume, json_default, model_fingerprint, training_versions
+from .policy import LoraSettings, load_model, sentence_nll
 from .reward import Reward, RewardConfig
 from .rewrite import find_units, rewrite_jobs
 from .train import TrainSettings, train_policy
@@ -50,7 +51,6 @@ from .train import TrainSettings, train_policy
 #: Rewriting methods (see :mod:`rewriting.baselines`).
 METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy")
 META_FILE = "autorefine.json"
-FINGERPRINT_FILE = "fingerprint.json"
 IN_MEMORY = "<in-memory>"
 FORMAT_VERSION = 2
 #: The adapter shipped with the package (trained by ``make adapter``).
@@ -65,29 +65,6 @@ def _encoder_from(recommender: Any):
     st = load_sentence_transformer(None)
     return lambda texts: st.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
                                    show_progress_bar=False)
-
-
-def model_fingerprint(model: Any) -> str:
-    """Identity of a loaded model: its type, every tensor's name and shape, and a sample of its weights (SHA-256).
-
-    Two models with the same architecture but other weights get other
-    fingerprints, so a checkpoint is never resumed onto the wrong model.
-    """
-    import torch
-
-    h = hashlib.sha256()
-    # the architecture and the weights; not the whole config, whose runtime flags
-    # (use_cache, eos ids set by a trainer) change without changing the model
-    h.update(str(getattr(getattr(model, "config", None), "model_type", type(model).__name__)).encode())
-    with torch.no_grad():
-        for name, p in sorted(model.named_parameters(), key=lambda kv: kv[0]):
-            if "lora_" in name:
-                continue
-            flat = p.detach().reshape(-1)
-            step = max(1, flat.numel() // 4096)
-            h.update(f"{name}:{tuple(p.shape)}".encode())
-            h.update(flat[::step].float().cpu().numpy().tobytes())
-    return h.hexdigest()
 
 
 class AutoRefine:
@@ -184,13 +161,14 @@ class AutoRefine:
             scorer = self.gap_scorer  # builds the default recommender when none was given
             if self._encoder is None:
                 self._encoder = _encoder_from(self.recommender)
-            fluency = None
-            if self.reward_config.max_fluency_loss > 0:
-                def fluency(texts):
-                    model, tok = self._base()
-                    return sentence_nll(model, tok, texts)
-            self._reward = Reward(scorer, self._encoder, self.reward_config, fluency=fluency)
+            self._reward = Reward(scorer, self._encoder, self.reward_config,
+                                  fluency=self._fluency if self.reward_config.max_fluency_loss > 0 else None)
         return self._reward
+
+    def _fluency(self, texts: list[str]) -> np.ndarray:
+        # the base language model judges fluency (loaded on first use, adapter switched off)
+        model, tok = self._base()
+        return sentence_nll(model, tok, texts)
 
     def _base(self) -> tuple[Any, Any]:
         if self._model is None:
@@ -247,17 +225,14 @@ class AutoRefine:
                 "candidates": self._candidates_hash(), "pool_codes": pool}
 
     def _run_dir(self, jobs: pd.DataFrame, settings: TrainSettings, fingerprint: dict) -> Path:
-        key = json.dumps({"jobs": frame_sha256(jobs, ["job_id", "title", "text"]), "fingerprint": fingerprint,
+        key = json.dumps({"jobs": jobs_sha256(jobs), "fingerprint": fingerprint,
                           "settings": settings.to_dict(), "lora": self.lora.to_dict(),
                           "reward": self.reward_config.to_dict(), "k": self.k, "target": str(self.target),
                           "max_sentences": self.max_sentences}, sort_keys=True)
         return cache_root() / "runs" / hashlib.sha1(key.encode()).hexdigest()[:16]
 
     def _candidates_hash(self) -> str | None:
-        if self.candidates is None:
-            return None
-        cols = [c for c in ("candidate_id", "text", self.attribute) if c in self.candidates]
-        return frame_sha256(self.candidates, cols)
+        return None if self.candidates is None else candidates_sha256(self.candidates)
 
     def fit(self, jobs: pd.DataFrame, steps: int | None = None, seed: int | None = None, *,
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = True) -> "AutoRefine":
@@ -289,21 +264,7 @@ class AutoRefine:
         reward = self.reward
         fingerprint = self._fingerprint()
         out_dir = Path(checkpoint_dir) if checkpoint_dir else self._run_dir(jobs, settings, fingerprint)
-        fp_file = out_dir / FINGERPRINT_FILE
-        if resume and fp_file.is_file():
-            try:
-                old = json.loads(fp_file.read_text())
-            except (OSError, json.JSONDecodeError):
-                old = None
-            if old != fingerprint:
-                diff = sorted(k for k in fingerprint if (old or {}).get(k) != fingerprint[k])
-                raise ModelError(f"the checkpoints in {out_dir} were made with another "
-                                 f"{' and '.join(diff) or 'setup'}; refusing to resume them. Pass another "
-                                 "checkpoint folder or resume=False (CLI: --no-resume)")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        from fairaudit._atomic import write_text
-
-        write_text(fp_file, json.dumps(fingerprint, indent=2, sort_keys=True))
+        check_resume(out_dir, fingerprint, resume)
         status(f"autorefine: finding the sentences that drive the gap in {len(jobs)} training jobs", self.progress)
         units = find_units(jobs, reward, self.max_sentences)
         model, tok = self._base()
@@ -332,7 +293,7 @@ class AutoRefine:
             "k": self.k, "target": self.target if isinstance(self.target, (str, dict)) else str(self.target),
             "attribute": self.attribute,
             "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens,
-            "data": {"train_jobs_sha256": frame_sha256(jobs, ["job_id", "title", "text"]),
+            "data": {"train_jobs_sha256": jobs_sha256(jobs),
                      "n_train_jobs": len(jobs), "n_train_sentences": result["n_units"],
                      "candidates_sha256": self._candidates_hash(), "recommender": fingerprint["recommender"]},
             "train_seconds": result["train_seconds"],
@@ -341,7 +302,7 @@ class AutoRefine:
             "rounds": result["rounds"],
             "log_history": result["log_history"],
             "reward_history": result["reward_history"],
-            "versions": _versions(),
+            "versions": training_versions(),
         }
         return self
 
@@ -416,7 +377,7 @@ class AutoRefine:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             self.policy_.save_pretrained(tmp)
-            (tmp / META_FILE).write_text(json.dumps(self.metadata_, indent=2, default=_json_default))
+            (tmp / META_FILE).write_text(json.dumps(self.metadata_, indent=2, default=json_default))
             if target.exists():
                 shutil.rmtree(target)
             os.replace(tmp, target)
@@ -468,23 +429,3 @@ class _BaseRewriter(RewriteProposer):
     def __call__(self, units):
         with self.model.disable_adapter():
             return super().__call__(units)
-
-
-def _versions() -> dict:
-    import peft
-    import torch
-    import transformers
-    import trl
-
-    return {"python": platform.python_version(), "torch": torch.__version__,
-            "transformers": transformers.__version__, "trl": trl.__version__, "peft": peft.__version__}
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    if isinstance(o, (np.ndarray,)):
-        return o.tolist()
-    return str(o)

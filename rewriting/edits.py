@@ -154,7 +154,7 @@ def _article(prefix: str, new: str) -> str:
     return prefix[:m.start()] + m.group(1) + ("n " if vowel else " ")
 
 
-def _remove(text: str, old: str) -> str:
+def remove_phrase(text: str, old: str) -> str:
     """Drop a phrase together with the list separator it leaves behind."""
     o = r"(?<![\w-])" + re.escape(old) + r"(?![\w-])"
     for pat in (o + r"\s*,\s*",                       # "X, OLD, Y" / "OLD, Y"
@@ -179,7 +179,7 @@ def apply_plan(sentence: str, plan: EditPlan) -> str:
     for old, new in plan.replacements:
         if not new:
             while old.lower() in out.lower():
-                nxt = _remove(out, old)
+                nxt = remove_phrase(out, old)
                 if nxt == out:
                     break
                 out = nxt

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.models import default_generator_gguf_path, hf_offline
+from fairaudit.models import cache_root, default_generator_gguf_path, hf_offline, resolve_model_spec
 
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -30,12 +30,6 @@ SYSTEM_PROMPT = (
     "Keep every skill, tool, duty and requirement. Do not mention gender, age or family. "
     "Answer with the rewritten sentence only."
 )
-
-
-def cache_root() -> Path:
-    """Root of fairaudit's cache: ``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``."""
-    env = os.environ.get("FAIRAUDIT_CACHE", "").strip()
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "fairaudit"
 
 
 def default_model_dir() -> Path:
@@ -117,17 +111,7 @@ def resolve_model(model: str | os.PathLike | None) -> str:
     """``None`` -> the cached de-quantised SmolLM2 folder; a folder or hub id otherwise."""
     if model is None:
         return str(ensure_default_model())
-    text = os.fspath(model).strip()
-    if not text:
-        raise ModelError("the model name is empty; pass a Hugging Face id or a model folder")
-    path = Path(text).expanduser()
-    if path.exists():
-        if not path.is_dir():
-            raise ModelError(f"model {text!r} is a file; pass the model folder (with config.json)")
-        return str(path.resolve())
-    if text.startswith((".", "/", "~")) or text.count("/") > 1:
-        raise ModelError(f"model folder {text!r} does not exist")
-    return text
+    return resolve_model_spec(model, what="model", marker="config.json")
 
 
 def _fix_tokenizer(tok: Any) -> Any:
@@ -271,7 +255,7 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, n: int = 1, 
     """
     import torch
 
-    from fairaudit._progress import progress as bar
+    from fairaudit.progress import progress_bar as bar
 
     out: list[list[str]] = []
     n_tokens = 0
@@ -294,7 +278,7 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, n: int = 1, 
     return out, n_tokens
 
 
-def sentence_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 16) -> "np.ndarray":
+def sentence_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 16) -> Any:
     """Mean negative log-likelihood per token of each text under the *base* model (fluency).
 
     A LoRA adapter, if any, is switched off, so the fluency guard judges every

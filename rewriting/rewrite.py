@@ -25,13 +25,11 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .edits import EditPlan, _remove, format_plan
+from fairaudit.rewrites import COLUMNS
+
+from .edits import EditPlan, format_plan, remove_phrase
 from .meaning import coded_words_in, editable_words, skill_recall, split_sentences, states_requirement
 from .reward import Reward
-
-#: Columns of :func:`rewrite_jobs`' result (and of ``AutoRefine.rewrite``).
-COLUMNS = ("job_id", "original", "rewrite", "accepted", "gap_before", "gap_after", "meaning_score",
-           "skill_recall", "reason", "n_sentences", "n_rewritten", "edits")
 
 
 def sentence_slots(parts: Sequence[str]) -> list[int]:
@@ -118,7 +116,7 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
                 occl.append(assemble(p, s, ""))
                 where.append((j, s, None))
             for w in editable_words(p[s], titles[j]):
-                occl.append(assemble(p, s, _remove(p[s], w)))
+                occl.append(assemble(p, s, remove_phrase(p[s], w)))
                 where.append((j, s, w))
     deltas = g0[[j for j, _, _ in where]] - reward.fairness_gaps(occl) if occl else np.zeros(0)
     sent: dict[tuple[int, int], float] = {}
@@ -195,7 +193,7 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
 
     Returns
     -------
-    DataFrame with :data:`COLUMNS`. Rejected or unhelpful rewrites keep the
+    DataFrame with :data:`fairaudit.rewrites.COLUMNS`. Rejected or unhelpful rewrites keep the
     original sentence; ``reason`` says why for every sentence kept.
     """
     if choose not in ("first", "best"):

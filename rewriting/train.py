@@ -38,7 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from fairaudit._progress import status
+from fairaudit.progress import status
 from fairaudit.errors import ConfigError
 
 from .baselines import candidate_plans

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rewriting.autorefine import DEFAULT_ADAPTER, META_FILE
+from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER, META_FILE
 
 torch = pytest.importorskip("torch")
 
@@ -27,9 +27,9 @@ def test_the_adapter_ships_with_its_training_card():
 def test_the_shipped_policy_writes_valid_edit_plans_that_narrow_the_gap():
     """Loads the adapter onto the packaged SmolLM2 and rewrites coded ads against the packaged MiniLM."""
     from fairaudit.datasets import make_hiring_data
-    from rewriting import AutoRefine
-    from rewriting.edits import parse_plan
-    from rewriting.meaning import invented_content, prompt_echo
+    from fairaudit.rewriting import AutoRefine
+    from fairaudit.rewriting.edits import parse_plan
+    from fairaudit.rewriting.meaning import invented_content, prompt_echo
 
     torch.set_num_threads(2)
     jobs, cands = make_hiring_data(40, 1500, seed=5)

@@ -16,12 +16,12 @@ import pytest
 
 from fairaudit.errors import ConfigError, ModelError
 from fairaudit.gap import GapScorer
-from rewriting.baselines import candidate_plans, identity_proposer, lexicon_proposer, search_proposer
-from rewriting.edits import EditPlan, apply_plan, broken, format_plan, parse_plan
-from rewriting.meaning import (demographic_added, editable_words, invented_content, prompt_echo, skill_recall,
+from fairaudit.rewriting.baselines import candidate_plans, identity_proposer, lexicon_proposer, search_proposer
+from fairaudit.rewriting.edits import EditPlan, apply_plan, broken, format_plan, parse_plan
+from fairaudit.rewriting.meaning import (demographic_added, editable_words, invented_content, prompt_echo, skill_recall,
                                split_sentences, states_requirement)
-from rewriting.reward import Reward, RewardConfig
-from rewriting.rewrite import Proposal, assemble, find_units, rewrite_jobs
+from fairaudit.rewriting.reward import Reward, RewardConfig
+from fairaudit.rewriting.rewrite import Proposal, assemble, find_units, rewrite_jobs
 from toy import ToyRecommender, toy_data
 
 torch = pytest.importorskip("torch")
@@ -261,7 +261,7 @@ def test_candidate_plans_start_with_keep_and_offer_deletion_only_when_allowed(re
 def tiny_lm():
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from rewriting.policy import load_gguf_tokenizer
+    from fairaudit.rewriting.policy import load_gguf_tokenizer
 
     tok = load_gguf_tokenizer()
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
@@ -281,7 +281,7 @@ def _fresh_model(tiny_lm, seed=0):
 
 
 def _autorefine(tiny_lm, scorer, settings, seed=0):
-    from rewriting import AutoRefine
+    from fairaudit.rewriting import AutoRefine
 
     model, tok = _fresh_model(tiny_lm, seed)
     return AutoRefine(model=model, tokenizer=tok, gap_scorer=scorer, encoder=bow_encode, max_new_tokens=12,
@@ -291,7 +291,7 @@ def _autorefine(tiny_lm, scorer, settings, seed=0):
 
 @pytest.mark.filterwarnings("ignore")
 def test_expert_iteration_and_grpo_train_and_the_adapter_roundtrips(tiny_lm, scorer, tmp_path, monkeypatch):
-    from rewriting import AutoRefine, TrainSettings
+    from fairaudit.rewriting import AutoRefine, TrainSettings
 
     monkeypatch.setenv("FAIRAUDIT_CACHE", str(tmp_path / "cache"))
     torch.set_num_threads(1)
@@ -341,7 +341,7 @@ def test_expert_iteration_and_grpo_train_and_the_adapter_roundtrips(tiny_lm, sco
 
 
 def test_errors_are_user_facing(scorer, tmp_path):
-    from rewriting import AutoRefine
+    from fairaudit.rewriting import AutoRefine
 
     with pytest.raises(ConfigError):
         AutoRefine()

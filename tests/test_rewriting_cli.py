@@ -29,7 +29,7 @@ CANDS = pd.DataFrame({
 def tiny_model_dir(tmp_path_factory):
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from rewriting.policy import load_gguf_tokenizer
+    from fairaudit.rewriting.policy import load_gguf_tokenizer
 
     tok = load_gguf_tokenizer()
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
@@ -90,7 +90,7 @@ def test_cli_train_save_and_reuse_adapter(files, tiny_model_dir, monkeypatch):
 @pytest.mark.filterwarnings("ignore")
 def test_real_smollm2_fine_tunes_the_shipped_adapter(files):
     """The packaged SmolLM2-135M loads (de-quantised once), the shipped adapter trains further and rewrites."""
-    from rewriting import AutoRefine, TrainSettings
+    from fairaudit.rewriting import AutoRefine, TrainSettings
 
     torch.set_num_threads(1)
     ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, progress=False,
