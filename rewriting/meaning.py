@@ -30,6 +30,7 @@ from typing import Sequence
 import pandas as pd
 
 from fairaudit.lexicon import find_coded_words
+from fairaudit.occlusion import STOP_WORDS, split_sentences
 
 #: Words that name or imply a protected group (sex, age, family, race). Adding
 #: any of them to a job text is rejected by the guard (it is discriminatory
@@ -43,15 +44,6 @@ DEMOGRAPHIC_WORDS: tuple[str, ...] = (
     "older", "elderly", "mature", "energetic", "digital native", "digital natives", "recent graduate",
     "recent graduates", "new graduate", "fresh graduate", "pregnant", "married", "single", "christian",
     "muslim", "white", "black", "asian", "hispanic", "latino", "latina",
-)
-
-STOP_WORDS = frozenset(
-    "a an and are as at be been being but by can could do does for from has have having how i if in into "
-    "is it its of on or our ours so such than that the their them then there these they this those to "
-    "too us very was we were what when where which while who whom why will with would you your yours "
-    "also all any each more most other some own same just not no nor only both few about above after "
-    "again against below between during over under until up down out off once here further should "
-    "may might must shall am etc per via within without across we're you'll you're we'll it's".split()
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#./'-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
 #: Fragments of an instruction that must never appear in an answer (prompt echo).
@@ -121,11 +113,6 @@ def states_requirement(sentence: str, title: str = "") -> bool:
     if _REQUIREMENT_CUES.search(s) or _TECH_TOKEN.search(s):
         return True
     return bool(title_terms(title) & {stem(w) for w in words(s)})
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences and the separators between them; ``"".join(...)`` gives the text back."""
-    return re.split(r"((?<=[.!?])\s+|\n+)", str(text))
 
 
 def requirement_terms(text: str, title: str = "") -> set[str]:

@@ -25,28 +25,12 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from fairaudit.occlusion import assemble, occlusion_drivers, sentence_slots, split_sentences
 from fairaudit.rewrites import COLUMNS
 
 from .edits import EditPlan, format_plan, remove_phrase
-from .meaning import coded_words_in, editable_words, skill_recall, split_sentences, states_requirement
+from .meaning import editable_words, skill_recall, states_requirement
 from .reward import Reward
-
-
-def sentence_slots(parts: Sequence[str]) -> list[int]:
-    """Indices of the non-blank sentences in :func:`split_sentences` output."""
-    return [i for i in range(0, len(parts), 2) if parts[i].strip()]
-
-
-def assemble(parts: Sequence[str], slot: int, sentence: str) -> str:
-    """The text with ``parts[slot]`` replaced; an empty sentence is removed with its separator."""
-    p = list(parts)
-    p[slot] = sentence
-    if not sentence.strip():
-        if slot + 1 < len(p):
-            p[slot + 1] = ""
-        elif slot >= 1:
-            p[slot - 1] = ""
-    return "".join(p)
 
 
 @dataclass
@@ -77,8 +61,9 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
                max_flagged: int = 4, fair_before: np.ndarray | None = None) -> list[Unit]:
     """The sentences of each job that drive its gap, with the phrases to edit.
 
-    Two occlusion passes, both measured with the reward's smoothed gap on its
-    pool: every sentence is removed in turn (its *effect*), and every editable
+    Two occlusion passes (:func:`fairaudit.occlusion.occlusion_drivers`), both
+    measured with the reward's smoothed gap on its pool: every sentence that
+    states no requirement is removed in turn (its *effect*), and every editable
     word (:func:`~rewriting.meaning.editable_words`: gender-coded and style
     words, never skills or duties) is removed in turn. A sentence becomes a
     unit when it holds a word whose removal narrows the gap (coded words: by
@@ -107,33 +92,27 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(jobs)
     g0 = np.asarray(reward.fairness_gaps(texts) if fair_before is None else fair_before, dtype=float)
     parts = [split_sentences(t) for t in texts]
-    occl: list[str] = []
-    where: list[tuple[int, int, str | None]] = []
-    for j, p in enumerate(parts):
-        slots = sentence_slots(p)
-        for s in slots:
-            if len(slots) > 1 and not states_requirement(p[s], titles[j]):
-                occl.append(assemble(p, s, ""))
-                where.append((j, s, None))
-            for w in editable_words(p[s], titles[j]):
-                occl.append(assemble(p, s, remove_phrase(p[s], w)))
-                where.append((j, s, w))
-    deltas = g0[[j for j, _, _ in where]] - reward.fairness_gaps(occl) if occl else np.zeros(0)
+    table = occlusion_drivers(reward.fairness_gaps, jobs.assign(job_id=range(len(jobs))), words=editable_words,
+                              remove=remove_phrase, deletable=lambda s, t: not states_requirement(s, t),
+                              base_gaps=g0)
     sent: dict[tuple[int, int], float] = {}
     word: dict[tuple[int, int], dict[str, float]] = {}
-    for (j, s, w), d in zip(where, deltas):
-        if w is None:
-            sent[(j, s)] = float(d)
+    coded: dict[tuple[int, int], set[str]] = {}
+    for r in table.itertuples(index=False):
+        key = (int(r.job_id), 2 * (int(r.sentence_no) - 1))
+        if r.kind == "sentence":
+            sent[key] = float(r.delta)
         else:
-            word.setdefault((j, s), {})[w] = float(d)
+            word.setdefault(key, {})[r.word] = float(r.delta)
+            if r.coded:
+                coded.setdefault(key, set()).add(r.word.lower())
     units: list[Unit] = []
     for j, p in enumerate(parts):
         found = []
         for s in sentence_slots(p):
             eff = word.get((j, s), {})
-            coded = {w.lower() for w in coded_words_in([p[s]])[0]}
             keep = [w for w, d in sorted(eff.items(), key=lambda kv: -kv[1])
-                    if d > (0.0 if w.lower() in coded else min_effect)][:max_flagged]
+                    if d > (0.0 if w.lower() in coded.get((j, s), set()) else min_effect)][:max_flagged]
             e = sent.get((j, s), 0.0)
             deletable = (j, s) in sent
             strength = max(e if deletable else 0.0, sum(eff[w] for w in keep))

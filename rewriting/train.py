@@ -38,15 +38,15 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from fairaudit.progress import status
 from fairaudit.errors import ConfigError
+from fairaudit.occlusion import assemble, split_sentences
+from fairaudit.progress import status
 
 from .baselines import candidate_plans
 from .edits import EditPlan, apply_plan, format_plan, parse_plan
 from .policy import LoraSettings, build_edit_prompt, generate
 from .reward import TERMS, Reward
-from .rewrite import Unit, assemble
-from .meaning import split_sentences
+from .rewrite import Unit
 
 
 @dataclass

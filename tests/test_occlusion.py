@@ -1,0 +1,40 @@
+"""Occlusion drivers: sentence and word effects measured by the recommender, the lexicon as a label."""
+import numpy as np
+import pandas as pd
+
+from fairaudit.gap import GapScorer
+from fairaudit.occlusion import assemble, content_words, drop_word, occlusion_drivers, split_sentences
+from toy import ToyRecommender, toy_data
+
+JOBS = pd.DataFrame({
+    "job_id": ["a", "b"], "title": ["Engineer", "Clerk"],
+    "text": ["We build software. We want a ninja and a competitive person. Apply now.",
+             "You file invoices. Apply now."],
+})
+
+
+def test_text_helpers_roundtrip_and_remove():
+    p = split_sentences(JOBS["text"][0])
+    assert "".join(p) == JOBS["text"][0]
+    assert assemble(p, 2, "") == "We build software. Apply now."
+    assert drop_word("We want a ninja, and a person.", "ninja") == "We want a, and a person."
+    assert content_words("We want a ninja and a competitive person.") == ["want", "ninja", "competitive", "person"]
+
+
+def test_occlusion_finds_the_driving_word_beyond_the_lexicon_label():
+    _, cands = toy_data(n_cand=200, seed=1)
+    scorer = GapScorer(ToyRecommender(), cands, k=50, target="pool")
+    t = occlusion_drivers(scorer.gaps, JOBS)
+    a = t[t["job_id"] == "a"]
+    top = a.iloc[0]
+    assert top["kind"] in ("word", "sentence") and (top["word"] == "ninja" or "ninja" in top["sentence"])
+    assert top["delta"] > 0  # the toy recommender keys on "ninja"
+    ninja = a[a["word"] == "ninja"].iloc[0]
+    assert ninja["coded"] and ninja["category"] == "masculine" and ninja["sentence_no"] == 2
+    # a word outside the lexicon is still measured (the lexicon labels, it does not filter)
+    assert not a[a["word"] == "person"]["coded"].any() and len(a[a["word"] == "person"]) == 1
+    assert (t[t["job_id"] == "b"]["delta"].abs() < 1e-12).all()  # nothing in b moves the toy recommender
+    np.testing.assert_allclose(t["delta"], t["gap"] - t["gap_without"])
+    # sentences only, and only those allowed
+    s = occlusion_drivers(scorer.gaps, JOBS, words=None, deletable=lambda sent, title: "Apply" not in sent)
+    assert set(s["kind"]) == {"sentence"} and not s["sentence"].str.contains("Apply").any()
