@@ -95,10 +95,11 @@ def test_real_smollm2_fine_tunes_the_shipped_adapter(files):
     torch.set_num_threads(1)
     ar = AutoRefine(candidates=CANDS, k=10, max_sentences=1, progress=False,
                     train_settings=TrainSettings(rounds=1, sft_epochs=1, steps=1, num_generations=2,
-                                                 prompts_per_step=1, save_steps=1))
+                                                 prompts_per_step=1, save_steps=1, logging_steps=1))
     ar.fit(JOBS, seed=0, checkpoint_dir=files / "ckpt")
     assert ar.metadata_["started_from"] == "default"
-    logs = [h for h in ar.metadata_["log_history"] if "loss" in h]
-    assert len(logs) == 1 and "rewards/fairness/mean" in logs[0]
+    # One GRPO step, logged at step 1 (logging_steps=1) with the reward terms.
+    steps = [h for h in ar.metadata_["log_history"] if "rewards/fairness/mean" in h]
+    assert len(steps) == 1 and steps[0]["step"] == 1
     out = ar.rewrite(JOBS.iloc[:1])
     assert len(out) == 1 and isinstance(out.loc[0, "rewrite"], str) and out.loc[0, "rewrite"]
