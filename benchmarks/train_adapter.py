@@ -76,6 +76,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--checkpoint-dir", default=None)
+    ap.add_argument("--start-from", default=None,
+                    help="adapter folder to fine-tune further ('default': the shipped one); every round then "
+                         "adds the adapter's own samples. Default: a new adapter")
     args = ap.parse_args(argv)
 
     import torch
@@ -88,7 +91,13 @@ def main(argv=None) -> int:
     jobs = rd.training_jobs(args.n_templated)
     pool = rd.pool(rd.TRAIN_POOL_SEED, rd.TRAIN_POOL_SIZE)
     settings = TrainSettings(rounds=args.rounds, steps=args.steps, seed=args.seed)
-    ar = AutoRefine(candidates=pool, k=50, target="pool", adapter=None, train_settings=settings, progress=True)
+    start = None
+    if args.start_from:
+        from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER
+
+        start = DEFAULT_ADAPTER if args.start_from == "default" else Path(args.start_from)
+        previous = (start / "TRAINING_CARD.md").read_text() if (start / "TRAINING_CARD.md").is_file() else ""
+    ar = AutoRefine(candidates=pool, k=50, target="pool", adapter=start, train_settings=settings, progress=True)
     print(f"training on {len(jobs)} ads against {len(pool):,} candidates", flush=True)
     ar.fit(jobs, seed=args.seed, checkpoint_dir=args.checkpoint_dir)
     meta = ar.metadata_
@@ -122,6 +131,10 @@ def main(argv=None) -> int:
         machine=f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads",
         versions=", ".join(f"{k} {v}" for k, v in meta["versions"].items()), rounds_table="\n".join(rows),
         grpo=grpo)
+    if start is not None:
+        card = card.replace("| seed |", f"| started from | the adapter in `{start.name}/` "
+                            "(its card follows below), fine-tuned by this run |\n| seed |", 1)
+        card += "\n\n---\n\n## The adapter this run started from\n\n" + previous.replace("\n# ", "\n### ")
     write_text(out / "TRAINING_CARD.md", card)
     meta["total_minutes"] = minutes
     write_text(out / "autorefine.json", json.dumps(meta, indent=2, default=str))
