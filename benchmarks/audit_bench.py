@@ -177,7 +177,7 @@ def bench_cold(n_jobs: int, n_cands: int, n_boot: int, n_sample: int, cache: Pat
     env = {**os.environ, "FAIRAUDIT_CACHE": str(cache)}
     cmd = [sys.executable, str(Path(__file__).resolve()), "--cold-child", "--jobs", str(n_jobs),
            "--candidates", str(n_cands), "--n-bootstrap", str(n_boot), "--decomposition-sample", str(n_sample),
-           "--child-dir", str(work)]
+           "--child-dir", str(work), "--progress"]  # what a user sees on stderr (a bar per stage)
     if standin:
         cmd.append("--standin")
     t0 = time.perf_counter()

@@ -379,7 +379,8 @@ def audit(
     say = lambda msg: status(f"fairaudit: {msg}", progress)  # noqa: E731
     if not inputs.streamed:
         with log.stage("candidates", rec):
-            _announce_fit(rec, inputs.candidates["text"].tolist(), say)
+            if progress:
+                _announce_fit(rec, inputs.candidates["text"].tolist(), say)
             rec.fit(inputs.candidates["text"].tolist())
     with log.stage("rank jobs", rec):
         rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)

@@ -72,9 +72,12 @@ def noise_floor(enc: GroupEncoding, target: np.ndarray, k: int) -> float:
     return random_topk_gap(enc.pool_counts[: enc.n_known], target, k)
 
 
-def _embed_note(rec: Recommender, texts: Sequence[str]) -> str:
-    count = getattr(rec, "count_uncached", None)
-    return embedding_estimate(count(texts), getattr(rec, "rate", None)) if callable(count) else ""
+def _embed_note(ctx: Context, texts: Sequence[str]) -> str:
+    """``", 480 to embed, about 12 s"`` for a stage message (nothing without progress output)."""
+    count = getattr(ctx.rec, "count_uncached", None)
+    if not ctx.progress or not callable(count):
+        return ""
+    return embedding_estimate(count(texts), getattr(ctx.rec, "rate", None))
 
 
 def _pre_embed(rec: Recommender, texts: list[str]) -> None:
@@ -86,7 +89,7 @@ def _pre_embed(rec: Recommender, texts: list[str]) -> None:
 
 def _announced(ctx: Context, gap_fn: Callable[[list[str]], np.ndarray], what: str) -> Callable:
     def run(texts: list[str]) -> np.ndarray:
-        ctx.say(f"{what}: {len(texts):,} counterfactual texts{_embed_note(ctx.rec, texts)}")
+        ctx.say(f"{what}: {len(texts):,} counterfactual texts{_embed_note(ctx, texts)}")
         _pre_embed(ctx.rec, list(texts))
         return gap_fn(texts)
 
@@ -154,7 +157,7 @@ def _sample_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame,
     names = ctx.candidates["name"].to_numpy()[rows].tolist() if "name" in ctx.candidates.columns else None
     masked = mask_identity(texts, names)
     ctx.say(f"identity-blind decomposition on a stratified sample of {len(rows):,} of {n:,} candidates: "
-            f"{len(rows):,} masked profiles{_embed_note(ctx.rec, masked)}")
+            f"{len(rows):,} masked profiles{_embed_note(ctx, masked)}")
     original, blind = clone_recommender(ctx.rec), clone_recommender(ctx.rec)
     watch.extend([original, blind])
     original.fit(texts)
@@ -184,7 +187,7 @@ def _full_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, d
     names = cands["name"].tolist() if "name" in cands.columns else None
     masked = mask_identity(cands["text"].tolist(), names)
     ctx.say(f"identity-blind decomposition on all {len(cands):,} candidates: {len(masked):,} masked profiles"
-            f"{_embed_note(ctx.rec, masked)}")
+            f"{_embed_note(ctx, masked)}")
     blind = clone_recommender(ctx.rec)
     watch.append(blind)
     blind.fit(masked)
