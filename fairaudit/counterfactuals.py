@@ -102,14 +102,11 @@ def run_drivers(ctx: Context) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
 
     cfg, k = ctx.config, ctx.config.effective_gap_k
     floor = noise_floor(ctx.enc, ctx.target, k)
-    if cfg.drivers == "all":
-        mask = np.ones(len(ctx.jobs), dtype=bool)
-    else:
-        mask = flagged_for_drivers(ctx.base_gaps, floor, cfg.tolerance)
+    flagged = flagged_for_drivers(ctx.base_gaps, floor, cfg.tolerance)
+    mask = np.ones(len(ctx.jobs), dtype=bool) if cfg.drivers == "all" else flagged
     summary = {"scope": cfg.drivers, "method": cfg.driver_method, "k": k, "attribute": cfg.gap_attribute,
                "noise_floor": floor, "tolerance": cfg.tolerance, "threshold": floor + cfg.tolerance,
-               "n_jobs": len(ctx.jobs), "n_flagged": int(flagged_for_drivers(ctx.base_gaps, floor, cfg.tolerance).sum()),
-               "n_analysed": int(mask.sum())}
+               "n_jobs": len(ctx.jobs), "n_flagged": int(flagged.sum()), "n_analysed": int(mask.sum())}
     tables = {}
     scope = (f"{summary['n_analysed']:,} of {len(ctx.jobs):,} jobs" if cfg.drivers == "all" else
              f"{summary['n_analysed']:,} of {len(ctx.jobs):,} jobs with a gap above the noise floor "
