@@ -183,7 +183,7 @@ def test_wheel_installs_one_namespace_with_templates_and_adapter(tmp_path):
     (wheel,) = (tmp_path / "dist").glob("fairaudit-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert {n.split("/")[0] for n in names} == {"fairaudit", wheel.name.split("-py3")[0] + ".dist-info"}
-    for template in ("base.html", "audit.html", "review.html", "style.css"):
+    for template in ("base.html", "audit.html", "review.html", "summary.html", "style.css"):
         assert f"fairaudit/reports/templates/{template}" in names
     assert "fairaudit/rewriting/autorefine.py" in names
     assert "fairaudit/rewriting/adapter/adapter_config.json" in names
