@@ -43,6 +43,7 @@ from .drivers import mask_identity
 from .errors import ConfigError, DataError
 from .gap import GapScorer
 from .io import load_candidates, validate_candidates
+from .measure import job_gaps
 from .occlusion import occlusion_drivers
 from .progress import status
 from .recommenders import clone_recommender, make_recommender
@@ -129,19 +130,25 @@ def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
 
 # --------------------------------------------------------------------------- measures
 def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float) -> list[MixAtK]:
-    """The ad's top-k mix, gap and noise floor at each k."""
+    """The ad's top-k mix, gap and noise floor at each k.
+
+    The ad is ranked once, at the largest k: rankings are a total order (score,
+    then row), so each smaller top-k is a prefix of it, measured with the
+    audit's own :func:`fairaudit.measure.job_gaps`.
+    """
+    top = scorers[max(scorers)].topk([text])
     out = []
     for k, sc in scorers.items():
-        mix = sc.mix([text])[0]
-        gap = float(sc.gaps([text])[0])
-        out.append(MixAtK(k=k, mix={g: float(v) for g, v in zip(sc.labels, mix)},
+        res = job_gaps(top[:, :k], sc.encoding, sc.target)
+        gap = float(res.gaps[0])
+        out.append(MixAtK(k=k, mix={g: float(v) for g, v in zip(sc.labels, res.shares[0])},
                           target={g: float(v) for g, v in zip(sc.labels, sc.target)}, gap=gap,
                           noise_floor=float(sc.noise_floor), within_tolerance=bool(gap <= tolerance + 1e-12)))
     return out
 
 
 def identity_blind_gap(recommender: Any, candidates: pd.DataFrame, text: str, scorer: GapScorer,
-                       target: Any = "pool") -> IdentityBlind:
+                       target: Any = "pool", gap: float | None = None) -> IdentityBlind:
     """The ad's gap when the profiles' names and pronouns are masked (the audit's decomposition)."""
     names = candidates["name"].tolist() if "name" in candidates.columns else None
     blind = clone_recommender(recommender)
@@ -149,7 +156,8 @@ def identity_blind_gap(recommender: Any, candidates: pd.DataFrame, text: str, sc
         blind.cache_queries = False
     blind.fit(mask_identity(candidates["text"].astype(str).tolist(), names))
     blind_scorer = GapScorer(blind, candidates, k=scorer.k, target=target, attribute=scorer.attribute, fit=False)
-    return IdentityBlind(k=scorer.k, gap=float(scorer.gaps([text])[0]), gap_blind=float(blind_scorer.gaps([text])[0]))
+    gap = float(scorer.gaps([text])[0]) if gap is None else float(gap)
+    return IdentityBlind(k=scorer.k, gap=gap, gap_blind=float(blind_scorer.gaps([text])[0]))
 
 
 def driver_label(kind: str, word: str | None, sentence: str, title: str, category: str | None) -> str:
@@ -165,12 +173,13 @@ def driver_label(kind: str, word: str | None, sentence: str, title: str, categor
         return f"{category}-coded"
     if word in editable_words(sentence, title):
         return "style word, not in the word list"
-    return "job content (skill, duty or title), not in the word list; a rewrite keeps it"
+    return "not in the word list; a rewrite keeps it (job vocabulary, a name or a title word)"
 
 
-def text_drivers(scorer: GapScorer, text: str, title: str) -> list[Driver]:
+def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = None) -> list[Driver]:
     """Words and sentences whose removal narrows the gap, largest effect first (occlusion)."""
-    table = occlusion_drivers(scorer.gaps, pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}))
+    table = occlusion_drivers(scorer.gaps, pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}),
+                              base_gaps=None if gap is None else np.array([gap]))
     out = []
     for r in table.itertuples(index=False):
         if float(r.delta) <= 1e-12:
@@ -231,7 +240,7 @@ def _quiet_model_loading(quiet: bool) -> Iterator[None]:
 
 def rewrite_ad(recommender: Any, candidates: pd.DataFrame, text: str, title: str, scorers: dict[int, GapScorer],
                *, k: int, target: Any, attribute: str, tolerance: float, adapter: Any = None, seed: int = 0,
-               progress: bool = False) -> RewriteCheck:
+               gap: float | None = None, progress: bool = False) -> RewriteCheck:
     """Rewrite the ad with the shipped AutoRefine policy (or ``adapter``) and measure the result at each k."""
     from .rewriting import AutoRefine
 
@@ -239,7 +248,8 @@ def rewrite_ad(recommender: Any, candidates: pd.DataFrame, text: str, title: str
               progress=progress)
     with _quiet_model_loading(not progress):
         ar = AutoRefine.load(adapter, **kw) if adapter is not None else AutoRefine(**kw)
-        row = ar.rewrite(pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}), seed=seed).iloc[0]
+        row = ar.rewrite(pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}), seed=seed,
+                         gap_before=None if gap is None else np.array([gap])).iloc[0]
     new = str(row["rewrite"])
     return RewriteCheck(text=new, accepted=bool(row["accepted"]), reason=str(row["reason"] or ""),
                         edits=str(row["edits"] or ""), meaning_score=float(row["meaning_score"]),
@@ -317,11 +327,11 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     blind = None
     if identity_blind:
         status("fairaudit check: re-ranking with names and pronouns masked", progress)
-        blind = identity_blind_gap(rec, cands, text, scorers[gap_k], target)
+        blind = identity_blind_gap(rec, cands, text, scorers[gap_k], target, gap=head.gap)
     seconds["identity_blind"] = time.perf_counter() - t
     t = time.perf_counter()
     status("fairaudit check: removing each sentence and word in turn (occlusion)", progress)
-    drivers = text_drivers(scorers[gap_k], text, title)
+    drivers = text_drivers(scorers[gap_k], text, title, gap=head.gap)
     seconds["drivers"] = time.perf_counter() - t
     driven, reason = judge_text_driven(head, blind, drivers)
     t = time.perf_counter()
@@ -329,7 +339,7 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     if rewrite:
         status("fairaudit check: rewriting with the shipped AutoRefine policy", progress)
         new = rewrite_ad(rec, cands, text, title, scorers, k=gap_k, target=target, attribute=attribute,
-                         tolerance=float(tolerance), adapter=adapter, seed=seed)
+                         tolerance=float(tolerance), adapter=adapter, seed=seed, gap=head.gap)
     seconds["rewrite"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - t0
     return CheckResult(text=text, title=title, pool=pool, synthetic_pool=synthetic, n_candidates=len(cands),

@@ -11,6 +11,7 @@ import fairaudit
 from fairaudit.check_result import diff_text, format_check
 from fairaudit.cli import main
 from fairaudit.errors import ConfigError, DataError
+from fairaudit.gap import GapScorer
 from fairaudit.metrics import random_topk_gap
 from fairaudit.precheck import SYNTHETIC_POOL, check, default_title, read_ad
 from toy import ToyRecommender, toy_data
@@ -36,6 +37,10 @@ def test_ninja_ad_is_flagged_with_its_driving_word(pool):
                                      np.array([head.target["female"], head.target["male"]]), 50)
     assert head.noise_floor == pytest.approx(expected_floor)
     assert head.target["female"] == pytest.approx(counts["female"] / len(pool))
+    for m in r.mixes:  # each k's mix is the prefix of one ranking: the same as ranking at that k
+        scorer = GapScorer(ToyRecommender(), pool, k=m.k)
+        assert m.gap == pytest.approx(scorer.gaps([NINJA])[0])
+        assert list(m.mix.values()) == pytest.approx(list(scorer.mix([NINJA])[0]))
     words = {d.text: d for d in r.drivers if d.kind == "word"}
     assert "ninja" in words and words["ninja"].coded and words["ninja"].label == "masculine-coded"
     assert words["ninja"].delta == pytest.approx(head.gap - words["ninja"].gap_without)
