@@ -48,9 +48,9 @@ class Driver:
     """A word or sentence whose removal narrows the gap by ``delta`` (the gap k's units).
 
     ``label`` says what it is: a Gaucher-coded word (the word list is a label,
-    not a filter), a style word a rewrite may change, job content (a skill,
-    duty or title word that a rewrite keeps), or a sentence with the coded
-    words it holds.
+    not a filter), a style word a rewrite may change, a word a rewrite keeps
+    (ESCO job vocabulary such as skills and duties, a name, a title word), or a
+    sentence with the coded words it holds.
     """
 
     kind: str  # "word" or "sentence"
