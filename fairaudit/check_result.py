@@ -203,7 +203,8 @@ def format_check(result: CheckResult, max_drivers: int = 8) -> str:
         lines.append(f"AutoRefine rewrite ({rw.method}): meaning similarity {rw.meaning_score:.3f}, "
                      f"skill recall {rw.skill_recall:.3f}; edits: {rw.edits}")
         lines += mix_lines(rw.mixes, groups, indent="  after  ")
-        lines.append("  diff: " + diff_text(rw.diff))
+        lines.append("  diff ([-removed-] {+added+}):")
+        lines += ["    " + ln for ln in diff_text(rw.diff).splitlines()]
     if result.synthetic_pool:
         lines.append("Note: no --candidates given, so this ran on the packaged SYNTHETIC pool; pass your own "
                      "candidates for a real answer")

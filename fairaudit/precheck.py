@@ -17,9 +17,10 @@
    (``fairaudit.rewriting.AutoRefine``) rewrites the driving sentences; its
    before/after mix, meaning similarity and a word-level diff are reported.
 
-This module belongs to the orchestration layer (with :mod:`fairaudit.pipeline`
-and :mod:`fairaudit.cli`): it is the only place besides those that imports
-``fairaudit.rewriting``, and only inside :func:`rewrite_ad` and :func:`driver_label`.
+This module belongs to the orchestration layer (with :mod:`fairaudit.pipeline`,
+:mod:`fairaudit.demo`, :mod:`fairaudit.review` and :mod:`fairaudit.cli`), the
+only layer that may import ``fairaudit.rewriting``; it does so only inside
+:func:`rewrite_ad` and :func:`driver_label`.
 The result types and their text are in :mod:`fairaudit.check_result`.
 
 >>> result = check(open("ad.txt").read(), "candidates.csv", k=(10, 50))   # doctest: +SKIP
@@ -173,7 +174,7 @@ def driver_label(kind: str, word: str | None, sentence: str, title: str, categor
         return f"{category}-coded"
     if word in editable_words(sentence, title):
         return "style word, not in the word list"
-    return "not in the word list; a rewrite keeps it (job vocabulary, a name or a title word)"
+    return "not in the word list; job vocabulary, a name or a title word: a rewrite keeps it"
 
 
 def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = None) -> list[Driver]:
@@ -193,7 +194,7 @@ def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = N
     return sorted(out, key=lambda d: -d.delta)  # stable: ties keep the text's order
 
 
-def judge_text_driven(mix: MixAtK, blind: IdentityBlind | None, drivers: list[Driver]) -> tuple[bool, str]:
+def judge_text_driven(mix: MixAtK, drivers: list[Driver]) -> tuple[bool, str]:
     """Whether the gap comes from the ad's text, and the one-sentence reason.
 
     Text-driven means: the gap exceeds what a random top-k from this pool gives
@@ -201,22 +202,18 @@ def judge_text_driven(mix: MixAtK, blind: IdentityBlind | None, drivers: list[Dr
     more than that floor. The floor is the bar for the second test too because
     every edit reshuffles the top-k a little: among dozens of occlusions some
     narrow the gap by a candidate or two by chance. The identity-blind gap is
-    reported alongside: the part of the gap that needs the names and pronouns
-    in the profiles.
+    reported alongside (:class:`~fairaudit.check_result.IdentityBlind`): the
+    part of the gap that needs the names and pronouns in the profiles.
     """
     floor = mix.noise_floor
-    context = ("" if blind is None else f"; with names and pronouns masked in the profiles the gap is "
-               f"{blind.gap_blind:.3f} (identity cues: {blind.identity_part:+.3f})")
     if mix.gap <= floor:
-        return False, (f"the gap {mix.gap:.3f} is within what a random top-{mix.k} from this pool gives "
-                       f"({floor:.3f} on average){context}")
+        return False, f"the gap {mix.gap:.3f} is within what a random top-{mix.k} from this pool gives ({floor:.3f})"
     best = drivers[0] if drivers else None
     if best is None or best.delta <= floor:
         largest = "no removal narrows it" if best is None else f"largest: \u201c{best.text}\u201d, {best.delta:.3f}"
-        return False, (f"no single word or sentence moves the gap by more than chance ({floor:.3f}; {largest})"
-                       f"{context}")
+        return False, f"no single word or sentence moves the gap by more than chance ({floor:.3f}; {largest})"
     return True, (f"removing \u201c{best.text}\u201d alone narrows the gap by {best.delta:.3f}, more than chance "
-                  f"({floor:.3f}){context}")
+                  f"({floor:.3f})")
 
 
 @contextlib.contextmanager
@@ -333,7 +330,7 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     status("fairaudit check: removing each sentence and word in turn (occlusion)", progress)
     drivers = text_drivers(scorers[gap_k], text, title, gap=head.gap)
     seconds["drivers"] = time.perf_counter() - t
-    driven, reason = judge_text_driven(head, blind, drivers)
+    driven, reason = judge_text_driven(head, drivers)
     t = time.perf_counter()
     new = None
     if rewrite:

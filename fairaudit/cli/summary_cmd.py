@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import FairauditWarning
+    from ..report.format import attribute_label
     from ..report.summary import write_summary
     from ..result import AuditResult
 
@@ -35,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
         warnings.warn(f"the summary lacks {item}; add it before publishing", FairauditWarning)
     print(f"LL144 summary of audit {s.audit_id} (audit date {s.audit_date}, distribution date "
           f"{s.distribution_date or 'NOT STATED'}): {s.n_candidates:,} candidates, unknown category: "
-          + ", ".join(f"{a} {n:,}" for a, n in s.unknown.items()))
+          + ", ".join(f"{attribute_label(a).lower()} {n:,}" for a, n in s.unknown.items()))
     print(f"wrote {files.html} and {files.json}")
     return 0

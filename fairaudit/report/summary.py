@@ -149,7 +149,9 @@ def summary_problems(result: AuditResult) -> list[str]:
         problems.append("the number of candidates assessed (provenance.n_candidates)")
     imp = result_table(result, "impact")
     sources = _sources(result)
-    inferred = [a for a in LL144_ATTRIBUTES if a in sources and sources[a] != "self-reported"]
+    inferred = [a for a in LL144_ATTRIBUTES[:2] if a in sources and sources[a] != "self-reported"]
+    if not inferred and sources.get(INTERSECTION, "self-reported") != "self-reported":
+        inferred = [INTERSECTION]
     absent = [a for a in LL144_ATTRIBUTES if select_rows(imp, attribute=a).empty]
     if inferred:
         problems.append("self-reported categories: " + ", ".join(attribute_label(a).lower() for a in inferred)
