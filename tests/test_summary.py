@@ -26,12 +26,13 @@ CREATED = "2025-03-01T09:00:00+00:00"
 
 
 @functools.lru_cache(maxsize=None)
-def _audit(inferred: bool = False, attributes: tuple[str, ...] | None = None) -> AuditResult:
+def _audit(inferred: bool = False, attributes: tuple[str, ...] | None = None, blank_sex: int = 0) -> AuditResult:
     from fairaudit import audit
     from fairaudit.datasets import make_hiring_data
     from fairaudit.proxy import infer_attributes
 
     jobs, cands = make_hiring_data(12, 240, seed=3)
+    cands.loc[cands.index[:blank_sex], "sex"] = ""  # candidates who did not report their sex
     if inferred:  # only the names are known: categories inferred from them (labelled "inferred")
         cands = infer_attributes(cands.drop(columns=["sex", "race_ethnicity"]))
     return audit(jobs, cands, recommender="bm25", k=(10, 20), n_bootstrap=0, seed=0, created_at=CREATED,
@@ -137,6 +138,15 @@ def test_same_template_environment_and_deterministic():
     s = build_summary(result, distribution_date="2027-01-15")
     assert environment().get_template("summary.html").filename.endswith("summary.html")
     assert render_summary(s) == render_summary(build_summary(result, distribution_date="2027-01-15"))
+
+
+def test_unknown_category_counts_the_candidates_without_a_self_reported_category():
+    s = build_summary(_audit(blank_sex=7), distribution_date="2027-01-15")
+    assert s.unknown["sex"] == 7 and s.unknown["race_ethnicity"] == 0 and s.unknown["sex_race"] == 7
+    sex = next(t for t in s.tables if t.attribute == "sex")
+    unknown = next(r for r in sex.rows if r.group == "unknown")
+    assert unknown.candidates == 7 and not unknown.rated and unknown.impact_ratio is None
+    assert "Sex: 7" in render_summary(s)
 
 
 def test_missing_distribution_date_is_marked_not_ready(tmp_path):
