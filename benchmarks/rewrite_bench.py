@@ -52,7 +52,8 @@ from fairaudit.metrics.bootstrap import paired_bootstrap_ci  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 KS = (10, 50)
-METHODS = ("original", "lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy")
+METHODS = ("original", "lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
+POLICIES = ("policy", "policy_best_of_n")
 
 
 class CachedProposer:
@@ -160,7 +161,7 @@ def to_markdown(res: dict) -> str:
     for a in res["reward_ablation"]:
         lines.append(f"| {a['method']} | {a['reward']} | {a['test_set']} | {a['k']} | {a['gap_reduction']:+.4f} |")
     lines += ["", "## Verdict", ""] + [f"- {v}" for v in res["verdict"]]
-    lines += ["", "## Examples (free-style test ads, policy)", ""]
+    lines += ["", "## Examples (free-style test ads, policy_best_of_n)", ""]
     for ex in res["examples"]:
         lines += [f"**{ex['job_id']}** ({ex['coding']}), eval-pool gap at k=50 {ex['gap_before']:.3f} → "
                   f"{ex['gap_after']:.3f}: {ex['edits'] or '(unchanged: ' + ex['reason'] + ')'}", ""]
@@ -182,7 +183,7 @@ def main(argv=None) -> int:
     import torch
 
     from fairaudit.rewriting import AutoRefine
-    from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER
+    from fairaudit.rewriting.autorefine import CHOOSE_BEST, DEFAULT_ADAPTER
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -213,7 +214,7 @@ def main(argv=None) -> int:
             propose = CachedProposer(ar.proposer(base, n=args.best_of, seed=args.seed))
             from fairaudit.rewriting.rewrite import rewrite_jobs
 
-            choose = "best" if base in ("best_of_n", "search") else "first"
+            choose = "best" if base in CHOOSE_BEST else "first"
             out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
             ev = evaluate(originals, out["rewrite"].tolist(), scorers, coding)
             tokens, secs = getattr(propose, "n_tokens", 0), getattr(propose, "seconds", 0.0)
@@ -222,7 +223,7 @@ def main(argv=None) -> int:
             print(f"  {m}: {int(out['accepted'].sum())}/{len(out)} rewritten, eval gap reduction k=50 "
                   f"{np.nanmean(ev[50]['reduction']):+.4f}, k=10 {np.nanmean(ev[10]['reduction']):+.4f} "
                   f"({time.perf_counter() - t0:.0f} s)", flush=True)
-            if base in ("best_of_n", "search"):  # same proposals, chosen on the hard top-k gap
+            if base in CHOOSE_BEST:  # same proposals, chosen on the hard top-k gap
                 from fairaudit.rewriting.reward import Reward
 
                 hard = Reward(ar.reward.gap_scorer, ar.reward.encode,
@@ -234,43 +235,46 @@ def main(argv=None) -> int:
                     for name, e in (("smoothed (τ=%.2g)" % ar.reward_config.temperature, ev), ("hard top-k", ev_h)):
                         ablation.append({"method": m, "reward": name, "test_set": test, "k": k,
                                          "gap_reduction": float(np.nanmean(e[k]["reduction"]))})
-            if m == "policy" and test == "freestyle":
+            if m == "policy_best_of_n" and test == "freestyle":
                 for j, r in out.iterrows():
                     if r["accepted"] or len(examples) < 6:
                         examples.append({"job_id": r["job_id"], "coding": coding[j], "edits": r["edits"],
                                          "reason": r["reason"], "gap_before": float(ev[50]["gap_before"][j]),
                                          "gap_after": float(ev[50]["gap_after"][j]),
                                          "original": r["original"], "rewrite": r["rewrite"]})
-        if "policy" in methods:
-            for other in [m for m in methods if m not in ("policy", "original")]:
+        for pol in [m for m in POLICIES if m in methods]:
+            for other in [m for m in methods if m not in (pol, "original") and not (pol == "policy" and m in POLICIES)]:
                 for k in KS:
-                    ci = paired_bootstrap_ci(per_job[(test, "policy")][k]["reduction"],
+                    ci = paired_bootstrap_ci(per_job[(test, pol)][k]["reduction"],
                                              per_job[(test, other)][k]["reduction"], args.bootstrap, args.seed)
-                    cis.append({"comparison": f"policy − {other}", "test_set": test, "k": k, **ci})
+                    cis.append({"comparison": f"{pol} − {other}", "test_set": test, "k": k, **ci})
     by = {(r["method"], r["test_set"], r["k"]): r for r in rows}
     verdict = []
-    if "policy" in methods:
-        for other in ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search"):
-            c = next((c for c in cis if c["comparison"] == f"policy − {other}" and c["test_set"] == "freestyle"
-                      and c["k"] == 50), None)
-            if c:
-                word = ("beats" if c["ci_low"] > 0 else "does NOT beat (CI includes 0)" if c["ci_high"] > 0
-                        else "LOSES to")
-                verdict.append(f"Free-style test ads, k=50: the RL policy {word} {other}: difference in gap reduction "
-                               f"{c['mean_diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}].")
-        p, b = by.get(("policy", "freestyle", 50)), by.get(("best_of_n", "freestyle", 50))
+    names = {"policy": "the RL policy (greedy)", "policy_best_of_n": f"the RL policy (best of {args.best_of} plans)"}
+    for pol in [m for m in POLICIES if m in methods]:
+        for k in KS:
+            for other in ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search"):
+                c = next((c for c in cis if c["comparison"] == f"{pol} − {other}" and c["test_set"] == "freestyle"
+                          and c["k"] == k), None)
+                if c:
+                    word = ("beats" if c["ci_low"] > 0 else "does NOT beat (CI includes 0)" if c["ci_high"] > 0
+                            else "LOSES to")
+                    verdict.append(f"Free-style test ads, k={k}: {names[pol]} {word} {other}: difference in gap "
+                                   f"reduction {c['mean_diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}].")
+        p, b = by.get((pol, "freestyle", 50)), by.get(("best_of_n", "freestyle", 50))
         if p and b:
             ratio = p["tokens"] / b["tokens"] if b["tokens"] else float("nan")
-            verdict.append(f"Policy vs best-of-{args.best_of}: gap reduction {p['gap_reduction']:+.4f} vs "
-                           f"{b['gap_reduction']:+.4f} at {ratio:.0%} of its generated tokens "
-                           f"({'at least as good' if p['gap_reduction'] >= b['gap_reduction'] else 'WORSE'}).")
+            verdict.append(f"{names[pol]} vs best-of-{args.best_of} free text (free-style, k=50): gap reduction "
+                           f"{p['gap_reduction']:+.4f} vs {b['gap_reduction']:+.4f} at {ratio:.0%} of its generated "
+                           f"tokens ({'at least as good' if p['gap_reduction'] >= b['gap_reduction'] else 'WORSE'}).")
         if p:
-            verdict.append(f"Accepted policy rewrites (free-style): meaning similarity {fmt(p['meaning_similarity'], 3)}"
-                           f", requirement recall {fmt(p['skill_recall'], 3)} (targets ≥ 0.85 and ≥ 0.9).")
-        t = by.get(("policy", "templated", 50))
+            verdict.append(f"Accepted rewrites of {names[pol]} (free-style): meaning similarity "
+                           f"{fmt(p['meaning_similarity'], 3)}, requirement recall {fmt(p['skill_recall'], 3)} "
+                           "(targets ≥ 0.85 and ≥ 0.9).")
+        t = by.get((pol, "templated", 50))
         if t and t["oracle_share"] is not None:
-            verdict.append(f"Templated held-out ads, k=50: the policy reaches {t['oracle_share']:.0%} of the oracle's "
-                           f"gap reduction (target ≥ 70%).")
+            verdict.append(f"Templated held-out ads, k=50: {names[pol]} reaches {t['oracle_share']:.0%} of the "
+                           f"oracle's gap reduction (target ≥ 70%).")
     res = {
         "setup": {"train_pool_size": rd.TRAIN_POOL_SIZE, "eval_pool_size": rd.EVAL_POOL_SIZE, "ks": list(KS),
                   "target": "pool", "n_test_templated": len(tests["templated"]),

@@ -49,7 +49,9 @@ from .rewrite import find_units, rewrite_jobs
 from .train import TrainSettings, train_policy
 
 #: Rewriting methods (see :mod:`rewriting.baselines`).
-METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy")
+METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
+#: Methods that keep the best of several proposals by reward (the others keep their first).
+CHOOSE_BEST = ("best_of_n", "search", "policy_best_of_n")
 META_FILE = "autorefine.json"
 IN_MEMORY = "<in-memory>"
 FORMAT_VERSION = 2
@@ -317,10 +319,13 @@ class AutoRefine:
             return lexicon_proposer
         if method == "search":
             return search_proposer
-        if method == "policy":
+        if method in ("policy", "policy_best_of_n"):
+            # policy_best_of_n: n sampled edit plans (a few tokens each), the best by reward is kept
             policy = self._policy()
-            return EditProposer(policy, self._base()[1], n=1, max_new_tokens=self.max_new_tokens, seed=seed,
-                                progress=self.progress)
+            n_plans = 1 if method == "policy" else n
+            return EditProposer(policy, self._base()[1], n=n_plans, do_sample=n_plans > 1,
+                                temperature=self.train_settings.sample_temperature,
+                                max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
         model, tok = self._base()
         cls = _BaseRewriter if hasattr(model, "disable_adapter") else RewriteProposer
         return cls(model, tok, n=1 if method == "prompt" else n, max_new_tokens=48, seed=seed,
@@ -338,10 +343,12 @@ class AutoRefine:
         Parameters
         ----------
         jobs : DataFrame with job_id, title, text
-        method : {"policy", "search", "best_of_n", "prompt", "lexicon", "original"}, optional
-            Default ``"policy"`` (the shipped or trained adapter).
+        method : {"policy", "policy_best_of_n", "search", "best_of_n", "prompt", "lexicon", "original"}, optional
+            Default ``"policy"`` (the shipped or trained adapter, one greedy
+            edit plan per sentence). ``"policy_best_of_n"`` samples ``n`` plans
+            from the policy and keeps the one with the best reward.
         n : int
-            Samples per sentence for ``best_of_n``.
+            Samples per sentence for ``best_of_n`` and ``policy_best_of_n``.
         seed : int
         units : list, optional
             Precomputed :meth:`units` of ``jobs``.
@@ -361,8 +368,8 @@ class AutoRefine:
         reward = self.reward
         if units is None:
             units = find_units(jobs, reward, self.max_sentences)
-        out = rewrite_jobs(jobs, propose, reward, units, choose="best" if method in ("best_of_n", "search")
-                           else "first", require_gain=require_gain, gap_before=gap_before)
+        out = rewrite_jobs(jobs, propose, reward, units, choose="best" if method in CHOOSE_BEST else "first",
+                           require_gain=require_gain, gap_before=gap_before)
         self.last_stats_ = {"method": method, "tokens": getattr(propose, "n_tokens", 0),
                             "generation_seconds": getattr(propose, "seconds", 0.0)}
         return out

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Sequence
 
 import pandas as pd
 
@@ -43,7 +43,8 @@ DEMOGRAPHIC_WORDS: tuple[str, ...] = (
     "masculine", "salesman", "saleswoman", "chairman", "chairwoman", "young", "younger", "youthful", "old",
     "older", "elderly", "mature", "energetic", "digital native", "digital natives", "recent graduate",
     "recent graduates", "new graduate", "fresh graduate", "pregnant", "married", "single", "christian",
-    "muslim", "white", "black", "asian", "hispanic", "latino", "latina",
+    "muslim", "white", "black", "asian", "hispanic", "latino", "latina", "lad", "lads", "bloke", "blokes",
+    "chap", "chaps", "gal", "gals", "sir", "madam",
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#./'-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
 #: Fragments of an instruction that must never appear in an answer (prompt echo).
@@ -217,30 +218,57 @@ def is_job_word(word: str) -> bool:
 
 
 def editable_words(sentence: str, title: str = "") -> list[str]:
-    """Words of a sentence that a rewrite may change: gender-coded words and style words.
+    """Words of a sentence that a rewrite may change: gender-coded, gendered and style words.
 
-    A *style* word is a lower-case word that ESCO's skill and occupation texts
-    never use (:func:`is_job_word`, from :func:`fairaudit.datasets.esco_vocabulary`):
-    "ninja", "cushy", "gunslinger", "relentless". Skills, tools, duties, names
-    and title words (and stop words) are never editable, and in a sentence that
-    states a requirement neither is a hyphenated compound ("part-time",
-    "loss-ratio"), so an edit cannot buy fairness by deleting what the job needs.
+    Gender-coded words (either list, with the extension) and gendered or
+    demographic words ("guy", "lads", :data:`DEMOGRAPHIC_WORDS`) are editable
+    everywhere. A *style* word, a lower-case word that ESCO's skill and
+    occupation texts never use (:func:`is_job_word`, from
+    :func:`fairaudit.datasets.esco_vocabulary`: "snug", "natter", "hitter"),
+    is editable only in a sentence that states no duty, skill, requirement,
+    benefit or logistics (:func:`states_requirement`): in "Knowledge of iTrent
+    is desirable", "100 wpm shorthand" or "manage the main inbox" every word
+    is the job's, whatever a vocabulary says. Names, products and title words
+    (anything capitalised inside a sentence, "iTrent") and stop words are never
+    editable, so an edit cannot buy fairness by deleting what the job needs.
     """
     coded = _coded(sentence)
     skip = title_terms(title)
     requirement = states_requirement(sentence, title)
+    gendered = {w for w in DEMOGRAPHIC_WORDS if " " not in w}
     out: list[str] = []
     tokens = str(sentence).replace("\u2019", "'").split()
     for i, tok in enumerate(tokens):
         w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
         low = w.lower()
-        if len(w) < 3 or low in STOP_WORDS or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
+        if len(w) < 3 or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
             continue
-        if low in coded:
+        if any(ch.isupper() for ch in w[1:]) or (i > 0 and w[:1].isupper()):
+            continue  # a name, a product, an acronym
+        if low in coded or low in gendered:
             out.append(w)
-        elif (i == 0 or not w[:1].isupper()) and not is_job_word(w) and not (requirement and "-" in w):
+        elif low not in STOP_WORDS and not requirement and not is_job_word(w):
             out.append(w)
     return list(dict.fromkeys(out))
+
+
+def plan_touches_job_words(sentence: str, plan: Any, title: str = "") -> list[str]:
+    """Words an edit plan removes or replaces that the rewrite must keep.
+
+    Every word of a replaced phrase must be editable (:func:`editable_words`)
+    or a stop word; deleting a whole sentence is judged separately (only a
+    sentence that states no requirement may go).
+    """
+    if plan is None or plan.delete or not plan.replacements:
+        return []
+    allowed = {w.lower() for w in editable_words(sentence, title)}
+    bad: list[str] = []
+    for old, _new in plan.replacements:
+        for tok in str(old).replace("\u2019", "'").split():
+            w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
+            if w and w.lower() not in allowed and w.lower() not in STOP_WORDS:
+                bad.append(w)
+    return list(dict.fromkeys(bad))
 
 
 def coded_words_in(texts: Sequence[str]) -> list[list[str]]:

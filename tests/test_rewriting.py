@@ -114,6 +114,39 @@ def test_editable_words_are_coded_or_style_words_never_skills():
     assert not {"SQL", "Python", "tuning", "services"} & set(words)
 
 
+@pytest.mark.parametrize("sentence, kept", [
+    ("Knowledge of iTrent and the CIPP Certificate in Payroll are desirable.", {"iTrent"}),
+    ("You need an NCTJ Diploma with 100 wpm shorthand and a portfolio of scoops.", {"wpm", "shorthand"}),
+    ("You'll manage the main inbox and diary and take minutes at board meetings.", {"inbox", "diary"}),
+    ("Requirements: 3+ years on refinery or petrochemical shutdowns.", {"petrochemical", "shutdowns"}),
+])
+def test_requirement_sentences_keep_every_word_that_is_not_coded(sentence, kept):
+    # words found by erasing them one at a time once scored "fairer" by deleting the job's content
+    assert not kept & set(editable_words(sentence))
+
+
+def test_style_and_gendered_words_are_editable_where_the_job_does_not_depend_on_them():
+    assert "snug" in editable_words("We're a snug, family-run nursery of kind people.")
+    assert "lads" in editable_words("We need strong, fast lads who can hammer out 180 picks an hour.")
+    assert "guy" in editable_words("We're hiring a guy who can pull wire all day.")
+
+
+def test_an_edit_plan_that_removes_job_words_is_rejected(reward):
+    from fairaudit.rewriting.edits import apply_plan, parse_plan
+    from fairaudit.rewriting.meaning import plan_touches_job_words
+
+    sentence = "Knowledge of iTrent is desirable and you must be a competitive ninja."
+    assert plan_touches_job_words(sentence, parse_plan("iTrent -> ", sentence)) == ["iTrent"]
+    assert plan_touches_job_words(sentence, parse_plan("ninja -> expert", sentence)) == []
+    text = "Payroll officer. " + sentence
+    for answer, ok in (("iTrent -> ", False), ("ninja -> expert", True)):
+        plan = parse_plan(answer, sentence)
+        after = "Payroll officer. " + apply_plan(sentence, plan)
+        row = reward.score([text], [after], titles=["Payroll officer"], units_before=[sentence],
+                           units_after=[apply_plan(sentence, plan)], plans=[plan]).iloc[0]
+        assert ("edits words the job needs: iTrent" in row["reason"]) is not ok
+
+
 def test_guard_predicates():
     assert demographic_added("A nurse.", "A female nurse, young and energetic.") == ["energetic", "female", "young"]
     assert demographic_added("x", "ideal for a recent graduate") == ["recent graduate"]

@@ -26,7 +26,7 @@ def register(sub) -> None:
                                      "(default: the shipped adapter)")
     p.add_argument("--method", choices=METHODS, default="policy",
                    help=f"one of {', '.join(METHODS)} (default: policy, the shipped RL-trained adapter)")
-    p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n")
+    p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n and policy_best_of_n")
     p.add_argument("--k", type=int, default=50)
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
     p.add_argument("--max-sentences", type=int, default=3, help="driving sentences rewritten per job")
