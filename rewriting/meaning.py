@@ -46,6 +46,14 @@ DEMOGRAPHIC_WORDS: tuple[str, ...] = (
     "muslim", "white", "black", "asian", "hispanic", "latino", "latina", "lad", "lads", "bloke", "blokes",
     "chap", "chaps", "gal", "gals", "sir", "madam",
 )
+#: Words that name a person by gender: a rewrite may replace (or, where the
+#: grammar allows, drop) them in any sentence ("hiring a guy who" -> "a person who").
+GENDERED_PEOPLE: frozenset[str] = frozenset((
+    "he", "she", "him", "her", "his", "hers", "himself", "herself", "man", "men", "woman", "women", "guy",
+    "guys", "lad", "lads", "lady", "ladies", "girl", "girls", "boy", "boys", "gentleman", "gentlemen", "bloke",
+    "blokes", "chap", "chaps", "gal", "gals", "salesman", "saleswoman", "chairman", "chairwoman", "sir", "madam",
+))
+_CONJUNCTIONS = frozenset(("and", "or", "nor", "but", "&"))
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#./'-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
 #: Fragments of an instruction that must never appear in an answer (prompt echo).
 _ECHO = ("rewritten sentence", "rewrite", "gender-neutral", "job advertisement", "sentence:", "job title:",
@@ -220,8 +228,8 @@ def is_job_word(word: str) -> bool:
 def editable_words(sentence: str, title: str = "") -> list[str]:
     """Words of a sentence that a rewrite may change: gender-coded, gendered and style words.
 
-    Gender-coded words (either list, with the extension) and gendered or
-    demographic words ("guy", "lads", :data:`DEMOGRAPHIC_WORDS`) are editable
+    Gender-coded words (either list, with the extension) and words that name a
+    person by gender ("guy", "lads", :data:`GENDERED_PEOPLE`) are editable
     everywhere. A *style* word, a lower-case word that ESCO's skill and
     occupation texts never use (:func:`is_job_word`, from
     :func:`fairaudit.datasets.esco_vocabulary`: "snug", "natter", "hitter"),
@@ -235,7 +243,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     coded = _coded(sentence)
     skip = title_terms(title)
     requirement = states_requirement(sentence, title)
-    gendered = {w for w in DEMOGRAPHIC_WORDS if " " not in w}
+    gendered = GENDERED_PEOPLE
     out: list[str] = []
     tokens = str(sentence).replace("\u2019", "'").split()
     for i, tok in enumerate(tokens):
@@ -250,6 +258,42 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
         elif low not in STOP_WORDS and not requirement and not is_job_word(w):
             out.append(w)
     return list(dict.fromkeys(out))
+
+
+def _bare(token: str) -> str:
+    return token.strip(".,;:!?()[]\"'\u201c\u201d\u2013-").lower()
+
+
+def broken_removals(sentence: str, plan: Any) -> list[str]:
+    """Phrases an edit plan removes (empty replacement) where removal breaks the grammar.
+
+    A removed phrase must be a pre-modifier: followed by a content word, not at
+    the end of the sentence or a clause, and not the second half of "X and Y".
+    Dropping a head noun or a verb leaves "hiring a who can", "a heavy who
+    takes charge", "keep." or "caring and a real people-person", which the
+    embedding barely notices; without a part-of-speech tagger, this test of the
+    neighbouring words catches them. Replacing the phrase is always possible.
+    """
+    if plan is None or plan.delete or not plan.replacements:
+        return []
+    tokens = str(sentence).replace("\u2019", "'").split()
+    bare = [_bare(t) for t in tokens]
+    bad: list[str] = []
+    for old, new in plan.replacements:
+        if str(new).strip():
+            continue
+        want = [_bare(t) for t in str(old).replace("\u2019", "'").split()]
+        n = len(want)
+        for i in range(len(tokens) - n + 1):
+            if n == 0 or bare[i:i + n] != want:
+                continue
+            nxt = bare[i + n] if i + n < len(tokens) else None
+            prev = bare[i - 1] if i > 0 else None
+            if (nxt is None or not nxt or nxt in STOP_WORDS or tokens[i + n - 1][-1:] in ".!?;:"
+                    or prev in _CONJUNCTIONS):
+                bad.append(str(old))
+                break
+    return bad
 
 
 def plan_touches_job_words(sentence: str, plan: Any, title: str = "") -> list[str]:

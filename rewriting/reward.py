@@ -29,7 +29,8 @@ the benchmark still report the hard gap.
 ``-reject_penalty``) when it is empty, falls below the similarity or recall
 threshold, drops a title word, edits a word the job needs (an edit plan may
 only touch gender-coded, gendered and, outside requirement sentences, style
-words: :func:`rewriting.meaning.editable_words`), deletes a sentence that states a requirement,
+words: :func:`rewriting.meaning.editable_words`), removes a word whose removal
+breaks the grammar (:func:`rewriting.meaning.broken_removals`), deletes a sentence that states a requirement,
 adds demographic or gender-coded words, echoes the prompt, invents content,
 leaves a visibly broken sentence, or comes from an edit plan that could not be
 applied as written. Rejection, not a penalty, closes the reward hacks: emptying
@@ -53,8 +54,8 @@ import pandas as pd
 from fairaudit.errors import ConfigError
 
 from .edits import EditPlan, broken
-from .meaning import (coded_added, demographic_added, invented_content, plan_touches_job_words, prompt_echo,
-                      repetition, skill_recall, states_requirement, title_kept)
+from .meaning import (broken_removals, coded_added, demographic_added, invented_content, plan_touches_job_words,
+                      prompt_echo, repetition, skill_recall, states_requirement, title_kept)
 
 
 @dataclass
@@ -238,6 +239,9 @@ class Reward:
                 touched = plan_touches_job_words(ub[i], plan, titles[i]) if plan is not None else []
                 if touched:
                     reasons.append("edits words the job needs: " + ", ".join(touched))
+                dangling = broken_removals(ub[i], plan) if plan is not None else []
+                if dangling:
+                    reasons.append("removing " + ", ".join(f"'{w}'" for w in dangling) + " breaks the sentence")
                 if sim[i] < c.min_similarity:
                     reasons.append(f"similarity {sim[i]:.2f} < {c.min_similarity}")
                 if rec < c.min_recall:

@@ -131,6 +131,28 @@ def test_style_and_gendered_words_are_editable_where_the_job_does_not_depend_on_
     assert "guy" in editable_words("We're hiring a guy who can pull wire all day.")
 
 
+@pytest.mark.parametrize("sentence, answer, broken", [
+    ("We're hiring a guy who can pull wire all day.", "guy -> ", True),
+    ("We're hiring a guy who can pull wire all day.", "guy -> person", False),
+    ("We need a heavy hitter who can take charge of a site.", "hitter -> ", True),
+    ("We need a gatekeeper who can take a hit and keep smiling.", "smiling -> ", True),
+    ("We want someone caring and considerate, a real people-person.", "considerate -> ", True),
+    ("We're looking for a gentle, playful teacher who adores children.", "gentle -> ", False),
+    ("Upsell warranties against aggressive daily targets.", "aggressive -> ", False),
+])
+def test_a_removal_must_leave_a_grammatical_sentence(sentence, answer, broken):
+    # read from the benchmark's rewrites: each of these "fairer" texts was broken English
+    from fairaudit.rewriting.edits import parse_plan
+    from fairaudit.rewriting.meaning import broken_removals
+
+    assert bool(broken_removals(sentence, parse_plan(answer, sentence))) is broken
+
+
+def test_maternity_pay_in_a_duty_is_not_editable():
+    words = editable_words("Duties include calculating overtime, sickness and maternity pay for the LGPS.")
+    assert "maternity" not in words
+
+
 def test_an_edit_plan_that_removes_job_words_is_rejected(reward):
     from fairaudit.rewriting.edits import apply_plan, parse_plan
     from fairaudit.rewriting.meaning import plan_touches_job_words
