@@ -40,9 +40,11 @@ test: install-test
 # (installed, it is fairaudit.rewriting).
 BENCH := PYTHONPATH=$(CURDIR) $(BIN)/python
 
-# Re-train the AutoRefine adapter shipped in rewriting/adapter (about 40 min on 2 CPU cores)
+# Re-train the AutoRefine adapter shipped in rewriting/adapter: a new adapter (expert iteration + GRPO),
+# then one more expert-iteration round that starts from it (about 70 min on 2 CPU cores)
 adapter: install
-	$(BENCH) benchmarks/train_adapter.py --out rewriting/adapter
+	$(BENCH) benchmarks/train_adapter.py --out build/adapter-stage1
+	$(BENCH) benchmarks/train_adapter.py --start-from build/adapter-stage1 --rounds 1 --steps 0 --out rewriting/adapter
 
 bench: install-test
 	$(BENCH) benchmarks/audit_bench.py

@@ -49,8 +49,8 @@ default policy of `fairaudit rewrite` and `fairaudit demo`.
 | training pool | `make_hiring_data(seed={pool_seed})`, {pool_size:,} candidates, k={k}, target = pool mix |
 | training ads | {n_templated} templated coded ads (seed {templ_seed}) + {n_free} free-style training ads (`benchmarks/data`, train split + extra) = {n_jobs} ads, {n_units} driving sentences |
 | test data | never read (free-style test split, templated seed {test_seed}, evaluation pool seed {eval_seed}) |
-| reward | 100 x reduction of the smoothed top-k gap (temperature {temperature}) - meaning terms; guard: whole-text similarity >= {min_sim}, requirement recall >= {min_recall}, fluency loss <= {max_flu}, no demographic / gender-coded words added, no prompt echo, no invented content, no deletion of a requirement sentence |
-| recipe | expert iteration, {rounds} rounds ({samples} samples per sentence after round 0, SFT {sft_epochs} epochs per round, lr {sft_lr}), then GRPO {steps} steps ({num_generations} samples x {prompts_per_step} prompts, lr {lr}) |
+| reward | 100 x reduction of the smoothed top-k gap (temperature {temperature}) - meaning terms; guard: whole-text similarity >= {min_sim}, requirement recall >= {min_recall}, fluency loss <= {max_flu}, no demographic / gender-coded words added, no prompt echo, no invented content, no deletion of a requirement sentence, no edit of a word the job needs, no removal that breaks the sentence |
+| recipe | expert iteration, {rounds} rounds ({samples} samples per sentence {sampled}, SFT {sft_epochs} epochs per round, lr {sft_lr}), then GRPO {steps} steps ({num_generations} samples x {prompts_per_step} prompts, lr {lr}) |
 | seed | {seed} |
 | training time | {minutes:.1f} min on {machine} |
 | versions | {versions} |
@@ -63,7 +63,7 @@ default policy of `fairaudit rewrite` and `fairaudit demo`.
 
 ## How well it works
 See `benchmarks/results/rewrite_bench.md` (held-out ads, evaluation pool). Reproduce this adapter with
-`make adapter` (about {minutes:.0f} minutes on a 2-core CPU).
+`make adapter` ({reproduce}).
 """
 
 
@@ -76,6 +76,9 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     ap.add_argument("--checkpoint-dir", default=None)
+    ap.add_argument("--start-from", default=None,
+                    help="adapter folder to fine-tune further ('default': the shipped one); every round then "
+                         "adds the adapter's own samples. Default: a new adapter")
     args = ap.parse_args(argv)
 
     import torch
@@ -88,7 +91,13 @@ def main(argv=None) -> int:
     jobs = rd.training_jobs(args.n_templated)
     pool = rd.pool(rd.TRAIN_POOL_SEED, rd.TRAIN_POOL_SIZE)
     settings = TrainSettings(rounds=args.rounds, steps=args.steps, seed=args.seed)
-    ar = AutoRefine(candidates=pool, k=50, target="pool", adapter=None, train_settings=settings, progress=True)
+    start = None
+    if args.start_from:
+        from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER
+
+        start = DEFAULT_ADAPTER if args.start_from == "default" else Path(args.start_from)
+        previous = (start / "TRAINING_CARD.md").read_text() if (start / "TRAINING_CARD.md").is_file() else ""
+    ar = AutoRefine(candidates=pool, k=50, target="pool", adapter=start, train_settings=settings, progress=True)
     print(f"training on {len(jobs)} ads against {len(pool):,} candidates", flush=True)
     ar.fit(jobs, seed=args.seed, checkpoint_dir=args.checkpoint_dir)
     meta = ar.metadata_
@@ -121,7 +130,16 @@ def main(argv=None) -> int:
         lr=s["learning_rate"], seed=meta["seed"], minutes=minutes,
         machine=f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads",
         versions=", ".join(f"{k} {v}" for k, v in meta["versions"].items()), rounds_table="\n".join(rows),
-        grpo=grpo)
+        grpo=grpo,
+        sampled="in every round (it starts from a trained adapter)" if start is not None else "after round 0",
+        reproduce=(f"both stages; this one took {minutes:.0f} minutes on a 2-core CPU, the stage it started "
+                   "from took the time on its card" if start is not None
+                   else f"about {minutes:.0f} minutes on a 2-core CPU"))
+    if start is not None:
+        card = card.replace("| seed |", f"| started from | the adapter in `{start.name}/` "
+                            "(its card follows below), fine-tuned by this run |\n| seed |", 1)
+        previous = previous.replace("# AutoRefine adapter: training card", "### Its training card", 1)
+        card += "\n\n---\n\n## The adapter this run started from\n\n" + previous.replace("\n## ", "\n#### ")
     write_text(out / "TRAINING_CARD.md", card)
     meta["total_minutes"] = minutes
     write_text(out / "autorefine.json", json.dumps(meta, indent=2, default=str))

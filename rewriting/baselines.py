@@ -46,11 +46,22 @@ def lexicon_proposer(units: list[Unit]) -> list[list[Proposal]]:
     return [[Proposal(neutralize_text(u.sentence))] for u in units]
 
 
+#: Gender-neutral words for words that name a person by gender ("hiring a guy who" -> "a person who").
+NEUTRAL_PEOPLE: dict[str, str] = {
+    "guy": "person", "guys": "people", "lad": "person", "lads": "people", "man": "person", "men": "people",
+    "woman": "person", "women": "people", "girl": "person", "girls": "people", "boy": "person", "boys": "people",
+    "gentleman": "person", "gentlemen": "people", "lady": "person", "ladies": "people", "bloke": "person",
+    "blokes": "people", "chap": "person", "chaps": "people", "gal": "person", "gals": "people",
+    "salesman": "salesperson", "saleswoman": "salesperson", "chairman": "chair", "chairwoman": "chair",
+}
+
+
 def candidate_plans(unit: Unit) -> list[EditPlan]:
     """A fixed set of edit plans for one unit (no language model).
 
     KEEP; DELETE when the sentence states no requirement; every flagged phrase
-    replaced from the neutral lexicon (coded words) or removed (others);
+    replaced from the neutral lexicon (coded words) or :data:`NEUTRAL_PEOPLE`
+    (gendered person words), or removed (others);
     and each flagged phrase on its own, replaced or removed. Distinct plans,
     in that order.
     """
@@ -60,7 +71,9 @@ def candidate_plans(unit: Unit) -> list[EditPlan]:
     coded = {w.lower() for w, _ in find_coded_words(unit.sentence)}
 
     def lex(w: str) -> str | None:
-        return neutral_replacement(w) if w.lower() in coded else None
+        if w.lower() in coded:
+            return neutral_replacement(w)
+        return NEUTRAL_PEOPLE.get(w.lower())
 
     flagged = list(unit.flagged)
     if flagged:

@@ -253,7 +253,9 @@ def train_policy(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame,
     set_seed(settings.seed)
     t0 = time.perf_counter()
     n_layers = getattr(getattr(model, "config", None), "num_hidden_layers", None)
-    peft_model = model if isinstance(model, PeftModel) else get_peft_model(model, (lora or LoraSettings()).to_peft(n_layers))
+    # an adapter that is already trained samples from round 0 on: it knows edits no fixed set has
+    pretrained = isinstance(model, PeftModel)
+    peft_model = model if pretrained else get_peft_model(model, (lora or LoraSettings()).to_peft(n_layers))
     scorer = UnitScorer(reward, units, jobs)
     prompts = unit_prompts(units, tokenizer)
     rounds: list[dict] = []
@@ -272,7 +274,7 @@ def train_policy(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame,
             continue
         cands = [candidate_plans(u) for u in units]
         status(f"autorefine: expert-iteration round {r + 1}/{settings.rounds} on {len(units)} sentences", progress)
-        if r > 0:
+        if r > 0 or pretrained:
             peft_model.eval()
             sampled = sample_plans(peft_model, tokenizer, units, settings.samples_per_unit,
                                    settings.sample_temperature, settings.max_new_tokens, settings.seed + r,

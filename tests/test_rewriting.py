@@ -148,6 +148,17 @@ def test_a_removal_must_leave_a_grammatical_sentence(sentence, answer, broken):
     assert bool(broken_removals(sentence, parse_plan(answer, sentence))) is broken
 
 
+def test_the_fixed_edit_set_replaces_gendered_person_words():
+    from fairaudit.rewriting.baselines import candidate_plans
+    from fairaudit.rewriting.edits import apply_plan
+    from fairaudit.rewriting.rewrite import Unit
+
+    s = "We're hiring a guy who can pull wire all day."
+    u = Unit(row=0, slot=0, sentence=s, title="Electrician", flagged=("guy",), deletable=False)
+    rewrites = {apply_plan(s, p) for p in candidate_plans(u)}
+    assert "We're hiring a person who can pull wire all day." in rewrites
+
+
 def test_maternity_pay_in_a_duty_is_not_editable():
     words = editable_words("Duties include calculating overtime, sickness and maternity pay for the LGPS.")
     assert "maternity" not in words
