@@ -51,6 +51,7 @@ bench: install-test
 	$(BENCH) benchmarks/report_bench.py
 	$(BENCH) benchmarks/rewrite_bench.py
 	$(BENCH) benchmarks/scale_bench.py
+	$(BENCH) benchmarks/check_bench.py
 
 clean:
 	rm -rf $(VENV) demo_out build *.egg-info

@@ -14,6 +14,10 @@ def __getattr__(name: str):
         from .datasets import make_hiring_data
 
         return make_hiring_data
+    if name == "check":  # the pre-publication check of one ad (orchestration: may load AutoRefine)
+        from .precheck import check
+
+        return check
     if name == "GapScorer":
         from .gap import GapScorer
 
@@ -21,5 +25,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'fairaudit' has no attribute {name!r}")
 
 
-__all__ = ["audit", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "load_candidates",
+__all__ = ["audit", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "check", "load_candidates",
            "load_jobs", "make_hiring_data", "__version__"]

@@ -22,16 +22,17 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .drivers import decomposition as _decomposition
-from .drivers import mask_identity, word_drivers
+from .counterfactuals import counterfactuals, empty_tables
 from .errors import ConfigError, DataError, FairauditWarning
 from .groups import GroupEncoding, candidate_attributes, usable_encodings
 from .io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
                  validate_candidates, validate_jobs)
-from .measure import job_gaps, measure, resolve_target
-from .progress import progress_bar
+from .measure import measure, resolve_target
+from .progress import StageLog, progress_bar, status
 from .recommenders.base import Rankings, Recommender, check_k, check_scoring_median
-from .result import AuditConfig, AuditResult, recommender_identity
+from .result import (AuditConfig, AuditResult, recommender_identity, resolve_decomposition, resolve_driver_method,
+                     resolve_drivers)
+from .threads import default_threads
 from .version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
@@ -144,8 +145,12 @@ def parse_ks(k: int | Sequence[int]) -> tuple[int, ...]:
 
 
 def _check_options(*, tolerance: float, min_share: float, n_bootstrap: int, scoring_median: str,
-                   backend: Any) -> None:
+                   backend: Any, decomposition_sample: Any) -> None:
     """Fail on a bad setting before any data is read or model loaded."""
+    if isinstance(decomposition_sample, bool) or not isinstance(decomposition_sample, (int, np.integer)) \
+            or decomposition_sample < 2:
+        raise ConfigError(f"decomposition_sample must be a whole number of candidates, at least 2, "
+                          f"got {decomposition_sample!r}")
     if not 0 <= tolerance <= 1:
         raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
     check_scoring_median(scoring_median)
@@ -188,6 +193,24 @@ def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
     return get_backend(spec)
 
 
+def _truncation_warning(rec: Recommender, inputs: _Inputs) -> list[str]:
+    """Warn when job or candidate texts exceed the model's maximum sequence length (it reads only the start)."""
+    count = getattr(rec, "count_truncated", None)
+    if not callable(count) or inputs.streamed:
+        return []
+    n_jobs, n_cands = count(inputs.jobs["text"].tolist()), count(inputs.candidates["text"].tolist())
+    if not n_jobs and not n_cands:
+        return []
+    describe = getattr(rec, "describe", None)
+    limit = (describe() if callable(describe) else {}).get("max_seq_length")
+    msg = (f"{n_jobs:,} of {len(inputs.jobs):,} job texts and {n_cands:,} of {len(inputs.candidates):,} candidate "
+           f"texts are longer than the embedding model's maximum of {limit} tokens; the model reads only their "
+           f"first {limit} tokens and ignores the rest, so the audit measures those parts only. Shorten the texts "
+           "or audit a model with a longer maximum sequence length")
+    warnings.warn(msg, FairauditWarning, stacklevel=3)
+    return [msg]
+
+
 def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
           backend: Any, block_size: int, progress: bool, candidates: Any) -> Rankings:
     n_cand = len(inputs.candidates)
@@ -198,62 +221,6 @@ def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding],
     return _backend(backend, block_size, config.scoring_median).rank(
         rec, inputs.jobs["text"].tolist(), k_max, group_codes, n_candidates=n_cand,
         progress=lambda it: progress_bar(it, progress, desc="ranking jobs", unit="block"), **extra)
-
-
-def _empty_drivers() -> pd.DataFrame:
-    return pd.DataFrame(columns=["job_id", "word", "category", "count", "gap", "gap_without", "delta"])
-
-
-def _empty_decomposition() -> pd.DataFrame:
-    return pd.DataFrame(columns=["job_id", "k", "attribute", "gap", "gap_blind", "identity_part", "text_part"])
-
-
-def _identity_blind_gaps(rec: Recommender, inputs: _Inputs, config: AuditConfig, gap_enc: GroupEncoding,
-                         gap_target: np.ndarray, block_size: int, progress: bool) -> np.ndarray:
-    """Each job's gap when the recommender ranks profiles with names and pronouns masked."""
-    from .backends import LocalBackend
-    from .recommenders import clone_recommender
-
-    cands = inputs.candidates
-    names = cands["name"].tolist() if "name" in cands.columns else None
-    blind = clone_recommender(rec)
-    blind.fit(mask_identity(cands["text"].tolist(), names))
-    r_blind = LocalBackend(block_size=block_size).rank(
-        blind, inputs.jobs["text"].tolist(), config.effective_gap_k, None, n_candidates=len(cands),
-        progress=lambda it: progress_bar(it, progress, desc="identity-blind ranking", unit="block"))
-    return job_gaps(r_blind.indices, gap_enc, gap_target).gaps
-
-
-def _counterfactuals(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                     rankings: Rankings, block_size: int, progress: bool) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The ``drivers`` and ``decomposition`` tables and their summaries (empty when switched off)."""
-    gap_enc = next(e for e in encodings if e.attribute == config.gap_attribute)
-    gap_target = resolve_target(config.target, gap_enc)
-    base = job_gaps(rankings.top(config.effective_gap_k), gap_enc, gap_target).gaps
-    tables = {"drivers": _empty_drivers(), "decomposition": _empty_decomposition()}
-    summary: dict[str, Any] = {}
-    if config.drivers:
-        from .gap import GapScorer
-
-        scorer = GapScorer(rec, inputs.candidates, k=config.effective_gap_k, target=config.target,
-                           attribute=config.gap_attribute, fit=False, use_inferred=config.use_inferred,
-                           block_size=block_size)
-        tables["drivers"] = word_drivers(scorer, inputs.jobs, base_gaps=base)
-    if config.decomposition:
-        blind_gaps = _identity_blind_gaps(rec, inputs, config, gap_enc, gap_target, block_size, progress)
-        d = _decomposition(base, blind_gaps, inputs.jobs["job_id"].tolist(), config.effective_gap_k,
-                           config.gap_attribute)
-        tables["decomposition"] = d
-        summary["decomposition"] = {
-            "k": config.effective_gap_k, "attribute": config.gap_attribute,
-            "mean_gap": float(np.nanmean(d["gap"])), "mean_gap_blind": float(np.nanmean(d["gap_blind"])),
-            "mean_identity_part": float(np.nanmean(d["identity_part"])),
-        }
-    if len(tables["drivers"]):
-        top = (tables["drivers"].groupby(["word", "category"])["delta"].agg(["mean", "count"])
-               .sort_values("mean", ascending=False).head(10).reset_index())
-        summary["top_drivers"] = top.rename(columns={"mean": "mean_delta", "count": "jobs"}).to_dict("records")
-    return tables, summary
 
 
 def _provenance(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
@@ -297,8 +264,10 @@ def audit(
     n_bootstrap: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
-    drivers: bool = True,
-    decomposition: bool = True,
+    drivers: str | bool = "flagged",
+    driver_method: str = "lexicon",
+    decomposition: str | bool = "sample",
+    decomposition_sample: int = 2000,
     gap_k: int | None = None,
     use_inferred: bool = False,
     backend: Any = "local",
@@ -337,12 +306,29 @@ def audit(
         6 RCNY § 5-300; local backend only, all scores kept in memory).
     n_bootstrap, confidence, seed
         Bootstrap resamples over jobs for the confidence intervals.
-    drivers, decomposition : bool
-        Also run the counterfactual word attribution and the identity-blind
-        decomposition (each re-ranks texts; cheap with the embedding cache).
+    drivers : {"flagged", "all", "none"}
+        Which jobs get a counterfactual driver analysis: those whose gap at
+        ``gap_k`` exceeds the random-top-k noise floor plus ``tolerance``
+        ("flagged", the default), every job, or none. ``True`` / ``False``
+        (earlier versions) mean "all" / "none".
+    driver_method : {"lexicon", "occlusion"}
+        "lexicon" neutralises each Gaucher-coded word (table ``drivers``);
+        "occlusion" removes each sentence and content word and labels the
+        words with the lexicon (table ``occlusion``).
+    decomposition : {"sample", "full", "none"}
+        The identity-blind decomposition: on a stratified sample of
+        ``decomposition_sample`` candidates with a bootstrap interval (the
+        default), on every candidate (exact), or not at all. ``True`` /
+        ``False`` (earlier versions) mean "full" / "none".
+    decomposition_sample : int
+        Candidates in the decomposition's sample (default 2,000); a sample as
+        large as the pool gives the exact version.
     gap_k : int, optional
         The k of the per-job gaps behind the drivers and the decomposition;
         default the largest k.
+    progress : bool
+        Progress bars and one line per stage on stderr, with the texts each
+        stage embeds and an estimate of how long that takes.
     backend : "local" | "ray" | Backend
         Where ranking runs; metrics are identical across backends. With a
         Parquet path for ``candidates`` and a non-local backend, candidate
@@ -354,16 +340,20 @@ def audit(
     Returns
     -------
     AuditResult
+        ``run_info`` (in memory only) holds the torch threads and, per stage,
+        the seconds taken and the texts embedded.
     """
     from .recommenders import make_recommender
 
     ks = parse_ks(k)
     created_at = resolve_created_at(created_at)  # fail early on a bad value
+    drivers, decomposition = resolve_drivers(drivers), resolve_decomposition(decomposition)
+    driver_method = resolve_driver_method(driver_method)
     _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
-                   scoring_median=scoring_median, backend=backend)
+                   scoring_median=scoring_median, backend=backend, decomposition_sample=decomposition_sample)
     inputs = _load_inputs(jobs, candidates, backend)
     if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
-        drivers = decomposition = False
+        drivers = decomposition = "none"
     n_cand = len(inputs.candidates)
     check_k(max(ks), n_cand)
     requested = tuple(attributes) if attributes else candidate_attributes(inputs.candidates, use_inferred)
@@ -376,22 +366,48 @@ def audit(
     config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
                          min_share=float(min_share), scoring_median=scoring_median,
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
-                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred)
+                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred,
+                         driver_method=driver_method, decomposition_sample=int(decomposition_sample))
     if config.gap_attribute not in attrs:
         config.gap_attribute = attrs[0]
     check_k(config.effective_gap_k, n_cand, name="gap_k")
 
     rec = make_recommender(recommender)
+    if progress and isinstance(recommender, str) and hasattr(rec, "progress"):
+        rec.progress = True  # a recommender the audit built: show its embedding bar
+    log = StageLog()
+    say = lambda msg: status(f"fairaudit: {msg}", progress)  # noqa: E731
     if not inputs.streamed:
-        rec.fit(inputs.candidates["text"].tolist())
-    rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
+        with log.stage("candidates", rec):
+            if progress:
+                _announce_fit(rec, inputs.candidates["text"].tolist(), say)
+            rec.fit(inputs.candidates["text"].tolist())
+    with log.stage("rank jobs", rec):
+        rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
     job_ids = inputs.jobs["job_id"].tolist()
-    tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
-    summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids))
-    extra_tables, extra_summary = _counterfactuals(rec, inputs, encodings, config, rankings, block_size, progress)
-    tables.update(extra_tables)
-    summary.update(extra_summary)
+    with log.stage("measure", rec):
+        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
+    summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
+    tables.update(empty_tables())
+    if drivers != "none" or decomposition != "none":
+        extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,
+                                                      rankings, block_size=block_size, progress=progress, say=say,
+                                                      log=log)
+        tables.update(extra_tables)
+        summary.update(extra_summary)
     prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
+    threads = getattr(rec, "threads", None) or default_threads()
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
-                       groups={e.attribute: list(e.labels) for e in encodings}, rankings=rankings)
+                       groups={e.attribute: list(e.labels) for e in encodings}, rankings=rankings,
+                       run_info={"threads": threads, "stages": log.stages})
+
+
+def _announce_fit(rec: Recommender, texts: list[str], say: Any) -> None:
+    """One line before the candidates are embedded: how many are new, with how many threads."""
+    count = getattr(rec, "count_uncached", None)
+    if callable(count):
+        n_new = count(texts)
+        threads = getattr(rec, "threads", None) or default_threads()
+        say(f"candidate profiles: {len(texts):,}" + (f", {n_new:,} to embed with {threads} torch thread(s)"
+                                                      if n_new else ", all embeddings cached"))

@@ -63,13 +63,39 @@ def print_summary(result: AuditResult, console=None) -> None:
     )
     dec = result.summary.get("decomposition")
     if dec:
-        console.print(f"Identity-blind check (k={dec['k']}, {dec['attribute']}): mean gap {dec['mean_gap']:.3f}, "
-                      f"{dec['mean_gap_blind']:.3f} with names and pronouns masked "
-                      f"({dec['mean_identity_part']:.3f} comes from identity cues in profiles)")
+        console.print(decomposition_line(dec))
+    drv = result.summary.get("drivers") or {}
+    if drv:
+        console.print(drivers_line(drv))
     top = result.summary.get("top_drivers") or []
     if top:
-        words = ", ".join(f"{d['word']} ({d['mean_delta']:+.3f})" for d in top[:5])
-        console.print(f"Words that widen the gap most (mean change when neutralised): {words}")
+        coded = drv.get("method") == "occlusion"
+        words = ", ".join(f"{d['word']}{'' if not coded else ' (coded)' if d.get('coded') else ''} "
+                          f"({d['mean_delta']:+.3f})" for d in top[:5])
+        how = "removed" if coded else "neutralised"
+        console.print(f"Words that widen the gap most (mean change when {how}): {words}")
+
+
+def decomposition_line(dec: dict[str, Any]) -> str:
+    """The identity-blind check in one sentence: exact, or a sample estimate with its interval."""
+    head = (f"Identity-blind check (k={dec['k']}, {dec['attribute']}): ")
+    if dec.get("method") != "sample":
+        return (head + f"mean gap {dec['mean_gap']:.3f}, {dec['mean_gap_blind']:.3f} with names and pronouns masked "
+                f"({dec['mean_identity_part']:.3f} comes from identity cues in profiles)")
+    ci = (f" ({_fmt(100 * dec.get('confidence', 0.95), 0)} % CI {_fmt(dec.get('identity_part_ci_low'))} to "
+          f"{_fmt(dec.get('identity_part_ci_high'))})")
+    return (head + f"identity part {dec['mean_identity_part']:.3f}{ci}, estimated on a stratified sample of "
+            f"{dec['sample_size']:,} of {dec['n_candidates']:,} candidates at top-{dec['sample_k']} of the sample; "
+            "--decomposition full gives the exact value")
+
+
+def drivers_line(drv: dict[str, Any]) -> str:
+    """Which jobs the driver analysis covered."""
+    if drv.get("scope") == "all":
+        return f"Drivers ({drv.get('method')}): every job ({drv.get('n_analysed', 0):,})"
+    return (f"Drivers ({drv.get('method')}): {drv.get('n_analysed', 0):,} of {drv.get('n_jobs', 0):,} jobs flagged "
+            f"(gap at k={drv.get('k')} above the random-top-k noise floor {_fmt(drv.get('noise_floor'))} + tolerance "
+            f"{_fmt(drv.get('tolerance'))}); --drivers all analyses every job")
 
 
 def audit_html(result: AuditResult) -> str:

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .lexicon import find_coded_words, neutral_replacement
+from .metrics.impact import is_above
 
 _PRONOUNS = {
     "he": "they", "she": "they", "him": "them", "her": "their", "his": "their", "hers": "theirs",
@@ -45,12 +46,13 @@ def counterfactual_text(text: str, word: str) -> str:
     return re.sub(r"\s{2,}", " ", re.sub(r"\s+([,.;:])", r"\1", out)).strip()
 
 
-def word_drivers(scorer, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None) -> pd.DataFrame:
+def word_drivers(scorer: Any, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None) -> pd.DataFrame:
     """Counterfactual attribution of each job's gap to its coded words.
 
     Parameters
     ----------
-    scorer : GapScorer
+    scorer : GapScorer, or a callable texts -> gaps
+        The measure (:meth:`fairaudit.gap.GapScorer.gaps`).
     jobs : DataFrame with ``job_id`` and ``text``
     base_gaps : per-job gaps of the original texts (computed if omitted)
 
@@ -58,10 +60,18 @@ def word_drivers(scorer, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None
     -------
     DataFrame with job_id, word, category, count, gap, gap_without, delta,
     sorted by job then decreasing delta.
+
+    Notes
+    -----
+    Each distinct counterfactual text is ranked once, however many jobs produce
+    it (jobs sharing a text, a word whose neutral form is already in the text),
+    so the measure sees every text once; a text's gap does not depend on the
+    other texts ranked with it, so this changes no number.
     """
+    gap_fn = scorer.gaps if hasattr(scorer, "gaps") else scorer
     texts = jobs["text"].astype(str).tolist()
     if base_gaps is None:
-        base_gaps = scorer.gaps(texts)
+        base_gaps = gap_fn(texts)
     rows, cf_texts = [], []
     for j, text in enumerate(texts):
         found: dict[str, list] = {}
@@ -77,7 +87,8 @@ def word_drivers(scorer, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None
     cols = ["job_id", "word", "category", "count", "gap", "gap_without", "delta"]
     if not rows:
         return pd.DataFrame(columns=cols)
-    cf_gaps = scorer.gaps(cf_texts)
+    uniq = list(dict.fromkeys(cf_texts))
+    gap_of = dict(zip(uniq, np.asarray(gap_fn(uniq), dtype=float)))
     ids = jobs["job_id"].astype(str).to_numpy()
     out = pd.DataFrame({
         "job_id": [ids[j] for j, *_ in rows],
@@ -85,12 +96,26 @@ def word_drivers(scorer, jobs: pd.DataFrame, base_gaps: np.ndarray | None = None
         "category": [c for _, _, c, _ in rows],
         "count": [n for *_, n in rows],
         "gap": [float(base_gaps[j]) for j, *_ in rows],
-        "gap_without": cf_gaps.astype(float),
+        "gap_without": [gap_of[t] for t in cf_texts],
     })
     out["delta"] = out["gap"] - out["gap_without"]
     order = {jid: i for i, jid in enumerate(ids)}
     out["_o"] = out["job_id"].map(order)
     return out.sort_values(["_o", "delta"], ascending=[True, False], kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def flagged_for_drivers(gaps: np.ndarray, noise_floor: float, tolerance: float) -> np.ndarray:
+    """Jobs whose gap exceeds what chance and the tolerance allow: the jobs worth a driver analysis.
+
+    .. math:: \\mathrm{flagged}_j = g_j > E[g_{random}] + \\tau
+
+    where :math:`E[g_{random}]` is the gap of a top-k drawn at random from the
+    pool (:func:`fairaudit.metrics.random_topk_gap`, the noise floor) and
+    :math:`\\tau` the audit's tolerance. A gap within rounding of the threshold
+    is not above it (:func:`fairaudit.metrics.impact.is_above`); an undefined
+    (NaN) gap never is.
+    """
+    return np.asarray(is_above(np.asarray(gaps, dtype=float), float(noise_floor) + float(tolerance)), dtype=bool)
 
 
 def mask_identity(texts: Sequence[str], names: Sequence[str] | None = None) -> list[str]:

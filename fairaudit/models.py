@@ -262,3 +262,22 @@ def load_sentence_transformer(model: str | os.PathLike | None = None, device: st
         _LOADED[key] = st
         return st
 
+
+
+def count_over_max_length(st_model: Any, texts: list[str], batch: int = 4096) -> int:
+    """How many ``texts`` a sentence-transformers model truncates: more tokens than its ``max_seq_length``.
+
+    A text is tokenised with the model's own tokenizer, special tokens
+    included (``[CLS]`` and ``[SEP]`` count towards the limit, as they do when the
+    model embeds it); the model reads only the first ``max_seq_length`` tokens of
+    a longer text and ignores the rest. Returns 0 when the model reports no limit.
+    """
+    limit = getattr(st_model, "max_seq_length", None)
+    tok = getattr(st_model, "tokenizer", None)
+    if not limit or tok is None or not texts:
+        return 0
+    n = 0
+    for s in range(0, len(texts), batch):
+        ids = tok(texts[s:s + batch], add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+        n += sum(len(x) > limit for x in ids)
+    return int(n)

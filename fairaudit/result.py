@@ -28,9 +28,17 @@ per_job
     mix (JSON object group -> share in the top-k).
 drivers
     job_id, word, category, count, gap, gap_without, delta (positive: removing
-    the word narrows the gap).
+    the word narrows the gap); lexicon drivers of the jobs in the audit's
+    ``drivers`` scope (default: the flagged ones).
+occlusion
+    job_id, kind (sentence/word), sentence_no, sentence, word, coded, category,
+    gap, gap_without, delta: occlusion drivers (``driver_method="occlusion"``,
+    :mod:`fairaudit.occlusion`), same scope.
 decomposition
-    job_id, k, attribute, gap, gap_blind, identity_part, text_part.
+    job_id, k, attribute, gap, gap_blind, identity_part, text_part, method
+    (full/sample), sample_size, sample_k; with ``method == "sample"`` the gaps
+    are those of the top-``sample_k`` of the sampled candidates
+    (:mod:`fairaudit.identity_blind`).
 """
 from __future__ import annotations
 
@@ -43,11 +51,44 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .groups import INTERSECTION
 
-TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "decomposition")
+TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 1  # also in fairaudit.schema
+
+#: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
+DRIVER_SCOPES = ("flagged", "all", "none")
+#: How drivers are found: the Gaucher word list (:mod:`fairaudit.drivers`) or occlusion (:mod:`fairaudit.occlusion`).
+DRIVER_METHODS = ("lexicon", "occlusion")
+#: The identity-blind decomposition on a stratified sample of candidates, on all of them, or not at all.
+DECOMPOSITION_MODES = ("sample", "full", "none")
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...], true: str) -> str:
+    if value is True or value is False or value is None:  # the boolean switches of earlier versions
+        return true if value else "none"
+    text = str(value).strip().lower()
+    if text not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
+    return text
+
+
+def resolve_drivers(value: Any) -> str:
+    """``drivers`` as a scope; ``True`` (earlier versions: every job) is ``"all"``, ``False`` ``"none"``."""
+    return _choice("drivers", value, DRIVER_SCOPES, "all")
+
+
+def resolve_decomposition(value: Any) -> str:
+    """``decomposition`` as a mode; ``True`` (earlier versions: every candidate) is ``"full"``, ``False`` ``"none"``."""
+    return _choice("decomposition", value, DECOMPOSITION_MODES, "full")
+
+
+def resolve_driver_method(value: Any) -> str:
+    """``driver_method``: ``"lexicon"`` or ``"occlusion"``."""
+    if not isinstance(value, str):
+        raise ConfigError(f"driver_method must be 'lexicon' or 'occlusion', got {value!r}")
+    return _choice("driver_method", value, DRIVER_METHODS, "lexicon")
 
 
 @dataclass
@@ -65,11 +106,13 @@ class AuditConfig:
     n_bootstrap: int = 1000
     confidence: float = 0.95
     seed: int = 0
-    drivers: bool = True
-    decomposition: bool = True
+    drivers: str = "flagged"  # DRIVER_SCOPES
+    decomposition: str = "sample"  # DECOMPOSITION_MODES
     gap_attribute: str = "sex"
     gap_k: int | None = None  # k of drivers/decomposition as given; None: max(ks) (AutoRefine uses 50)
     use_inferred: bool = False
+    driver_method: str = "lexicon"  # DRIVER_METHODS
+    decomposition_sample: int = 2000  # candidates in the identity-blind sample
 
     @property
     def effective_gap_k(self) -> int:
@@ -90,14 +133,19 @@ class AuditConfig:
             kw["ks"] = tuple(int(k) for k in kw["ks"])
         if "attributes" in kw:
             kw["attributes"] = tuple(kw["attributes"])
+        if "drivers" in kw:
+            kw["drivers"] = resolve_drivers(kw["drivers"])
+        if "decomposition" in kw:
+            kw["decomposition"] = resolve_decomposition(kw["decomposition"])
         return cls(**kw)
 
 
 #: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
-_MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates")
+_MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates", "threads")
 
 #: Settings that change the measured numbers; a before/after comparison needs them equal.
-#: (``drivers`` and ``decomposition`` only add tables, so they may differ.)
+#: (``drivers``, ``driver_method``, ``decomposition`` and ``decomposition_sample`` only add tables,
+#: so they may differ.)
 COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
                      "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "effective_gap_k",
                      "use_inferred")
@@ -198,6 +246,10 @@ class AuditResult:
     groups : dict of attribute -> list of group labels (code order).
     rankings : Rankings or None
         In memory only (not serialised): top-k per job for further analysis.
+    run_info : dict
+        In memory only (not serialised, it depends on the machine and the
+        embedding cache): ``threads`` and ``stages``, one entry per stage
+        (``stage``, ``seconds``, ``texts_embedded``).
     """
 
     config: AuditConfig
@@ -206,6 +258,7 @@ class AuditResult:
     tables: dict[str, pd.DataFrame]
     groups: dict[str, list[str]] = field(default_factory=dict)
     rankings: Any = field(default=None, repr=False, compare=False)
+    run_info: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- access -----------------------------------------------------------
     def __getattr__(self, name: str) -> pd.DataFrame:

@@ -117,12 +117,28 @@ class DriverRow(_Row):
     delta: Num
 
 
+class OcclusionRow(_Row):
+    job_id: StrictStr
+    kind: Literal["sentence", "word"]
+    sentence_no: StrictInt = Field(ge=1)
+    sentence: StrictStr
+    word: Optional[StrictStr] = None
+    coded: StrictBool
+    category: Optional[StrictStr] = None
+    gap: Num
+    gap_without: Num
+    delta: Num
+
+
 class DecompositionRow(_Keyed):
     job_id: StrictStr
     gap: Num
     gap_blind: Num
     identity_part: Num
     text_part: Num
+    method: Literal["full", "sample"] = "full"
+    sample_size: Optional[StrictInt] = Field(None, ge=1)
+    sample_k: Optional[StrictInt] = Field(None, ge=1)
 
 
 class Tables(BaseModel):
@@ -134,6 +150,7 @@ class Tables(BaseModel):
     per_job: list[PerJobRow] = Field(min_length=1)
     ranking: list[RankingRow] = Field(default_factory=list)
     drivers: list[DriverRow] = Field(default_factory=list)
+    occlusion: list[OcclusionRow] = Field(default_factory=list)
     decomposition: list[DecompositionRow] = Field(default_factory=list)
 
 
@@ -153,11 +170,14 @@ class ConfigModel(BaseModel):
     n_bootstrap: StrictInt = Field(1000, ge=0)
     confidence: StrictFloat = Field(0.95, gt=0, lt=1)
     seed: StrictInt = 0
-    drivers: StrictBool = True
-    decomposition: StrictBool = True
+    # booleans: files of earlier versions (True = every job / every candidate)
+    drivers: Union[StrictBool, Literal["flagged", "all", "none"]] = True
+    decomposition: Union[StrictBool, Literal["sample", "full", "none"]] = True
     gap_attribute: StrictStr = "sex"
     gap_k: Optional[StrictInt] = Field(None, ge=1)
     use_inferred: StrictBool = False
+    driver_method: Literal["lexicon", "occlusion"] = "lexicon"
+    decomposition_sample: StrictInt = Field(2000, ge=1)
 
     @field_validator("ks")
     @classmethod

@@ -195,3 +195,51 @@ def test_k_larger_than_pool(files, tmp_path, capsys):
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(tmp_path / "a.json"),
                "--recommender", "bm25", "--k", "1000", "--quiet"])
     assert rc == 2 and "larger than the candidate pool" in capsys.readouterr().err
+
+
+def test_driver_and_decomposition_options(files, tmp_path, capsys):
+    """Issue 13: --drivers / --decomposition scopes; issue 14: occlusion drivers as an audit option."""
+    j, c = files
+    out = tmp_path / "audit.json"
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--k", "5", "10", "--bootstrap", "20", "--drivers", "all", "--driver-method", "occlusion",
+               "--decomposition", "sample", "--decomposition-sample", "60"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    data = json.loads(out.read_text())
+    cfg = data["config"]
+    assert (cfg["drivers"], cfg["driver_method"], cfg["decomposition"], cfg["decomposition_sample"]) == \
+        ("all", "occlusion", "sample", 60)
+    assert data["tables"]["occlusion"] and not data["tables"]["drivers"]
+    assert {r["method"] for r in data["tables"]["decomposition"]} == {"sample"}
+    assert "stratified sample of 60 of 120 candidates" in " ".join(captured.out.split())
+    assert "occlusion drivers for 12 of 12 jobs" in captured.err  # the stage lines on stderr
+    rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+               "--k", "5", "--bootstrap", "0", "--no-drivers", "--decomposition", "none", "--quiet"])
+    data = json.loads(out.read_text())
+    assert rc == 0 and data["config"]["drivers"] == "none" and not data["tables"]["decomposition"]
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--decomposition-sample", "1"], "decomposition_sample must be a whole number of candidates, at least 2"),
+    (["--drivers", "some"], "invalid choice: 'some'"),
+    (["--driver-method", "shap"], "invalid choice: 'shap'"),
+])
+def test_bad_driver_options(files, tmp_path, capsys, args, match):
+    j, c = files
+    out = tmp_path / "audit.json"
+    with pytest.raises(SystemExit) if "invalid choice" in match else _no_raise():
+        rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
+                   "--quiet", *args])
+        assert rc == 2
+    err = capsys.readouterr().err
+    assert match in err and "Traceback" not in err
+    assert not out.exists()
+
+
+class _no_raise:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

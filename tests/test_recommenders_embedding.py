@@ -275,3 +275,37 @@ def test_fingerprint_is_content_based(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "_FULL_HASH_LIMIT", 4 * 1024 * 1024)
     (b / "model.safetensors").write_bytes(w[:-1] + bytes([w[-1] ^ 1]))
     assert models.model_fingerprint(str(a)) != models.model_fingerprint(str(b))
+
+
+def test_threads_option_progress_and_counters(fake, capsys):
+    import torch
+
+    st, model, cache = fake
+    before = torch.get_num_threads()
+    seen = []
+    encode = st.encode
+
+    def spy(texts, **kw):
+        seen.append(torch.get_num_threads())
+        return encode(texts, **kw)
+
+    st.encode = spy
+    rec = EmbeddingRecommender(model=model, cache_dir=cache, threads=1, batch_size=4, progress=True)
+    texts = [f"profile number {i}" for i in range(80)]
+    assert rec.count_uncached(texts + texts[:5]) == 80
+    rec.fit(texts)
+    assert seen and set(seen) == {1} and torch.get_num_threads() == before  # set for the model, then restored
+    assert rec.n_encoded == 80 and rec.rate and rec.rate > 0 and rec.count_uncached(texts) == 0
+    assert "embedding" in capsys.readouterr().err  # a bar with the texts' rate and time left
+    assert rec.describe()["threads"] == 1 and rec.clone().threads == 1
+    assert rec.count_truncated(texts) == 0  # the fake model has no tokenizer
+    with pytest.raises(ConfigError):
+        EmbeddingRecommender(model=model, threads=0)
+
+
+@pytest.mark.slow
+def test_real_minilm_counts_texts_over_its_maximum_length(tmp_path, torch_one_thread):
+    rec = EmbeddingRecommender(cache_dir=tmp_path / "a")
+    long = " ".join(["experienced"] * 300)
+    assert rec.count_truncated(["a short profile", long, long + " and more"]) == 2
+    assert rec.describe()["max_seq_length"] == 256

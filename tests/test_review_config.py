@@ -146,3 +146,16 @@ def test_example_config_is_valid():
     cfg = load_config(ROOT / "examples" / "review.toml")
     assert isinstance(cfg, ReviewConfig)
     assert cfg.source.kind == "synthetic"
+
+
+def test_audit_driver_and_decomposition_keys(tmp_path):
+    cfg = load_config(write(tmp_path, MINIMAL + '[audit]\ndrivers = "all"\ndriver_method = "occlusion"\n'
+                            'decomposition = "full"\ndecomposition_sample = 500\n'))
+    a = cfg.audit
+    assert (a.drivers, a.driver_method, a.decomposition, a.decomposition_sample) == ("all", "occlusion", "full", 500)
+    default = load_config(write(tmp_path, MINIMAL, "d.toml")).audit
+    assert (default.drivers, default.decomposition, default.decomposition_sample) == ("flagged", "sample", 2000)
+    with pytest.raises(ConfigError, match="audit.drivers"):
+        load_config(write(tmp_path, MINIMAL + '[audit]\ndrivers = "some"\n', "bad.toml"))
+    with pytest.raises(ConfigError, match="audit.decomposition_sample"):
+        load_config(write(tmp_path, MINIMAL + '[audit]\ndecomposition_sample = 1\n', "bad2.toml"))

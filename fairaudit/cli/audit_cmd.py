@@ -23,9 +23,21 @@ def register(sub) -> None:
                    help="rate only categories with at least this share of the known pool "
                         "(default 0.02, the 2%% exclusion of 6 RCNY 5-301; 0 rates every category)")
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no CIs)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-drivers", action="store_true", help="skip the counterfactual word drivers")
-    p.add_argument("--no-decomposition", action="store_true", help="skip the identity-blind re-ranking")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of every random step: bootstrap resamples, the decomposition sample (default 0)")
+    p.add_argument("--drivers", choices=["flagged", "all", "none"], default="flagged",
+                   help="which jobs get a counterfactual driver analysis: those whose gap exceeds the random-top-k "
+                        "noise floor plus the tolerance (default), every job, or none")
+    p.add_argument("--driver-method", choices=["lexicon", "occlusion"], default="lexicon",
+                   help="lexicon: neutralise each gender-coded word (default); occlusion: remove each sentence and "
+                        "content word, coded or not (more texts to rank)")
+    p.add_argument("--decomposition", choices=["sample", "full", "none"], default="sample",
+                   help="identity-blind decomposition on a stratified sample of candidates with a bootstrap "
+                        "interval (default), on every candidate (exact, embeds every profile again), or none")
+    p.add_argument("--decomposition-sample", type=int, default=2000, metavar="N",
+                   help="candidates in the decomposition's sample (default 2000)")
+    p.add_argument("--no-drivers", action="store_true", help="same as --drivers none")
+    p.add_argument("--no-decomposition", action="store_true", help="same as --decomposition none")
     p.add_argument("--infer-attributes", action="store_true",
                    help="fill missing sex/race from names (labelled as inferred)")
     p.add_argument("--backend", default="local", help="local | ray | ray://ADDRESS")
@@ -56,7 +68,10 @@ def run(args: argparse.Namespace) -> int:
                    tolerance=args.tolerance, match_goal=args.match_goal, min_share=args.min_share,
                    scoring_median=args.scoring_median,
                    n_bootstrap=args.bootstrap,
-                   seed=args.seed, drivers=not args.no_drivers, decomposition=not args.no_decomposition,
+                   seed=args.seed, drivers="none" if args.no_drivers else args.drivers,
+                   driver_method=args.driver_method,
+                   decomposition="none" if args.no_decomposition else args.decomposition,
+                   decomposition_sample=args.decomposition_sample,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
                    created_at=args.created_at)

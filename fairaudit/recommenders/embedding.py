@@ -20,17 +20,20 @@ import json
 import os
 import re
 import threading
+import time
 import warnings
 import weakref
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ..atomic import atomic_open
 from ..errors import ConfigError, DataError, FairauditError, ModelError, RecommenderError
-from ..models import (EMBEDDING_MODEL_ID, cache_root, default_embedding_model_path, load_sentence_transformer,
-                      model_fingerprint, resolve_embedding_model)
+from ..models import (EMBEDDING_MODEL_ID, cache_root, count_over_max_length, default_embedding_model_path,
+                      load_sentence_transformer, model_fingerprint, resolve_embedding_model)
+from ..progress import progress_bar
+from ..threads import check_threads, torch_threads
 from .base import as_texts, dot_scores
 
 __all__ = ["EmbeddingRecommender", "EmbeddingCache", "default_cache_dir", "text_key"]
@@ -242,7 +245,11 @@ class EmbeddingRecommender:
     chunk_size : int
         Texts embedded between two cache writes (an interrupted fit resumes).
     progress : bool
-        Show a progress bar while embedding.
+        Show a progress bar (texts, rate and time left) while embedding.
+    threads : int or None
+        torch threads while embedding; ``None`` (default) follows
+        :func:`fairaudit.threads.default_threads`: every usable core, or one in a
+        Ray task or process-pool worker (restored afterwards).
 
     References
     ----------
@@ -253,9 +260,10 @@ class EmbeddingRecommender:
     def __init__(self, model: str | os.PathLike | None = None, batch_size: int = 64,
                  cache_dir: str | os.PathLike | None | bool = None, device: str = "cpu",
                  normalize: bool = True, *, cache_queries: bool = True, chunk_size: int = 8192,
-                 progress: bool = False):
+                 progress: bool = False, threads: int | None = None):
         if int(batch_size) < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        self.threads = check_threads(threads)
         self.model = model
         self.batch_size = int(batch_size)
         self.cache_dir = cache_dir
@@ -272,6 +280,7 @@ class EmbeddingRecommender:
         self._cache: EmbeddingCache | None = None
         self._cand: np.ndarray | None = None
         self.n_encoded = 0  # texts actually run through the model by this instance (cache misses)
+        self.encode_seconds = 0.0  # time spent in the model, for rate estimates (texts / second)
 
     # -- model + cache -----------------------------------------------------
     def _ensure_model(self) -> None:
@@ -320,7 +329,7 @@ class EmbeddingRecommender:
         self._ensure_model()  # so both share one in-memory cache index
         other = EmbeddingRecommender(self.model, self.batch_size, self.cache_dir, self.device, self.normalize,
                                      cache_queries=self.cache_queries, chunk_size=self.chunk_size,
-                                     progress=self.progress)
+                                     progress=self.progress, threads=self.threads)
         other.name = self.name
         other._st, other._resolved, other._key = self._st, self._resolved, self._key
         other._fingerprint, other._cache = self._fingerprint, self._cache
@@ -328,13 +337,30 @@ class EmbeddingRecommender:
 
     # -- embedding ---------------------------------------------------------
     def _run_model(self, texts: list[str]) -> np.ndarray:
+        t0 = time.perf_counter()
         try:
-            emb = self._st.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
-                                  convert_to_numpy=True, normalize_embeddings=self.normalize)
+            with torch_threads(self.threads):
+                emb = self._st.encode(texts, batch_size=self.batch_size, show_progress_bar=False,
+                                      convert_to_numpy=True, normalize_embeddings=self.normalize)
         except Exception as exc:
             raise RecommenderError(f"embedding model failed: {type(exc).__name__}: {exc}") from exc
         self.n_encoded += len(texts)
+        self.encode_seconds += time.perf_counter() - t0
         return np.asarray(emb, dtype=np.float32)
+
+    @property
+    def rate(self) -> float | None:
+        """Texts embedded per second so far by this instance (None before the first)."""
+        return self.n_encoded / self.encode_seconds if self.n_encoded and self.encode_seconds > 0 else None
+
+    def count_uncached(self, texts: Sequence[str]) -> int:
+        """How many distinct texts of ``texts`` are not in the embedding cache (would be embedded)."""
+        keys = list(dict.fromkeys(text_key(t) for t in as_texts(texts, "texts")))
+        return int((~self.cache.get(keys)[0]).sum()) if keys else 0
+
+    def count_truncated(self, texts: Sequence[str]) -> int:
+        """How many of ``texts`` exceed the model's maximum sequence length (see :func:`count_over_max_length`)."""
+        return count_over_max_length(self.st_model, as_texts(texts, "texts"))
 
     def encode(self, texts: Sequence[str], *, cache: bool = False) -> np.ndarray:
         """Embed ``texts``; float32 of shape ``(len(texts), dim)``, unit norm if ``normalize``.
@@ -364,17 +390,24 @@ class EmbeddingRecommender:
             if not f and k not in todo:
                 todo[k] = t
         order = sorted(todo, key=lambda k: -len(todo[k]))
-        chunks: Iterable[int] = range(0, len(order), self.chunk_size)
-        if self.progress and len(order) > self.chunk_size:
-            from ..progress import progress_bar
-
-            chunks = progress_bar(chunks, desc="embedding", unit="chunk")
+        # with a progress bar, steps of a few batches (so the bar shows a rate and the time left);
+        # the cache is still written every chunk_size texts
+        step = min(self.chunk_size, 8 * self.batch_size) if self.progress else self.chunk_size
+        bar = progress_bar(None, total=len(order), desc="embedding", unit="text") \
+            if self.progress and len(order) > step else None
         new: dict[str, np.ndarray] = {}
-        for s in chunks:
+        for s in range(0, len(order), self.chunk_size):
             ks = order[s:s + self.chunk_size]
-            emb = self._run_model([todo[k] for k in ks])
+            parts = []
+            for p in range(0, len(ks), step):
+                parts.append(self._run_model([todo[k] for k in ks[p:p + step]]))
+                if bar is not None:
+                    bar.update(len(ks[p:p + step]))
+            emb = np.concatenate(parts)
             self._cache.put(ks, emb)  # type: ignore[union-attr]
             new.update(zip(ks, emb))
+        if bar is not None:
+            bar.close()
         for i in np.flatnonzero(~found):
             out[i] = new[keys[i]]
         return out
@@ -414,6 +447,7 @@ class EmbeddingRecommender:
             "max_seq_length": getattr(self._st, "max_seq_length", None),
             "batch_size": self.batch_size,
             "device": self.device,
+            "threads": self.threads,
             "n_candidates": None if self._cand is None else int(self._cand.shape[0]),
             "sentence_transformers": _st_version(),
             "cache": None if self._cache is None or self._cache.folder is None else str(self._cache.folder),

@@ -12,7 +12,8 @@ JSON), :mod:`.format` (one value as text), :mod:`.tables` (table layout),
 :mod:`.render` (the Jinja environment and :func:`render_report`), :mod:`.pdf`
 (WeasyPrint, :func:`make_report` / :func:`build_report`), :mod:`.sign` /
 :mod:`.verify` (pyHanko), :mod:`.keys` (self-signed key pair), :mod:`.diff`
-(word diff).
+(word diff). :mod:`.summary` renders the NYC LL144 public summary page (6 RCNY
+§ 5-303) from the same Jinja environment (:func:`write_summary`).
 """
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from .pdf import ReportBytes, ReportFiles, build_report, html_to_pdf, make_repor
 from .render import ReportSection, render_report
 from .sidecar import build_sidecar, sidecar_bytes
 from .sign import load_signer, sign_pdf_bytes
+from .summary import PublicSummary, build_summary, render_summary, write_summary
 from .verify import VerificationResult, verify_report
 
 __all__ = [
-    "ReportBytes", "ReportFiles", "ReportSection", "VerificationResult", "build_report", "build_sidecar",
-    "html_to_pdf", "init_keys", "load_signer", "make_report", "render_report", "sidecar_bytes",
-    "sign_pdf_bytes", "verify_report", "word_diff", "write_pdf", "write_report",
+    "PublicSummary", "ReportBytes", "ReportFiles", "ReportSection", "VerificationResult", "build_report",
+    "build_sidecar", "build_summary", "html_to_pdf", "init_keys", "load_signer", "make_report", "render_report",
+    "render_summary", "sidecar_bytes", "sign_pdf_bytes", "verify_report", "word_diff", "write_pdf", "write_report",
+    "write_summary",
 ]

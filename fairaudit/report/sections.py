@@ -229,19 +229,70 @@ def gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[str
             Col("gap", "Gap", "ratio"),
             Col("paper_score", "Score", "score"),
             Col("mix_text", f"Top-{k} mix", "text", compare=False)]
-    if after is None and not dec.empty:
+    dsum = before.summary.get("decomposition") or {}
+    if after is None and not dec.empty and dsum.get("method", "full") == "full":
+        # a sample's per-job values (top-k of a few thousand candidates) are too coarse to list per job
         cols[4:4] = [Col("gap_blind", "Gap, identity-blind", "ratio"), Col("identity_part", "Identity part", "ratio")]
     note = (f"† Every place of this job's top-{k} was decided by row order among candidates with equal scores "
             "(the earlier row wins), so its gap reflects the order of the candidates file, not the recommender."
             if tied else "")
     table = build_table(rows, after_rows, ["job_id"], cols, note=note,
                         caption=f"Jobs with the largest {attribute_label(attr).lower()} gap at k={k}")
-    dsum = before.summary.get("decomposition") or {}
     return {"k": k, "attribute": attribute_label(attr), "table": table,
             "words": _driver_words(result_table(before, "drivers"), rows),
+            "units": _occlusion_units(result_table(before, "occlusion"), rows),
             "top_drivers": _top_drivers(before.summary.get("top_drivers") or []),
-            "decomposition": {key: fmt(dsum.get(key), "ratio") for key in
-                              ("mean_gap", "mean_gap_blind", "mean_identity_part")} if dsum else {}}
+            "drivers": _drivers_scope(before.summary.get("drivers") or {}),
+            "decomposition": _decomposition_summary(dsum)}
+
+
+def _decomposition_summary(dsum: Mapping[str, Any]) -> dict[str, Any]:
+    """The decomposition's figures for the text: exact, or a sample estimate with its interval."""
+    if not dsum:
+        return {}
+    out = {key: fmt(dsum.get(key), "ratio") for key in ("mean_gap", "mean_gap_blind", "mean_identity_part")}
+    out["method"] = dsum.get("method", "full")
+    if out["method"] == "sample":
+        out.update(ci_low=fmt(dsum.get("identity_part_ci_low"), "ratio"),
+                   ci_high=fmt(dsum.get("identity_part_ci_high"), "ratio"),
+                   confidence=fmt(dsum.get("confidence"), "pctg"), n_resamples=fmt(dsum.get("n_resamples"), "int"),
+                   sample_size=fmt(dsum.get("sample_size"), "int"), n_candidates=fmt(dsum.get("n_candidates"), "int"),
+                   sample_k=dsum.get("sample_k"), stratified_by=attribute_label(dsum.get("stratified_by") or "sex"))
+    return out
+
+
+def _drivers_scope(drv: Mapping[str, Any]) -> dict[str, Any]:
+    """Which jobs the driver analysis covered and by which method (empty for audits of earlier versions)."""
+    if not drv:
+        return {}
+    return {"scope": drv.get("scope"), "method": drv.get("method", "lexicon"),
+            "n_analysed": fmt(drv.get("n_analysed"), "int"), "n_jobs": fmt(drv.get("n_jobs"), "int"),
+            "noise_floor": fmt(drv.get("noise_floor"), "ratio"), "tolerance": fmt(drv.get("tolerance"), "ratio"),
+            "threshold": fmt(drv.get("threshold"), "ratio"), "k": drv.get("k")}
+
+
+def _occlusion_units(occ: pd.DataFrame, jobs: list[dict[str, Any]], per_job: int = 6) -> list[dict[str, Any]]:
+    """The sentences and words whose removal narrows each listed job's gap most, labelled coded / not coded."""
+    if occ.empty or not {"job_id", "kind", "delta"} <= set(occ.columns):
+        return []
+    out = []
+    for r in jobs:
+        d = occ[occ["job_id"].astype(str) == str(r["job_id"])]
+        d = d.assign(_d=pd.to_numeric(d["delta"], errors="coerce"))
+        d = d[d["_d"] > 0].sort_values(["_d", "kind"], ascending=[False, True], kind="mergesort").head(per_job)
+        units = []
+        for u in records(d.drop(columns="_d")):
+            if u.get("kind") == "sentence":
+                text = str(u.get("sentence") or "")
+                units.append({"kind": "sentence", "text": text if len(text) <= 90 else text[:87] + "…",
+                              "label": f"sentence {fmt(u.get('sentence_no'), 'int')}", "delta": fmt(u["delta"], "ratio")})
+            else:
+                cat = u.get("category") or ""
+                label = f"coded, {cat}" if as_bool(u.get("coded")) else "not coded"
+                units.append({"kind": "word", "text": u.get("word"), "label": label, "delta": fmt(u["delta"], "ratio")})
+        if units:
+            out.append({"job_id": r["job_id"], "title": r.get("title", ""), "units": units})
+    return out
 
 
 def _driver_words(drivers: pd.DataFrame, jobs: list[dict[str, Any]], per_job: int = 6) -> list[dict[str, Any]]:
@@ -263,7 +314,12 @@ def _driver_words(drivers: pd.DataFrame, jobs: list[dict[str, Any]], per_job: in
 
 def _top_drivers(top: list[Mapping[str, Any]]) -> list[dict[str, str]]:
     """The audit's words that widen the gap most across jobs (those that narrow it are left out)."""
-    return [{"word": t.get("word"), "category": t.get("category") or "",
+    def category(t: Mapping[str, Any]) -> str:
+        if "coded" in t and not as_bool(t.get("coded")):
+            return "not coded"
+        return t.get("category") or ""
+
+    return [{"word": t.get("word"), "category": category(t),
              "mean_delta": fmt(t.get("mean_delta"), "ratio"), "jobs": fmt(t.get("jobs"), "int")}
             for t in top if (as_number(t.get("mean_delta")) or 0.0) > 0]
 

@@ -33,7 +33,7 @@ Relative paths (data files, output folder, keys, the SQLite history) are
 resolved against the folder of the TOML file, so a scheduler may start the
 review from any working directory.
 
-(About 460 lines, kept in one module on purpose: it mirrors one file, each TOML
+(About 480 lines, kept in one module on purpose: it mirrors one file, each TOML
 table's model next to the others and to the loader that turns pydantic's errors
 into one-line messages.)
 """
@@ -179,8 +179,14 @@ class AuditOptions(_Model):
     (each job's median score, default) or ``"sample"`` (the median of all
     scores) for the LL144 scoring rate.
 
+    ``drivers``: ``"flagged"`` (jobs whose gap exceeds the noise floor plus
+    the tolerance, default), ``"all"`` or ``"none"``; ``driver_method``:
+    ``"lexicon"`` or ``"occlusion"``; ``decomposition``: ``"sample"`` (a
+    stratified sample of ``decomposition_sample`` candidates, default),
+    ``"full"`` or ``"none"``.
+
     ``options`` passes any further keyword of ``audit()`` (e.g.
-    ``drivers = false``, ``attributes = ["sex"]``).
+    ``attributes = ["sex"]``).
     """
 
     k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
@@ -190,6 +196,10 @@ class AuditOptions(_Model):
     scoring_median: Literal["job", "sample"] = "job"
     n_bootstrap: int = Field(200, ge=0)
     seed: int = 0
+    drivers: Literal["flagged", "all", "none"] = "flagged"
+    driver_method: Literal["lexicon", "occlusion"] = "lexicon"
+    decomposition: Literal["sample", "full", "none"] = "sample"
+    decomposition_sample: int = Field(2000, ge=2)
     options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("k")

@@ -128,6 +128,10 @@ def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, create
                                   created_at=created_at)
     if cfg.thresholds.match_rate_goal is not None:
         kwargs["match_goal"] = cfg.thresholds.match_rate_goal
+    for name in ("drivers", "driver_method", "decomposition", "decomposition_sample"):
+        # earlier configs set these in [audit] options; a default does not clash with them
+        if name in opts.model_fields_set or name not in opts.options:
+            kwargs[name] = getattr(opts, name)
     clash = sorted(set(opts.options) & set(kwargs))
     if clash:
         raise ConfigError(f"audit.options: {clash} are set elsewhere in the config; remove them from options")
