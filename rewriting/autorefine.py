@@ -69,6 +69,18 @@ def _encoder_from(recommender: Any):
                                    show_progress_bar=False)
 
 
+def read_metadata(folder: Path) -> dict:
+    """The run metadata of an adapter folder, or a :class:`ModelError` saying what is wrong."""
+    meta_file = folder / META_FILE
+    if not meta_file.is_file() or not (folder / "adapter_config.json").is_file():
+        raise ModelError(f"{folder} is not an AutoRefine adapter folder (no {META_FILE} / adapter_config.json); "
+                         "create one with `fairaudit rewrite --train --adapter DIR`")
+    try:
+        return json.loads(meta_file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelError(f"cannot read {meta_file}: {exc}") from None
+
+
 class AutoRefine:
     """Rewrite job texts so a recommender's top-k group mix gets closer to a target.
 
@@ -189,14 +201,7 @@ class AutoRefine:
     def _attach(self, folder: Path, trainable: bool) -> None:
         from peft import PeftModel
 
-        meta_file = folder / META_FILE
-        if not meta_file.is_file() or not (folder / "adapter_config.json").is_file():
-            raise ModelError(f"{folder} is not an AutoRefine adapter folder (no {META_FILE} / adapter_config.json); "
-                             "create one with `fairaudit rewrite --train --adapter DIR`")
-        try:
-            meta = json.loads(meta_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(f"cannot read {meta_file}: {exc}") from None
+        meta = read_metadata(folder)
         base, _ = self._base()
         want = meta.get("base_model_fingerprint")
         if want and want != model_fingerprint(base):
@@ -406,14 +411,7 @@ class AutoRefine:
         reward/LoRA/training settings default to the saved ones.
         """
         folder = Path(path)
-        meta_file = folder / META_FILE
-        if not meta_file.is_file() or not (folder / "adapter_config.json").is_file():
-            raise ModelError(f"{folder} is not an AutoRefine adapter folder (no {META_FILE} / adapter_config.json); "
-                             "create one with `fairaudit rewrite --train --adapter DIR`")
-        try:
-            meta = json.loads(meta_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ModelError(f"cannot read {meta_file}: {exc}") from None
+        meta = read_metadata(folder)
         for key in ("k", "target", "attribute", "max_sentences", "max_new_tokens"):
             if meta.get(key) is not None:
                 kwargs.setdefault(key, meta[key])

@@ -225,6 +225,11 @@ def is_job_word(word: str) -> bool:
     return len(low) >= 7 and low[:6] in prefixes
 
 
+def _strip(token: str) -> str:
+    """A whitespace token without the punctuation and quotes around it."""
+    return token.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
+
+
 def editable_words(sentence: str, title: str = "") -> list[str]:
     """Words of a sentence that a rewrite may change: gender-coded, gendered and style words.
 
@@ -247,7 +252,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     out: list[str] = []
     tokens = str(sentence).replace("\u2019", "'").split()
     for i, tok in enumerate(tokens):
-        w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
+        w = _strip(tok)
         low = w.lower()
         if len(w) < 3 or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
             continue
@@ -261,7 +266,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
 
 
 def _bare(token: str) -> str:
-    return token.strip(".,;:!?()[]\"'\u201c\u201d\u2013-").lower()
+    return _strip(token).lower()
 
 
 def broken_removals(sentence: str, plan: Any) -> list[str]:
@@ -309,7 +314,7 @@ def plan_touches_job_words(sentence: str, plan: Any, title: str = "") -> list[st
     bad: list[str] = []
     for old, _new in plan.replacements:
         for tok in str(old).replace("\u2019", "'").split():
-            w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
+            w = _strip(tok)
             if w and w.lower() not in allowed and w.lower() not in STOP_WORDS:
                 bad.append(w)
     return list(dict.fromkeys(bad))
