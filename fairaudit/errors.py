@@ -5,6 +5,9 @@ message alone (no traceback) and exits non-zero.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 class FairauditError(Exception):
     """Base class of all user-facing errors."""
@@ -53,3 +56,21 @@ class VerificationError(FairauditError):
 class FairauditWarning(UserWarning):
     """Something the user should know that does not stop the run (a skipped attribute,
     jobs whose top-k is decided by row order). The CLI prints it as one line."""
+
+
+def read_input_bytes(path: str | os.PathLike, what: str, expected: str,
+                     error: type[FairauditError] = DataError) -> bytes:
+    """The bytes of a file the user named, or one readable ``error`` saying why not.
+
+    ``what`` names the file in "<what> not found: PATH"; ``expected`` completes
+    "PATH is a folder; pass <expected>".
+    """
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{what} not found: {p}") from None
+    except IsADirectoryError:
+        raise error(f"{p} is a folder; pass {expected}") from None
+    except OSError as exc:
+        raise error(f"cannot read {p}: {exc.strerror or exc}") from None

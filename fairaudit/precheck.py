@@ -41,7 +41,7 @@ import pandas as pd
 
 from .check_result import CheckResult, Driver, IdentityBlind, MixAtK, RewriteCheck
 from .drivers import mask_identity
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, read_input_bytes
 from .gap import GapScorer
 from .io import load_candidates, validate_candidates
 from .measure import job_gaps
@@ -67,14 +67,7 @@ def read_ad(path: str | os.PathLike) -> str:
         The file is missing, a folder, not UTF-8, or holds no text.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"ad file not found: {p}") from None
-    except IsADirectoryError:
-        raise DataError(f"{p} is a folder; pass the ad as a text file") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {p}: {exc.strerror or exc}") from None
+    raw = read_input_bytes(p, "ad file", "the ad as a text file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

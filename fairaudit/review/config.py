@@ -50,7 +50,7 @@ from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import ConfigError
+from ..errors import ConfigError, read_input_bytes
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
@@ -440,14 +440,7 @@ def load_config(path: str | os.PathLike) -> ReviewConfig:
         If the file is missing, is not valid TOML, or has invalid options.
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"review config not found: {p}") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{p} is a folder; pass the review TOML file") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {p}: {exc.strerror}") from None
+    raw = read_input_bytes(p, "review config", "the review TOML file", ConfigError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
