@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .textnorm import normalise
 
@@ -78,3 +78,30 @@ def language_warnings(text: str, what: str = "the ad") -> list[str]:
             f"words; English text has about 20%, the threshold is {100 * THRESHOLD:.0f}%): the word list and the "
             "AutoRefine rewriter are English-only, so coded-word labels and rewrites mean little here; the top-k "
             "mix, the gaps and the drivers found by occlusion are measured on the ranking and stay valid"]
+
+
+def job_text_warnings(job_ids: Sequence[str], texts: Sequence[str]) -> list[str]:
+    """Warnings for an audit's job texts: how many are not English, how many hide words with mixed scripts.
+
+    The audit's figures are unaffected (the recommender reads the texts as
+    given); the warnings concern the English word list used for the drivers and
+    the rewriter.
+    """
+    from .textnorm import mixed_script_words
+
+    out = []
+    ids = [str(j) for j in job_ids]
+    foreign = [j for j, t in zip(ids, texts) if english_share(t).english is False]
+    if foreign:
+        out.append(f"{len(foreign):,} of {len(ids):,} job texts do not look English ({_some(foreign)}): the word "
+                   "list (drivers) and the AutoRefine rewriter are English-only; the audit's figures stay valid")
+    mixed = [j for j, t in zip(ids, texts) if mixed_script_words(t)]
+    if mixed:
+        out.append(f"{len(mixed):,} of {len(ids):,} job texts mix scripts inside a word ({_some(mixed)}), e.g. a "
+                   "Cyrillic letter in a Latin word: the word list reads them folded to Latin letters "
+                   "(docs/concepts/text-normalisation.md)")
+    return out
+
+
+def _some(ids: Sequence[str], n: int = 5) -> str:
+    return ", ".join(ids[:n]) + (", ..." if len(ids) > n else "")

@@ -210,3 +210,18 @@ def test_short_ad_is_read_whole(monkeypatch, tokenizer):
     ext = read_extent(HashingST(tokenizer, 256), " ".join(SENTENCES[:3]))
     assert not ext.truncated and ext.sentences_read == ext.n_sentences == 3 and ext.chars_read == ext.n_chars
     assert read_extent(object(), "text") is None  # no tokenizer: nothing to say
+
+
+def test_audit_warns_about_non_english_and_mixed_script_job_texts():
+    import fairaudit
+    from fairaudit.errors import FairauditWarning
+
+    jobs, cands = toy_data(n_jobs=4, n_cand=40, seed=0)
+    jobs.loc[1, "text"] = GERMAN
+    jobs.loc[2, "text"] = f"We want a n{CYR_I}nja engineer."
+    with pytest.warns(FairauditWarning, match="do not look English"):
+        res = fairaudit.audit(jobs, cands, recommender="bm25", k=5, n_bootstrap=0, drivers=False,
+                              decomposition=False)
+    notes = res.summary["warnings"]
+    assert any(n.startswith("1 of 4 job texts do not look English (j1)") for n in notes)
+    assert any(n.startswith("1 of 4 job texts mix scripts inside a word (j2)") for n in notes)
