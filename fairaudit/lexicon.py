@@ -145,7 +145,11 @@ def _analysed_tokens(text: str) -> Iterator[tuple[str, str]]:
     zero-width space) is reported as written, so that callers can find it in the
     text; unchanged words tokenise exactly as gender-decoder does.
     """
-    for raw in re.split(r"\s", str(text)):
+    text = str(text)
+    if text.isascii():  # nothing to normalise: gender-decoder's tokens as they are (the common, fast case)
+        yield from ((t, t) for t in _tokens(text))
+        return
+    for raw in re.split(r"\s", text):
         if not raw:
             continue
         norm = normalise(raw)
