@@ -109,7 +109,7 @@ def _rank_embedding_block(job_emb: np.ndarray, cand_refs: list, cand_starts: lis
     rows = np.empty((len(job_emb), n_candidates), dtype=np.float64) if codes else None
     best: tuple[np.ndarray, np.ndarray] | None = None
     for start, ref in zip(cand_starts, cand_refs):
-        # float32 products cast to float64, exactly as check_scores does on the local path
+        # dot_scores' float32 scores cast to float64, exactly as check_scores does on the local path
         s = dot_scores(job_emb, ray.get(ref)).astype(np.float64)
         if rows is not None:
             rows[:, start:start + s.shape[1]] = s

@@ -132,7 +132,7 @@ def topk_block(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return idx.astype(np.int64), np.take_along_axis(scores, idx, axis=1)
 
 
-#: Shape of the float32 matrix products in :func:`dot_scores`.
+#: Shape of the matrix products in :func:`dot_scores`.
 SCORE_TILE = (64, 2048)
 
 
@@ -143,9 +143,12 @@ def dot_scores(queries: np.ndarray, items: np.ndarray) -> np.ndarray:
     small-matrix kernels, edge kernels), and these round float32 sums
     differently, so ``(A @ B.T)[:, cols]`` is not bit-equal to
     ``A @ B[cols].T``. Here every product is one zero-padded tile of the fixed
-    shape :data:`SCORE_TILE`; a pair's score then does not depend on which other
-    jobs or candidates share the call, and the local and distributed backends
-    give bit-identical scores.
+    shape :data:`SCORE_TILE`, accumulated in float64 and rounded once to float32:
+    OpenBLAS's AVX2 (Haswell/Zen) sgemm kernels round a float32 sum differently
+    depending on the pair's position inside the tile, while its float64 sums are
+    exact enough that the rounding to float32 erases that. A pair's score then does
+    not depend on which other jobs or candidates share the call, and the local and
+    distributed backends give bit-identical scores.
 
     Parameters
     ----------
@@ -156,16 +159,17 @@ def dot_scores(queries: np.ndarray, items: np.ndarray) -> np.ndarray:
     -------
     ndarray of shape (n, m), float32
     """
-    q = np.ascontiguousarray(queries, dtype=np.float32)
-    it = np.ascontiguousarray(items, dtype=np.float32)
+    # float32 inputs (the embeddings as stored), float64 products (see above)
+    q = np.ascontiguousarray(queries, dtype=np.float32).astype(np.float64)
+    it = np.ascontiguousarray(items, dtype=np.float32).astype(np.float64)
     if q.ndim != 2 or it.ndim != 2 or q.shape[1] != it.shape[1]:
         raise RecommenderError(f"embedding shapes {q.shape} and {it.shape} do not match")
     (n, d), m = q.shape, it.shape[0]
     tj, tc = SCORE_TILE
     out = np.empty((n, m), dtype=np.float32)
-    qpad = np.zeros((tj, d), dtype=np.float32)
-    ipad = np.zeros((tc, d), dtype=np.float32)
-    tile = np.empty((tj, tc), dtype=np.float32)
+    qpad = np.zeros((tj, d), dtype=np.float64)
+    ipad = np.zeros((tc, d), dtype=np.float64)
+    tile = np.empty((tj, tc), dtype=np.float64)
     for i in range(0, n, tj):
         qi, rows = q[i:i + tj], min(tj, n - i)
         if rows < tj:
