@@ -309,6 +309,12 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     -------
     CheckResult
         ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it.
+        ``warnings`` says when the ad mixes scripts inside a word or holds
+        invisible characters (the analysis reads it normalised,
+        :mod:`fairaudit.textnorm`), does not look English
+        (:mod:`fairaudit.language`), or is longer than the embedding model
+        reads (``read``, :mod:`fairaudit.reading`: then only the sentences it
+        reads are occluded).
 
     Raises
     ------
