@@ -125,3 +125,6 @@ numpydoc_validation_exclude |= {
     "^" + line.strip().replace(".", r"\.") + "$"
     for line in _DEBT.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
 }
+
+# the theme's script logs a console error ("invalid theme mode") on a first visit without a mode
+html_context = {"default_mode": "light"}

@@ -43,7 +43,8 @@ def latex_to_svg(latex: str, fontsize: float) -> str:
 
 # LaTeX commands mathtext lacks, spelled the way it knows them
 _ALIASES = [(re.compile(r"\\[td]frac\s*(\d)\s*(\d)"), r"\\frac{\1}{\2}"), (re.compile(r"\\[td]frac"), r"\\frac"),
-            (re.compile(r"\\le(?![a-zA-Z])"), r"\\leq"), (re.compile(r"\\ge(?![a-zA-Z])"), r"\\geq")]
+            (re.compile(r"\\le(?![a-zA-Z])"), r"\\leq"), (re.compile(r"\\ge(?![a-zA-Z])"), r"\\geq"),
+            (re.compile(r"\\[lr]vert(?![a-zA-Z])"), "|")]
 
 
 def normalise(latex: str) -> str:
