@@ -7,7 +7,7 @@ recommender, rewrite the jobs whose gap exceeds the tolerance with the
 AutoRefine policy that ships with fairaudit, re-audit them, and write a signed
 before/after PDF report that :func:`fairaudit.report.verify_report` checks.
 
-The data are tiny (30 jobs, 600 candidates) so that the documentation builds in
+The data are tiny (20 jobs, 400 candidates) so that the documentation builds in
 minutes; with so few candidates per occupation the numbers are noisy, which is
 why every gap is printed beside its chance level (the random-top-k noise floor).
 """
@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt
 
 from fairaudit import audit, make_hiring_data
 
-jobs, candidates = make_hiring_data(30, 600, seed=0)
+jobs, candidates = make_hiring_data(20, 400, seed=0)
 options = dict(recommender="embedding", k=(10, 50), seed=0, n_bootstrap=200,
                drivers="flagged", decomposition="none", created_at="2026-01-15T00:00:00Z")
 before = audit(jobs, candidates, **options)
