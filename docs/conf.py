@@ -98,6 +98,8 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "capture_repr": ("_repr_html_", "__repr__"),
     "min_reported_time": 1,
+    # the execution-times pages load jQuery and DataTables from a CDN: not offline, so not written
+    "write_computation_times": False,
 }
 
 # --- HTML ------------------------------------------------------------------------------------------

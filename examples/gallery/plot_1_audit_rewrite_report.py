@@ -87,3 +87,8 @@ if shutil.which("pdftoppm"):
     fig.tight_layout()
 else:
     print("pdftoppm (poppler-utils) is not installed: no page image")
+
+
+# %%
+# The example's key, report and page images were written to a temporary folder:
+shutil.rmtree(workdir, ignore_errors=True)

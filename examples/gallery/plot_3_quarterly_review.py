@@ -16,6 +16,7 @@ recommender (fast; the default is the embedding model).
 # %%
 # The configuration
 # -----------------
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -66,3 +67,4 @@ ax.set_ylabel("lowest impact ratio, k = 50")
 ax.legend(fontsize=8)
 fig.tight_layout()
 store.close()
+shutil.rmtree(out, ignore_errors=True)  # the example's reports and history were temporary
