@@ -10,7 +10,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install install-test demo test bench adapter clean
+.PHONY: install install-test install-docs demo test docs bench adapter clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,23 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[test,ray]" "$(TORCH)"
 	touch $@
 
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[docs]" "$(TORCH)"
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-docs: $(VENV)/.installed-docs
 
 demo: install
 	$(BIN)/fairaudit demo --out demo_out
 
 test: install-test
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# The documentation site, offline, warnings as errors; open docs/_build/html/index.html
+docs: install-docs
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # The benchmarks run from the checkout, where rewriting/ is also importable as `rewriting`
 # (installed, it is fairaudit.rewriting).
@@ -55,4 +64,4 @@ bench: install-test
 	$(BENCH) benchmarks/datasets_bench.py
 
 clean:
-	rm -rf $(VENV) demo_out build *.egg-info
+	rm -rf $(VENV) demo_out build *.egg-info docs/_build docs/_generated docs/api/generated docs/auto_examples

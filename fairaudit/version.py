@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Sequence
 
+#: The fairaudit version (also the package metadata's, through pyproject.toml).
 __version__ = "0.1.0"
 
 AUDIT_PACKAGES = ("numpy", "pandas", "scipy", "fairlearn", "torch", "transformers",

@@ -20,7 +20,9 @@ from .history import METRICS
 
 __all__ = ["Breach", "metric_rows", "evaluate_thresholds", "EXIT_PASS", "EXIT_BREACH"]
 
+#: Exit code of ``fairaudit review`` when every threshold is met.
 EXIT_PASS = 0
+#: Exit code of ``fairaudit review`` when a threshold is breached (the report is still written).
 EXIT_BREACH = 3
 
 

@@ -1,0 +1,243 @@
+"""API reference pages generated from each public module's ``__all__``.
+
+One page per public module (``docs/api/generated/<module>.rst``, not committed) lists
+its classes, functions and constants, in the order of ``__all__``; autosummary then
+writes one page per class or function from its numpy-style docstring. Constants are
+documented from their ``#:`` comment in the module that defines them.
+
+The helpers at the top import no Sphinx, so ``tests/test_docstrings.py`` uses the same
+definition of "public name" and "documented" as the site.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+#: The public modules of the API reference, in the order of the site's menu.
+PUBLIC_MODULES = ("fairaudit", "fairaudit.metrics", "fairaudit.recommenders", "fairaudit.report",
+                  "fairaudit.review", "fairaudit.rewriting")
+
+
+def kind_of(obj: Any) -> str:
+    """``"class"``, ``"function"`` or ``"data"`` for one public object.
+
+    Parameters
+    ----------
+    obj : object
+        The value of a public name.
+    """
+    if inspect.isclass(obj):
+        return "class"
+    if inspect.isroutine(obj) or (callable(obj) and hasattr(obj, "__wrapped__")):
+        return "function"
+    return "data"
+
+
+def public_names(modname: str) -> list[tuple[str, Any, str]]:
+    """``(name, object, kind)`` for every name in ``modname.__all__``.
+
+    Parameters
+    ----------
+    modname : str
+        A dotted module name; lazily exported names (module ``__getattr__``) are loaded.
+    """
+    mod = importlib.import_module(modname)
+    return [(name, getattr(mod, name), kind_of(getattr(mod, name))) for name in mod.__all__]
+
+
+def _source_files(mod: ModuleType) -> list[Path]:
+    files = [Path(mod.__file__)] if getattr(mod, "__file__", None) else []
+    if hasattr(mod, "__path__"):
+        for info in pkgutil.iter_modules(mod.__path__):
+            if not info.ispkg:
+                files.append(Path(info.module_finder.path) / f"{info.name}.py")
+    return [f for f in files if f.is_file()]
+
+
+def _assign_doc(path: Path, name: str) -> str | None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    body = tree.body
+    for i, stmt in enumerate(body):
+        targets = (stmt.targets if isinstance(stmt, ast.Assign)
+                   else [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            continue
+        comment: list[str] = []  # "#:" lines right above the assignment (Sphinx's convention)
+        j = stmt.lineno - 2
+        while j >= 0 and lines[j].lstrip().startswith("#:"):
+            comment.insert(0, lines[j].lstrip()[2:].strip())
+            j -= 1
+        if not comment and "#:" in lines[stmt.lineno - 1]:
+            comment = [lines[stmt.lineno - 1].split("#:", 1)[1].strip()]
+        if not comment and i + 1 < len(body):  # or a string literal right below it
+            nxt = body[i + 1]
+            if isinstance(nxt, ast.Expr) and isinstance(nxt.value, ast.Constant) and isinstance(nxt.value.value, str):
+                comment = [inspect.cleandoc(nxt.value.value)]
+        if comment and " ".join(comment).strip():
+            return "\n".join(comment)
+    return None
+
+
+def data_doc(modname: str, name: str) -> str | None:
+    """The documentation of a public constant, or None when it has none.
+
+    Looks for a module-level assignment to ``name`` in ``modname`` and its submodules
+    with a ``#:`` comment above it (or at its end), or a string literal below it.
+
+    Parameters
+    ----------
+    modname : str
+        The public module that exports the name.
+    name : str
+        The constant's name.
+    """
+    for path in _source_files(importlib.import_module(modname)):
+        doc = _assign_doc(path, name)
+        if doc:
+            return doc
+    return None
+
+
+def object_doc(obj: Any) -> str | None:
+    """The object's own docstring (not one inherited from a builtin), or None.
+
+    Parameters
+    ----------
+    obj : object
+        A public class or function.
+    """
+    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    return doc if doc and doc.strip() else None
+
+
+def module_page(modname: str) -> str:
+    """The reST source of one module's API page.
+
+    Parameters
+    ----------
+    modname : str
+        One of :data:`PUBLIC_MODULES`.
+    """
+    names = public_names(modname)
+    title = f"``{modname}``"
+    out = [title, "=" * len(title), "", f".. automodule:: {modname}", "   :no-members:", "",
+           f".. currentmodule:: {modname}", ""]
+    for kind, heading in (("class", "Classes"), ("function", "Functions")):
+        items = [n for n, _, k in names if k == kind]
+        if items:
+            out += [heading, "-" * len(heading), "", ".. autosummary::", "   :toctree: .",
+                    "   :nosignatures:", ""] + [f"   {n}" for n in items] + [""]
+    data = [(n, o) for n, o, k in names if k == "data"]
+    if data:
+        out += ["Constants", "---------", ""]
+        for n, o in data:
+            out += [f".. py:data:: {n}", f"   :value: {_short_repr(o)}", ""]
+            out += ["   " + ln for ln in (data_doc(modname, n) or "").splitlines()] + [""]
+    return "\n".join(out) + "\n"
+
+
+def _short_repr(obj: Any) -> str:
+    text = " ".join(repr(obj).split())
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def write_pages(outdir: Path) -> list[Path]:
+    """Write the module pages, leaving unchanged files untouched (no needless re-read).
+
+    Parameters
+    ----------
+    outdir : pathlib.Path
+        The folder of the generated pages.
+    """
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for modname in PUBLIC_MODULES:
+        path = outdir / f"{modname}.rst"
+        text = module_page(modname)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def resolve_python_name(target: str, contexts: list[str]) -> Any:
+    """The object a dotted name means, tried as is and inside each context, or None.
+
+    Parameters
+    ----------
+    target : str
+        The name a cross-reference points at, e.g. ``fairaudit.io.read_table`` or ``to_dict``.
+    contexts : list of str
+        Dotted prefixes to try it under (the current module, the current class).
+    """
+    target = target.lstrip("~.")
+    try:  # a module is found without importing it
+        if importlib.util.find_spec(target) is not None:
+            return target
+    except (ImportError, ValueError):
+        pass
+    for name in [target] + [f"{c}.{target}" for c in contexts if c]:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj: Any = importlib.import_module(".".join(parts[:i]))
+            except Exception:
+                continue
+            try:
+                for attr in parts[i:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                break
+            return obj
+    return None
+
+
+def _on_missing_reference(app, env, node, contnode):
+    """A reference to a fairaudit object that exists but has no page of its own (an internal
+    module or helper) is shown as code, not a link; a reference to nothing stays a warning."""
+    if node.get("refdomain") != "py":
+        return None
+    mod, cls = node.get("py:module") or "", node.get("py:class") or ""
+    target = node.get("reftarget", "")
+    if not (target.startswith(("fairaudit", "rewriting")) or mod.startswith("fairaudit")):
+        return None
+    # a short name in a docstring is relative to the module that defines the object, which
+    # may be any of fairaudit's loaded modules (the page's module only re-exports it)
+    loaded = sorted(m for m in sys.modules if m.startswith(("fairaudit.", "rewriting.")))
+    contexts = [f"{mod}.{cls}" if cls else "", mod, "fairaudit", *loaded]
+    if resolve_python_name(target, contexts) is not None:
+        return contnode
+    if node.get("reftype") in ("attr", "meth") and "." not in target:  # a member named from its class's summary line
+        return contnode if target in _class_members(tuple(loaded)) else None
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _class_members(modnames: tuple[str, ...]) -> frozenset[str]:
+    names: set[str] = set()
+    for m in modnames:
+        for obj in vars(sys.modules[m]).values():
+            if inspect.isclass(obj) and obj.__module__ == m:
+                names.update(n for n in dir(obj) if not n.startswith("_"))
+    return frozenset(names)
+
+
+def _on_config_inited(app, config) -> None:
+    write_pages(Path(app.srcdir) / "api" / "generated")
+
+
+def setup(app):
+    # before Sphinx lists the source files, which autosummary's generation step scans
+    app.connect("config-inited", _on_config_inited)
+    app.connect("missing-reference", _on_missing_reference)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,81 @@
+"""The benchmark pages render whatever keys a results file has (docs/_ext/benchmark_tables.py).
+
+Other work changes the JSON files under benchmarks/results/ while the docs stay: a new, a
+missing or an oddly shaped key must change the tables, never break the build.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sphinx")  # the docs extra (make docs installs it; .ci/run builds the docs first)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _ext():
+    spec = importlib.util.spec_from_file_location("fairaudit_docs_benchmarks",
+                                                  ROOT / "docs" / "_ext" / "benchmark_tables.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+B = _ext()
+
+
+def _text(nodes_) -> str:
+    return "\n".join(n.astext() for n in nodes_)
+
+
+ODD = {
+    "benchmark": "new_bench", "n": 3, "ratio": 0.123456789, "tiny": 1e-9, "nan": math.nan, "ok": True,
+    "missing": None, "empty_dict": {}, "empty_list": [], "scalars": list(range(20)),
+    "records": [{"a": 1, "b": "x"}, {"b": "y", "c": [1, 2]}, {"a": {"deep": {"deeper": 1}}}],
+    "mixed": [1, {"a": 2}, [3]],
+    "by_stage": {"load": {"seconds": 1.5}, "run": {"seconds": 2.0, "texts": 10}},
+    "nested": {"level1": {"level2": {"level3": {"level4": {"level5": {"x": 1}}}}}},
+    "long": "w" * 500,
+}
+
+
+def test_any_json_shape_renders():
+    out = B.render_dict(ODD, "")
+    text = _text(out)
+    for expected in ("new_bench", "0.1235", "1.000e-09", "nan", "yes", "—", "load", "run", "level1"):
+        assert expected in text, expected
+    assert "…" in text  # long values are cut, not dropped
+    assert B.render_value([], "empty") and B.render_value("just a string", "s")
+
+
+def test_every_results_file_renders():
+    files = sorted((ROOT / "benchmarks" / "results").glob("*.json"))
+    assert files
+    for f in files:
+        data = json.loads(f.read_text(encoding="utf-8"))
+        assert B.render_dict(data, "") if isinstance(data, dict) else B.render_value(data, f.stem)
+
+
+def test_machine_found_where_the_file_keeps_it():
+    assert B.machine_of({"machine": {"cpu": "x"}}) == {"cpu": "x"}
+    assert B.machine_of({"meta": {"machine": "linux", "cpus": 2}}) == {"machine": "linux", "cpus": 2}
+    assert B.machine_of({"setup": {"platform": "x86_64"}, "python": "3.11"}) == {"python": "3.11",
+                                                                                  "platform": "x86_64"}
+    assert B.machine_of({"n": 1}) is None
+
+
+def test_a_plot_of_missing_keys_says_so(tmp_path):
+    png = tmp_path / "p.png"
+    assert "no key" in B.bar_plot({"a": 1}, "seconds_median", png, "t")
+    assert "no numbers" in B.bar_plot({"s": {"x": "text"}}, "s", png, "t")
+    assert "no key" in B.line_plot({"a": 1}, "runs n seconds backend", png, "t")
+    assert "needs PATH X Y" in B.line_plot({"a": 1}, "runs", png, "t")
+    assert not png.exists()
+    assert B.bar_plot({"s": {"a": {"seconds": 1.0}, "b": {"seconds": 2.0}}}, "s:seconds", png, "t") is None
+    assert png.stat().st_size > 1000
