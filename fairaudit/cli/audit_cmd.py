@@ -53,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from ..auditing import audit
     from ..display import print_summary
     from ..io import load_candidates, load_jobs, streams_candidates
+    from ..paths import guard_outputs, if_file
 
+    guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--target": if_file(args.target)},
+                  {"--out": args.out})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     if streams_candidates(args.backend, args.candidates) and not args.candidate_columns \
             and not args.infer_attributes:

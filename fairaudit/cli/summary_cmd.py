@@ -25,9 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..errors import FairauditWarning
     from ..report.format import attribute_label
-    from ..report.summary import write_summary
+    from ..paths import guard_outputs
+    from ..report.summary import summary_paths, write_summary
     from ..result import AuditResult
 
+    guard_outputs({"--audit": args.audit}, summary_paths(args.out))
     result = AuditResult.from_json(args.audit)
     files = write_summary(result, args.out, distribution_date=args.distribution_date, organization=args.org,
                           data_explanation=args.data_explanation)

@@ -166,11 +166,16 @@ def _pdf_path(out_pdf: str | os.PathLike) -> Path:
     return out
 
 
+def report_paths(out_pdf: str | os.PathLike) -> dict[str, Path]:
+    """The files a report named ``out_pdf`` writes: the PDF and its JSON sidecar (suffix ``.json``)."""
+    out = _pdf_path(out_pdf)
+    return {"--out": out, "the sidecar of --out": out.with_suffix(".json")}
+
+
 def write_report(report: ReportBytes, out_pdf: str | os.PathLike,
                  status: Callable[[str], None] | None = None) -> ReportFiles:
     """Write ``report`` as ``out_pdf`` and its sidecar ``out_pdf`` with suffix ``.json``, all or nothing."""
-    out = _pdf_path(out_pdf)
-    sidecar_path = out.with_suffix(".json")
+    out, sidecar_path = report_paths(out_pdf).values()
     (status or (lambda msg: None))(f"writing {out} and {sidecar_path.name}")
     write_files({sidecar_path: report.sidecar, out: report.pdf})
     return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=report.sidecar_sha256,

@@ -291,6 +291,15 @@ def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", j
         raise ReportError(f"summary template error: {exc}") from None
 
 
+def summary_paths(out: str | os.PathLike) -> dict[str, Path]:
+    """The files a summary named ``out`` writes: the page and its figures (suffix ``.json``)."""
+    html_path = Path(out)
+    json_path = html_path.with_suffix(".json")
+    if json_path == html_path:
+        raise ConfigError(f"--out {out} must not end in .json: the figures are written next to it as JSON")
+    return {"--out": html_path, "the figures (JSON) of --out": json_path}
+
+
 def write_summary(result: AuditResult, out: str | os.PathLike, *, distribution_date: str | dt.date | None = None,
                   organization: str | None = None, data_explanation: str | None = None) -> SummaryFiles:
     """Write the LL144 summary page ``out`` and its figures ``out`` with the suffix ``.json``, both or neither.
@@ -304,10 +313,7 @@ def write_summary(result: AuditResult, out: str | os.PathLike, *, distribution_d
     """
     summary = build_summary(result, distribution_date=distribution_date, organization=organization,
                             data_explanation=data_explanation)
-    html_path = Path(out)
-    json_path = html_path.with_suffix(".json")
-    if json_path == html_path:
-        raise ConfigError(f"--out {out} must not end in .json: the figures are written next to it as JSON")
+    html_path, json_path = summary_paths(out).values()
     data = summary_json(summary)
     html = render_summary(summary, json_name=json_path.name, json_sha256=hashlib.sha256(data).hexdigest())
     write_all({html_path: html.encode("utf-8"), json_path: data})
