@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from ..rewriting import AutoRefine, TrainSettings
 
     from ..atomic import atomic_open
+    from ..csvsafe import write_csv
     from ..io import load_candidates, load_jobs
     from ..paths import guard_outputs, if_file
 
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             ar.save(args.adapter)
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
     with atomic_open(args.out, "w") as fh:
-        out.to_csv(fh, index=False)
+        write_csv(out, fh)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
