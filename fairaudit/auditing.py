@@ -17,7 +17,7 @@ import json
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,12 +71,12 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _as_frame(data: Any, kind: str) -> tuple[pd.DataFrame, str]:
+def _as_frame(data: Any, kind: str, labels: Any = None) -> tuple[pd.DataFrame, str]:
+    if kind == "jobs":
+        return (load_jobs(data), str(data)) if isinstance(data, (str, os.PathLike)) else (validate_jobs(data), "DataFrame")
     if isinstance(data, (str, os.PathLike)):
-        loader = load_jobs if kind == "jobs" else load_candidates
-        return loader(data), str(data)
-    validator = validate_jobs if kind == "jobs" else validate_candidates
-    return validator(data), "DataFrame"
+        return load_candidates(data, labels=labels), str(data)
+    return validate_candidates(data, labels=labels), "DataFrame"
 
 
 def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
@@ -96,7 +96,7 @@ def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list
     return out
 
 
-def _attributes_only(path: Any) -> pd.DataFrame:
+def _attributes_only(path: Any, labels: Any = None) -> pd.DataFrame:
     """Candidate ids and attributes of a Parquet file/folder (no texts), validated."""
     import pyarrow.dataset as pds
 
@@ -114,7 +114,7 @@ def _attributes_only(path: Any) -> pd.DataFrame:
 
     df = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=cols)
     df["text"] = "(streamed)"  # placeholder: validated for ids and labels only
-    return validate_candidates(df, source=str(path))
+    return validate_candidates(df, source=str(path), labels=labels)
 
 
 def _parquet_sha256(path: Any) -> str:
@@ -174,13 +174,13 @@ class _Inputs:
     streamed: bool = False
 
 
-def _load_inputs(jobs: Any, candidates: Any, backend: Any) -> _Inputs:
+def _load_inputs(jobs: Any, candidates: Any, backend: Any, labels: Any = None) -> _Inputs:
     jobs_df, jobs_src = _as_frame(jobs, "jobs")
     if streams_candidates(backend, candidates):
         # millions of profiles: only ids and attributes come into memory; the texts
         # are streamed from Parquet and embedded on the cluster by the backend
-        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates), str(candidates), streamed=True)
-    cand_df, cand_src = _as_frame(candidates, "candidates")
+        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates, labels), str(candidates), streamed=True)
+    cand_df, cand_src = _as_frame(candidates, "candidates", labels)
     return _Inputs(jobs_df, jobs_src, cand_df, cand_src)
 
 
@@ -276,6 +276,7 @@ def audit(
     data_source: str | None = None,
     period: str | None = None,
     created_at: str | None = None,
+    labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -336,6 +337,10 @@ def audit(
     data_source, period, created_at : str, optional
         Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
         ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
+    labels : mapping, optional
+        Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
+        added to the built-in ones (:mod:`fairaudit.labels`). A table loaded with
+        ``labels`` remembers them, so they need not be passed again.
 
     Returns
     -------
@@ -351,7 +356,7 @@ def audit(
     driver_method = resolve_driver_method(driver_method)
     _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
                    scoring_median=scoring_median, backend=backend, decomposition_sample=decomposition_sample)
-    inputs = _load_inputs(jobs, candidates, backend)
+    inputs = _load_inputs(jobs, candidates, backend, labels)
     if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
         drivers = decomposition = "none"
     n_cand = len(inputs.candidates)

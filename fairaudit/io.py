@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .labels import ATTRS_KEY, check_labels, merge_vocab
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
@@ -231,23 +232,24 @@ def normalize_labels(values: pd.Series, attribute: str,
                      labels: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
     """Map raw labels onto canonical ones; missing values become ``"unknown"``.
 
+    ``labels`` (``{category: [spellings]}``) adds to the built-in categories
+    (:func:`fairaudit.labels.merge_vocab`).
+
     Raises
     ------
     DataError
         If a value is neither a known spelling nor missing.
     """
-    vocab = dict(LABELS.get(attribute, {}))
-    if labels:
-        vocab = {str(k).lower(): tuple(str(v).lower() for v in (vs or (k,))) for k, vs in labels.items()}
-    lookup = {alias: canon for canon, aliases in vocab.items() for alias in (canon, *aliases)}
+    vocab, lookup = merge_vocab(LABELS.get(attribute, {}), labels, attribute)  # custom labels add to the built-in
     raw = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
     out = raw.map(lambda v: UNKNOWN if v in _MISSING_TOKENS else lookup.get(v))
     bad = sorted(raw[out.isna()].unique().tolist())
     if bad:
         raise DataError(
             f"unknown {attribute} label(s) {bad[:5]}; allowed: {sorted(vocab)} (or empty for unknown). "
-            "Recode them in the data; to declare your own categories instead, use a [labels] table in the "
-            "review TOML or labels= in Python"
+            "Recode them in the data, or declare them (added to the built-in categories) with a [labels] table "
+            "in the review TOML, --labels on the command line, or labels= in Python (fairaudit.audit, "
+            "load_candidates)"
         )
     return out.astype(str)
 
@@ -270,9 +272,14 @@ def validate_jobs(df: pd.DataFrame, source: str = "table") -> pd.DataFrame:
 
 def validate_candidates(df: pd.DataFrame, source: str = "table",
                         labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
-    """Check and normalise a candidates table; group labels become canonical."""
+    """Check and normalise a candidates table; group labels become canonical.
+
+    Custom ``labels`` (:mod:`fairaudit.labels`) are remembered in the result's
+    ``attrs``, and a table that remembers them is validated with them again.
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"candidates must be a pandas DataFrame, got {type(df).__name__}")
+    labels = check_labels(labels if labels is not None else df.attrs.get(ATTRS_KEY))
     if df.empty:
         raise DataError(f"candidates {source} has no rows")
     _check_columns(df, CANDIDATE_REQUIRED, "candidates", source)
@@ -287,7 +294,10 @@ def validate_candidates(df: pd.DataFrame, source: str = "table",
         inferred = f"{attr}_inferred"
         if inferred in out.columns:
             out[inferred] = normalize_labels(out[inferred], attr, (labels or {}).get(attr))
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if labels:
+        out.attrs[ATTRS_KEY] = labels
+    return out
 
 
 def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,

@@ -138,7 +138,7 @@ def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, create
                                   tolerance=opts.tolerance, min_share=opts.min_share,
                                   scoring_median=opts.scoring_median, n_bootstrap=opts.n_bootstrap,
                                   progress=progress, data_source=data_source, period=cfg.period,
-                                  created_at=created_at)
+                                  created_at=created_at, labels=cfg.labels or None)
     if cfg.thresholds.match_rate_goal is not None:
         kwargs["match_goal"] = cfg.thresholds.match_rate_goal
     for name in ("drivers", "driver_method", "decomposition", "decomposition_sample"):
