@@ -184,6 +184,27 @@ def _load_inputs(jobs: Any, candidates: Any, backend: Any, labels: Any = None) -
     return _Inputs(jobs_df, jobs_src, cand_df, cand_src)
 
 
+def _same_table_warning(inputs: _Inputs) -> list[str]:
+    """Warn when one table (a file with both tables' columns, say) was passed as jobs and as candidates."""
+    from .paths import same_file
+
+    jobs, cands = inputs.jobs, inputs.candidates
+    same_path = "DataFrame" not in (inputs.jobs_source, inputs.candidates_source) and not inputs.streamed \
+        and same_file(inputs.jobs_source, inputs.candidates_source)
+    same_rows = len(jobs) == len(cands) and not inputs.streamed and any(
+        bool((a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()).all())
+        for a, b, col in ((jobs, cands, "text"), (jobs, cands, "job_id"), (cands, jobs, "candidate_id"))
+        if col in a and col in b)  # same texts, or each table carries the other's ids row for row
+    if not (same_path or same_rows):
+        return []
+    msg = (f"the jobs and the candidates are the same table ({len(jobs):,} rows"
+           + (f", file {inputs.jobs_source}" if same_path else "") + "): each row is both a job and a candidate, "
+           "so the audit ranks the file against itself; pass the job ads as jobs and the candidate profiles as "
+           "candidates (separate files), unless that is what you mean")
+    warnings.warn(msg, FairauditWarning, stacklevel=3)
+    return [msg]
+
+
 def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
     """The backend that ranks; the local one with the audit's block size and scoring median."""
     from .backends import LocalBackend, get_backend
@@ -357,6 +378,7 @@ def audit(
     _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
                    scoring_median=scoring_median, backend=backend, decomposition_sample=decomposition_sample)
     inputs = _load_inputs(jobs, candidates, backend, labels)
+    notes_inputs = _same_table_warning(inputs)
     if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
         drivers = decomposition = "none"
     n_cand = len(inputs.candidates)
@@ -392,7 +414,7 @@ def audit(
     job_ids = inputs.jobs["job_id"].tolist()
     with log.stage("measure", rec):
         tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
-    summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
+    summary["warnings"] = notes_inputs + notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
     tables.update(empty_tables())
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,

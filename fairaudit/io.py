@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .encoding import detect_encoding, not_utf8_message
 from .errors import DataError
 from .labels import ATTRS_KEY, check_labels, merge_vocab
 
@@ -94,7 +95,9 @@ class ColumnMap:
                 f"column(s) {missing} named in the column mapping are not in the file; "
                 f"the file has {list(df.columns)}"
             )
-        return df.rename(columns=rename)
+        # text=bio in a file that also has a "text" column (one file with both tables): bio wins
+        shadowed = [c for c in rename.values() if c in df.columns and c not in rename]
+        return df.drop(columns=shadowed).rename(columns=rename)
 
 
 #: Delimiters csv.Sniffer may propose for a text table, with the names used in messages.
@@ -162,13 +165,13 @@ def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             raw = p.read_bytes()
-            try:
+            try:  # BOM-less UTF-16 of ASCII text is valid UTF-8 full of NULs: refused as well
+                bad = 0 if detect_encoding(raw) else None
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise DataError(
-                    f"{p} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                    "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`"
-                ) from None
+                bad = exc.start
+            if bad is not None:
+                raise DataError(not_utf8_message(p, raw, bad))
             used = sep or ("\t" if suffix == ".tsv" else ",")
             try:
                 df = pd.read_csv(p, sep=used, dtype=str, keep_default_na=False, encoding="utf-8-sig")
