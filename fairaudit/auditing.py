@@ -17,7 +17,7 @@ import json
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -72,12 +72,12 @@ def _sha(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _as_frame(data: Any, kind: str) -> tuple[pd.DataFrame, str]:
+def _as_frame(data: Any, kind: str, labels: Any = None) -> tuple[pd.DataFrame, str]:
+    if kind == "jobs":
+        return (load_jobs(data), str(data)) if isinstance(data, (str, os.PathLike)) else (validate_jobs(data), "DataFrame")
     if isinstance(data, (str, os.PathLike)):
-        loader = load_jobs if kind == "jobs" else load_candidates
-        return loader(data), str(data)
-    validator = validate_jobs if kind == "jobs" else validate_candidates
-    return validator(data), "DataFrame"
+        return load_candidates(data, labels=labels), str(data)
+    return validate_candidates(data, labels=labels), "DataFrame"
 
 
 def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
@@ -97,7 +97,7 @@ def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list
     return out
 
 
-def _attributes_only(path: Any) -> pd.DataFrame:
+def _attributes_only(path: Any, labels: Any = None) -> pd.DataFrame:
     """Candidate ids and attributes of a Parquet file/folder (no texts), validated."""
     import pyarrow.dataset as pds
 
@@ -115,7 +115,7 @@ def _attributes_only(path: Any) -> pd.DataFrame:
 
     df = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=cols)
     df["text"] = "(streamed)"  # placeholder: validated for ids and labels only
-    return validate_candidates(df, source=str(path))
+    return validate_candidates(df, source=str(path), labels=labels)
 
 
 def _parquet_sha256(path: Any) -> str:
@@ -175,14 +175,35 @@ class _Inputs:
     streamed: bool = False
 
 
-def _load_inputs(jobs: Any, candidates: Any, backend: Any) -> _Inputs:
+def _load_inputs(jobs: Any, candidates: Any, backend: Any, labels: Any = None) -> _Inputs:
     jobs_df, jobs_src = _as_frame(jobs, "jobs")
     if streams_candidates(backend, candidates):
         # millions of profiles: only ids and attributes come into memory; the texts
         # are streamed from Parquet and embedded on the cluster by the backend
-        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates), str(candidates), streamed=True)
-    cand_df, cand_src = _as_frame(candidates, "candidates")
+        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates, labels), str(candidates), streamed=True)
+    cand_df, cand_src = _as_frame(candidates, "candidates", labels)
     return _Inputs(jobs_df, jobs_src, cand_df, cand_src)
+
+
+def _same_table_warning(inputs: _Inputs) -> list[str]:
+    """Warn when one table (a file with both tables' columns, say) was passed as jobs and as candidates."""
+    from .paths import same_file
+
+    jobs, cands = inputs.jobs, inputs.candidates
+    same_path = "DataFrame" not in (inputs.jobs_source, inputs.candidates_source) and not inputs.streamed \
+        and same_file(inputs.jobs_source, inputs.candidates_source)
+    same_rows = len(jobs) == len(cands) and not inputs.streamed and any(
+        bool((a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()).all())
+        for a, b, col in ((jobs, cands, "text"), (jobs, cands, "job_id"), (cands, jobs, "candidate_id"))
+        if col in a and col in b)  # same texts, or each table carries the other's ids row for row
+    if not (same_path or same_rows):
+        return []
+    msg = (f"the jobs and the candidates are the same table ({len(jobs):,} rows"
+           + (f", file {inputs.jobs_source}" if same_path else "") + "): each row is both a job and a candidate, "
+           "so the audit ranks the file against itself; pass the job ads as jobs and the candidate profiles as "
+           "candidates (separate files), unless that is what you mean")
+    warnings.warn(msg, FairauditWarning, stacklevel=3)
+    return [msg]
 
 
 def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
@@ -277,6 +298,7 @@ def audit(
     data_source: str | None = None,
     period: str | None = None,
     created_at: str | None = None,
+    labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -337,6 +359,10 @@ def audit(
     data_source, period, created_at : str, optional
         Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
         ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
+    labels : mapping, optional
+        Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
+        added to the built-in ones (:mod:`fairaudit.labels`). A table loaded with
+        ``labels`` remembers them, so they need not be passed again.
 
     Returns
     -------
@@ -352,7 +378,8 @@ def audit(
     driver_method = resolve_driver_method(driver_method)
     _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
                    scoring_median=scoring_median, backend=backend, decomposition_sample=decomposition_sample)
-    inputs = _load_inputs(jobs, candidates, backend)
+    inputs = _load_inputs(jobs, candidates, backend, labels)
+    notes_inputs = _same_table_warning(inputs)
     if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
         drivers = decomposition = "none"
     n_cand = len(inputs.candidates)
@@ -391,8 +418,8 @@ def audit(
     text_notes = job_text_warnings(job_ids, inputs.jobs["text"].astype(str).tolist())  # language, mixed scripts
     for note in text_notes:
         warnings.warn(note, FairauditWarning, stacklevel=2)
-    summary["warnings"] = (notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
-                           + text_notes)
+    summary["warnings"] = (notes_inputs + notes + _tie_warnings(tables["per_job"], ks, len(job_ids))
+                           + _truncation_warning(rec, inputs) + text_notes)
     tables.update(empty_tables())
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,

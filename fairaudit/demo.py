@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .atomic import atomic_path, write_text
+from .csvsafe import write_csv
 from .pipeline import AutoRefineRewriter, audit_rewrite_report
 
 
@@ -101,7 +102,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
                         audit_before=str(out / "audit_before.json"))
     for frame, path in ((jobs, files.jobs), (cands, files.candidates)):
         with atomic_path(path) as tmp:
-            frame.to_csv(tmp, index=False)
+            write_csv(frame, tmp)
     t = {"data": time.perf_counter() - t0}
 
     rec = EmbeddingRecommender(progress=progress) if cfg.recommender == "embedding" else make_recommender(cfg.recommender)
@@ -123,7 +124,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
     if run.rewrites is not None:
         files.rewrites = str(out / "rewrites.csv")
         with atomic_path(files.rewrites) as tmp:
-            run.rewrites.to_csv(tmp, index=False)
+            write_csv(run.rewrites, tmp)
         files.audit_after = str(out / "audit_after.json")
         run.after.to_json(files.audit_after)
         files.adapter = rewriter.saved_adapter

@@ -29,7 +29,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .encoding import detect_encoding, not_utf8_message
 from .errors import DataError
+from .labels import ATTRS_KEY, check_labels, merge_vocab
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
@@ -93,7 +95,9 @@ class ColumnMap:
                 f"column(s) {missing} named in the column mapping are not in the file; "
                 f"the file has {list(df.columns)}"
             )
-        return df.rename(columns=rename)
+        # text=bio in a file that also has a "text" column (one file with both tables): bio wins
+        shadowed = [c for c in rename.values() if c in df.columns and c not in rename]
+        return df.drop(columns=shadowed).rename(columns=rename)
 
 
 #: Delimiters csv.Sniffer may propose for a text table, with the names used in messages.
@@ -161,13 +165,13 @@ def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             raw = p.read_bytes()
-            try:
+            try:  # BOM-less UTF-16 of ASCII text is valid UTF-8 full of NULs: refused as well
+                bad = 0 if detect_encoding(raw) else None
                 raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise DataError(
-                    f"{p} is not valid UTF-8 (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                    "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`"
-                ) from None
+                bad = exc.start
+            if bad is not None:
+                raise DataError(not_utf8_message(p, raw, bad))
             used = sep or ("\t" if suffix == ".tsv" else ",")
             try:
                 df = pd.read_csv(p, sep=used, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -231,23 +235,24 @@ def normalize_labels(values: pd.Series, attribute: str,
                      labels: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
     """Map raw labels onto canonical ones; missing values become ``"unknown"``.
 
+    ``labels`` (``{category: [spellings]}``) adds to the built-in categories
+    (:func:`fairaudit.labels.merge_vocab`).
+
     Raises
     ------
     DataError
         If a value is neither a known spelling nor missing.
     """
-    vocab = dict(LABELS.get(attribute, {}))
-    if labels:
-        vocab = {str(k).lower(): tuple(str(v).lower() for v in (vs or (k,))) for k, vs in labels.items()}
-    lookup = {alias: canon for canon, aliases in vocab.items() for alias in (canon, *aliases)}
+    vocab, lookup = merge_vocab(LABELS.get(attribute, {}), labels, attribute)  # custom labels add to the built-in
     raw = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
     out = raw.map(lambda v: UNKNOWN if v in _MISSING_TOKENS else lookup.get(v))
     bad = sorted(raw[out.isna()].unique().tolist())
     if bad:
         raise DataError(
             f"unknown {attribute} label(s) {bad[:5]}; allowed: {sorted(vocab)} (or empty for unknown). "
-            "Recode them in the data; to declare your own categories instead, use a [labels] table in the "
-            "review TOML or labels= in Python"
+            "Recode them in the data, or declare them (added to the built-in categories) with a [labels] table "
+            "in the review TOML, --labels on the command line, or labels= in Python (fairaudit.audit, "
+            "load_candidates)"
         )
     return out.astype(str)
 
@@ -270,9 +275,14 @@ def validate_jobs(df: pd.DataFrame, source: str = "table") -> pd.DataFrame:
 
 def validate_candidates(df: pd.DataFrame, source: str = "table",
                         labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
-    """Check and normalise a candidates table; group labels become canonical."""
+    """Check and normalise a candidates table; group labels become canonical.
+
+    Custom ``labels`` (:mod:`fairaudit.labels`) are remembered in the result's
+    ``attrs``, and a table that remembers them is validated with them again.
+    """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"candidates must be a pandas DataFrame, got {type(df).__name__}")
+    labels = check_labels(labels if labels is not None else df.attrs.get(ATTRS_KEY))
     if df.empty:
         raise DataError(f"candidates {source} has no rows")
     _check_columns(df, CANDIDATE_REQUIRED, "candidates", source)
@@ -287,7 +297,10 @@ def validate_candidates(df: pd.DataFrame, source: str = "table",
         inferred = f"{attr}_inferred"
         if inferred in out.columns:
             out[inferred] = normalize_labels(out[inferred], attr, (labels or {}).get(attr))
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if labels:
+        out.attrs[ATTRS_KEY] = labels
+    return out
 
 
 def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,

@@ -202,7 +202,7 @@ def _hash_content(h: Any, f: Path, size: int) -> None:
             h.update(fh.read(_BLOCK))
 
 
-def _quiet_load(factory: Any, *args: Any, **kwargs: Any) -> Any:
+def quiet_load(factory: Any, *args: Any, **kwargs: Any) -> Any:
     """Call ``factory`` with transformers' per-weight "Loading weights" bar switched off."""
     try:
         from transformers.utils import logging as hf_logging
@@ -245,7 +245,7 @@ def load_sentence_transformer(model: str | os.PathLike | None = None, device: st
         try:
             from sentence_transformers import SentenceTransformer
 
-            st = _quiet_load(SentenceTransformer, resolved, device=device, local_files_only=offline)
+            st = quiet_load(SentenceTransformer, resolved, device=device, local_files_only=offline)
         except ImportError as exc:
             raise ModelError(f"sentence-transformers cannot be imported ({exc}); `pip install sentence-transformers`") from None
         except Exception as exc:  # OSError, ValueError, HF errors, torch device errors

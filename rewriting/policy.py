@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.models import cache_root, default_generator_gguf_path, hf_offline, resolve_model_spec
+from fairaudit.models import cache_root, default_generator_gguf_path, hf_offline, quiet_load, resolve_model_spec
 
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -82,9 +82,8 @@ def ensure_default_model(progress: bool = True) -> Path:
             if not progress:
                 hf_logging.set_verbosity_error()
             tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
-            model = AutoModelForCausalLM.from_pretrained(
-                gguf.parent, gguf_file=gguf.name, dtype=torch.float32, local_files_only=True
-            )
+            model = quiet_load(AutoModelForCausalLM.from_pretrained,
+                               gguf.parent, gguf_file=gguf.name, dtype=torch.float32, local_files_only=True)
             # The GGUF loader leaves a quantizer attached even though every weight
             # is now a plain fp32 tensor; drop it so the model can be saved/trained.
             quantizer = getattr(model, "hf_quantizer", None)
@@ -149,7 +148,8 @@ def load_model(model: str | os.PathLike | None = None, device: str | None = None
     dtype = torch.bfloat16 if device.startswith("cuda") and torch.cuda.is_bf16_supported() else torch.float32
     try:
         tok = AutoTokenizer.from_pretrained(resolved, local_files_only=offline)
-        lm = AutoModelForCausalLM.from_pretrained(resolved, dtype=dtype, local_files_only=offline)
+        # no per-weight "Loading weights" bar (it ignored --quiet); loading takes seconds
+        lm = quiet_load(AutoModelForCausalLM.from_pretrained, resolved, dtype=dtype, local_files_only=offline)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         hint = " (HF_HUB_OFFLINE=1: a hub id must already be in the Hugging Face cache)" if offline else ""

@@ -165,7 +165,9 @@ def test_pyproject_lists_every_package():
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert conf["package-dir"] == {"fairaudit.reports": "reports", "fairaudit.rewriting": "rewriting"}
     packages = {m for m, p in MODULES.items() if m.startswith("fairaudit") and p.name == "__init__.py"}
-    assert set(conf["packages"]) == packages
+    data_only = {"fairaudit.reports.templates", "fairaudit.rewriting.adapter"}  # folders of package data
+    assert set(conf["packages"]) == packages | data_only
+    assert set(conf["package-data"]) == data_only
 
 
 @pytest.mark.slow

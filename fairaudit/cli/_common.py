@@ -39,6 +39,9 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=bio")
     p.add_argument("--sep", metavar="CHAR",
                    help="field delimiter of CSV/TSV input, e.g. ';' or '\\t' (default: ',' for .csv, tab for .tsv)")
+    p.add_argument("--labels", metavar="JSON|FILE",
+                   help='your own categories or spellings, added to the built-in ones: a JSON mapping such as '
+                        '\'{"race_ethnicity": {"white": ["caucasian"]}}\' or a JSON/TOML file ([labels] table)')
     p.add_argument("--recommender", default="embedding",
                    help="embedding (packaged all-MiniLM-L6-v2), bm25, or a sentence-transformers model id/path")
 

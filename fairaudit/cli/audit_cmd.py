@@ -53,13 +53,19 @@ def run(args: argparse.Namespace) -> int:
     from ..auditing import audit
     from ..display import print_summary
     from ..io import load_candidates, load_jobs, streams_candidates
+    from ..labels import read_labels
+    from ..paths import guard_outputs, if_file
 
+    guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--target": if_file(args.target),
+                   "--labels": if_file(args.labels)},
+                  {"--out": args.out})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     if streams_candidates(args.backend, args.candidates) and not args.candidate_columns \
             and not args.infer_attributes:
         cands = Path(args.candidates)  # streamed by the backend, never loaded whole
     else:
-        cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
+        cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
+                                labels=read_labels(args.labels))
     if args.infer_attributes:
         from ..proxy import infer_attributes
 
@@ -74,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
                    decomposition_sample=args.decomposition_sample,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
-                   created_at=args.created_at)
+                   created_at=args.created_at, labels=read_labels(args.labels))
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)

@@ -38,8 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..atomic import write_text
     from ..check_result import format_check
+    from ..paths import guard_outputs, if_file
     from ..precheck import check, read_ad
 
+    guard_outputs({"--text": args.text, "--candidates": args.candidates, "--target": if_file(args.target),
+                   "--adapter": args.adapter}, {"--out": args.out})
     text = read_ad(args.text)
     result = check(text, args.candidates, title=args.title, k=args.k, target=target_spec(args.target),
                    tolerance=args.tolerance, attribute=args.attribute, recommender=args.recommender,

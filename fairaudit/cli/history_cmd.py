@@ -41,6 +41,9 @@ def _run(args: argparse.Namespace) -> int:
         url = load_config(args.config).history_url
     else:
         url = args.db
+    from ..paths import guard_outputs, sqlite_file
+
+    guard_outputs({"--config": args.config, "the history database": sqlite_file(url)}, {"--out": args.out})
     with HistoryStore(url) as store:
         if args.keep_last is not None:
             pruned = store.prune(args.keep_last, dry_run=args.dry_run)

@@ -34,9 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..io import read_table
-    from ..report import build_report, load_signer
+    from ..paths import guard_outputs
+    from ..report import build_report, load_signer, report_paths
     from ..result import AuditResult
 
+    guard_outputs({"--audit": args.audit, "--after": args.after, "--rewrites": args.rewrites, "--p12": args.p12,
+                   "--key-dir": args.key_dir}, report_paths(args.out))
     say = (lambda msg: None) if args.quiet else (lambda msg: print(f"fairaudit report: {msg}", file=sys.stderr))
     say(f"reading {args.audit}")
     before = AuditResult.from_json(args.audit)

@@ -41,10 +41,18 @@ def run(args: argparse.Namespace) -> int:
     from ..rewriting import AutoRefine, TrainSettings
 
     from ..atomic import atomic_open
+    from ..csvsafe import write_csv
     from ..io import load_candidates, load_jobs
+    from ..labels import read_labels
+    from ..paths import guard_outputs, if_file
 
+    trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise
+    guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--train-jobs": args.train_jobs,
+                   "--target": if_file(args.target), "--labels": if_file(args.labels), "--adapter": None if args.train else args.adapter},
+                  {"--out": args.out, "--adapter": trained, "--checkpoint-dir": args.checkpoint_dir})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
-    cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep)
+    cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
+                            labels=read_labels(args.labels))
     common = dict(recommender=args.recommender, candidates=cands, k=args.k, target=target_spec(args.target),
                   progress=not args.quiet, max_sentences=args.max_sentences)
     if args.adapter and not args.train:
@@ -61,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             ar.save(args.adapter)
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
     with atomic_open(args.out, "w") as fh:
-        out.to_csv(fh, index=False)
+        write_csv(out, fh)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "

@@ -19,18 +19,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data-explanation", metavar="TEXT",
                    help="your own explanation of the data (historical or test data, and why); "
                         "shown before the explanation generated from the audit")
+    p.add_argument("--data-source", metavar="TEXT",
+                   help="the data's source as published (default: the audit's, with file names only, never paths)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import FairauditWarning
     from ..report.format import attribute_label
-    from ..report.summary import write_summary
+    from ..paths import guard_outputs
+    from ..report.summary import summary_paths, write_summary
     from ..result import AuditResult
 
+    guard_outputs({"--audit": args.audit}, summary_paths(args.out))
     result = AuditResult.from_json(args.audit)
     files = write_summary(result, args.out, distribution_date=args.distribution_date, organization=args.org,
-                          data_explanation=args.data_explanation)
+                          data_explanation=args.data_explanation, data_source=args.data_source)
     s = files.summary
     for item in s.incomplete:
         warnings.warn(f"the summary lacks {item}; add it before publishing", FairauditWarning)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from .diff import word_diff
 from .keys import init_keys
-from .pdf import ReportBytes, ReportFiles, build_report, html_to_pdf, make_report, write_pdf, write_report
+from .pdf import (ReportBytes, ReportFiles, build_report, html_to_pdf, make_report, report_paths, write_pdf,
+                  write_report)
 from .render import ReportSection, render_report
 from .sidecar import build_sidecar, sidecar_bytes
 from .sign import load_signer, sign_pdf_bytes
@@ -30,5 +31,5 @@ __all__ = [
     "PublicSummary", "ReportBytes", "ReportFiles", "ReportSection", "VerificationResult", "build_report",
     "build_sidecar", "build_summary", "html_to_pdf", "init_keys", "load_signer", "make_report", "render_report",
     "render_summary", "sidecar_bytes", "sign_pdf_bytes", "verify_report", "word_diff", "write_pdf", "write_report",
-    "write_summary",
+    "report_paths", "write_summary",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -19,14 +20,19 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 
 from ..atomic import write_all
-from ..errors import FairauditError, ReportError
+from ..errors import FairauditError, FairauditWarning, ReportError
 from ..result import AuditResult
+from .fetch import safe_fetcher
 from .render import ReportSection, render_report
 from .sidecar import sidecar_bytes
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys)."""
+    """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys).
+
+    Resources are fetched by :func:`~fairaudit.report.fetch.safe_fetcher`: ``data:`` URIs and the
+    package's templates only; anything else is left out with a :class:`FairauditWarning`.
+    """
     try:
         import weasyprint
     except (ImportError, OSError) as exc:  # OSError: pango/cairo system libraries missing
@@ -35,10 +41,18 @@ def html_to_pdf(html: str) -> bytes:
     # WeasyPrint warns about every CSS property it ignores; the report is tested to render as intended
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    refused: list[str] = []
     try:
-        return weasyprint.HTML(string=html, base_url=None).write_pdf(custom_metadata=True)
+        # only data: URIs and the package's own templates: no http://, no file:// from elsewhere (.fetch)
+        pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=safe_fetcher(refused)).write_pdf(
+            custom_metadata=True)
     except Exception as exc:  # WeasyPrint has no single exception type
         raise ReportError(f"cannot print the report to PDF: {type(exc).__name__}: {exc}") from None
+    if refused:
+        warnings.warn(f"the report's HTML named {len(refused)} external resource(s), which were left out "
+                      f"(reports load only data: URIs and fairaudit's templates): {', '.join(refused[:3])}",
+                      FairauditWarning, stacklevel=2)
+    return pdf
 
 
 def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
@@ -166,11 +180,16 @@ def _pdf_path(out_pdf: str | os.PathLike) -> Path:
     return out
 
 
+def report_paths(out_pdf: str | os.PathLike) -> dict[str, Path]:
+    """The files a report named ``out_pdf`` writes: the PDF and its JSON sidecar (suffix ``.json``)."""
+    out = _pdf_path(out_pdf)
+    return {"--out": out, "the sidecar of --out": out.with_suffix(".json")}
+
+
 def write_report(report: ReportBytes, out_pdf: str | os.PathLike,
                  status: Callable[[str], None] | None = None) -> ReportFiles:
     """Write ``report`` as ``out_pdf`` and its sidecar ``out_pdf`` with suffix ``.json``, all or nothing."""
-    out = _pdf_path(out_pdf)
-    sidecar_path = out.with_suffix(".json")
+    out, sidecar_path = report_paths(out_pdf).values()
     (status or (lambda msg: None))(f"writing {out} and {sidecar_path.name}")
     write_files({sidecar_path: report.sidecar, out: report.pdf})
     return ReportFiles(pdf=str(out), sidecar=str(sidecar_path), sidecar_sha256=report.sidecar_sha256,

@@ -25,17 +25,19 @@ import datetime as dt
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_all
-from ..errors import ConfigError, DataError, ReportError
+from ..errors import ConfigError, DataError, FairauditWarning, ReportError
 from ..groups import INTERSECTION
 from ..result import AuditResult, frame_records
 from ..version import __version__
 from .format import as_bool, as_number, attribute_label, fmt, group_label
 from .render import environment
+from .summary_rules import check_dates, data_statement, public_source
 from .sections import headline_k, recommender_info, result_ks, result_table, select_rows
 
 #: The categories § 5-301(b) asks impact ratios for, in the order they are shown.
@@ -97,6 +99,8 @@ class PublicSummary:
     scoring_median: str
     min_share: float
     incomplete: list[str] = field(default_factory=list)
+    #: what the page warns about without refusing it (a distribution date over a year after the audit)
+    notices: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k != "tables"}
@@ -194,6 +198,9 @@ def _row(r: dict[str, Any], min_share: float) -> CategoryRow:
 
 def _explanation(result: AuditResult, tool: dict[str, str], own: str | None) -> str:
     prov = result.provenance or {}
+    opening, problems = data_statement(str(prov.get("data_source") or ""), own)
+    for problem in problems:
+        warnings.warn(problem, FairauditWarning, stacklevel=3)
     ks = ", ".join(str(k) for k in result_ks(result))
     model = f" ({tool['model']})" if tool.get("model") else ""
     text = (f"The tool ranked {fmt(prov.get('n_candidates'), 'int')} candidate profiles against each of "
@@ -201,12 +208,13 @@ def _explanation(result: AuditResult, tool: dict[str, str], own: str | None) -> 
             f"{model}. Each job's top-k (k = {ks}) counts as a selection of those candidates, so selections "
             "are (job, candidate) pairs: a candidate shown for three jobs counts three times. Sex and "
             "race/ethnicity are the categories the candidates reported themselves.")
-    return f"{own.strip()} {text}" if own and own.strip() else text
+    return f"{opening} {text}"
 
 
 def build_summary(result: AuditResult, *, distribution_date: str | dt.date | None = None,
-                  organization: str | None = None, data_explanation: str | None = None) -> PublicSummary:
-    """The LL144 public summary of an audit.
+                  organization: str | None = None, data_explanation: str | None = None,
+                  data_source: str | None = None) -> PublicSummary:
+    """The LL144 public summary of an audit (date, data and path rules: :mod:`.summary_rules`).
 
     Parameters
     ----------
@@ -218,7 +226,12 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
         The employer or employment agency publishing the summary.
     data_explanation : str, optional
         The employer's own words on the data (historical or test data, and
-        why), put before the explanation generated from the audit.
+        why), put before the explanation generated from the audit. Without
+        it a warning is issued, unless the audit ran on the packaged
+        synthetic data (then the page says "test data").
+    data_source : str, optional
+        A description of the data's source to publish instead of the audit's
+        (which is shown with file names only, never paths).
 
     Raises
     ------
@@ -226,7 +239,7 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
         The audit lacks what § 5-303 needs (:func:`summary_problems`); the
         message lists what is missing.
     ConfigError
-        ``distribution_date`` is not a date.
+        ``distribution_date`` is not a date, or is before the audit date.
     """
     if not isinstance(result, AuditResult):
         raise ReportError("build_summary needs an AuditResult (load one with AuditResult.from_json)")
@@ -235,6 +248,9 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
         raise DataError("this audit cannot be published as an LL144 summary (6 RCNY § 5-303); it lacks "
                         + "; ".join(problems))
     date = _parse_date(distribution_date)
+    notices = check_dates(str(_audit_date(result)), date)
+    for notice in notices:
+        warnings.warn(notice, FairauditWarning, stacklevel=2)
     prov, cfg = result.provenance or {}, result.config
     tool = {k: str(v or "") for k, v in recommender_info(result).items()}
     imp = result_table(result, "impact")
@@ -250,12 +266,13 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
     unknown = {t.attribute: next((r.candidates for r in t.rows if r.group == "unknown"), 0) for t in first}
     return PublicSummary(
         audit_id=str(prov.get("audit_id") or ""), audit_date=str(_audit_date(result)), distribution_date=date,
-        organization=(organization or "").strip() or None, data_source=str(prov["data_source"]),
+        organization=(organization or "").strip() or None, data_source=public_source(str(prov["data_source"]), data_source),
         data_explanation=_explanation(result, tool, data_explanation), n_candidates=int(prov["n_candidates"]),
         n_jobs=None if as_number(prov.get("n_jobs")) is None else int(prov["n_jobs"]), unknown=unknown,
         tables=tables, tool=tool, ks=[int(k) for k in result_ks(result)], headline_k=k0,
         scoring_median=str(cfg.scoring_median), min_share=float(cfg.min_share),
-        incomplete=[] if date else ["the distribution date of the AEDT (pass --distribution-date YYYY-MM-DD)"])
+        incomplete=[] if date else ["the distribution date of the AEDT (pass --distribution-date YYYY-MM-DD)"],
+        notices=notices)
 
 
 # --------------------------------------------------------------------------- rendering and writing
@@ -291,8 +308,18 @@ def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", j
         raise ReportError(f"summary template error: {exc}") from None
 
 
+def summary_paths(out: str | os.PathLike) -> dict[str, Path]:
+    """The files a summary named ``out`` writes: the page and its figures (suffix ``.json``)."""
+    html_path = Path(out)
+    json_path = html_path.with_suffix(".json")
+    if json_path == html_path:
+        raise ConfigError(f"--out {out} must not end in .json: the figures are written next to it as JSON")
+    return {"--out": html_path, "the figures (JSON) of --out": json_path}
+
+
 def write_summary(result: AuditResult, out: str | os.PathLike, *, distribution_date: str | dt.date | None = None,
-                  organization: str | None = None, data_explanation: str | None = None) -> SummaryFiles:
+                  organization: str | None = None, data_explanation: str | None = None,
+                  data_source: str | None = None) -> SummaryFiles:
     """Write the LL144 summary page ``out`` and its figures ``out`` with the suffix ``.json``, both or neither.
 
     Raises
@@ -303,11 +330,8 @@ def write_summary(result: AuditResult, out: str | os.PathLike, *, distribution_d
         The files cannot be written (nothing is left behind).
     """
     summary = build_summary(result, distribution_date=distribution_date, organization=organization,
-                            data_explanation=data_explanation)
-    html_path = Path(out)
-    json_path = html_path.with_suffix(".json")
-    if json_path == html_path:
-        raise ConfigError(f"--out {out} must not end in .json: the figures are written next to it as JSON")
+                            data_explanation=data_explanation, data_source=data_source)
+    html_path, json_path = summary_paths(out).values()
     data = summary_json(summary)
     html = render_summary(summary, json_name=json_path.name, json_sha256=hashlib.sha256(data).hexdigest())
     write_all({html_path: html.encode("utf-8"), json_path: data})

@@ -11,6 +11,11 @@ A report passes when the PDF carries a signature that
   time is only the signer's own clock, so a report whose certificate has since
   expired fails, as it does in other validators (e.g. poppler's ``pdfsig``);
 * **covers the whole file** (nothing was appended after signing),
+* was **signed no later than the verification time** (now, or ``--at``), with
+  :data:`CLOCK_TOLERANCE` (5 minutes) for clocks that drift apart: a signing
+  time in the future means a wrong clock (the signer's, or this computer's when
+  the time comes from a trusted timestamp), and ``--at`` before the signing time
+  asks about a moment when the report did not exist yet,
 
 and the sidecar JSON's sha256 equals the one recorded in the PDF metadata
 before signing. Only what is wrong is reported: a changed byte is reported as a
@@ -45,6 +50,8 @@ from ..errors import DataError
 #: Document-info key that holds the sidecar's sha256 (WeasyPrint writes
 #: ``<meta name="fairaudit-sidecar-sha256">`` as this key).
 SIDECAR_KEY = "/fairauditsidecarsha256"
+#: How far a signing time may lie after the verification time (clock drift between two computers).
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -68,6 +75,7 @@ class VerificationResult:
     cert_valid_at_signing: bool | None = None
     trusted: bool | None = None
     covers_whole_file: bool | None = None
+    signed_before_check: bool | None = None  # signing time <= verification time + CLOCK_TOLERANCE
     sidecar: str | None = None
     sidecar_found: bool | None = None
     sidecar_sha256_expected: str | None = None
@@ -185,6 +193,23 @@ def _certificate_problem(signing_time: dt.datetime | None, from_timestamp: bool,
                                            "; pass --trust with the signer's certificate or CA"))
 
 
+def _clock_problem(signing_time: dt.datetime | None, stamped: bool, moment: dt.datetime,
+                   explicit: bool) -> str | None:
+    """The problem with a signing time later than the verification time (None within the tolerance)."""
+    if signing_time is None or signing_time <= moment + CLOCK_TOLERANCE:
+        return None
+    ahead = f"{_day(signing_time)}, after the verification time {_day(moment)}"
+    if explicit:
+        return (f"--at {_day(moment)} is before the signing time {_day(signing_time)}: the report did not exist "
+                "then; verify at or after the signing time")
+    if stamped:
+        return (f"the trusted timestamp says the report was signed on {ahead} by this computer's clock: this "
+                "computer's clock is behind (the timestamp authority's is trusted); set it right and verify again")
+    return (f"the signer's clock says the report was signed on {ahead} by this computer's clock: the signer's "
+            f"clock was ahead (tolerance {int(CLOCK_TOLERANCE.total_seconds() // 60)} minutes), so its signing "
+            "time cannot be relied on; if this computer's clock is behind, set it right and verify again")
+
+
 def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | None = None,
                   sidecar: str | os.PathLike | None = None, check_sidecar: bool = True,
                   validation_time: dt.datetime | None = None) -> VerificationResult:
@@ -251,6 +276,12 @@ def verify_report(pdf: str | os.PathLike, trust: str | os.PathLike | Sequence | 
             if len(sigs) > 1:
                 res.problems.append(f"the PDF holds {len(sigs)} signatures; a fairaudit report has exactly one")
             _check_signature(sigs[-1], roots, moment, res, SignatureValidationError)
+            if res.signing_time is not None and res.intact and res.valid:
+                clock = _clock_problem(_utc(dt.datetime.fromisoformat(res.signing_time)),
+                                       res.signing_time_source == "timestamp", moment, validation_time is not None)
+                res.signed_before_check = clock is None
+                if clock:
+                    res.problems.append(clock)
 
     res.sidecar_sha256_expected = expected
     if not check_sidecar:

@@ -388,6 +388,7 @@ class HistoryStore:
         atomically.
         """
         from ..atomic import atomic_open
+        from ..csvsafe import write_csv
 
         p = Path(path)
         fmt = (fmt or p.suffix.lstrip(".")).lower()
@@ -396,7 +397,7 @@ class HistoryStore:
         if fmt == "csv":
             df = self.frame(statuses=STATUSES)
             with atomic_open(p, "w") as fh:
-                df.to_csv(fh, index=False)
+                write_csv(df, fh)
         else:
             data = {"schema": "fairaudit.review_history/1",
                     "reviews": [r.to_dict() for r in self.records()]}

@@ -104,6 +104,19 @@ def output_paths(cfg: ReviewConfig, version: int) -> dict[str, Path]:
     }
 
 
+def _guard_inputs(cfg: ReviewConfig) -> None:
+    """Refuse a history database that is one of the review's inputs (its own files are never overwritten)."""
+    from ..paths import guard_outputs, sqlite_file
+    from .config import FilesSource
+
+    src, sign = cfg.source, cfg.signing
+    files = isinstance(src, FilesSource)
+    guard_outputs({"source.jobs": src.jobs if files else None, "source.candidates": src.candidates if files else None,
+                   "signing.p12": sign.p12 if sign else None, "signing.key_dir": sign.key_dir if sign else None,
+                   "rewrite.adapter": cfg.rewrite.adapter},
+                  {"history.url": sqlite_file(cfg.history_url)})
+
+
 def _check_unused(cfg: ReviewConfig, paths: Mapping[str, Path]) -> None:
     """Fail before any work if this version's file names are taken (another history wrote them)."""
     taken = [p.name for p in paths.values() if p.exists()]
@@ -125,7 +138,7 @@ def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, create
                                   tolerance=opts.tolerance, min_share=opts.min_share,
                                   scoring_median=opts.scoring_median, n_bootstrap=opts.n_bootstrap,
                                   progress=progress, data_source=data_source, period=cfg.period,
-                                  created_at=created_at)
+                                  created_at=created_at, labels=cfg.labels or None)
     if cfg.thresholds.match_rate_goal is not None:
         kwargs["match_goal"] = cfg.thresholds.match_rate_goal
     for name in ("drivers", "driver_method", "decomposition", "decomposition_sample"):
@@ -202,6 +215,7 @@ def run_review(config: ReviewConfig | str | os.PathLike, *, progress: bool = Fal
     """
     cfg = config if isinstance(config, ReviewConfig) else load_config(config)
     say = log or (lambda _msg: None)
+    _guard_inputs(cfg)
     say(f"review {cfg.period}: loading data")
     jobs, candidates, data_source = load_review_data(cfg)
     recommender = build_recommender(cfg)

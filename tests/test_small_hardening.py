@@ -1,0 +1,138 @@
+"""Issue 19, item 12: one table as jobs and candidates, the UTF-16 hint, quiet model loading, quiet install."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fairaudit.cli import main
+from fairaudit.encoding import detect_encoding
+from fairaudit.errors import DataError, FairauditWarning
+from fairaudit.io import load_jobs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _both(n: int = 30) -> pd.DataFrame:
+    """One file with the jobs' and the candidates' columns."""
+    return pd.DataFrame({"job_id": [f"j{i}" for i in range(n)], "candidate_id": [f"c{i}" for i in range(n)],
+                         "title": ["Engineer"] * n,
+                         "text": [f"{['engineer python', 'nurse caring', 'sales data'][i % 3]} {i}" for i in range(n)],
+                         "sex": ["female" if i % 2 else "male" for i in range(n)]})
+
+
+OPTS = dict(recommender="bm25", k=(5,), n_bootstrap=0, drivers="none", decomposition="none")
+
+
+def test_one_table_as_jobs_and_candidates_warns():
+    from fairaudit import audit
+
+    df = _both()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = audit(df, df, **OPTS)
+    msgs = [str(w.message) for w in caught if issubclass(w.category, FairauditWarning)]
+    assert any("the jobs and the candidates are the same table" in m for m in msgs), msgs
+    assert any("same table" in w for w in result.summary["warnings"])
+    with warnings.catch_warnings(record=True) as caught:  # separate tables: no such warning
+        warnings.simplefilter("always")
+        audit(df.iloc[:10], df, **OPTS)
+    assert not any("same table" in str(w.message) for w in caught)
+
+
+def test_cli_same_file_with_different_text_columns_warns(tmp_path, capsys):
+    df = _both().assign(bio=lambda d: "profile " + d["text"])
+    df.to_csv(tmp_path / "both.csv", index=False)
+    rc = main(["audit", "--jobs", str(tmp_path / "both.csv"), "--candidates", str(tmp_path / "both.csv"),
+               "--candidate-columns", "text=bio", "--recommender", "bm25", "--k", "5", "--bootstrap", "0",
+               "--drivers", "none", "--decomposition", "none", "--quiet", "--out", str(tmp_path / "a.json")])
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert "warning: the jobs and the candidates are the same table" in err
+
+
+@pytest.mark.parametrize("codec, name", [("utf-16", "UTF-16LE"), ("utf-16-le", "UTF-16LE"),
+                                         ("utf-16-be", "UTF-16BE"), ("utf-32", "UTF-32LE")])
+def test_utf16_hint_names_the_encoding(tmp_path, codec, name):
+    p = tmp_path / "jobs.csv"
+    p.write_bytes("job_id,title,text\nj1,Caf\u00e9,We hire a manager\n".encode(codec))
+    assert detect_encoding(p.read_bytes()) == name
+    with pytest.raises(DataError) as exc:
+        load_jobs(p)
+    msg = str(exc.value)
+    assert f"iconv -f {name} -t UTF-8" in msg and "latin1" not in msg.lower()
+
+
+def test_legacy_8bit_hint_does_not_claim_utf16(tmp_path):
+    p = tmp_path / "jobs.csv"
+    p.write_bytes("job_id,title,text\nj1,Caf\u00e9,x\n".encode("latin-1"))
+    assert detect_encoding(p.read_bytes()) is None
+    with pytest.raises(DataError, match="not valid UTF-8.*Windows-1252"):
+        load_jobs(p)
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from fairaudit.rewriting.policy import load_gguf_tokenizer
+
+    tok = load_gguf_tokenizer()
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
+                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-llama-quiet")
+    LlamaForCausalLM(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def test_loading_the_language_model_prints_no_weights_bar(tiny_model_dir, capfd):
+    from transformers import AutoModelForCausalLM
+
+    from fairaudit.rewriting.policy import load_model
+
+    AutoModelForCausalLM.from_pretrained(tiny_model_dir)  # control: transformers alone draws the bar
+    assert "Loading weights" in capfd.readouterr().err
+    load_model(tiny_model_dir, device="cpu")
+    assert "Loading weights" not in capfd.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_rewrite_quiet_prints_no_loading_bar(tmp_path, capfd):
+    """The shipped policy through the CLI with --quiet: nothing on stdout, no progress bar on stderr."""
+    pd.DataFrame({"job_id": ["j1"], "title": ["Engineer"],
+                  "text": ["We want a competitive ninja who writes Python. You lead the team."]}
+                 ).to_csv(tmp_path / "jobs.csv", index=False)
+    pd.DataFrame({"candidate_id": [f"c{i}" for i in range(20)],
+                  "text": [f"{'She' if i % 2 else 'He'} writes Python {i}" for i in range(20)],
+                  "sex": ["female" if i % 2 else "male" for i in range(20)]}).to_csv(tmp_path / "c.csv", index=False)
+    assert main(["rewrite", "--jobs", str(tmp_path / "jobs.csv"), "--candidates", str(tmp_path / "c.csv"),
+                 "--recommender", "bm25", "--k", "5", "--out", str(tmp_path / "rw.csv"), "--quiet"]) == 0
+    out, err = capfd.readouterr()
+    assert out == "" and "Loading weights" not in err and "%|" not in err
+
+
+@pytest.mark.slow
+def test_build_has_no_setuptools_warnings(tmp_path):
+    """`pip install -e .` / `pip wheel .`: no deprecated license table, no undeclared data packages."""
+    pytest.importorskip("setuptools")
+    src = tmp_path / "src"
+    for name in ("fairaudit", "reports", "rewriting"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
+                           "-v", "-w", str(tmp_path / "dist")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = proc.stdout + proc.stderr
+    assert "BuildBackendWarning" not in log and "absent from the `packages`" not in log, log[-3000:]
+    assert "project.license" not in log
