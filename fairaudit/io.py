@@ -30,31 +30,15 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+# the label vocabulary lives in a module with no I/O, so metrics use it without the loaders;
+# fairaudit.io.LABELS / UNKNOWN stay public names
+from .labels import LABELS, UNKNOWN  # noqa: F401
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
 CANDIDATE_REQUIRED = ("candidate_id", "text")
 CANDIDATE_OPTIONAL = ("sex", "race_ethnicity", "name")
 
-UNKNOWN = "unknown"
-
-#: Canonical group labels per protected attribute, with accepted spellings.
-#: Race/ethnicity follows the EEO-1 / NYC LL144 component categories.
-LABELS: dict[str, dict[str, tuple[str, ...]]] = {
-    "sex": {
-        "female": ("female", "f", "woman", "women"),
-        "male": ("male", "m", "man", "men"),
-    },
-    "race_ethnicity": {
-        "hispanic": ("hispanic", "hispanic or latino", "latino", "latina", "latinx"),
-        "white": ("white", "nh_white", "white (not hispanic or latino)"),
-        "black": ("black", "nh_black", "black or african american", "african american"),
-        "asian": ("asian", "api", "asian or pacific islander", "nh_api"),
-        "nhpi": ("nhpi", "native hawaiian or pacific islander", "native hawaiian or other pacific islander"),
-        "aian": ("aian", "american indian or alaska native", "native american or alaska native"),
-        "multiracial": ("multiracial", "2prace", "two or more races"),
-    },
-}
 _MISSING_TOKENS = {"", "nan", "none", "null", "unknown", "na", "n/a", "prefer not to say", "declined"}
 
 

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime
 import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
+from ..options import check_scoring_median
 
 
 @runtime_checkable
@@ -199,9 +200,6 @@ def row_medians(scores: np.ndarray) -> np.ndarray:
     return (p[:, h - 1].astype(np.float64) + p[:, h].astype(np.float64)) / 2.0
 
 
-#: Scoring-rate medians: each job's own, or the whole sample's (6 RCNY § 5-300).
-SCORING_MEDIANS = ("job", "sample")
-
 #: ``scoring_median="sample"`` keeps every score in memory; above this many pairs it is refused.
 SAMPLE_MEDIAN_MAX_PAIRS = 50_000_000
 
@@ -306,11 +304,6 @@ def check_k(k: int, n_candidates: int | None = None, name: str = "k") -> None:
         raise ConfigError(f"{name} must be at least 1, got {k}")
     if n_candidates is not None and k > n_candidates:
         raise ConfigError(f"{name}={k} is larger than the candidate pool ({n_candidates} candidates); lower {name}")
-
-
-def check_scoring_median(value: str) -> None:
-    if value not in SCORING_MEDIANS:
-        raise ConfigError(f"scoring_median must be one of {list(SCORING_MEDIANS)}, got {value!r}")
 
 
 def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candidates: int,

@@ -48,9 +48,12 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import ConfigError, read_input_bytes
+from ..metrics.diversity import check_shares
+from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
+                       DEFAULT_TOLERANCE, OPTION_CHECKS)
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
@@ -187,36 +190,47 @@ class AuditOptions(_Model):
 
     ``options`` passes any further keyword of ``audit()`` (e.g.
     ``attributes = ["sex"]``).
+
+    Defaults and rules are the audit's own (:mod:`fairaudit.options`): ``k``
+    keeps the order given and its first value is the headline k (earlier
+    versions sorted it); ``n_bootstrap`` defaults to 1,000 as in ``audit()``
+    and the CLI (earlier versions: 200; set it in the file to keep a review fast).
     """
 
-    k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
-    target: Union[Literal["pool", "uniform"], dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]]] = "pool"
-    tolerance: float = Field(0.1, ge=0, le=1)
-    min_share: float = Field(0.02, ge=0, lt=1)
+    # defaults and rules are fairaudit.options' (the audit's own): one default, one check per option
+    k: list[int] = Field(default_factory=lambda: list(DEFAULT_KS))
+    target: Union[Literal["pool", "uniform"], dict[str, dict[str, float]]] = "pool"
+    tolerance: float = DEFAULT_TOLERANCE
+    min_share: float = DEFAULT_MIN_SHARE
     scoring_median: Literal["job", "sample"] = "job"
-    n_bootstrap: int = Field(200, ge=0)
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP
     seed: int = 0
     drivers: Literal["flagged", "all", "none"] = "flagged"
     driver_method: Literal["lexicon", "occlusion"] = "lexicon"
     decomposition: Literal["sample", "full", "none"] = "sample"
-    decomposition_sample: int = Field(2000, ge=2)
+    decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE
     options: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("k")
+    @field_validator("k", "tolerance", "min_share", "n_bootstrap", "decomposition_sample")
     @classmethod
-    def _unique_k(cls, v: list[int]) -> list[int]:
-        if len(set(v)) != len(v):
-            raise ValueError(f"k values must be distinct, got {v}")
-        return sorted(v)
+    def _audit_rule(cls, v: Any, info: ValidationInfo) -> Any:
+        # the ks keep the order given: the first is the headline k, as in audit() and the CLI
+        check = OPTION_CHECKS["ks" if info.field_name == "k" else info.field_name]
+        try:
+            check(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("target")
     @classmethod
-    def _shares_sum_to_one(cls, v: Any) -> Any:
+    def _shares(cls, v: Any) -> Any:
         if isinstance(v, dict):
             for attr, shares in v.items():
-                total = sum(shares.values())
-                if not shares or abs(total - 1.0) > 1e-6:
-                    raise ValueError(f"target shares for {attr!r} must sum to 1, they sum to {total:g}")
+                try:
+                    check_shares(attr, shares)  # the API's rule (fairaudit.metrics.diversity)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from None
         return v
 
 
