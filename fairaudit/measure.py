@@ -21,12 +21,13 @@ import pandas as pd
 from .errors import ConfigError
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
+from .metrics.counts import group_counts
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import gap_score, match, target_distribution, topk_shares
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
-from .recommenders.base import Rankings, group_counts
+from .recommenders.base import Rankings
 from .result import AuditConfig
 
 

@@ -51,6 +51,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .display import audit_html
 from .errors import ConfigError, DataError
 from .groups import INTERSECTION
 from .options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
@@ -356,6 +357,4 @@ class AuditResult:
         return par.merge(div, on=["k", "attribute"], how="outer")
 
     def _repr_html_(self) -> str:
-        from .display import audit_html
-
         return audit_html(self)

@@ -1,10 +1,12 @@
 """The structure the README's "Architecture" section describes, checked on the source.
 
 - imports: no module imports another module's private name (``_x``) unless the
-  private name lives in its own package; no import cycle inside ``fairaudit``;
+  private name lives in its own package; no import cycle inside ``fairaudit``,
+  counting every import: at module level, inside functions (lazy) and under
+  ``if TYPE_CHECKING`` (a cycle hidden behind a lazy import is still a cycle);
   the core never imports ``fairaudit.rewriting`` (only the orchestration layer
   joins audit, rewriting and report);
-- size: no module over ~450 lines unless its docstring says why;
+- size: no module over 450 lines, no exemption;
 - packaging: the wheel installs ``fairaudit`` only (templates and rewriting under
   its namespace) with the templates and the adapter as package data.
 """
@@ -27,7 +29,7 @@ SOURCES = {"fairaudit": ROOT / "fairaudit", "fairaudit.reports": ROOT / "reports
 #: The orchestration layer: the only modules that may import fairaudit.rewriting.
 ORCHESTRATION = ("fairaudit.cli", "fairaudit.demo", "fairaudit.pipeline", "fairaudit.precheck", "fairaudit.review",
                  "fairaudit.rewriting")
-MAX_LINES = 460  # "about 450"
+MAX_LINES = 450
 #: Known exceptions inside rewriting/ and its benchmarks, owned by the AutoRefine work; remove
 #: each entry when its file switches to the public name (fairaudit.atomic, fairaudit.progress, ...).
 def _modules() -> dict[str, Path]:
@@ -55,8 +57,11 @@ def _is_type_checking(node: ast.If) -> bool:
     return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
 
 
-def _imports(module: str) -> list[str]:
-    """Every name ``module`` imports (``pkg.mod`` or ``pkg.mod.name``), at any depth, not for type hints only."""
+def _imports(module: str, type_hints: bool = False) -> list[str]:
+    """Every name ``module`` imports (``pkg.mod`` or ``pkg.mod.name``), at any depth (inside functions too).
+
+    ``type_hints``: also those under ``if TYPE_CHECKING`` (no runtime edge, but an edge of the design).
+    """
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -64,7 +69,7 @@ def _imports(module: str) -> list[str]:
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.If) and _is_type_checking(child):
+            if isinstance(child, ast.If) and _is_type_checking(child) and not type_hints:
                 continue  # annotations only: no runtime edge
             if isinstance(child, ast.Import):
                 out.extend(_alias(a.name) for a in child.names)
@@ -116,7 +121,9 @@ def test_core_never_imports_rewriting():
 
 
 def test_no_import_cycles():
-    graph = {m: {_owner(n) for n in _imports(m)} - {m, ""} for m in MODULES if m.startswith("fairaudit")}
+    # every import counts: module level, lazy (inside a function) and for type hints only
+    graph = {m: {_owner(n) for n in _imports(m, type_hints=True)} - {m, ""} for m in MODULES
+             if m.startswith("fairaudit")}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -148,17 +155,28 @@ def test_no_import_cycles():
     assert not cycles, cycles
 
 
-def test_modules_are_small_or_say_why():
+def test_modules_are_small():
+    """No module over MAX_LINES lines; no docstring buys an exemption (issue 21, item 4)."""
     big = []
     for module, path in MODULES.items():
         if not module.startswith("fairaudit"):
             continue
-        text = path.read_text(encoding="utf-8")
-        n = text.count("\n")
-        doc = ast.get_docstring(ast.parse(text)) or ""
-        if n > MAX_LINES and "lines" not in doc:
-            big.append(f"{path.relative_to(ROOT)}: {n} lines and no reason in its docstring")
+        n = path.read_text(encoding="utf-8").count("\n")
+        if n > MAX_LINES:
+            big.append(f"{path.relative_to(ROOT)}: {n} lines (at most {MAX_LINES}); split it within its folder")
     assert not big, "\n".join(big)
+
+
+def test_cycle_check_counts_lazy_and_type_hint_imports(tmp_path, monkeypatch):
+    """The cycle test sees an import inside a function and one under TYPE_CHECKING."""
+    (tmp_path / "a.py").write_text("def f():\n    from . import b\n")
+    (tmp_path / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n")
+    monkeypatch.setitem(MODULES, "fairaudit._cycle_probe_a", tmp_path / "a.py")
+    monkeypatch.setitem(MODULES, "fairaudit._cycle_probe_b", tmp_path / "b.py")
+    # relative imports resolve against the probe's own package: fairaudit
+    assert "fairaudit.b" in _imports("fairaudit._cycle_probe_a")
+    assert "fairaudit.a" in _imports("fairaudit._cycle_probe_b", type_hints=True)
+    assert "fairaudit.a" not in _imports("fairaudit._cycle_probe_b")
 
 
 def test_pyproject_lists_every_package():

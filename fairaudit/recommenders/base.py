@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime
 import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
+from ..metrics.counts import group_counts  # noqa: F401  (re-exported: its earlier home)
 from ..options import check_scoring_median
 
 
@@ -326,16 +327,3 @@ def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candida
         sink(scores)
     counts = {a: above_median_counts(scores, codes, ng) for a, (codes, ng) in group_codes.items()}
     return topk_block(scores, k), counts
-
-
-def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Top-k group mix per job: ``counts[j, g]`` = members of group g in job j's top-k.
-
-    This is the single function that turns rankings into group counts; the
-    audit, the rewriting reward and the backends all call it.
-    """
-    sel = codes[indices]  # (n_jobs, k)
-    out = np.zeros((indices.shape[0], n_groups), dtype=np.int64)
-    for g in range(n_groups):
-        out[:, g] = (sel == g).sum(axis=1)
-    return out
