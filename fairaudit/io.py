@@ -236,35 +236,33 @@ def normalize_labels(values: pd.Series, attribute: str,
     return out.astype(str)
 
 
+def _checked_copy(df: Any, what: str, required: Sequence[str], id_col: str, source: str) -> pd.DataFrame:
+    """The checks every table gets (a DataFrame with rows, required columns, unique ids, texts),
+    then a copy with the id and the text as strings."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError(f"{what} {source} has no rows")
+    _check_columns(df, required, what, source)
+    _check_ids(df, id_col, what, source)
+    _check_text(df, "text", id_col, what, source)
+    out = df.copy()
+    out[id_col] = out[id_col].astype(str)
+    out["text"] = out["text"].astype(str)
+    return out
+
+
 def validate_jobs(df: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     """Check and normalise a jobs table (canonical columns already applied)."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"jobs must be a pandas DataFrame, got {type(df).__name__}")
-    if df.empty:
-        raise DataError(f"jobs {source} has no rows")
-    _check_columns(df, JOB_REQUIRED, "jobs", source)
-    _check_ids(df, "job_id", "jobs", source)
-    _check_text(df, "text", "job_id", "jobs", source)
-    out = df.copy()
-    out["job_id"] = out["job_id"].astype(str)
+    out = _checked_copy(df, "jobs", JOB_REQUIRED, "job_id", source)
     out["title"] = out["title"].fillna("").astype(str)
-    out["text"] = out["text"].astype(str)
     return out.reset_index(drop=True)
 
 
 def validate_candidates(df: pd.DataFrame, source: str = "table",
                         labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
     """Check and normalise a candidates table; group labels become canonical."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"candidates must be a pandas DataFrame, got {type(df).__name__}")
-    if df.empty:
-        raise DataError(f"candidates {source} has no rows")
-    _check_columns(df, CANDIDATE_REQUIRED, "candidates", source)
-    _check_ids(df, "candidate_id", "candidates", source)
-    _check_text(df, "text", "candidate_id", "candidates", source)
-    out = df.copy()
-    out["candidate_id"] = out["candidate_id"].astype(str)
-    out["text"] = out["text"].astype(str)
+    out = _checked_copy(df, "candidates", CANDIDATE_REQUIRED, "candidate_id", source)
     for attr in ("sex", "race_ethnicity"):
         if attr in out.columns:
             out[attr] = normalize_labels(out[attr], attr, (labels or {}).get(attr))
