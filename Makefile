@@ -52,6 +52,7 @@ bench: install-test
 	$(BENCH) benchmarks/rewrite_bench.py
 	$(BENCH) benchmarks/scale_bench.py
 	$(BENCH) benchmarks/check_bench.py
+	$(BENCH) benchmarks/datasets_bench.py
 
 clean:
 	rm -rf $(VENV) demo_out build *.egg-info

@@ -26,6 +26,7 @@ from .errors import ConfigError, DataError, FairauditWarning
 from .groups import GroupEncoding, candidate_attributes, usable_encodings
 from .io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
                  validate_candidates, validate_jobs)
+from .language import job_text_warnings
 from .measure import measure, resolve_targets
 from .progress import StageLog, progress_bar, status
 from .recommenders.base import Rankings, Recommender, check_k
@@ -360,7 +361,11 @@ def audit(
     job_ids = inputs.jobs["job_id"].tolist()
     with log.stage("measure", rec):
         tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(), targets)
-    summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
+    text_notes = job_text_warnings(job_ids, inputs.jobs["text"].astype(str).tolist())  # language, mixed scripts
+    for note in text_notes:
+        warnings.warn(note, FairauditWarning, stacklevel=2)
+    summary["warnings"] = (notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
+                           + text_notes)
     tables.update(empty_tables())
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,

@@ -107,6 +107,10 @@ class CheckResult:
     text_driven_reason: str
     rewrite: RewriteCheck | None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: What the reader should know about the text (mixed scripts, not English, longer than the model reads).
+    warnings: list[str] = field(default_factory=list)
+    #: How much of the ad the embedding model reads (:class:`fairaudit.reading.ReadExtent`), None without a limit.
+    read: dict[str, Any] | None = None
 
     @property
     def headline(self) -> MixAtK:
@@ -133,6 +137,7 @@ class CheckResult:
             "text_driven": self.text_driven, "text_driven_reason": self.text_driven_reason,
             "drivers": [d.to_dict() for d in self.drivers],
             "rewrite": None if self.rewrite is None else self.rewrite.to_dict(),
+            "warnings": list(self.warnings), "read": self.read,
         }
 
 
@@ -175,6 +180,7 @@ def format_check(result: CheckResult, max_drivers: int = 8) -> str:
              f"Recommender {result.recommender}; {attribute_label(result.attribute).lower()} mix of the top-k vs "
              f"the target ({target_text(result.target)}: "
              + ", ".join(f"{group_label(g)} {_pct(head.target[g])}" for g in groups) + ")"]
+    lines += [f"Warning: {w}" for w in result.warnings]
     lines += mix_lines(result.mixes, groups)
     verdict = "within" if result.within_tolerance else "exceeds"
     lines.append(f"Verdict at k={result.gap_k}: gap {head.gap:.3f} {verdict} the tolerance {result.tolerance:.3f}"

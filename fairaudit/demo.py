@@ -37,6 +37,8 @@ class DemoConfig:
     train_steps: int = 10  # GRPO steps of that fine-tuning
     max_flagged: int = 40  # flagged jobs considered for rewriting, largest gap first
     sign: bool = True
+    #: ``"embedding"`` (the packaged MiniLM, as in the README) or ``"bm25"`` (no model: a fast, small demo for tests)
+    recommender: str = "embedding"
 
 
 @dataclass
@@ -85,7 +87,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
              status: Callable[[str], None] = print, progress: bool = True) -> DemoOutputs:
     """Run the whole pipeline and write every artefact into ``out_dir``."""
     from .datasets import make_hiring_data
-    from .recommenders import EmbeddingRecommender
+    from .recommenders import EmbeddingRecommender, make_recommender
     from .report import verify_report, write_report
 
     cfg = config or DemoConfig()
@@ -103,7 +105,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
             frame.to_csv(tmp, index=False)
     t = {"data": time.perf_counter() - t0}
 
-    rec = EmbeddingRecommender(progress=progress)
+    rec = EmbeddingRecommender(progress=progress) if cfg.recommender == "embedding" else make_recommender(cfg.recommender)
     source = (f"fairaudit.datasets.make_hiring_data (n_jobs={cfg.n_jobs}, n_candidates={cfg.n_candidates}, "
               f"seed={cfg.seed})")
     rewriter = AutoRefineRewriter(rec, cands, method=cfg.method, flagged_only=True, max_jobs=cfg.max_flagged,

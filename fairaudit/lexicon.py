@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Iterator
+
+from .textnorm import normalise
 
 __all__ = [
     "EXTENSION_MASCULINE",
@@ -132,6 +135,31 @@ def _tokens(text: str) -> list[str]:
     return [t for t in text.split(" ") if t]
 
 
+_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
+def _analysed_tokens(text: str) -> Iterator[tuple[str, str]]:
+    """``(as written, as analysed)`` for every token of :func:`_tokens`, each whitespace word normalised first.
+
+    A word that :func:`fairaudit.textnorm.normalise` changes (a Cyrillic "і", a
+    zero-width space) is reported as written, so that callers can find it in the
+    text; unchanged words tokenise exactly as gender-decoder does.
+    """
+    text = str(text)
+    if text.isascii():  # nothing to normalise: gender-decoder's tokens as they are (the common, fast case)
+        yield from ((t, t) for t in _tokens(text))
+        return
+    for raw in re.split(r"\s", text):
+        if not raw:
+            continue
+        norm = normalise(raw)
+        subs = _tokens(norm)
+        if norm != raw and len(subs) == 1:
+            yield _STRIP.sub("", raw).strip(_QUOTES), subs[0]
+        else:
+            yield from ((t, t) for t in subs)
+
+
 def find_coded_words(text: str, extension: bool = True) -> list[tuple[str, str]]:
     """Find gender-coded words in ``text`` the way gender-decoder does.
 
@@ -139,7 +167,9 @@ def find_coded_words(text: str, extension: bool = True) -> list[tuple[str, str]]
     :func:`gender_coded_words` (prefix matching, as in Gaucher et al. 2011 and
     gender-decoder: "leadership" matches "lead", "responsible" matches "respon").
     Unlike gender-decoder, a token matching two stems of the same category
-    ("dominant" and "domina") is reported once.
+    ("dominant" and "domina") is reported once, and each word is read as
+    :func:`fairaudit.textnorm.normalise` writes it: "n\u0456nja" (Cyrillic "і") and
+    "domi\u200bnant" (zero-width space) are found, and reported as written.
 
     Parameters
     ----------
@@ -161,8 +191,8 @@ def find_coded_words(text: str, extension: bool = True) -> list[tuple[str, str]]
     lists = gender_coded_words(extension)
     masc, fem = tuple(lists["masculine"]), tuple(lists["feminine"])
     out: list[tuple[str, str]] = []
-    for tok in _tokens(text):
-        low = tok.lower()
+    for tok, norm in _analysed_tokens(text):
+        low = norm.lower()
         if low.startswith(masc):
             out.append((tok, "masculine"))
         if low.startswith(fem):
@@ -189,7 +219,7 @@ def neutral_replacement(word: str) -> str | None:
     """A neutral substitute for a gender-coded word, or ``None``.
 
     Looks ``word`` up in :data:`NEUTRAL_LEXICON` by the longest key that the
-    lower-cased word starts with. Returns ``None`` when the word is not coded
+    lower-cased, normalised (:func:`fairaudit.textnorm.normalise`) word starts with. Returns ``None`` when the word is not coded
     or no safe substitute is listed (callers should then keep the word).
     Capitalisation of the first letter is preserved.
 
@@ -202,7 +232,7 @@ def neutral_replacement(word: str) -> str | None:
     >>> neutral_replacement("table") is None
     True
     """
-    low = str(word).lower()
+    low = normalise(str(word)).lower()
     for key in _LEX_KEYS:
         if low == key or (low.startswith(key) and (len(key) >= 5 or low == key)):
             rep = NEUTRAL_LEXICON[key]
@@ -210,7 +240,8 @@ def neutral_replacement(word: str) -> str | None:
     return None
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+#: A word: letters of any script, with hyphens and invisible format characters inside it.
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[-\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff])*")
 
 
 def neutralize_text(text: str, extension: bool = True) -> str:
@@ -224,7 +255,7 @@ def neutralize_text(text: str, extension: bool = True) -> str:
 
     def sub(m: re.Match) -> str:
         w = m.group(0)
-        if not w.lower().startswith(stems):
+        if not normalise(w).lower().startswith(stems):
             return w
         rep = neutral_replacement(w)
         return rep if rep is not None else w

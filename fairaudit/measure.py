@@ -118,7 +118,7 @@ def _jackknife(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known:
         nd = defined.sum() - defined
         return {"rate": rates, "dpd": dpd, "dpr": dpr,
                 "match": (match0.sum() - match0) / nd, "gap": (gaps0.sum() - gaps0) / nd,
-                "ndkl": (job_ndkl.sum() - job_ndkl) / (n - 1)}
+                "ndkl": (job_ndkl.sum() - job_ndkl) / nd}
 
 
 #: The statistics with bootstrap intervals (each a mean over jobs or a function of such means).
@@ -188,6 +188,8 @@ def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray,
     defined = ~np.isnan(gaps)
     gaps0 = np.where(defined, gaps, 0.0)
     match0 = np.where(defined, job_match, 0.0)
+    # NDKL is undefined exactly where the gap is (no known member in the top-k): both average over defined jobs
+    ndkl0 = np.where(defined, job_ndkl, 0.0)
     stats: dict[str, list[np.ndarray]] = {key: [] for key in BOOTSTRAPPED}
     for w in boot.bootstrap_weights(n_jobs, config.n_bootstrap, config.seed):
         b_sel = w @ counts  # (B, n_codes)
@@ -201,18 +203,18 @@ def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray,
         with np.errstate(invalid="ignore", divide="ignore"):
             stats["match"].append((w @ match0) / nd)
             stats["gap"].append((w @ gaps0) / nd)
-        stats["ndkl"].append((w @ job_ndkl) / n_jobs)
+            stats["ndkl"].append((w @ ndkl0) / nd)
     if config.n_bootstrap > 0:
         s = {key: np.concatenate(v) for key, v in stats.items()}
     else:  # no resampling asked for: intervals are undefined
         s = {key: np.full((1, len(pool)) if key == "rate" else (1,), np.nan) for key in stats}
-    jack = _jackknife(counts, pool_f, rated, n_known, defined, match0, gaps0, job_ndkl)
+    jack = _jackknife(counts, pool_f, rated, n_known, defined, match0, gaps0, ndkl0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         obs_dpd, obs_dpr = dp_from_rates(np.where(rated, rates[:n_known], np.nan))
     observed = {"rate": rates, "dpd": obs_dpd, "dpr": obs_dpr,
                 "match": job_match[defined].mean() if defined.any() else np.nan,
-                "gap": gaps[defined].mean() if defined.any() else np.nan, "ndkl": job_ndkl.mean()}
+                "gap": gaps[defined].mean() if defined.any() else np.nan, "ndkl": ndkl0[defined].mean() if defined.any() else np.nan}
     return {key: boot.bca_interval(observed[key], s[key], None if jack is None else jack[key], config.confidence)
             for key in s}
 
@@ -333,7 +335,8 @@ def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "mean_wasserstein": mean_gap if binary else float("nan"),
         "paper_score": float(gap_score(np.array(mean_gap))),
         "paper_score_ci_low": float(gap_score(g_hi)), "paper_score_ci_high": float(gap_score(g_lo)),
-        "ndkl": float(cut.job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
+        "ndkl": float(cut.job_ndkl[defined].mean()) if defined.any() else float("nan"),
+        "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
         "n_jobs_undefined": int((~defined).sum()),
     }
 

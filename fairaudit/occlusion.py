@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .lexicon import find_coded_words
+from .textnorm import normalise
 
 _SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
 #: Words never worth occluding on their own (function words).
@@ -73,11 +74,18 @@ def assemble(parts: Sequence[str], slot: int, sentence: str) -> str:
 
 
 def content_words(sentence: str, title: str = "") -> list[str]:
-    """Alphabetic words of three or more letters that are not function words, in order, once each."""
+    """Alphabetic words of three or more letters that are not function words, in order, once each.
+
+    Letters of any script count; each word is judged as
+    :func:`fairaudit.textnorm.normalise` writes it ("domi\u200bnant" is one
+    word of eight letters) and returned as written, so that :func:`drop_word`
+    finds it in the sentence.
+    """
     out = []
     for tok in str(sentence).replace("\u2019", "'").split():
         w = tok.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
-        if len(w) >= 3 and w.lower() not in STOP_WORDS and re.fullmatch(r"[A-Za-z][A-Za-z-]*", w):
+        nw = normalise(w)
+        if len(nw) >= 3 and nw.lower() not in STOP_WORDS and re.fullmatch(r"[^\W\d_](?:[^\W\d_]|-)*", nw):
             out.append(w)
     return list(dict.fromkeys(out))
 
@@ -93,7 +101,7 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
                       words: Callable[[str, str], Sequence[str]] | None = content_words,
                       remove: Callable[[str, str], str] = drop_word, sentences: bool = True,
                       deletable: Callable[[str, str], bool] | None = None,
-                      base_gaps: np.ndarray | None = None) -> pd.DataFrame:
+                      base_gaps: np.ndarray | None = None, max_sentence_no: int | None = None) -> pd.DataFrame:
     """The effect of removing each sentence and each candidate word of every job text.
 
     Parameters
@@ -112,6 +120,9 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
         Only sentences for which it returns True are occluded.
     base_gaps : array, optional
         ``gap_fn`` of the original texts.
+    max_sentence_no : int, optional
+        Occlude only sentences numbered up to this (``sentence_no``): the part
+        of a long text the model reads (:func:`fairaudit.reading.read_extent`).
 
     Returns
     -------
@@ -129,17 +140,20 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
         parts = split_sentences(text)
         slots = sentence_slots(parts)
         for s in slots:
+            if max_sentence_no is not None and s // 2 + 1 > max_sentence_no:
+                break
             sent = parts[s]
             if sentences and len(slots) > 1 and (deletable is None or deletable(sent, titles[j])):
                 rows.append((j, "sentence", s, sent, None, False, None))
                 variants.append(assemble(parts, s, ""))
             if words is None:
                 continue
-            coded = {w.lower(): cat for w, cat in find_coded_words(sent)}
+            coded = {normalise(w).lower(): cat for w, cat in find_coded_words(sent)}
             for w in words(sent, titles[j]):
                 new = remove(sent, w)
                 if new != sent:
-                    rows.append((j, "word", s, sent, w, w.lower() in coded, coded.get(w.lower())))
+                    key = normalise(w).lower()
+                    rows.append((j, "word", s, sent, w, key in coded, coded.get(key)))
                     variants.append(assemble(parts, s, new))
     if not rows:
         return pd.DataFrame(columns=list(COLUMNS))

@@ -44,13 +44,16 @@ from .drivers import mask_identity
 from .errors import DataError, read_input_bytes
 from .gap import GapScorer
 from .io import load_candidates, validate_candidates
+from .language import language_warnings
 from .measure import job_gaps
 from .occlusion import occlusion_drivers
 from .options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
 from .progress import status
+from .reading import ReadExtent, recommender_read_extent
 from .recommenders import clone_recommender, make_recommender
 from .recommenders.base import check_k
 from .report.diff import word_diff
+from .textnorm import script_warnings
 
 #: What the check runs on when no candidates are given.
 SYNTHETIC_POOL = ("the packaged synthetic pool (fairaudit.datasets.make_hiring_data: 2,000 candidates, seed 0; "
@@ -168,10 +171,15 @@ def driver_label(kind: str, word: str | None, sentence: str, title: str, categor
     return "not in the word list; job vocabulary, a name or a title word: a rewrite keeps it"
 
 
-def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = None) -> list[Driver]:
-    """Words and sentences whose removal narrows the gap, largest effect first (occlusion)."""
+def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = None,
+                 max_sentence_no: int | None = None) -> list[Driver]:
+    """Words and sentences whose removal narrows the gap, largest effect first (occlusion).
+
+    ``max_sentence_no`` limits occlusion to the sentences the model reads
+    (:func:`truncation_warning`).
+    """
     table = occlusion_drivers(scorer.gaps, pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}),
-                              base_gaps=None if gap is None else np.array([gap]))
+                              base_gaps=None if gap is None else np.array([gap]), max_sentence_no=max_sentence_no)
     out = []
     for r in table.itertuples(index=False):
         if float(r.delta) <= 1e-12:
@@ -183,6 +191,20 @@ def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = N
                           label=driver_label(str(r.kind), word, str(r.sentence), title, category),
                           gap_without=float(r.gap_without), delta=float(r.delta)))
     return sorted(out, key=lambda d: -d.delta)  # stable: ties keep the text's order
+
+
+def truncation_warning(extent: ReadExtent | None) -> list[str]:
+    """The warning for an ad longer than the embedding model reads (empty when it reads all of it)."""
+    if extent is None or not extent.truncated:
+        return []
+    return [f"the ad is longer than the embedding model reads: it reads only its first {extent.max_tokens} tokens "
+            f"({extent.describe()}); the top-k mix depends on that part only, so only sentences 1-"
+            f"{extent.last_sentence_no} are occluded and can be drivers. Shorten the ad or put what matters first"]
+
+
+def text_warnings(text: str, extent: ReadExtent | None = None) -> list[str]:
+    """Everything about the ad's text the reader should know: hidden spellings, language, truncation."""
+    return script_warnings(text) + language_warnings(text) + truncation_warning(extent)
 
 
 def judge_text_driven(mix: MixAtK, drivers: list[Driver]) -> tuple[bool, str]:
@@ -285,6 +307,12 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     -------
     CheckResult
         ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it.
+        ``warnings`` says when the ad mixes scripts inside a word or holds
+        invisible characters (the analysis reads it normalised,
+        :mod:`fairaudit.textnorm`), does not look English
+        (:mod:`fairaudit.language`), or is longer than the embedding model
+        reads (``read``, :mod:`fairaudit.reading`: then only the sentences it
+        reads are occluded).
 
     Raises
     ------
@@ -310,6 +338,8 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     scorers = {kk: first if kk == ks[0] else GapScorer(rec, cands, k=kk, target=first.target, attribute=attribute,
                                                        fit=False) for kk in ks}
     mixes = measure_mixes(scorers, text, float(tolerance))
+    extent = recommender_read_extent(rec, text)
+    notes = text_warnings(text, extent)  # printed with the result (format_check), kept in its JSON
     seconds["mix"] = time.perf_counter() - t0
     head = next(m for m in mixes if m.k == gap_k)
     t = time.perf_counter()
@@ -320,7 +350,8 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     seconds["identity_blind"] = time.perf_counter() - t
     t = time.perf_counter()
     status("fairaudit check: removing each sentence and word in turn (occlusion)", progress)
-    drivers = text_drivers(scorers[gap_k], text, title, gap=head.gap)
+    drivers = text_drivers(scorers[gap_k], text, title, gap=head.gap,
+                           max_sentence_no=extent.last_sentence_no if extent is not None and extent.truncated else None)
     seconds["drivers"] = time.perf_counter() - t
     driven, reason = judge_text_driven(head, drivers)
     t = time.perf_counter()
@@ -334,4 +365,5 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     return CheckResult(text=text, title=title, pool=pool, synthetic_pool=synthetic, n_candidates=len(cands),
                        recommender=str(getattr(rec, "name", type(rec).__name__)), attribute=attribute,
                        target=target, tolerance=float(tolerance), gap_k=gap_k, mixes=mixes, identity_blind=blind,
-                       drivers=drivers, text_driven=driven, text_driven_reason=reason, rewrite=new, seconds=seconds)
+                       drivers=drivers, text_driven=driven, text_driven_reason=reason, rewrite=new, seconds=seconds,
+                       warnings=notes, read=None if extent is None else extent.to_dict())

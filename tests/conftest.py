@@ -11,13 +11,24 @@ from urllib.parse import quote  # noqa: E402
 import pytest  # noqa: E402
 
 PG_URL = os.environ.get("FAIRAUDIT_PG_URL")
+#: Test families that must run: .ci/run sets "postgres,disk-full", so that a CI machine where PostgreSQL or
+#: mounting a tmpfs is missing fails instead of passing with those tests skipped.
+REQUIRED_ENV = "FAIRAUDIT_REQUIRE_TESTS"
+
+
+def skip_or_fail(family: str, reason: str) -> None:
+    """Skip, or fail when ``family`` is listed in $FAIRAUDIT_REQUIRE_TESTS (as in CI)."""
+    required = {f.strip() for f in os.environ.get(REQUIRED_ENV, "").split(",") if f.strip()}
+    if family in required:
+        pytest.fail(f"{reason}; {REQUIRED_ENV} requires the {family} tests to run here", pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture
 def pg_url():
     """A fresh schema on $FAIRAUDIT_PG_URL (dropped afterwards)."""
     if not PG_URL:
-        pytest.skip("FAIRAUDIT_PG_URL is not set (CI sets it via .ci/postgres.sh)")
+        skip_or_fail("postgres", "FAIRAUDIT_PG_URL is not set (CI sets it via .ci/postgres.sh)")
     import sqlalchemy as sa
 
     from fairaudit.io import default_driver as _default_driver
@@ -58,13 +69,13 @@ def small_disk(tmp_path):
 
     def make(size: int):
         if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("mount"):
-            pytest.skip("mounting a small tmpfs needs root and mount(8)")
+            skip_or_fail("disk-full", "mounting a small tmpfs needs root and mount(8)")
         mnt = tmp_path / f"disk{len(mounts)}"
         mnt.mkdir()
         r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mnt)],
                            capture_output=True, text=True)
         if r.returncode:
-            pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+            skip_or_fail("disk-full", f"cannot mount a tmpfs here: {r.stderr.strip()}")
         mounts.append(mnt)
         return mnt
 

@@ -20,11 +20,23 @@ def test_audit_writes_json_and_prints_summary(files, tmp_path, capsys):
     j, c = files
     out = tmp_path / "audit.json"
     rc = main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender", "bm25",
-               "--k", "5", "10", "--bootstrap", "50", "--quiet"])
+               "--k", "5", "10", "--bootstrap", "50"])
     assert rc == 0
     data = json.loads(out.read_text())
     assert data["config"]["ks"] == [5, 10]
     assert {r["attribute"] for r in data["tables"]["impact"]} == {"sex", "race_ethnicity", "sex_race"}
+    printed = capsys.readouterr().out
+    # the summary on stdout: the audit's id and size, one row per (k, attribute) with the JSON's figures
+    assert f"fairaudit {data['provenance']['audit_id']}: 12 jobs x 120 candidates, recommender bm25" in printed
+    for row in data["tables"]["diversity"]:
+        line = next(ln for ln in printed.splitlines() if f" {row['attribute']} " in ln and
+                    ln.strip("│┃ ").startswith(str(row["k"])))
+        assert f"{row['ndkl']:.3f}" in line and f"{row['match_rate']:.3f}" in line, line
+    for row in data["tables"]["parity"]:
+        line = next(ln for ln in printed.splitlines() if f" {row['attribute']} " in ln and
+                    ln.strip("│┃ ").startswith(str(row["k"])))
+        assert f"{row['min_impact_ratio']:.3f}" in line, line
+    assert "Four-fifths rule at k=5: FAIL" in printed and f"wrote {out}" in printed
 
 
 @pytest.mark.parametrize("mutate,match", [
@@ -61,19 +73,47 @@ def test_bad_options_exit_2_with_one_line(files, tmp_path, capsys, args, match):
     assert not out.exists()
 
 
-def test_scoring_median_option(files, tmp_path):
-    """Issue 11, item 14: --scoring-median reaches the audit (the arithmetic is tested in test_audit)."""
-    j, c = files
+def _median_data(folder):
+    """BM25 scores that differ from job to job, so each job's median and the sample's median differ."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    vocab = ["python", "sql", "sales", "data", "excel", "care", "team", "lead", "nurse", "rugby", "code", "report"]
+    sex = ["female", "male"] * 40
+    cands = pd.DataFrame({"candidate_id": [f"c{i}" for i in range(80)], "sex": sex,
+                          "race_ethnicity": [["white", "black", "asian", "hispanic"][i % 4] for i in range(80)],
+                          "text": [" ".join(rng.choice(vocab[:6] if s == "male" else vocab[4:], 4)) for s in sex]})
+    jobs = pd.DataFrame({"job_id": [f"j{i}" for i in range(6)], "title": [f"Job {i}" for i in range(6)],
+                         "text": [" ".join(rng.choice(vocab[:8] if i % 2 else vocab[4:], 3)) for i in range(6)]})
+    jobs.to_csv(folder / "mjobs.csv", index=False)
+    cands.to_csv(folder / "mcands.csv", index=False)
+    return jobs, cands
+
+
+def test_scoring_median_option(tmp_path):
+    """Issue 11, item 14: --scoring-median reaches the audit; issue 19: both rates checked against the scores."""
+    import numpy as np
+
+    from fairaudit.recommenders import make_recommender
+
+    jobs, cands = _median_data(tmp_path)
+    scores = make_recommender("bm25").fit(cands["text"].tolist()).score(jobs["text"].tolist()).astype(np.float64)
+    expected = {"job": scores > np.median(scores, axis=1, keepdims=True), "sample": scores > np.median(scores)}
     rates = {}
     for choice in ("job", "sample"):
         out = tmp_path / f"{choice}.json"
-        assert main(["audit", "--jobs", str(j), "--candidates", str(c), "--out", str(out), "--recommender",
-                     "bm25", "--k", "5", "--bootstrap", "0", "--no-drivers", "--no-decomposition",
-                     "--scoring-median", choice, "--quiet"]) == 0
+        assert main(["audit", "--jobs", str(tmp_path / "mjobs.csv"), "--candidates", str(tmp_path / "mcands.csv"),
+                     "--out", str(out), "--recommender", "bm25", "--k", "5", "--bootstrap", "0", "--no-drivers",
+                     "--no-decomposition", "--scoring-median", choice, "--quiet"]) == 0
         data = json.loads(out.read_text())
         assert data["config"]["scoring_median"] == choice
-        rates[choice] = [r["scoring_rate"] for r in data["tables"]["impact"] if r["group"] != "unknown"]
-        assert all(r is not None and 0 <= r <= 1 for r in rates[choice])
+        rates[choice] = {r["group"]: r["scoring_rate"] for r in data["tables"]["impact"] if r["attribute"] == "sex"}
+        for g in ("female", "male"):  # by hand: pairs above the median / all pairs of the group
+            member = (cands["sex"] == g).to_numpy()
+            assert rates[choice][g] == pytest.approx(expected[choice][:, member].mean())
+    # the two medians give different rates on these scores: the option is not a no-op
+    assert abs(rates["job"]["male"] - rates["sample"]["male"]) > 0.05
 
 
 def test_min_share_option(files, tmp_path):

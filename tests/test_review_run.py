@@ -275,18 +275,39 @@ def history_url(request, tmp_path):
     return request.getfixturevalue("pg_url")  # a fresh schema, dropped afterwards (conftest.py)
 
 
-def test_two_periods_give_trend_chart_and_two_rows(tmp_path, history_url, capsys):
+def test_two_periods_give_trend_chart_and_two_rows(tmp_path, history_url, capsys, monkeypatch):
     """Issue acceptance: two successive reviews for different periods -> trend chart + two rows."""
+    import re
+
     from pypdf import PdfReader
 
+    import fairaudit.review.report as review_report
     from fairaudit.review.history import HistoryStore
+    from fairaudit.review.trend import metric_label
 
+    drawn = []  # every trend chart the review draws: (metric, the data it was given, the SVG)
+    real = review_report.trend_chart_svg
+
+    def spy(frame, metric, **kw):
+        svg = real(frame, metric, **kw)
+        drawn.append((metric, frame.copy(), kw.get("stage"), svg))
+        return svg
+
+    monkeypatch.setattr(review_report, "trend_chart_svg", spy)
     cfg = write_config(tmp_path, extra=f'[history]\nurl = "{history_url}"\n')
     assert main(["review", "--config", str(cfg), "--period", "2026-Q3", "-q"]) == 0
+    first = len(drawn)
     assert main(["review", "--config", str(cfg), "--period", "2026-Q4", "-q"]) == 0
     with HistoryStore(history_url) as store:
         assert [(r.period, r.version) for r in store.records()] == [("2026-Q3", 1), ("2026-Q4", 1)]
+    charts = drawn[first:]  # the second review's charts
+    assert charts
+    for metric, frame, stage, svg in charts:
+        # each chart of the Q4 review plots both periods, one point per period for every (attribute, k) line
+        rows = frame[frame["stage"] == stage] if stage is not None else frame
+        assert sorted(rows["period"].unique()) == ["2026-Q3", "2026-Q4"]
+        assert (rows.groupby(["stage", "attribute", "k"])["period"].nunique() == 2).all()
+        assert re.findall(r">(2026-Q[34])<", svg) == ["2026-Q3", "2026-Q4"]  # the x axis, in order
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "out" / "review-2026-Q4-v1.pdf").pages)
-    assert "2026-Q3" in text and "2026-Q4" in text  # both periods on the trend chart / table
-    html_svg = (tmp_path / "out" / "review-2026-Q4-v1.json").read_text()
-    assert "2026-Q3" in html_svg or "trend" in html_svg.lower()
+    for metric, *_ in charts:  # every chart is in the signed PDF (its title is text there)
+        assert f"{metric_label(metric)} by period" in text, metric

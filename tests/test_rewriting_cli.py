@@ -58,12 +58,21 @@ def test_cli_rejects_a_missing_adapter(files, capsys):
 
 
 def test_cli_lexicon_rewrites_without_training(files):
+    # a long sentence around "ninja", so that swapping one word keeps its meaning (similarity above the guard)
+    jobs = JOBS.copy()
+    jobs.loc[0, "text"] = ("We build payment software in Python. We want a careful engineer who writes unit tests "
+                           "for every payment API in Python, a true ninja.")
+    jobs.to_csv(files / "jobs.csv", index=False)
     rc = main(["rewrite", "--jobs", str(files / "jobs.csv"), "--candidates", str(files / "cands.csv"),
                "--out", str(files / "lex.csv"), "--method", "lexicon", "--k", "10", "--quiet"])
     assert rc == 0
     out = pd.read_csv(files / "lex.csv", keep_default_na=False)
-    assert "ninja" not in out.loc[0, "rewrite"] or not out.loc[0, "accepted"]
-    assert out.loc[2, "rewrite"] == JOBS.loc[2, "text"]
+    # the lexicon's substitute (ninja -> expert), and nothing else changed
+    assert out.loc[0, "accepted"] and out.loc[0, "rewrite"] == jobs.loc[0, "text"].replace("ninja", "expert")
+    # "aggressive" -> "energetic" is refused by the guard that rejects added demographic words: text kept
+    assert not out.loc[1, "accepted"] and out.loc[1, "rewrite"] == jobs.loc[1, "text"]
+    assert "demographic" in out.loc[1, "reason"]
+    assert not out.loc[2, "accepted"] and out.loc[2, "rewrite"] == jobs.loc[2, "text"]
 
 
 @pytest.mark.slow

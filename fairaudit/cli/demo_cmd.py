@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--max-flagged", type=int, default=40, help="flagged jobs considered for rewriting")
     p.add_argument("--audit-only", action="store_true", help="stop after the audit table")
     p.add_argument("--no-sign", action="store_true")
+    p.add_argument("--recommender", default="embedding", choices=["embedding", "bm25"],
+                   help="embedding (the packaged MiniLM, default) or bm25 (no model: a quick small demo)")
     p.set_defaults(func=run)
 
 
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = DemoConfig(n_jobs=args.jobs, n_candidates=args.candidates, seed=args.seed, k=tuple(args.k),
                      n_bootstrap=args.bootstrap, rewrite=not args.audit_only, method=args.method,
                      train=args.train, train_steps=args.steps, max_flagged=args.max_flagged,
-                     sign=not args.no_sign)
+                     sign=not args.no_sign, recommender=args.recommender)
     files = run_demo(args.out, cfg)
     print()
     print("Before rewriting:")

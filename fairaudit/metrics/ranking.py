@@ -25,15 +25,26 @@ def skew_at_k(topk_share: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def ndkl(topk_codes: np.ndarray, target: np.ndarray) -> np.ndarray:
-    r"""Normalised discounted cumulative KL divergence per ranking.
+    r"""Normalised discounted cumulative KL divergence per ranking, skipping undefined prefixes.
 
     .. math::
-        \mathrm{NDKL}(\tau) = \frac{1}{Z} \sum_{i=1}^{k} \frac{1}{\log_2(i+1)}
-        D_{KL}(D_{\tau_i} \,\|\, D^*), \qquad Z = \sum_{i=1}^{k} \frac{1}{\log_2(i+1)}
+        \mathrm{NDKL}(\tau) = \frac{1}{Z} \sum_{i \le k:\, n_i > 0} \frac{1}{\log_2(i+1)}
+        D_{KL}(D_{\tau_{1..i}} \,\|\, D^*), \qquad Z = \sum_{i \le k:\, n_i > 0} \frac{1}{\log_2(i+1)}
+
+    with :math:`D_{KL}(P\|Q) = \sum_g P_g \ln(P_g / Q_g)` (natural log),
+    :math:`D_{\tau_{1..i}}` the group mix of the *known* members among the
+    first ``i`` places and :math:`n_i` their number (Geyik et al. 2019, eq. 4,
+    with their :math:`\log_2` discount).
 
     ``topk_codes`` is (n_jobs, k) group codes, known groups ``0..G-1`` and any
-    code ``>= G`` unknown (left out of the prefix distributions). 0 means every
-    prefix matches the target.
+    code ``>= G`` unknown. Unknown members keep their places (the weight of a
+    place is where the recommender put it) but a prefix with no known member
+    has no group mix: it is *skipped*, in the sum and in the normaliser
+    :math:`Z`, instead of counting as a perfect match (KL = 0). Dropping the
+    unknowns and closing up the ranking would instead move known members to
+    places the recommender did not give them. A ranking with no known member
+    at all gives NaN. 0 means every defined prefix matches the target.
+    See ``docs/concepts/ranking-metrics.md``.
     """
     n, k = topk_codes.shape
     g = len(target)
@@ -45,8 +56,10 @@ def ndkl(topk_codes: np.ndarray, target: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(tot > 0, cum / np.where(tot > 0, tot, 1), 0.0)
         terms = np.where(p > 0, p * np.log(p / target[None, None, :]), 0.0).sum(axis=2)
-    w = position_weights(k)
-    return (terms * w[None, :]).sum(axis=1) / w.sum()
+    w = position_weights(k)[None, :] * (tot[:, :, 0] > 0)  # undefined prefixes weigh nothing
+    z = w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(z > 0, (terms * w).sum(axis=1) / np.where(z > 0, z, 1), np.nan)
 
 
 def exposure(topk_codes: np.ndarray, pool_counts: np.ndarray, n_codes: int) -> np.ndarray:
