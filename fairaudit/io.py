@@ -32,7 +32,7 @@ import pandas as pd
 from .errors import DataError
 # the label vocabulary lives in a module with no I/O, so metrics use it without the loaders;
 # fairaudit.io.LABELS / UNKNOWN stay public names
-from .labels import LABELS, UNKNOWN  # noqa: F401
+from .group_labels import LABELS, UNKNOWN  # noqa: F401
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
