@@ -19,7 +19,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .counterfactuals import counterfactuals, empty_tables
@@ -28,11 +27,11 @@ from .groups import GroupEncoding, candidate_attributes, usable_encodings
 from .io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
                  validate_candidates, validate_jobs)
 from .language import job_text_warnings
-from .measure import measure, resolve_target
+from .measure import measure, resolve_targets
 from .progress import StageLog, progress_bar, status
-from .recommenders.base import Rankings, Recommender, check_k, check_scoring_median
-from .result import (AuditConfig, AuditResult, recommender_identity, resolve_decomposition, resolve_driver_method,
-                     resolve_drivers)
+from .recommenders.base import Rankings, Recommender, check_k
+from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
+from .result import AuditConfig, AuditResult, recommender_identity
 from .threads import default_threads
 from .version import library_versions
 
@@ -132,36 +131,11 @@ def _parquet_sha256(path: Any) -> str:
     return h.hexdigest()
 
 
-def parse_ks(k: int | Sequence[int]) -> tuple[int, ...]:
-    """The cut-offs as distinct positive ints, in the given order (the first is the headline k)."""
-    ks = (int(k),) if isinstance(k, (int, np.integer)) else tuple(int(x) for x in k)
-    if not ks:
-        raise ConfigError(f"k must be positive integers, got {k!r}")
-    for x in ks:
-        check_k(x)
-    if len(set(ks)) != len(ks):
-        # a repeated k would repeat every row of every table
-        raise ConfigError(f"k values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
-    return ks
-
-
-def _check_options(*, tolerance: float, min_share: float, n_bootstrap: int, scoring_median: str,
-                   backend: Any, decomposition_sample: Any) -> None:
-    """Fail on a bad setting before any data is read or model loaded."""
-    if isinstance(decomposition_sample, bool) or not isinstance(decomposition_sample, (int, np.integer)) \
-            or decomposition_sample < 2:
-        raise ConfigError(f"decomposition_sample must be a whole number of candidates, at least 2, "
-                          f"got {decomposition_sample!r}")
-    if not 0 <= tolerance <= 1:
-        raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
-    check_scoring_median(scoring_median)
+def _check_backend(scoring_median: str, backend: Any) -> None:
+    """The one option rule that depends on the backend (not an audit setting): the sample median is local."""
     if scoring_median == "sample" and backend not in (None, "local"):
         raise ConfigError("scoring_median='sample' is computed by the local backend only; "
                           "use backend='local' or scoring_median='job'")
-    if not 0 <= min_share < 1:
-        raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
-    if n_bootstrap < 0:
-        raise ConfigError("n_bootstrap must be >= 0")
 
 
 @dataclass
@@ -275,7 +249,7 @@ def audit(
     jobs: pd.DataFrame | str | os.PathLike,
     candidates: pd.DataFrame | str | os.PathLike,
     recommender: Any = "embedding",
-    k: int | Sequence[int] = (10, 50),
+    k: int | Sequence[int] = DEFAULT_KS,
     target: Any = "pool",
     *,
     attributes: Sequence[str] | None = None,
@@ -283,7 +257,7 @@ def audit(
     match_goal: float = 0.8,
     min_share: float = 0.02,
     scoring_median: str = "job",
-    n_bootstrap: int = 1000,
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP,
     confidence: float = 0.95,
     seed: int = 0,
     drivers: str | bool = "flagged",
@@ -372,16 +346,20 @@ def audit(
     """
     from .recommenders import make_recommender
 
-    ks = parse_ks(k)
+    # the config validates every setting before any data is read or model loaded
+    config = AuditConfig(ks=k, target=target, tolerance=tolerance, match_goal=match_goal,
+                         min_share=float(min_share), scoring_median=scoring_median,
+                         n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
+                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred,
+                         driver_method=driver_method, decomposition_sample=decomposition_sample)
+    ks = config.ks
     created_at = resolve_created_at(created_at)  # fail early on a bad value
-    drivers, decomposition = resolve_drivers(drivers), resolve_decomposition(decomposition)
-    driver_method = resolve_driver_method(driver_method)
-    _check_options(tolerance=tolerance, min_share=min_share, n_bootstrap=n_bootstrap,
-                   scoring_median=scoring_median, backend=backend, decomposition_sample=decomposition_sample)
+    _check_backend(config.scoring_median, backend)
     inputs = _load_inputs(jobs, candidates, backend, labels)
     notes_inputs = _same_table_warning(inputs)
     if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
-        drivers = decomposition = "none"
+        config.drivers = config.decomposition = "none"
+    drivers, decomposition = config.drivers, config.decomposition
     n_cand = len(inputs.candidates)
     check_k(max(ks), n_cand)
     requested = tuple(attributes) if attributes else candidate_attributes(inputs.candidates, use_inferred)
@@ -389,13 +367,8 @@ def audit(
     for note in notes:
         warnings.warn(note, FairauditWarning, stacklevel=2)
     attrs = tuple(e.attribute for e in encodings)
-    for enc in encodings:
-        resolve_target(target, enc)  # validate early, before any model runs
-    config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
-                         min_share=float(min_share), scoring_median=scoring_median,
-                         n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
-                         decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred,
-                         driver_method=driver_method, decomposition_sample=int(decomposition_sample))
+    config.attributes = attrs
+    targets = resolve_targets(config.target, encodings)  # once, before any model runs; the engine passes it on
     if config.gap_attribute not in attrs:
         config.gap_attribute = attrs[0]
     check_k(config.effective_gap_k, n_cand, name="gap_k")
@@ -414,7 +387,7 @@ def audit(
         rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
     job_ids = inputs.jobs["job_id"].tolist()
     with log.stage("measure", rec):
-        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
+        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(), targets)
     text_notes = job_text_warnings(job_ids, inputs.jobs["text"].astype(str).tolist())  # language, mixed scripts
     for note in text_notes:
         warnings.warn(note, FairauditWarning, stacklevel=2)
@@ -423,8 +396,8 @@ def audit(
     tables.update(empty_tables())
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,
-                                                      rankings, block_size=block_size, progress=progress, say=say,
-                                                      log=log)
+                                                      rankings, targets, block_size=block_size, progress=progress,
+                                                      say=say, log=log)
         tables.update(extra_tables)
         summary.update(extra_summary)
     prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,

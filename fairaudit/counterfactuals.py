@@ -23,7 +23,7 @@ how long that takes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from .drivers import decomposition as exact_decomposition
 from .drivers import flagged_for_drivers, mask_identity, word_drivers
 from .groups import GroupEncoding
 from .identity_blind import bootstrap_identity, ranking_depth, sample_k, stratified_sample
-from .measure import job_gaps, resolve_target
+from .measure import job_gaps
 from .metrics.diversity import random_topk_gap
 from .occlusion import COLUMNS as OCCLUSION_COLUMNS
 from .occlusion import occlusion_drivers
@@ -112,7 +112,7 @@ def run_drivers(ctx: Context) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
              f"{summary['n_analysed']:,} of {len(ctx.jobs):,} jobs with a gap above the noise floor "
              f"{floor:.3f} + tolerance {cfg.tolerance:.3f}")
     if mask.any():
-        scorer = GapScorer(ctx.rec, ctx.candidates, k=k, target=cfg.target, attribute=cfg.gap_attribute, fit=False,
+        scorer = GapScorer(ctx.rec, ctx.candidates, k=k, target=ctx.target, attribute=cfg.gap_attribute, fit=False,
                            use_inferred=cfg.use_inferred, block_size=ctx.block_size)
         gap_fn = _announced(ctx, scorer.gaps, f"{cfg.driver_method} drivers for {scope}")
         jobs, base = ctx.jobs[mask].reset_index(drop=True), ctx.base_gaps[mask]
@@ -209,12 +209,16 @@ def run_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, dic
 
 
 def counterfactuals(rec: Recommender, jobs: pd.DataFrame, candidates: pd.DataFrame,
-                    encodings: Sequence[GroupEncoding], config: AuditConfig, rankings: Rankings, *,
+                    encodings: Sequence[GroupEncoding], config: AuditConfig, rankings: Rankings,
+                    targets: Mapping[str, np.ndarray], *,
                     block_size: int, progress: bool, say: Callable[[str], None],
                     log: StageLog) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
-    """The ``drivers``, ``occlusion`` and ``decomposition`` tables and their summaries."""
+    """The ``drivers``, ``occlusion`` and ``decomposition`` tables and their summaries.
+
+    ``targets``: each attribute's target as the audit resolved it (:func:`fairaudit.measure.resolve_targets`).
+    """
     enc = next(e for e in encodings if e.attribute == config.gap_attribute)
-    target = resolve_target(config.target, enc)
+    target = targets[enc.attribute]
     base = job_gaps(rankings.top(config.effective_gap_k), enc, target).gaps
     ctx = Context(rec=rec, jobs=jobs, candidates=candidates, config=config, enc=enc, target=target, base_gaps=base,
                   block_size=block_size, progress=progress, say=say)

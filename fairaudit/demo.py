@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from .atomic import atomic_path, write_text
 from .csvsafe import write_csv
+from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from .pipeline import AutoRefineRewriter, audit_rewrite_report
 
 
@@ -29,8 +30,8 @@ class DemoConfig:
     # candidates, so wording can move the top-k (with 2,000, the top-50 holds them all)
     n_candidates: int = 4000
     seed: int = 0
-    k: tuple[int, ...] = (10, 50)
-    n_bootstrap: int = 1000
+    k: tuple[int, ...] = DEFAULT_KS
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP
     rewrite: bool = True
     method: str = "policy"  # AutoRefine method for the rewrites (policy = the shipped adapter)
     train: bool = False  # fine-tune the shipped adapter on the flagged jobs first

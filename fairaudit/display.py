@@ -1,18 +1,30 @@
 """Human-readable views of an AuditResult: terminal table (rich) and notebook HTML.
 
-This module reads results and never builds them, so it needs :mod:`fairaudit.result`
-for type hints only.
+This module reads results and never builds them: it needs only what :class:`ResultView`
+names, never :mod:`fairaudit.result`, which imports :func:`audit_html` for
+``AuditResult._repr_html_`` (one edge, result -> display, and no cycle).
 """
 from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any, Mapping, Protocol
 
 import pandas as pd
 
-if TYPE_CHECKING:  # AuditResult._repr_html_ calls audit_html: a runtime import would be a cycle
-    from .result import AuditResult
+
+class ResultView(Protocol):
+    """What the views read of a :class:`fairaudit.AuditResult`."""
+
+    config: Any
+    provenance: Mapping[str, Any]
+    summary: Mapping[str, Any]
+    tables: Mapping[str, pd.DataFrame]
+    groups: Mapping[str, list[str]]
+
+    def summary_frame(self) -> pd.DataFrame: ...
+
+    def verdict(self) -> dict[str, Any]: ...
 
 
 def _fmt(v: Any, digits: int = 3) -> str:
@@ -25,7 +37,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return str(v)
 
 
-def summary_rows(result: AuditResult) -> pd.DataFrame:
+def summary_rows(result: ResultView) -> pd.DataFrame:
     """The headline table: one row per k and attribute."""
     df = result.summary_frame().sort_values(["k", "attribute"], key=lambda s: s if s.name == "k" else
                                             s.map({"sex": 0, "race_ethnicity": 1}).fillna(2))
@@ -33,7 +45,7 @@ def summary_rows(result: AuditResult) -> pd.DataFrame:
                "mean_gap", "paper_score", "ndkl"]]
 
 
-def print_summary(result: AuditResult, console=None) -> None:
+def print_summary(result: ResultView, console=None) -> None:
     """Print the headline table and the verdict to the terminal."""
     from rich.console import Console
     from rich.table import Table
@@ -98,7 +110,7 @@ def drivers_line(drv: dict[str, Any]) -> str:
             f"{_fmt(drv.get('tolerance'))}); --drivers all analyses every job")
 
 
-def audit_html(result: AuditResult) -> str:
+def audit_html(result: ResultView) -> str:
     """Rich HTML for notebooks: verdict, headline table, impact ratios, inline chart."""
     v = result.verdict()
     prov = result.provenance

@@ -30,7 +30,9 @@ class GapScorer:
     candidates : DataFrame
         Canonical candidates table (``text`` plus the attribute column).
     k : int
-    target : "pool" | "uniform" | mapping
+    target : "pool" | "uniform" | mapping | ndarray
+        A spec, resolved here, or a vector already resolved for this attribute
+        (:func:`fairaudit.measure.resolve_targets`: the audit resolves once and passes it on).
     attribute : str, default "sex"
     fit : bool, default True
         Fit the recommender on ``candidates.text`` (skip if it already is).

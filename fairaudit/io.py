@@ -32,31 +32,15 @@ import pandas as pd
 from .encoding import detect_encoding, not_utf8_message
 from .errors import DataError
 from .labels import ATTRS_KEY, check_labels, merge_vocab
+# the label vocabulary lives in a module with no I/O, so metrics use it without the loaders;
+# fairaudit.io.LABELS / UNKNOWN stay public names
+from .group_labels import LABELS, UNKNOWN  # noqa: F401
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
 CANDIDATE_REQUIRED = ("candidate_id", "text")
 CANDIDATE_OPTIONAL = ("sex", "race_ethnicity", "name")
 
-UNKNOWN = "unknown"
-
-#: Canonical group labels per protected attribute, with accepted spellings.
-#: Race/ethnicity follows the EEO-1 / NYC LL144 component categories.
-LABELS: dict[str, dict[str, tuple[str, ...]]] = {
-    "sex": {
-        "female": ("female", "f", "woman", "women"),
-        "male": ("male", "m", "man", "men"),
-    },
-    "race_ethnicity": {
-        "hispanic": ("hispanic", "hispanic or latino", "latino", "latina", "latinx"),
-        "white": ("white", "nh_white", "white (not hispanic or latino)"),
-        "black": ("black", "nh_black", "black or african american", "african american"),
-        "asian": ("asian", "api", "asian or pacific islander", "nh_api"),
-        "nhpi": ("nhpi", "native hawaiian or pacific islander", "native hawaiian or other pacific islander"),
-        "aian": ("aian", "american indian or alaska native", "native american or alaska native"),
-        "multiracial": ("multiracial", "2prace", "two or more races"),
-    },
-}
 _MISSING_TOKENS = {"", "nan", "none", "null", "unknown", "na", "n/a", "prefer not to say", "declined"}
 
 
@@ -257,19 +241,26 @@ def normalize_labels(values: pd.Series, attribute: str,
     return out.astype(str)
 
 
+def _checked_copy(df: Any, what: str, required: Sequence[str], id_col: str, source: str) -> pd.DataFrame:
+    """The checks every table gets (a DataFrame with rows, required columns, unique ids, texts),
+    then a copy with the id and the text as strings."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} must be a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError(f"{what} {source} has no rows")
+    _check_columns(df, required, what, source)
+    _check_ids(df, id_col, what, source)
+    _check_text(df, "text", id_col, what, source)
+    out = df.copy()
+    out[id_col] = out[id_col].astype(str)
+    out["text"] = out["text"].astype(str)
+    return out
+
+
 def validate_jobs(df: pd.DataFrame, source: str = "table") -> pd.DataFrame:
     """Check and normalise a jobs table (canonical columns already applied)."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"jobs must be a pandas DataFrame, got {type(df).__name__}")
-    if df.empty:
-        raise DataError(f"jobs {source} has no rows")
-    _check_columns(df, JOB_REQUIRED, "jobs", source)
-    _check_ids(df, "job_id", "jobs", source)
-    _check_text(df, "text", "job_id", "jobs", source)
-    out = df.copy()
-    out["job_id"] = out["job_id"].astype(str)
+    out = _checked_copy(df, "jobs", JOB_REQUIRED, "job_id", source)
     out["title"] = out["title"].fillna("").astype(str)
-    out["text"] = out["text"].astype(str)
     return out.reset_index(drop=True)
 
 
@@ -280,17 +271,10 @@ def validate_candidates(df: pd.DataFrame, source: str = "table",
     Custom ``labels`` (:mod:`fairaudit.labels`) are remembered in the result's
     ``attrs``, and a table that remembers them is validated with them again.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"candidates must be a pandas DataFrame, got {type(df).__name__}")
-    labels = check_labels(labels if labels is not None else df.attrs.get(ATTRS_KEY))
-    if df.empty:
-        raise DataError(f"candidates {source} has no rows")
-    _check_columns(df, CANDIDATE_REQUIRED, "candidates", source)
-    _check_ids(df, "candidate_id", "candidates", source)
-    _check_text(df, "text", "candidate_id", "candidates", source)
-    out = df.copy()
-    out["candidate_id"] = out["candidate_id"].astype(str)
-    out["text"] = out["text"].astype(str)
+    if labels is None and isinstance(df, pd.DataFrame):
+        labels = df.attrs.get(ATTRS_KEY)
+    labels = check_labels(labels)
+    out = _checked_copy(df, "candidates", CANDIDATE_REQUIRED, "candidate_id", source)
     for attr in ("sex", "race_ethnicity"):
         if attr in out.columns:
             out[attr] = normalize_labels(out[attr], attr, (labels or {}).get(attr))

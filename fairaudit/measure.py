@@ -13,19 +13,21 @@ from __future__ import annotations
 import json
 import warnings
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
+from .metrics.counts import group_counts
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import gap_score, match, target_distribution, topk_shares
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
-from .recommenders.base import Rankings, group_counts
+from .recommenders.base import Rankings
 from .result import AuditConfig
 
 
@@ -77,8 +79,27 @@ def order_decided(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
-    """The target distribution over ``enc``'s known groups ("pool", "uniform" or given shares)."""
+    """The target distribution over ``enc``'s known groups ("pool", "uniform" or given shares).
+
+    A vector already resolved for ``enc`` (from :func:`resolve_targets`) is returned as it is,
+    so the engine resolves a target once and passes the vector on.
+    """
+    if isinstance(config_target, np.ndarray):
+        if config_target.shape != (enc.n_known,):
+            raise ConfigError(f"a resolved target for {enc.attribute!r} must have one share per known group "
+                              f"({enc.n_known}), got shape {config_target.shape}")
+        return config_target
     return target_distribution(config_target, enc.attribute, enc.labels, enc.pool_counts[: enc.n_known])
+
+
+def resolve_targets(config_target: Any, encodings: Sequence[GroupEncoding]) -> dict[str, np.ndarray]:
+    """The target of each attribute, resolved once per audit: ``{attribute: shares over its known groups}``.
+
+    :func:`fairaudit.audit` calls it before any model runs (so a bad target fails early) and
+    passes the result to :func:`measure`, :func:`fairaudit.counterfactuals.counterfactuals`
+    and, through them, :class:`fairaudit.gap.GapScorer`.
+    """
+    return {enc.attribute: resolve_target(config_target, enc) for enc in encodings}
 
 
 def _jackknife(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, defined: np.ndarray,
@@ -335,8 +356,11 @@ def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> lis
 
 
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
-            job_ids: Sequence[str], titles: Sequence[str]) -> tuple[dict[str, pd.DataFrame], dict]:
+            job_ids: Sequence[str], titles: Sequence[str],
+            targets: Mapping[str, np.ndarray]) -> tuple[dict[str, pd.DataFrame], dict]:
     """Compute every table of an audit from rankings.
+
+    ``targets``: each attribute's target, resolved once by the audit (:func:`resolve_targets`).
 
     Returns
     -------
@@ -346,7 +370,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
     rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
                                              "per_job": []}
     for enc in encodings:
-        target = resolve_target(config.target, enc)
+        target = targets[enc.attribute]
         for k in config.ks:
             cut = measure_cut(rankings, enc, target, k, config)
             rows["impact"] += impact_rows(cut, config)

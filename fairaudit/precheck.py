@@ -41,12 +41,13 @@ import pandas as pd
 
 from .check_result import CheckResult, Driver, IdentityBlind, MixAtK, RewriteCheck
 from .drivers import mask_identity
-from .errors import ConfigError, DataError, read_input_bytes
+from .errors import DataError, read_input_bytes
 from .gap import GapScorer
 from .io import load_candidates, validate_candidates
 from .language import language_warnings
 from .measure import job_gaps
 from .occlusion import occlusion_drivers
+from .options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
 from .progress import status
 from .reading import ReadExtent, recommender_read_extent
 from .recommenders import clone_recommender, make_recommender
@@ -114,15 +115,11 @@ def resolve_pool(candidates: Any, columns: dict[str, str] | None = None, sep: st
 
 
 def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
-    """Distinct cut-offs, each within the pool, in the order given."""
-    ks = [k] if isinstance(k, (int, np.integer)) else list(k)
-    if not ks:
-        raise ConfigError("give at least one k, e.g. --k 10 50")
-    if len(set(ks)) != len(ks):
-        raise ConfigError(f"each k must be given once, got {ks}")
+    """Distinct cut-offs (:func:`fairaudit.options.parse_ks`), each within the pool, in the order given."""
+    ks = parse_ks(k)
     for v in ks:
-        check_k(int(v), n_candidates)
-    return [int(v) for v in ks]
+        check_k(v, n_candidates)
+    return list(ks)
 
 
 # --------------------------------------------------------------------------- measures
@@ -152,7 +149,8 @@ def identity_blind_gap(recommender: Any, candidates: pd.DataFrame, text: str, sc
     if hasattr(blind, "cache_queries"):
         blind.cache_queries = False
     blind.fit(mask_identity(candidates["text"].astype(str).tolist(), names))
-    blind_scorer = GapScorer(blind, candidates, k=scorer.k, target=target, attribute=scorer.attribute, fit=False)
+    blind_scorer = GapScorer(blind, candidates, k=scorer.k, target=scorer.target, attribute=scorer.attribute,
+                             fit=False)  # the target as the check resolved it
     gap = float(scorer.gaps([text])[0]) if gap is None else float(gap)
     return IdentityBlind(k=scorer.k, gap=gap, gap_blind=float(blind_scorer.gaps([text])[0]))
 
@@ -271,8 +269,8 @@ def rewrite_ad(recommender: Any, candidates: pd.DataFrame, text: str, title: str
 
 
 # --------------------------------------------------------------------------- the check
-def check(text: str, candidates: Any = None, *, title: str | None = None, k: int | Sequence[int] = (10, 50),
-          target: Any = "pool", tolerance: float = 0.1, attribute: str = "sex", recommender: Any = "embedding",
+def check(text: str, candidates: Any = None, *, title: str | None = None, k: int | Sequence[int] = DEFAULT_KS,
+          target: Any = "pool", tolerance: float = DEFAULT_TOLERANCE, attribute: str = "sex", recommender: Any = "embedding",
           rewrite: bool = True, adapter: str | os.PathLike | None = None, identity_blind: bool = True,
           seed: int = 0, candidate_columns: dict[str, str] | None = None, sep: str | None = None,
           progress: bool = False) -> CheckResult:
@@ -326,8 +324,7 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     text = check_text(text)
-    if not 0 <= float(tolerance) <= 1:
-        raise ConfigError(f"tolerance must be between 0 and 1, got {tolerance}")
+    check_tolerance(tolerance)
     cands, pool, synthetic = resolve_pool(candidates, candidate_columns, sep)
     ks = check_ks(k, len(cands))
     gap_k = max(ks)
@@ -337,7 +334,9 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     if hasattr(rec, "cache_queries"):
         rec.cache_queries = False  # the ad and its variants are throw-away texts: never cached on disk
     rec.fit(cands["text"].astype(str).tolist())
-    scorers = {kk: GapScorer(rec, cands, k=kk, target=target, attribute=attribute, fit=False) for kk in ks}
+    first = GapScorer(rec, cands, k=ks[0], target=target, attribute=attribute, fit=False)  # resolves the target once
+    scorers = {kk: first if kk == ks[0] else GapScorer(rec, cands, k=kk, target=first.target, attribute=attribute,
+                                                       fit=False) for kk in ks}
     mixes = measure_mixes(scorers, text, float(tolerance))
     extent = recommender_read_extent(rec, text)
     notes = text_warnings(text, extent)  # printed with the result (format_check), kept in its JSON

@@ -47,7 +47,7 @@ import pandas as pd
 from .datasets import sources
 from .datasets.sources import RACES
 from .errors import ConfigError, DataError
-from .io import UNKNOWN
+from .group_labels import UNKNOWN
 
 __all__ = ["infer_attributes", "split_name"]
 

@@ -51,8 +51,12 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .display import audit_html
 from .errors import ConfigError, DataError
 from .groups import INTERSECTION
+from .options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
+                      DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, OPTION_CHECKS, check_options,
+                      parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 1  # also in fairaudit.schema
@@ -95,16 +99,16 @@ def resolve_driver_method(value: Any) -> str:
 class AuditConfig:
     """Parameters of one audit (everything needed to reproduce it)."""
 
-    ks: tuple[int, ...] = (10, 50)
+    ks: tuple[int, ...] = DEFAULT_KS  # distinct, in the order given; the first is the headline k
     attributes: tuple[str, ...] = ("sex", "race_ethnicity", INTERSECTION)
     target: Any = "pool"  # "pool" | "uniform" | {attribute: {group: share}}
-    tolerance: float = 0.1
-    match_goal: float = 0.8  # share of jobs that must be within tolerance
+    tolerance: float = DEFAULT_TOLERANCE
+    match_goal: float = DEFAULT_MATCH_GOAL  # share of jobs that must be within tolerance
     four_fifths: float = 0.8
-    min_share: float = 0.02  # LL144: categories under 2% of the data may be excluded
+    min_share: float = DEFAULT_MIN_SHARE  # LL144: categories under 2% of the data may be excluded
     scoring_median: str = "job"  # scoring rate against each job's median ("job") or the sample's ("sample")
-    n_bootstrap: int = 1000
-    confidence: float = 0.95
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP
+    confidence: float = DEFAULT_CONFIDENCE
     seed: int = 0
     drivers: str = "flagged"  # DRIVER_SCOPES
     decomposition: str = "sample"  # DECOMPOSITION_MODES
@@ -112,7 +116,17 @@ class AuditConfig:
     gap_k: int | None = None  # k of drivers/decomposition as given; None: max(ks) (AutoRefine uses 50)
     use_inferred: bool = False
     driver_method: str = "lexicon"  # DRIVER_METHODS
-    decomposition_sample: int = 2000  # candidates in the identity-blind sample
+    decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE  # candidates in the identity-blind sample
+
+    def __post_init__(self) -> None:
+        # the config validates itself, so AuditConfig(...), from_dict() and audit() refuse the same values
+        self.ks = parse_ks(self.ks)
+        self.attributes = tuple(self.attributes)
+        self.drivers = resolve_drivers(self.drivers)
+        self.decomposition = resolve_decomposition(self.decomposition)
+        self.driver_method = resolve_driver_method(self.driver_method)
+        check_options(**{name: getattr(self, name) for name in OPTION_CHECKS})
+        self.decomposition_sample = int(self.decomposition_sample)
 
     @property
     def effective_gap_k(self) -> int:
@@ -127,17 +141,9 @@ class AuditConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AuditConfig":
+        """The config of a dict (e.g. an audit JSON's ``config``), validated as on construction."""
         known = {f for f in cls.__dataclass_fields__}
-        kw = {k: v for k, v in d.items() if k in known}
-        if "ks" in kw:
-            kw["ks"] = tuple(int(k) for k in kw["ks"])
-        if "attributes" in kw:
-            kw["attributes"] = tuple(kw["attributes"])
-        if "drivers" in kw:
-            kw["drivers"] = resolve_drivers(kw["drivers"])
-        if "decomposition" in kw:
-            kw["decomposition"] = resolve_decomposition(kw["decomposition"])
-        return cls(**kw)
+        return cls(**{k: v for k, v in d.items() if k in known})
 
 
 #: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
@@ -310,8 +316,12 @@ class AuditResult:
             rows = rows if isinstance(rows, list) else []
             records = [r.model_dump() if hasattr(r, "model_dump") else r for r in rows]
             tables[name] = pd.DataFrame(records)
+        try:  # the stored settings pass the same validation as a new audit's
+            config = AuditConfig.from_dict(doc.config.model_dump())
+        except ConfigError as exc:
+            raise DataError(f"{source}: config: {exc}") from None
         return cls(
-            config=AuditConfig.from_dict(doc.config.model_dump()),
+            config=config,
             provenance=dict(d["provenance"]),
             summary=dict(d["summary"]),
             tables=tables,
@@ -347,6 +357,4 @@ class AuditResult:
         return par.merge(div, on=["k", "attribute"], how="outer")
 
     def _repr_html_(self) -> str:
-        from .display import audit_html
-
         return audit_html(self)

@@ -17,7 +17,8 @@ from typing import Any, Literal, Mapping, Optional, Union
 from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError,
                       field_validator, model_validator)
 
-from .errors import DataError
+from .errors import ConfigError, DataError
+from .options import DEFAULT_N_BOOTSTRAP, parse_ks
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
@@ -167,7 +168,7 @@ class ConfigModel(BaseModel):
     four_fifths: StrictFloat = Field(0.8, gt=0, le=1)
     min_share: StrictFloat = Field(0.02, ge=0, lt=1)
     scoring_median: Literal["job", "sample"] = "job"
-    n_bootstrap: StrictInt = Field(1000, ge=0)
+    n_bootstrap: StrictInt = Field(DEFAULT_N_BOOTSTRAP, ge=0)
     confidence: StrictFloat = Field(0.95, gt=0, lt=1)
     seed: StrictInt = 0
     # booleans: files of earlier versions (True = every job / every candidate)
@@ -182,8 +183,10 @@ class ConfigModel(BaseModel):
     @field_validator("ks")
     @classmethod
     def _positive_distinct(cls, v: list[int]) -> list[int]:
-        if min(v) < 1 or len(set(v)) != len(v):
-            raise ValueError(f"must be distinct positive integers, got {v}")
+        try:  # the one rule of the cut-offs (fairaudit.options.parse_ks)
+            parse_ks(v)
+        except ConfigError:
+            raise ValueError(f"must be distinct positive integers, got {v}") from None
         return v
 
 

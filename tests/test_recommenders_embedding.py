@@ -14,6 +14,7 @@ import pytest
 
 import fairaudit.models as models
 import fairaudit.recommenders.embedding as emb_mod
+import fairaudit.recommenders.embedding_cache as cache_mod
 from fairaudit.errors import ConfigError, DataError, ModelError, RecommenderError
 from fairaudit.recommenders import EmbeddingRecommender, clone_recommender, make_recommender, rank
 
@@ -54,7 +55,7 @@ def fake(monkeypatch, tmp_path):
     (model_dir / "modules.json").write_text("[]")
     st = FakeST()
     monkeypatch.setattr(emb_mod, "load_sentence_transformer", lambda resolved, device: st)
-    emb_mod._CACHES.clear()
+    cache_mod._CACHES.clear()
     return st, str(model_dir), tmp_path / "cache"
 
 
@@ -79,7 +80,7 @@ def test_cache_hit_avoids_reencoding_and_survives_new_instance(fake):
     assert st.calls == 1 and rec.n_encoded == 4
     same = EmbeddingRecommender(model=model, cache_dir=cache)  # new instance, same process
     assert same.cache is rec.cache
-    emb_mod._CACHES.clear()  # as in a new process: the shards must come from disk
+    cache_mod._CACHES.clear()  # as in a new process: the shards must come from disk
     fresh = EmbeddingRecommender(model=model, cache_dir=cache)
     assert fresh.cache is not rec.cache and len(fresh.cache) == 0
     fresh.fit(list(reversed(CANDIDATES)))
@@ -123,8 +124,8 @@ def test_chunks_write_one_shard_each_and_many_shards_are_merged(fake, monkeypatc
     rec = EmbeddingRecommender(model=model, cache_dir=cache, batch_size=4, chunk_size=8).fit(texts)
     shards = list(Path(cache).rglob("shard-*.npz"))
     assert len(shards) == 7  # ceil(50 / 8)
-    monkeypatch.setattr(emb_mod, "_MAX_SHARDS", 3)
-    emb_mod._CACHES.clear()
+    monkeypatch.setattr(cache_mod, "_MAX_SHARDS", 3)
+    cache_mod._CACHES.clear()
     again = EmbeddingRecommender(model=model, cache_dir=cache).fit(texts)
     assert len(list(Path(cache).rglob("shard-*.npz"))) == 1
     assert again.n_encoded == 0
@@ -136,7 +137,7 @@ def test_corrupt_shard_is_ignored_and_recomputed(fake):
     EmbeddingRecommender(model=model, cache_dir=cache).fit(CANDIDATES)
     (shard,) = Path(cache).rglob("shard-*.npz")
     shard.write_bytes(b"not a zip file")
-    emb_mod._CACHES.clear()
+    cache_mod._CACHES.clear()
     with pytest.warns(UserWarning, match="unreadable"):
         rec = EmbeddingRecommender(model=model, cache_dir=cache).fit(CANDIDATES)
     assert rec.n_encoded == 4

@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ConfigError
-from .local import Backend, LocalBackend, merge_topk, rankings_equal, read_parquet_folder
+from .local import LocalBackend, merge_topk, rankings_equal, read_parquet_folder
+from .protocol import Backend, GroupCodes
 
-__all__ = ["Backend", "LocalBackend", "RayBackend", "get_backend", "merge_topk", "rankings_equal",
+__all__ = ["Backend", "GroupCodes", "LocalBackend", "RayBackend", "get_backend", "merge_topk", "rankings_equal",
            "read_parquet_folder", "recall_at_k"]
 
 

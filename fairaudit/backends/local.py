@@ -8,36 +8,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
 from ..errors import DataError
 from ..recommenders.base import Rankings, Recommender, rank
-
-GroupCodes = Mapping[str, tuple[np.ndarray, int]]
-
-
-@runtime_checkable
-class Backend(Protocol):
-    """Where the jobs x candidates scoring runs."""
-
-    name: str
-
-    def rank(
-        self,
-        recommender: Recommender,
-        job_texts: Sequence[str],
-        k_max: int,
-        group_codes: GroupCodes | None = None,
-        *,
-        n_candidates: int,
-        progress: Callable[[Iterable], Iterable] | None = None,
-    ) -> Rankings: ...
-
+from .protocol import Backend, GroupCodes, Progress
 
 @dataclass
-class LocalBackend:
+class LocalBackend(Backend):
     """Score in this process with :func:`fairaudit.recommenders.base.rank`.
 
     Parameters
@@ -60,8 +40,9 @@ class LocalBackend:
         group_codes: GroupCodes | None = None,
         *,
         n_candidates: int,
-        progress: Callable[[Iterable], Iterable] | None = None,
+        progress: Progress | None = None,
     ) -> Rankings:
+        """:meth:`Backend.rank` in this process (:func:`fairaudit.recommenders.base.rank`)."""
         return rank(recommender, list(job_texts), k_max, group_codes, n_candidates=n_candidates,
                     block_size=self.block_size, progress=progress, scoring_median=self.scoring_median)
 

@@ -38,14 +38,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from ..errors import ConfigError, DataError, FairauditError, RecommenderError
 from ..recommenders.base import (Rankings, Recommender, above_median_counts, check_k, dot_scores,
                                  rank_block, topk_block)
-from .local import GroupCodes, merge_topk
+from .local import merge_topk
+from .protocol import Backend, GroupCodes, Progress
 
 _MiB = 1 << 20
 
@@ -130,7 +131,7 @@ def _rank_text_block(recommender: Any, texts: list[str], k: int, n_candidates: i
 # --- the backend ---------------------------------------------------------------------------
 
 @dataclass
-class RayBackend:
+class RayBackend(Backend):
     """Rank on Ray: local (``address=None``) or a cluster (``"ray://host:10001"``, ``"auto"``).
 
     Parameters
@@ -289,9 +290,9 @@ class RayBackend:
         n_candidates: int,
         candidates: Any = None,
         text_column: str = "text",
-        progress: Callable[[Iterable], Iterable] | None = None,
+        progress: Progress | None = None,
     ) -> Rankings:
-        """Same contract as :func:`fairaudit.recommenders.base.rank`.
+        """:meth:`Backend.rank` on Ray: same contract as :func:`fairaudit.recommenders.base.rank`.
 
         ``candidates`` (candidate texts, a Parquet folder with ``text_column``, or a Ray
         Dataset) is embedded on the cluster; without it a fitted embedding recommender's

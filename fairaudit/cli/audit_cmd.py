@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
+                       DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
 from ._common import add_data_args, column_map, target_spec
 
 
@@ -12,17 +14,19 @@ def register(sub) -> None:
                        description="Audit a recommender and write the results as JSON.")
     add_data_args(p)
     p.add_argument("--out", required=True, help="audit JSON to write")
-    p.add_argument("--k", type=int, nargs="+", default=[10, 50], help="cut-offs (default: 10 50)")
+    p.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS),
+                   help=f"cut-offs, the first is the headline k (default: {' '.join(map(str, DEFAULT_KS))})")
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
-    p.add_argument("--tolerance", type=float, default=0.1)
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     p.add_argument("--scoring-median", choices=["job", "sample"], default="job",
                    help="LL144 scoring rate: pairs above each job's median score (default) or above the median "
                         "of all scores of the sample (6 RCNY 5-300 read literally)")
-    p.add_argument("--match-goal", type=float, default=0.8)
-    p.add_argument("--min-share", type=float, default=0.02, metavar="SHARE",
+    p.add_argument("--match-goal", type=float, default=DEFAULT_MATCH_GOAL)
+    p.add_argument("--min-share", type=float, default=DEFAULT_MIN_SHARE, metavar="SHARE",
                    help="rate only categories with at least this share of the known pool "
-                        "(default 0.02, the 2%% exclusion of 6 RCNY 5-301; 0 rates every category)")
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no CIs)")
+                        f"(default {DEFAULT_MIN_SHARE:g}, the 2%% exclusion of 6 RCNY 5-301; 0 rates every category)")
+    p.add_argument("--bootstrap", type=int, default=DEFAULT_N_BOOTSTRAP,
+                   help=f"bootstrap resamples (0 = no CIs; default {DEFAULT_N_BOOTSTRAP})")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of every random step: bootstrap resamples, the decomposition sample (default 0)")
     p.add_argument("--drivers", choices=["flagged", "all", "none"], default="flagged",
@@ -34,8 +38,8 @@ def register(sub) -> None:
     p.add_argument("--decomposition", choices=["sample", "full", "none"], default="sample",
                    help="identity-blind decomposition on a stratified sample of candidates with a bootstrap "
                         "interval (default), on every candidate (exact, embeds every profile again), or none")
-    p.add_argument("--decomposition-sample", type=int, default=2000, metavar="N",
-                   help="candidates in the decomposition's sample (default 2000)")
+    p.add_argument("--decomposition-sample", type=int, default=DEFAULT_DECOMPOSITION_SAMPLE, metavar="N",
+                   help=f"candidates in the decomposition's sample (default {DEFAULT_DECOMPOSITION_SAMPLE})")
     p.add_argument("--no-drivers", action="store_true", help="same as --drivers none")
     p.add_argument("--no-decomposition", action="store_true", help="same as --decomposition none")
     p.add_argument("--infer-attributes", action="store_true",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..options import DEFAULT_KS, DEFAULT_TOLERANCE
 from ._common import column_map, target_spec
 
 
@@ -20,10 +21,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=bio")
     p.add_argument("--sep", metavar="CHAR", help="field delimiter of a CSV/TSV candidates file")
     p.add_argument("--title", help="the job title, which a rewrite must keep (default: the ad's first line)")
-    p.add_argument("--k", type=int, nargs="+", default=[10, 50],
-                   help="cut-offs (default: 10 50); the largest judges the gap and drives the rewrite")
+    p.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS),
+                   help=f"cut-offs (default: {' '.join(map(str, DEFAULT_KS))}); the first is the headline k, "
+                        "the largest judges the gap and drives the rewrite")
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
-    p.add_argument("--tolerance", type=float, default=0.1, help="largest acceptable gap (default 0.1)")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE,
+                   help=f"largest acceptable gap (default {DEFAULT_TOLERANCE:g})")
     p.add_argument("--attribute", default="sex", help="the attribute whose mix is checked (default sex)")
     p.add_argument("--recommender", default="embedding", help="embedding, bm25, or a sentence-transformers model")
     p.add_argument("--no-rewrite", action="store_true", help="skip the AutoRefine rewrite (no language model)")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
+
 
 def register(sub) -> None:
     from ..rewriting.autorefine import METHODS
@@ -13,8 +15,8 @@ def register(sub) -> None:
     p.add_argument("--jobs", type=int, default=200, help="number of synthetic jobs")
     p.add_argument("--candidates", type=int, default=4000, help="number of synthetic candidates")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--k", type=int, nargs="+", default=[10, 50])
-    p.add_argument("--bootstrap", type=int, default=1000)
+    p.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS), help="cut-offs; the first is the headline k")
+    p.add_argument("--bootstrap", type=int, default=DEFAULT_N_BOOTSTRAP)
     p.add_argument("--train", action="store_true",
                    help="fine-tune the shipped AutoRefine adapter on the flagged jobs before rewriting")
     p.add_argument("--steps", type=int, default=10, help="GRPO steps of that fine-tuning")

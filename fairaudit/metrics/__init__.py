@@ -1,4 +1,5 @@
 """Fairness metrics: small pure functions over arrays of group counts."""
+from .counts import group_counts
 from .diversity import (diversity_match_rate, gap, gap_score, match, random_topk_gap, soft_topk_shares,
                         target_distribution,
                         topk_shares, total_variation, wasserstein_binary)
@@ -7,6 +8,7 @@ from .parity import demographic_parity, dp_from_rates, selection_rate_frame
 from .ranking import exposure, ndkl, position_weights, skew_at_k
 
 __all__ = [
+    "group_counts",
     "diversity_match_rate", "gap", "gap_score", "match", "random_topk_gap", "soft_topk_shares", "target_distribution", "topk_shares",
     "total_variation", "wasserstein_binary", "four_fifths_flags", "impact_ratios", "rated_mask",
     "selection_rates", "demographic_parity", "dp_from_rates", "selection_rate_frame", "exposure",

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ConfigError
+from ..group_labels import LABELS
 
 
 def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], pool_counts: np.ndarray) -> np.ndarray:
@@ -42,20 +43,32 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
         # a per-attribute mapping that does not name this attribute: use the pool
         return target_distribution("pool", attribute, labels, pool_counts)
     unknown = sorted(set(spec) - set(labels))
-    from ..io import LABELS
-
     empty = [g for g in unknown if g in LABELS.get(attribute, {})]
     if empty:
         raise ConfigError(f"target for {attribute!r} gives a share to group(s) {empty} with zero candidates "
                           f"in the pool; groups with candidates are {list(labels)}")
     if unknown:
         raise ConfigError(f"target for {attribute!r} names unknown group(s) {unknown}; groups are {list(labels)}")
-    vec = np.array([float(spec.get(lbl, 0.0)) for lbl in labels])
-    if (vec < 0).any() or not np.isfinite(vec).all() or vec.sum() <= 0:
+    check_shares(attribute, spec)
+    return np.array([float(spec.get(lbl, 0.0)) for lbl in labels])
+
+
+def check_shares(attribute: str, shares: Mapping[str, float]) -> None:
+    """The one rule of a target's shares: finite, non-negative, at least one, summing to 1 (within 1e-6).
+
+    Used by :func:`target_distribution` (the API) and by the review TOML's
+    ``[audit] target``, so both refuse the same targets.
+
+    Raises
+    ------
+    ConfigError
+        Naming the attribute and what is wrong.
+    """
+    vec = np.array([float(v) for v in shares.values()], dtype=float)
+    if not len(vec) or (vec < 0).any() or not np.isfinite(vec).all() or vec.sum() <= 0:
         raise ConfigError(f"target shares for {attribute!r} must be non-negative numbers with a positive sum")
     if abs(vec.sum() - 1.0) > 1e-6:
-        raise ConfigError(f"target shares for {attribute!r} sum to {vec.sum():.4f}; they must sum to 1")
-    return vec
+        raise ConfigError(f"target shares for {attribute!r} must sum to 1, they sum to {vec.sum():g}")
 
 
 def topk_shares(counts: np.ndarray, n_known: int) -> np.ndarray:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..models import classify_model_spec
-from .base import Rankings, Recommender, check_scores, group_counts, rank, topk_block
+from ..metrics.counts import group_counts
+from .base import Rankings, Recommender, check_scores, rank, topk_block
 from .bm25 import BM25Recommender
 from .callable import CallableRecommender
 from .embedding import EmbeddingRecommender, default_cache_dir

@@ -16,6 +16,8 @@ from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, runtime
 import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
+from ..metrics.counts import group_counts  # noqa: F401  (re-exported: its earlier home)
+from ..options import check_scoring_median
 
 
 @runtime_checkable
@@ -199,9 +201,6 @@ def row_medians(scores: np.ndarray) -> np.ndarray:
     return (p[:, h - 1].astype(np.float64) + p[:, h].astype(np.float64)) / 2.0
 
 
-#: Scoring-rate medians: each job's own, or the whole sample's (6 RCNY § 5-300).
-SCORING_MEDIANS = ("job", "sample")
-
 #: ``scoring_median="sample"`` keeps every score in memory; above this many pairs it is refused.
 SAMPLE_MEDIAN_MAX_PAIRS = 50_000_000
 
@@ -308,11 +307,6 @@ def check_k(k: int, n_candidates: int | None = None, name: str = "k") -> None:
         raise ConfigError(f"{name}={k} is larger than the candidate pool ({n_candidates} candidates); lower {name}")
 
 
-def check_scoring_median(value: str) -> None:
-    if value not in SCORING_MEDIANS:
-        raise ConfigError(f"scoring_median must be one of {list(SCORING_MEDIANS)}, got {value!r}")
-
-
 def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candidates: int,
                group_codes: Mapping[str, tuple[np.ndarray, int]],
                sink: Callable[[np.ndarray], None] | None = None,
@@ -333,16 +327,3 @@ def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candida
         sink(scores)
     counts = {a: above_median_counts(scores, codes, ng) for a, (codes, ng) in group_codes.items()}
     return topk_block(scores, k), counts
-
-
-def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
-    """Top-k group mix per job: ``counts[j, g]`` = members of group g in job j's top-k.
-
-    This is the single function that turns rankings into group counts; the
-    audit, the rewriting reward and the backends all call it.
-    """
-    sel = codes[indices]  # (n_jobs, k)
-    out = np.zeros((indices.shape[0], n_groups), dtype=np.int64)
-    for g in range(n_groups):
-        out[:, g] = (sel == g).sum(axis=1)
-    return out

@@ -85,6 +85,43 @@ def _paired(before: pd.DataFrame, after: pd.DataFrame | None, cols: Sequence[str
     return out
 
 
+def _group_panels(before: pd.DataFrame, after: pd.DataFrame | None, *, k: int, attributes: Sequence[str],
+                  cols: Sequence[str], row_height: float, xlabel: str, label: Callable[[str], str],
+                  draw: Callable[..., None], decorate: Callable[[Any], None], single: str = "before") -> str:
+    """One horizontal-bar panel per attribute, a bar per rated group (and per stage with ``after``).
+
+    The frame the selection-rate and impact-ratio charts share: ``draw(ax, df, yy, h, name, suffix,
+    color)`` draws one series (``suffix`` "" before, "_after" after), ``decorate(ax)`` adds what is
+    particular to the chart (a threshold line, the x range); ``single`` names the one series without ``after``.
+    """
+    panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), cols))
+              for a in attributes if len(_rated(before, k, a))]
+    if not panels:
+        return ""
+    heights = [max(len(p), 2) for _, p in panels]
+    with style():
+        fig = new_figure(6.6, 0.7 + row_height * sum(heights) * (1.6 if after is not None else 1))
+        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+        for ax, (attr, df) in zip(axes, panels):
+            y = np.arange(len(df))[::-1].astype(float)
+            series = [("before" if after is not None else single, "", BEFORE)]
+            if after is not None:
+                series.append(("after", "_after", AFTER))
+            h = 0.8 / len(series)
+            for i, (name, suf, color) in enumerate(series):
+                draw(ax, df, y + (len(series) - 1) * h / 2 - i * h, h, name, suf, color)
+            decorate(ax)
+            ax.set_yticks(y, [label(str(g)) for g in df["group"]])
+            ax.set_title(attribute_label(attr), loc="left")
+            ax.xaxis.grid(True, color=GRID, linewidth=0.6)
+            ax.set_axisbelow(True)
+        axes[-1].set_xlabel(xlabel)
+        if after is not None:
+            axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+        fig.tight_layout()
+        return to_svg(fig)
+
+
 def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
                          attributes: Sequence[str] = ("sex", "race_ethnicity"),
                          label: Callable[[str], str] = str) -> str:
@@ -101,81 +138,44 @@ def selection_rate_chart(before: pd.DataFrame, after: pd.DataFrame | None = None
     label : callable
         Display name of a group label.
     """
-    cols = ["selection_rate", "selection_rate_ci_low", "selection_rate_ci_high"]
-    panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), cols))
-              for a in attributes if len(_rated(before, k, a))]
-    if not panels:
-        return ""
-    heights = [max(len(p), 2) for _, p in panels]
-    with style():
-        fig = new_figure(6.6, 0.7 + 0.26 * sum(heights) * (1.6 if after is not None else 1))
-        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-        for ax, (attr, df) in zip(axes, panels):
-            y = np.arange(len(df))[::-1].astype(float)
-            series = [("before" if after is not None else "selection rate", "", BEFORE)]
-            if after is not None:
-                series.append(("after", "_after", AFTER))
-            h = 0.8 / len(series)
-            for i, (name, suf, color) in enumerate(series):
-                rate = df[f"selection_rate{suf}"].to_numpy(float)
-                lo = df[f"selection_rate_ci_low{suf}"].to_numpy(float)
-                hi = df[f"selection_rate_ci_high{suf}"].to_numpy(float)
-                yy = y + (len(series) - 1) * h / 2 - i * h
-                err = np.vstack([np.clip(rate - lo, 0, None), np.clip(hi - rate, 0, None)])
-                err = np.nan_to_num(err)
-                ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=name,
-                        xerr=err * 100, error_kw={"ecolor": TEXT, "elinewidth": 0.8, "capsize": 2})
-            ax.set_yticks(y, [label(str(g)) for g in df["group"]])
-            ax.set_title(attribute_label(attr), loc="left")
-            ax.xaxis.grid(True, color=GRID, linewidth=0.6)
-            ax.set_axisbelow(True)
-            ax.set_xlim(left=0)
-        axes[-1].set_xlabel(f"selection rate at k={k} (%), bars: 95% bootstrap CI")
-        if after is not None:
-            axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
-        fig.tight_layout()
-        return to_svg(fig)
+    def draw(ax: Any, df: pd.DataFrame, yy: np.ndarray, h: float, name: str, suf: str, color: str) -> None:
+        rate = df[f"selection_rate{suf}"].to_numpy(float)
+        lo = df[f"selection_rate_ci_low{suf}"].to_numpy(float)
+        hi = df[f"selection_rate_ci_high{suf}"].to_numpy(float)
+        err = np.nan_to_num(np.vstack([np.clip(rate - lo, 0, None), np.clip(hi - rate, 0, None)]))
+        ax.barh(yy, rate * 100, height=h * 0.9, color=color, label=name,
+                xerr=err * 100, error_kw={"ecolor": TEXT, "elinewidth": 0.8, "capsize": 2})
+
+    return _group_panels(before, after, k=k, attributes=attributes, label=label, draw=draw,
+                         cols=["selection_rate", "selection_rate_ci_low", "selection_rate_ci_high"],
+                         row_height=0.26, single="selection rate",
+                         decorate=lambda ax: ax.set_xlim(left=0),
+                         xlabel=f"selection rate at k={k} (%), bars: 95% bootstrap CI")
 
 
 def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,
                        attributes: Sequence[str] = ("sex", "race_ethnicity"), threshold: float = 0.8,
                        label: Callable[[str], str] = str) -> str:
     """Impact ratio per group against the four-fifths line (29 CFR 1607.4(D))."""
-    panels = [(a, _paired(_rated(before, k, a), None if after is None else _rated(after, k, a), ["impact_ratio"]))
-              for a in attributes if len(_rated(before, k, a))]
-    if not panels:
-        return ""
-    heights = [max(len(p), 2) for _, p in panels]
-    with style():
-        fig = new_figure(6.6, 0.7 + 0.24 * sum(heights) * (1.6 if after is not None else 1))
-        axes = fig.subplots(len(panels), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-        for ax, (attr, df) in zip(axes, panels):
-            y = np.arange(len(df))[::-1].astype(float)
-            series = [("before", "", BEFORE)] + ([("after", "_after", AFTER)] if after is not None else [])
-            h = 0.8 / len(series)
-            for i, (name, suf, color) in enumerate(series):
-                ir = np.nan_to_num(df[f"impact_ratio{suf}"].to_numpy(float))
-                below = is_below(ir, threshold)
-                yy = y + (len(series) - 1) * h / 2 - i * h
-                if after is None:  # one series: colour says pass / fail
-                    ax.barh(yy, ir, height=h * 0.9, color=[FAIL if b else color for b in below])
-                else:  # two series: colour says before / after, red hatching says below the line
-                    ax.barh(yy, ir, height=h * 0.9, color=color, label=name)
-                    if below.any():
-                        ax.barh(yy[below], ir[below], height=h * 0.9, color="none", edgecolor=FAIL,
-                                hatch="////", linewidth=0.8)
-            ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
-            ax.set_yticks(y, [label(str(g)) for g in df["group"]])
-            ax.set_xlim(0, 1.05)
-            ax.set_title(attribute_label(attr), loc="left")
-            ax.xaxis.grid(True, color=GRID, linewidth=0.6)
-            ax.set_axisbelow(True)
-        axes[-1].set_xlabel(f"impact ratio at k={k} (dashed: four-fifths threshold {threshold:g}; "
-                            + ("red bars fall below it)" if after is None else "hatched bars fall below it)"))
-        if after is not None:
-            axes[0].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
-        fig.tight_layout()
-        return to_svg(fig)
+    def draw(ax: Any, df: pd.DataFrame, yy: np.ndarray, h: float, name: str, suf: str, color: str) -> None:
+        ir = np.nan_to_num(df[f"impact_ratio{suf}"].to_numpy(float))
+        below = is_below(ir, threshold)
+        if after is None:  # one series: colour says pass / fail
+            ax.barh(yy, ir, height=h * 0.9, color=[FAIL if b else color for b in below])
+        else:  # two series: colour says before / after, red hatching says below the line
+            ax.barh(yy, ir, height=h * 0.9, color=color, label=name)
+            if below.any():
+                ax.barh(yy[below], ir[below], height=h * 0.9, color="none", edgecolor=FAIL,
+                        hatch="////", linewidth=0.8)
+
+    def decorate(ax: Any) -> None:
+        ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
+        ax.set_xlim(0, 1.05)
+
+    return _group_panels(before, after, k=k, attributes=attributes, label=label, draw=draw, decorate=decorate,
+                         cols=["impact_ratio"], row_height=0.24,
+                         xlabel=f"impact ratio at k={k} (dashed: four-fifths threshold {threshold:g}; "
+                                + ("red bars fall below it)" if after is None else "hatched bars fall below it)"))
 
 
 def gap_distribution_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, *, k: int,

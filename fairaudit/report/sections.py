@@ -9,83 +9,18 @@ in :class:`~fairaudit.result.AuditResult` tables.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
 from ..result import AuditResult
 from ..version import library_versions
+from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_attributes,  # noqa: F401
+                     result_ks, result_table, select_rows)  # (re-exported: report.summary imports them from here)
 from .diff import diff_stats, word_diff
 from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
 from .sidecar import rewrites_summary
 from .tables import Col, build_table, records
-
-
-# --------------------------------------------------------------------------- the audits' tables
-def result_table(result: AuditResult | None, name: str) -> pd.DataFrame:
-    """Table ``name`` of ``result``; an empty frame when the result or the table is missing."""
-    if result is None:
-        return pd.DataFrame()
-    df = result.tables.get(name)
-    return df if isinstance(df, pd.DataFrame) else pd.DataFrame()
-
-
-def select_rows(df: pd.DataFrame, **eq: Any) -> pd.DataFrame:
-    """Rows whose columns equal the given values (compared as text); none if a column is missing."""
-    if df.empty:
-        return df
-    mask = pd.Series(True, index=df.index)
-    for col, val in eq.items():
-        if col not in df.columns:
-            return df.iloc[0:0]
-        mask &= df[col].astype(str) == str(val)
-    return df[mask]
-
-
-def result_ks(result: AuditResult) -> list[int]:
-    """The audit's cut-offs: from its configuration, else the k values of its impact table."""
-    ks = [int(k) for k in (result.config.ks or ())]
-    if not ks:
-        imp = result_table(result, "impact")
-        ks = sorted({int(k) for k in imp.get("k", [])})
-    return ks
-
-
-def result_attributes(result: AuditResult) -> list[str]:
-    """Attributes with impact rows, in the configuration's order, then any others."""
-    attrs = list(result.config.attributes or ())
-    imp = result_table(result, "impact")
-    present = list(dict.fromkeys(imp["attribute"])) if "attribute" in imp else []
-    return [a for a in attrs if a in present] + [a for a in present if a not in attrs]
-
-
-def headline_k(result: AuditResult) -> int | None:
-    """The k of the verdict (the first configured k)."""
-    v = result.summary.get("verdict") or {}
-    if as_number(v.get("k")) is not None:
-        return int(v["k"])
-    ks = result_ks(result)
-    return ks[0] if ks else None
-
-
-def effective_gap_k(result: AuditResult) -> int | None:
-    """The k of the per-job gaps, drivers and decomposition (see ``AuditConfig.effective_gap_k``)."""
-    cfg = result.config
-    if cfg.ks or cfg.gap_k:
-        return int(cfg.effective_gap_k)
-    ks = result_ks(result)  # no configured k: the k values of the tables
-    return max(ks) if ks else None
-
-
-def per_k_and_attribute(before: AuditResult, after: AuditResult | None, name: str
-                        ) -> Iterator[tuple[int, str, pd.DataFrame, pd.DataFrame | None]]:
-    """``(k, attribute, before rows, after rows)`` of table ``name``, for each k and attribute with rows."""
-    tb, ta = result_table(before, name), result_table(after, name)
-    for k in result_ks(before):
-        for attr in result_attributes(before):
-            b = select_rows(tb, k=k, attribute=attr)
-            if not b.empty:
-                yield k, attr, b, (select_rows(ta, k=k, attribute=attr) if after is not None else None)
 
 
 def _impact_notes(rows: pd.DataFrame) -> list[dict[str, Any]]:
@@ -271,17 +206,22 @@ def _drivers_scope(drv: Mapping[str, Any]) -> dict[str, Any]:
             "threshold": fmt(drv.get("threshold"), "ratio"), "k": drv.get("k")}
 
 
+def job_top_deltas(df: pd.DataFrame, job_id: Any, tiebreak: str, n: int) -> list[dict[str, Any]]:
+    """One job's rows whose removal narrows its gap (``delta`` > 0), largest first, then by ``tiebreak``; at most n."""
+    d = df[df["job_id"].astype(str) == str(job_id)]
+    d = d.assign(_d=pd.to_numeric(d["delta"], errors="coerce"))
+    d = d[d["_d"] > 0].sort_values(["_d", tiebreak], ascending=[False, True], kind="mergesort").head(n)
+    return records(d.drop(columns="_d"))
+
+
 def _occlusion_units(occ: pd.DataFrame, jobs: list[dict[str, Any]], per_job: int = 6) -> list[dict[str, Any]]:
     """The sentences and words whose removal narrows each listed job's gap most, labelled coded / not coded."""
     if occ.empty or not {"job_id", "kind", "delta"} <= set(occ.columns):
         return []
     out = []
     for r in jobs:
-        d = occ[occ["job_id"].astype(str) == str(r["job_id"])]
-        d = d.assign(_d=pd.to_numeric(d["delta"], errors="coerce"))
-        d = d[d["_d"] > 0].sort_values(["_d", "kind"], ascending=[False, True], kind="mergesort").head(per_job)
         units = []
-        for u in records(d.drop(columns="_d")):
+        for u in job_top_deltas(occ, r["job_id"], "kind", per_job):
             if u.get("kind") == "sentence":
                 text = str(u.get("sentence") or "")
                 units.append({"kind": "sentence", "text": text if len(text) <= 90 else text[:87] + "…",
@@ -301,14 +241,11 @@ def _driver_words(drivers: pd.DataFrame, jobs: list[dict[str, Any]], per_job: in
         return []
     out = []
     for r in jobs:
-        d = drivers[drivers["job_id"].astype(str) == str(r["job_id"])]
-        d = d.assign(_d=pd.to_numeric(d["delta"], errors="coerce")).sort_values(
-            ["_d", "word"], ascending=[False, True], kind="mergesort")
-        d = d[d["_d"] > 0].head(per_job)
-        if len(d):
+        words = job_top_deltas(drivers, r["job_id"], "word", per_job)
+        if words:
             out.append({"job_id": r["job_id"], "title": r.get("title", ""),
                         "words": [{"word": w["word"], "category": w.get("category") or "",
-                                   "delta": fmt(w["delta"], "ratio")} for w in records(d.drop(columns="_d"))]})
+                                   "delta": fmt(w["delta"], "ratio")} for w in words]})
     return out
 
 

@@ -33,9 +33,8 @@ Relative paths (data files, output folder, keys, the SQLite history) are
 resolved against the folder of the TOML file, so a scheduler may start the
 review from any working directory.
 
-(About 480 lines, kept in one module on purpose: it mirrors one file, each TOML
-table's model next to the others and to the loader that turns pydantic's errors
-into one-line messages.)
+Period labels are read by :mod:`fairaudit.review.period`, pydantic's errors
+turned into those one-line messages by :mod:`fairaudit.review.config_errors`.
 """
 from __future__ import annotations
 
@@ -48,53 +47,19 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import ConfigError, read_input_bytes
+from ..metrics.diversity import check_shares
+from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
+                       DEFAULT_TOLERANCE, OPTION_CHECKS)
+from .config_errors import format_validation_error
+from .period import period_start
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
     "parse_config", "config_hash", "period_start", "with_period",
 ]
-
-_PERIOD_RE = re.compile(
-    r"^(?P<year>\d{4})(?:-(?:Q(?P<q>[1-4])|H(?P<h>[12])|W(?P<w>\d{2})|(?P<m>\d{2})))?$"
-)
-
-
-def period_start(label: str) -> dt.date:
-    """First day of a review period label.
-
-    Accepted labels: ``YYYY``, ``YYYY-Qn`` (quarter), ``YYYY-Hn`` (half year),
-    ``YYYY-MM`` (month) and ``YYYY-Www`` (ISO week). Periods are ordered by this
-    date in the history, so trend charts and retention never depend on how
-    labels happen to sort as strings.
-
-    Raises
-    ------
-    ConfigError
-        If the label has none of the accepted forms.
-    """
-    m = _PERIOD_RE.match(str(label).strip())
-    if not m:
-        raise ConfigError(
-            f"period {label!r} is not a period label; use YYYY-Qn (e.g. 2026-Q4), "
-            "YYYY-MM, YYYY-Hn, YYYY-Www or YYYY"
-        )
-    year = int(m["year"])
-    try:
-        if m["q"]:
-            return dt.date(year, 3 * (int(m["q"]) - 1) + 1, 1)
-        if m["h"]:
-            return dt.date(year, 1 if m["h"] == "1" else 7, 1)
-        if m["m"]:
-            return dt.date(year, int(m["m"]), 1)
-        if m["w"]:
-            return dt.date.fromisocalendar(year, int(m["w"]), 1)
-    except ValueError:
-        raise ConfigError(f"period {label!r} names a month or week that does not exist") from None
-    return dt.date(year, 1, 1)
-
 
 class _Model(BaseModel):
     # extra="forbid": a misspelt option is an error, not silently ignored
@@ -187,36 +152,47 @@ class AuditOptions(_Model):
 
     ``options`` passes any further keyword of ``audit()`` (e.g.
     ``attributes = ["sex"]``).
+
+    Defaults and rules are the audit's own (:mod:`fairaudit.options`): ``k``
+    keeps the order given and its first value is the headline k (earlier
+    versions sorted it); ``n_bootstrap`` defaults to 1,000 as in ``audit()``
+    and the CLI (earlier versions: 200; set it in the file to keep a review fast).
     """
 
-    k: list[Annotated[int, Field(ge=1)]] = Field(default_factory=lambda: [10, 50], min_length=1)
-    target: Union[Literal["pool", "uniform"], dict[str, dict[str, Annotated[float, Field(ge=0, le=1)]]]] = "pool"
-    tolerance: float = Field(0.1, ge=0, le=1)
-    min_share: float = Field(0.02, ge=0, lt=1)
+    # defaults and rules are fairaudit.options' (the audit's own): one default, one check per option
+    k: list[int] = Field(default_factory=lambda: list(DEFAULT_KS))
+    target: Union[Literal["pool", "uniform"], dict[str, dict[str, float]]] = "pool"
+    tolerance: float = DEFAULT_TOLERANCE
+    min_share: float = DEFAULT_MIN_SHARE
     scoring_median: Literal["job", "sample"] = "job"
-    n_bootstrap: int = Field(200, ge=0)
+    n_bootstrap: int = DEFAULT_N_BOOTSTRAP
     seed: int = 0
     drivers: Literal["flagged", "all", "none"] = "flagged"
     driver_method: Literal["lexicon", "occlusion"] = "lexicon"
     decomposition: Literal["sample", "full", "none"] = "sample"
-    decomposition_sample: int = Field(2000, ge=2)
+    decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE
     options: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("k")
+    @field_validator("k", "tolerance", "min_share", "n_bootstrap", "decomposition_sample")
     @classmethod
-    def _unique_k(cls, v: list[int]) -> list[int]:
-        if len(set(v)) != len(v):
-            raise ValueError(f"k values must be distinct, got {v}")
-        return sorted(v)
+    def _audit_rule(cls, v: Any, info: ValidationInfo) -> Any:
+        # the ks keep the order given: the first is the headline k, as in audit() and the CLI
+        check = OPTION_CHECKS["ks" if info.field_name == "k" else info.field_name]
+        try:
+            check(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return v
 
     @field_validator("target")
     @classmethod
-    def _shares_sum_to_one(cls, v: Any) -> Any:
+    def _shares(cls, v: Any) -> Any:
         if isinstance(v, dict):
             for attr, shares in v.items():
-                total = sum(shares.values())
-                if not shares or abs(total - 1.0) > 1e-6:
-                    raise ValueError(f"target shares for {attr!r} must sum to 1, they sum to {total:g}")
+                try:
+                    check_shares(attr, shares)  # the API's rule (fairaudit.metrics.diversity)
+                except ConfigError as exc:
+                    raise ValueError(str(exc)) from None
         return v
 
 
@@ -351,43 +327,6 @@ def expand_env(value: str, field: str) -> str:
         return os.environ[name]
 
     return re.sub(r"\$\{(\w+)\}", sub, value)
-
-
-def _loc(loc: tuple) -> str:
-    parts: list[str] = []
-    for i, item in enumerate(loc):
-        # pydantic puts the discriminator tag into the path (source.files.jobs)
-        if i > 0 and loc[i - 1] == "source" and item in ("files", "sql", "synthetic"):
-            continue
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-        else:
-            parts.append(("." if parts else "") + str(item))
-    return "".join(parts) or "(top level)"
-
-
-def _message(err: Mapping[str, Any]) -> str:
-    kind = err.get("type", "")
-    ctx = err.get("ctx") or {}
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "is not a known option (check the spelling)"
-    if kind == "union_tag_invalid":
-        return f"kind {ctx.get('tag')!r} is not one of {ctx.get('expected_tags')}"
-    if kind == "union_tag_not_found":
-        return "needs `kind` = \"files\", \"sql\" or \"synthetic\""
-    msg = str(err.get("msg", "is invalid"))
-    msg = msg.removeprefix("Value error, ")
-    if "input" in err and kind not in ("value_error",) and not isinstance(err["input"], (dict, list)):
-        msg += f" (got {err['input']!r})"
-    return msg
-
-
-def format_validation_error(exc: ValidationError, source: str) -> str:
-    lines = [f"{_loc(tuple(e['loc']))}: {_message(e)}" for e in exc.errors()]
-    head = f"{source}: {len(lines)} problem(s) in the review configuration"
-    return head + "\n  " + "\n  ".join(lines)
 
 
 def _resolve_paths(cfg: ReviewConfig, base: Path) -> ReviewConfig:

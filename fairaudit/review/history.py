@@ -203,7 +203,7 @@ class HistoryStore:
 
         The row has status ``running`` until :meth:`finish` or :meth:`fail`.
         """
-        from .config import period_start
+        from .period import period_start
 
         start_date = period_start(period)
 

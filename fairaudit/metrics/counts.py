@@ -1,0 +1,18 @@
+"""Top-k group counts: the one place that turns rankings into group mixes."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Top-k group mix per job: ``counts[j, g]`` = members of group g in job j's top-k.
+
+    This is the single function that turns rankings into group counts; the
+    audit, the rewriting reward and the backends all call it (it lived in
+    ``fairaudit.recommenders.base``, which re-exports it).
+    """
+    sel = codes[indices]  # (n_jobs, k)
+    out = np.zeros((indices.shape[0], n_groups), dtype=np.int64)
+    for g in range(n_groups):
+        out[:, g] = (sel == g).sum(axis=1)
+    return out
