@@ -32,6 +32,7 @@ from .progress import StageLog, progress_bar, status
 from .recommenders.base import Rankings, Recommender, check_k, check_scoring_median
 from .result import (AuditConfig, AuditResult, recommender_identity, resolve_decomposition, resolve_driver_method,
                      resolve_drivers)
+from .chance_options import chance_options, strata_codes
 from .threads import default_threads
 from .version import library_versions
 
@@ -276,6 +277,9 @@ def audit(
     data_source: str | None = None,
     period: str | None = None,
     created_at: str | None = None,
+    n_permutations: int | None = None,
+    strata: Sequence[str] | str | None = None,
+    alpha: float | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -336,6 +340,12 @@ def audit(
     data_source, period, created_at : str, optional
         Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
         ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
+    n_permutations, strata, alpha
+        The chance level of every verdict (:mod:`fairaudit.permutation`,
+        :mod:`fairaudit.verdicts`): label permutations (default
+        ``AuditConfig.n_permutations``, 1,000; 0 leaves the verdicts unassessed),
+        candidate columns to permute within (default none) and the significance
+        level (default 0.05).
 
     Returns
     -------
@@ -363,7 +373,8 @@ def audit(
     attrs = tuple(e.attribute for e in encodings)
     for enc in encodings:
         resolve_target(target, enc)  # validate early, before any model runs
-    config = AuditConfig(ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
+    chance = chance_options(n_permutations, strata, alpha, inputs.candidates, streamed=inputs.streamed)
+    config = AuditConfig(**chance, ks=ks, attributes=attrs, target=target, tolerance=tolerance, match_goal=match_goal,
                          min_share=float(min_share), scoring_median=scoring_median,
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred,
@@ -386,7 +397,8 @@ def audit(
         rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
     job_ids = inputs.jobs["job_id"].tolist()
     with log.stage("measure", rec):
-        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist())
+        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(),
+                                  strata_codes(inputs.candidates, config.strata))
     summary["warnings"] = notes + _tie_warnings(tables["per_job"], ks, len(job_ids)) + _truncation_warning(rec, inputs)
     tables.update(empty_tables())
     if drivers != "none" or decomposition != "none":

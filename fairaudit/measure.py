@@ -25,8 +25,10 @@ from .metrics.diversity import gap_score, match, target_distribution, topk_share
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
+from .permutation import NullDraws, null_draws
 from .recommenders.base import Rankings, group_counts
 from .result import AuditConfig
+from .verdicts import Chance, assess, summary_fields
 
 
 @dataclass
@@ -131,6 +133,7 @@ class Cut:
     defined: np.ndarray         # jobs whose gap is defined
     by_order: np.ndarray        # places decided by row order (see order_decided)
     ci: dict[str, tuple[np.ndarray, np.ndarray]]
+    chance: Chance | None = None  # permutation null, power and verdicts (None without permutations)
 
 
 def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: int
@@ -196,8 +199,10 @@ def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray,
             for key in s}
 
 
-def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig) -> Cut:
-    """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals."""
+def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig,
+                draws: NullDraws | None = None) -> Cut:
+    """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals and, given the
+    permutation ``draws``, the chance level and verdicts (:func:`fairaudit.verdicts.assess`)."""
     n_jobs = rankings.indices.shape[0]
     pool = enc.pool_counts
     rated = rated_mask(pool, enc.n_known, config.min_share)
@@ -214,12 +219,19 @@ def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: i
                          jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
     job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
     ci = bootstrap_intervals(jg.counts, pool, rated, enc.n_known, jg.gaps, job_match, job_ndkl, rates, config)
+    impact = impact_ratios(rates[: enc.n_known], rated)
+    defined = ~np.isnan(jg.gaps)
+    chance = None if draws is None else assess(
+        draws, impact=impact, rated=rated, pool=pool, n_jobs=n_jobs,
+        match_rate=float(job_match[defined].mean()) if defined.any() else float("nan"),
+        mean_gap=float(jg.gaps[defined].mean()) if defined.any() else float("nan"), alpha=config.alpha,
+        four_fifths=config.four_fifths, power=config.power, judge_ratio=config.judge_ratio, seed=config.seed)
     return Cut(k=k, enc=enc, target=target, rated=rated,
                known_share=pool[: enc.n_known] / max(pool[: enc.n_known].sum(), 1), gaps=jg, selected=sel,
-               rates=rates, impact=impact_ratios(rates[: enc.n_known], rated), scoring_selected=s_sel,
+               rates=rates, impact=impact, scoring_selected=s_sel,
                scoring_rates=s_rates, scoring_impact=s_ir, codes_topk=codes_topk, job_ndkl=job_ndkl,
-               job_match=job_match, job_dpd=job_dpd, defined=~np.isnan(jg.gaps),
-               by_order=order_decided(rankings.scores, k), ci=ci)
+               job_match=job_match, job_dpd=job_dpd, defined=defined,
+               by_order=order_decided(rankings.scores, k), ci=ci, chance=chance)
 
 
 def _exclusion(cut: Cut, g: int, config: AuditConfig) -> str:
@@ -251,8 +263,18 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
             "scoring_impact_ratio": float(cut.scoring_impact[g]) if not is_unknown else float("nan"),
             "excluded": bool(is_unknown or not cut.rated[g]), "exclusion_reason": reason,
             "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
+            **group_chance(cut, g),
         })
     return rows
+
+
+def group_chance(cut: Cut, g: int) -> dict[str, Any]:
+    """Group ``g``'s p-value, null median / 5th percentile, power and verdict (None / NaN when not rated)."""
+    if cut.chance is not None and g < cut.enc.n_known and cut.rated[g]:
+        return cut.chance.group_fields(g)
+    nan = float("nan")
+    return {"p_value": nan, "null_ir_median": nan, "null_ir_p05": nan, "power_at_0_6": nan,
+            "min_detectable_ratio": nan, "verdict": None}
 
 
 def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
@@ -291,6 +313,7 @@ def parity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "min_impact_ratio": min_ir,
         "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
         "n_unknown": int(pool[enc.n_known]),
+        **(cut.chance.attribute_fields() if cut.chance is not None else {"verdict": None}),
     }
 
 
@@ -314,6 +337,7 @@ def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "paper_score_ci_low": float(gap_score(g_hi)), "paper_score_ci_high": float(gap_score(g_lo)),
         "ndkl": float(cut.job_ndkl.mean()), "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
         "n_jobs_undefined": int((~defined).sum()),
+        **(cut.chance.diversity_fields() if cut.chance is not None else {}),
     }
 
 
@@ -332,8 +356,13 @@ def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> lis
 
 
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
-            job_ids: Sequence[str], titles: Sequence[str]) -> tuple[dict[str, pd.DataFrame], dict]:
+            job_ids: Sequence[str], titles: Sequence[str],
+            strata: np.ndarray | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Compute every table of an audit from rankings.
+
+    With ``config.n_permutations > 0`` every cut gets its permutation null
+    (:func:`fairaudit.permutation.null_draws`, within ``strata`` codes when given)
+    and its verdicts.
 
     Returns
     -------
@@ -342,10 +371,13 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
     """
     rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
                                              "per_job": []}
+    targets = {enc.attribute: resolve_target(config.target, enc) for enc in encodings}
+    draws = null_draws(rankings.indices, encodings, config.ks, targets, config.tolerance, config.n_permutations,
+                       config.seed, strata) if config.n_permutations > 0 and encodings else {}
     for enc in encodings:
-        target = resolve_target(config.target, enc)
+        target = targets[enc.attribute]
         for k in config.ks:
-            cut = measure_cut(rankings, enc, target, k, config)
+            cut = measure_cut(rankings, enc, target, k, config, draws.get((enc.attribute, k)))
             rows["impact"] += impact_rows(cut, config)
             rows["ranking"] += ranking_rows(cut)
             rows["parity"].append(parity_row(cut, config))
@@ -377,4 +409,5 @@ def summarize(tables: dict[str, pd.DataFrame], config: AuditConfig) -> dict:
         "paper_score": float(dhead["paper_score"].iloc[0]) if len(dhead) else float("nan"),
         "flagged_groups": int(tables["impact"].query("k == @k0")["four_fifths_flag"].sum()),
     }
+    verdict.update(summary_fields(head, dhead, getattr(config, "alpha", 0.05), goal))
     return {"verdict": verdict}

@@ -113,6 +113,12 @@ class AuditConfig:
     use_inferred: bool = False
     driver_method: str = "lexicon"  # DRIVER_METHODS
     decomposition_sample: int = 2000  # candidates in the identity-blind sample
+    # chance level of every verdict (fairaudit.permutation, fairaudit.verdicts)
+    n_permutations: int = 1000  # label permutations of the null; 0 = no significance (verdicts "not assessed")
+    strata: tuple[str, ...] = ()  # candidate columns to permute within (e.g. occupation); () = whole pool
+    alpha: float = 0.05  # significance level of "beyond chance"
+    power: float = 0.8  # power a group needs to be judged
+    judge_ratio: float = 0.6  # true impact ratio a group must be able to detect with that power
 
     @property
     def effective_gap_k(self) -> int:
@@ -123,6 +129,7 @@ class AuditConfig:
         d = asdict(self)
         d["ks"] = list(self.ks)
         d["attributes"] = list(self.attributes)
+        d["strata"] = list(self.strata)
         return d
 
     @classmethod
@@ -133,6 +140,8 @@ class AuditConfig:
             kw["ks"] = tuple(int(k) for k in kw["ks"])
         if "attributes" in kw:
             kw["attributes"] = tuple(kw["attributes"])
+        if "strata" in kw:
+            kw["strata"] = tuple(kw["strata"] or ())
         if "drivers" in kw:
             kw["drivers"] = resolve_drivers(kw["drivers"])
         if "decomposition" in kw:
@@ -148,7 +157,7 @@ _MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates", 
 #: so they may differ.)
 COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
                      "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "effective_gap_k",
-                     "use_inferred")
+                     "use_inferred", "n_permutations", "strata", "alpha", "power", "judge_ratio")
 
 
 def recommender_identity(info: Mapping[str, Any] | None) -> dict[str, Any]:
