@@ -55,7 +55,7 @@ from .errors import ConfigError, DataError
 from .groups import INTERSECTION
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
-SCHEMA_VERSION = 1  # also in fairaudit.schema
+SCHEMA_VERSION = 2  # also in fairaudit.schema (which reads version 1 too)
 
 #: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
 DRIVER_SCOPES = ("flagged", "all", "none")
@@ -345,13 +345,20 @@ class AuditResult:
 
     # -- summaries ----------------------------------------------------------
     def verdict(self) -> dict[str, Any]:
-        """Pass/fail against the four-fifths rule and the diversity-match goal."""
+        """Pass/fail against the four-fifths rule and the diversity-match goal, with the chance level.
+
+        ``four_fifths_pass`` is the plain rule; ``category`` the most severe verdict
+        category (:data:`fairaudit.verdicts.VERDICTS`) over the attributes at the
+        headline k and ``attributes`` each attribute's category, p-value and null
+        quantiles (None for an audit without permutations).
+        """
         return dict(self.summary.get("verdict", {}))
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per (k, attribute): min impact ratio, parity, match rate, mean gap and its score, NDKL."""
-        par = self.tables["parity"][["k", "attribute", "min_impact_ratio", "four_fifths_pass",
-                                     "dp_difference", "dp_ratio"]]
+        par = self.tables["parity"]
+        extra = [c for c in ("verdict", "p_value") if c in par]  # version 2 on (None: not assessed)
+        par = par[["k", "attribute", "min_impact_ratio", "four_fifths_pass", *extra, "dp_difference", "dp_ratio"]]
         div = self.tables["diversity"][["k", "attribute", "match_rate", "mean_gap", "paper_score", "ndkl"]]
         return par.merge(div, on=["k", "attribute"], how="outer")
 
