@@ -273,8 +273,8 @@ def group_chance(cut: Cut, g: int) -> dict[str, Any]:
     if cut.chance is not None and g < cut.enc.n_known and cut.rated[g]:
         return cut.chance.group_fields(g)
     nan = float("nan")
-    return {"p_value": nan, "null_ir_median": nan, "null_ir_p05": nan, "power_at_0_6": nan,
-            "min_detectable_ratio": nan, "verdict": None}
+    return {"p_value": nan, "verdict": None, "null_ir_median": nan, "null_ir_p05": nan, "power_at_0_6": nan,
+            "min_detectable_ratio": nan}
 
 
 def ranking_rows(cut: Cut) -> list[dict[str, Any]]:

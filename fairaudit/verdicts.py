@@ -172,9 +172,9 @@ class Chance:
 
     def group_fields(self, g: int) -> dict[str, Any]:
         """The columns this adds to group ``g``'s ``impact`` row (g < n_known)."""
-        return {"p_value": float(self.p[g]), "null_ir_median": float(self.null_median[g]),
+        return {"p_value": float(self.p[g]), "verdict": self.verdict[g], "null_ir_median": float(self.null_median[g]),
                 "null_ir_p05": float(self.null_p05[g]), "power_at_0_6": float(self.power_at_judge[g]),
-                "min_detectable_ratio": float(self.min_detectable[g]), "verdict": self.verdict[g]}
+                "min_detectable_ratio": float(self.min_detectable[g])}
 
 
 def _quantile(x: np.ndarray, q: float) -> float:

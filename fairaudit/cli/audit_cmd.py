@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import add_data_args, column_map, target_spec
+from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 
 def register(sub) -> None:
@@ -25,6 +25,7 @@ def register(sub) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0 = no CIs)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of every random step: bootstrap resamples, the decomposition sample (default 0)")
+    add_chance_args(p)
     p.add_argument("--drivers", choices=["flagged", "all", "none"], default="flagged",
                    help="which jobs get a counterfactual driver analysis: those whose gap exceeds the random-top-k "
                         "noise floor plus the tolerance (default), every job, or none")
@@ -74,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
                    decomposition_sample=args.decomposition_sample,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
-                   created_at=args.created_at)
+                   created_at=args.created_at, n_permutations=args.permutations, strata=args.strata,
+                   alpha=args.alpha)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)
