@@ -373,7 +373,7 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
                                              "per_job": []}
     targets = {enc.attribute: resolve_target(config.target, enc) for enc in encodings}
     draws = null_draws(rankings.indices, encodings, config.ks, targets, config.tolerance, config.n_permutations,
-                       config.seed, strata) if config.n_permutations > 0 and encodings else {}
+                       config.seed, strata, config.n_permutations_gap) if config.n_permutations > 0 and encodings else {}
     for enc in encodings:
         target = targets[enc.attribute]
         for k in config.ks:

@@ -17,7 +17,8 @@ Group selections in permutation ``b`` are
 
 (``m`` is how many top-k lists candidate ``c`` is in), one weighted
 ``bincount`` per permutation block; the per-job group mix (for the match rate
-and the gap) is one ``bincount`` over the (permutation, job) pairs.
+and the gap) comes from :func:`fairaudit.recommenders.base.group_counts` on a
+batch of labellings.
 
 References
 ----------
@@ -37,6 +38,7 @@ from .groups import GroupEncoding
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import match, topk_shares
 from .metrics.impact import RTOL
+from .recommenders.base import group_counts
 
 #: Largest number of (permutation x candidate) label entries held at once.
 _BLOCK_ENTRIES = 4_000_000
@@ -69,7 +71,6 @@ def permutation_blocks(n_candidates: int, n_permutations: int, seed: int,
     """
     rng = np.random.default_rng([int(seed), 0x5EED])
     block = max(1, min(n_permutations, _BLOCK_ENTRIES // max(n_candidates, 1)))
-    base = np.arange(n_candidates)
     if strata is not None:
         order = np.argsort(strata, kind="stable")
         bounds = np.flatnonzero(np.diff(strata[order])) + 1
@@ -77,8 +78,9 @@ def permutation_blocks(n_candidates: int, n_permutations: int, seed: int,
     done = 0
     while done < n_permutations:
         b = min(block, n_permutations - done)
-        if strata is None:
-            yield rng.permuted(np.broadcast_to(base, (b, n_candidates)), axis=1)
+        if strata is None:  # one permutation at a time is faster than Generator.permuted on a block
+            yield np.stack([rng.permutation(n_candidates) for _ in range(b)]) if n_candidates else \
+                np.empty((b, 0), dtype=np.int64)
         else:
             out = np.empty((b, n_candidates), dtype=np.int64)
             for sl in slices:  # shuffle within each stratum, in sorted order
@@ -102,16 +104,6 @@ def permuted_selections(perm_codes: np.ndarray, mult: np.ndarray, n_codes: int) 
     return np.bincount(flat, weights=w, minlength=b * n_codes).reshape(b, n_codes).round().astype(np.int64)
 
 
-def batched_group_counts(codes_topk: np.ndarray, n_codes: int) -> np.ndarray:
-    """Group mix of every top-k of every permutation: (b, n_jobs, k) codes -> (b, n_jobs, n_codes) counts.
-
-    The batched form of :func:`fairaudit.recommenders.base.group_counts` (a test checks they agree).
-    """
-    b, n_jobs, _ = codes_topk.shape
-    flat = (codes_topk + n_codes * np.arange(b * n_jobs).reshape(b, n_jobs, 1)).ravel()
-    return np.bincount(flat, minlength=b * n_jobs * n_codes).reshape(b, n_jobs, n_codes)
-
-
 def _diversity(counts: np.ndarray, n_known: int, target: np.ndarray, tolerance: float
                ) -> tuple[np.ndarray, np.ndarray]:
     """Match rate and mean gap of each permutation from its per-job counts (b, n_jobs, n_codes)."""
@@ -127,7 +119,8 @@ def _diversity(counts: np.ndarray, n_known: int, target: np.ndarray, tolerance: 
 
 def null_draws(indices: np.ndarray, encodings: Sequence[GroupEncoding], ks: Sequence[int],
                targets: Mapping[str, np.ndarray], tolerance: float, n_permutations: int, seed: int,
-               strata: np.ndarray | None = None) -> dict[tuple[str, int], NullDraws]:
+               strata: np.ndarray | None = None, n_permutations_gap: int | None = None
+               ) -> dict[tuple[str, int], NullDraws]:
     """Every attribute's statistics at every k under ``n_permutations`` label permutations.
 
     One permutation moves a candidate's labels of every attribute together (the
@@ -140,19 +133,32 @@ def null_draws(indices: np.ndarray, encodings: Sequence[GroupEncoding], ks: Sequ
     targets : mapping attribute -> target distribution over the known groups
     strata : ndarray (n_candidates,) of int, optional
         Permute only within these strata.
+    n_permutations_gap : int, optional
+        The match rate and the mean gap need every job's group mix in every
+        permutation (``n_jobs x k`` labels each, against one weighted count per
+        candidate for the selections), so they use only the first
+        ``n_permutations_gap`` permutations (default: all). Their arrays are then
+        shorter than ``selected``.
     """
     n_cand = int(encodings[0].codes.shape[0]) if encodings else 0
+    n_gap = n_permutations if n_permutations_gap is None else min(n_permutations, n_permutations_gap)
     mults = {k: multiplicity(indices[:, :k], n_cand) for k in ks}
+    small = {e.attribute: e.codes.astype(np.int8 if e.n_codes < 128 else np.int32) for e in encodings}
     parts: dict[tuple[str, int], list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {
         (e.attribute, k): [] for e in encodings for k in ks}
+    done = 0
     for perm in permutation_blocks(n_cand, n_permutations, seed, strata):
+        n_div = max(0, min(len(perm), n_gap - done))  # permutations of this block that feed the gap null
         for enc in encodings:
-            pc = enc.codes[perm]  # (b, n) permuted labels
+            pc = small[enc.attribute][perm]  # (b, n) permuted labels
             for k in ks:
                 sel = permuted_selections(pc, mults[k], enc.n_codes)
-                counts = batched_group_counts(pc[:, indices[:, :k]], enc.n_codes)
-                m, g = _diversity(counts, enc.n_known, targets[enc.attribute], tolerance)
+                m = g = np.empty(0)
+                if n_div:
+                    counts = group_counts(indices[:, :k], pc[:n_div], enc.n_codes)  # (b, n_jobs, n_codes)
+                    m, g = _diversity(counts, enc.n_known, targets[enc.attribute], tolerance)
                 parts[(enc.attribute, k)].append((sel, m, g))
+        done += len(perm)
     return {key: NullDraws(*(np.concatenate([p[i] for p in v]) for i in range(3))) for key, v in parts.items()}
 
 

@@ -115,6 +115,7 @@ class AuditConfig:
     decomposition_sample: int = 2000  # candidates in the identity-blind sample
     # chance level of every verdict (fairaudit.permutation, fairaudit.verdicts)
     n_permutations: int = 1000  # label permutations of the null; 0 = no significance (verdicts "not assessed")
+    n_permutations_gap: int = 200  # of those, how many feed the null of the match rate and mean gap (per-job mixes)
     strata: tuple[str, ...] = ()  # candidate columns to permute within (e.g. occupation); () = whole pool
     alpha: float = 0.05  # significance level of "beyond chance"
     power: float = 0.8  # power a group needs to be judged
@@ -157,7 +158,7 @@ _MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates", 
 #: so they may differ.)
 COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
                      "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "effective_gap_k",
-                     "use_inferred", "n_permutations", "strata", "alpha", "power", "judge_ratio")
+                     "use_inferred", "n_permutations", "n_permutations_gap", "strata", "alpha", "power", "judge_ratio")
 
 
 def recommender_identity(info: Mapping[str, Any] | None) -> dict[str, Any]:

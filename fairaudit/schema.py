@@ -191,6 +191,7 @@ class ConfigModel(BaseModel):
     driver_method: Literal["lexicon", "occlusion"] = "lexicon"
     decomposition_sample: StrictInt = Field(2000, ge=1)
     n_permutations: StrictInt = Field(1000, ge=0)
+    n_permutations_gap: StrictInt = Field(200, ge=0)
     strata: list[StrictStr] = Field(default_factory=list)
     alpha: StrictFloat = Field(0.05, gt=0, lt=0.5)
     power: StrictFloat = Field(0.8, gt=0, lt=1)

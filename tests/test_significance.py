@@ -10,8 +10,8 @@ from fairaudit.errors import ConfigError
 from fairaudit.groups import encode
 from fairaudit.measure import job_gaps
 from fairaudit.metrics.diversity import match
-from fairaudit.permutation import (batched_group_counts, null_draws, p_lower, p_upper, permutation_blocks,
-                                   permuted_selections, multiplicity)
+from fairaudit.permutation import (multiplicity, null_draws, p_lower, p_upper, permutation_blocks,
+                                   permuted_selections)
 from fairaudit.recommenders.base import group_counts
 from fairaudit.verdicts import BEYOND, PASS, TOO_SMALL, WITHIN, critical_value
 
@@ -54,7 +54,7 @@ def test_vectorised_null_equals_a_slow_recount():
     rng = np.random.default_rng(1)
     indices = np.argsort(-rng.random((15, 120)), axis=1)[:, :12]
     targets = {e.attribute: e.pool_counts[: e.n_known] / e.pool_counts[: e.n_known].sum() for e in encs}
-    draws = null_draws(indices, encs, (5, 12), targets, 0.1, n_permutations=37, seed=4)
+    draws = null_draws(indices, encs, (5, 12), targets, 0.1, n_permutations=37, seed=4, n_permutations_gap=30)
     perms = np.concatenate(list(permutation_blocks(120, 37, seed=4)))
     for enc in encs:
         for k in (5, 12):
@@ -63,6 +63,9 @@ def test_vectorised_null_equals_a_slow_recount():
                 codes = enc.codes[perms[b]]  # candidate c carries candidate perms[b, c]'s label
                 counts = group_counts(indices[:, :k], codes, enc.n_codes)  # the audit's own counter
                 assert (d.selected[b] == counts.sum(axis=0)).all()
+                if b >= 30:  # the gap null uses the first n_permutations_gap permutations
+                    assert len(d.mean_gap) == 30
+                    continue
                 jg = job_gaps(indices[:, :k], type(enc)(enc.attribute, enc.labels, codes), targets[enc.attribute])
                 ok = ~np.isnan(jg.gaps)
                 assert d.mean_gap[b] == pytest.approx(jg.gaps[ok].mean())
@@ -73,7 +76,7 @@ def test_batched_counts_and_multiplicity_agree_with_group_counts():
     rng = np.random.default_rng(0)
     codes = rng.integers(0, 4, size=(3, 50))
     idx = rng.integers(0, 50, size=(7, 6))
-    batched = batched_group_counts(codes[:, idx], 4)
+    batched = group_counts(idx, codes, 4)  # one labelling per row
     for b in range(3):
         assert (batched[b] == group_counts(idx, codes[b], 4)).all()
         assert (permuted_selections(codes[b:b + 1], multiplicity(idx, 50), 4)[0] == batched[b].sum(axis=0)).all()
@@ -169,7 +172,7 @@ def test_reader_upgrades_a_version_1_audit(tmp_path):
     assert d["schema_version"] == 2
     # what version 1 wrote: no chance columns, no significance settings, no verdict categories
     d["schema_version"] = 1
-    for key in ("n_permutations", "strata", "alpha", "power", "judge_ratio"):
+    for key in ("n_permutations", "n_permutations_gap", "strata", "alpha", "power", "judge_ratio"):
         d["config"].pop(key)
     for name in ("impact", "parity", "diversity"):
         for row in d["tables"][name]:
