@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .crosscheck import pooled_tests
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.diversity import gap as gap_fn
@@ -25,6 +26,7 @@ from .metrics.diversity import gap_score, match, target_distribution, topk_share
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
+from .metrics.twoway import twoway_intervals
 from .permutation import NullDraws, null_draws
 from .recommenders.base import Rankings, group_counts
 from .result import AuditConfig
@@ -200,7 +202,7 @@ def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray,
 
 
 def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig,
-                draws: NullDraws | None = None) -> Cut:
+                draws: NullDraws | None = None, twoway: tuple[np.ndarray, ...] | None = None) -> Cut:
     """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals and, given the
     permutation ``draws``, the chance level and verdicts (:func:`fairaudit.verdicts.assess`)."""
     n_jobs = rankings.indices.shape[0]
@@ -219,6 +221,8 @@ def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: i
                          jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
     job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
     ci = bootstrap_intervals(jg.counts, pool, rated, enc.n_known, jg.gaps, job_match, job_ndkl, rates, config)
+    if twoway is not None:  # selection rates and impact ratios: jobs and candidates resampled (metrics.twoway)
+        ci["rate"], ci["impact"] = twoway[:2], twoway[2:]
     impact = impact_ratios(rates[: enc.n_known], rated)
     defined = ~np.isnan(jg.gaps)
     chance = None if draws is None else assess(
@@ -248,6 +252,7 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
     enc, pool = cut.enc, cut.enc.pool_counts
     rate_lo, rate_hi = cut.ci["rate"]
     flags = four_fifths_flags(cut.impact, config.four_fifths)
+    fisher_p, two_sd_z = pooled_tests(cut.selected, pool, cut.gaps.gaps.shape[0], cut.rated)
     rows = []
     for g, label in enumerate(enc.all_labels()):
         is_unknown = g == enc.n_known
@@ -259,11 +264,18 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
             "selected": int(cut.selected[g]), "selection_rate": float(cut.rates[g]),
             "selection_rate_ci_low": float(rate_lo[g]), "selection_rate_ci_high": float(rate_hi[g]),
             "impact_ratio": float(cut.impact[g]) if not is_unknown else float("nan"),
+            "impact_ratio_ci_low": float(cut.ci["impact"][0][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
+            "impact_ratio_ci_high": float(cut.ci["impact"][1][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
             "scoring_selected": float(cut.scoring_selected[g]), "scoring_rate": float(cut.scoring_rates[g]),
             "scoring_impact_ratio": float(cut.scoring_impact[g]) if not is_unknown else float("nan"),
             "excluded": bool(is_unknown or not cut.rated[g]), "exclusion_reason": reason,
             "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
             **group_chance(cut, g),
+            # approximate (pairs are not independent): see fairaudit.crosscheck
+            "fisher_p_value": float(fisher_p[g]) if g < enc.n_known else float("nan"),
+            "two_sd_z": float(two_sd_z[g]) if g < enc.n_known else float("nan"),
         })
     return rows
 
@@ -374,10 +386,14 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
     targets = {enc.attribute: resolve_target(config.target, enc) for enc in encodings}
     draws = null_draws(rankings.indices, encodings, config.ks, targets, config.tolerance, config.n_permutations,
                        config.seed, strata, config.n_permutations_gap) if config.n_permutations > 0 and encodings else {}
+    rated = {e.attribute: rated_mask(e.pool_counts, e.n_known, config.min_share) for e in encodings}
+    twoway = {k: twoway_intervals(rankings.top(k), encodings, rated, config.n_bootstrap, config.seed,
+                                  config.confidence) for k in config.ks} if encodings else {}
     for enc in encodings:
         target = targets[enc.attribute]
         for k in config.ks:
-            cut = measure_cut(rankings, enc, target, k, config, draws.get((enc.attribute, k)))
+            cut = measure_cut(rankings, enc, target, k, config, draws.get((enc.attribute, k)),
+                              twoway[k][enc.attribute])
             rows["impact"] += impact_rows(cut, config)
             rows["ranking"] += ranking_rows(cut)
             rows["parity"].append(parity_row(cut, config))

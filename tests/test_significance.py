@@ -189,3 +189,37 @@ def test_reader_upgrades_a_version_1_audit(tmp_path):
     assert old.parity["verdict"].isna().all()
     assert old.parity["min_impact_ratio"].tolist() == pytest.approx(r.parity["min_impact_ratio"].tolist())
     assert json.loads(old.to_json())["schema_version"] == 2
+
+
+def test_pooled_cross_checks_match_scipy_and_the_two_sd_formula():
+    from scipy.stats import fisher_exact
+
+    from fairaudit.crosscheck import pooled_tests
+
+    selected, pool = np.array([30, 80, 10, 0]), np.array([100, 200, 40, 5])  # last: unknown
+    fisher_p, z = pooled_tests(selected, pool, 10, np.array([True, True, True]))
+    # rates 30 / 1000, 80 / 2000 (the highest) and 10 / 400
+    assert np.isnan(fisher_p[1]) and np.isnan(z[1])
+    assert fisher_p[0] == pytest.approx(fisher_exact([[30, 970], [80, 1920]], alternative="less").pvalue)
+    p = 110 / 3000
+    assert z[0] == pytest.approx((0.03 - 0.04) / np.sqrt(p * (1 - p) * (1 / 1000 + 1 / 2000)))
+    assert fisher_p[2] < fisher_p[0] and z[2] < z[0] < 0
+
+
+def test_two_way_intervals_are_wider_than_job_only_for_a_small_group():
+    cands = _pool(1000)
+    r = _audit(cands, _random_scores(3), n_jobs=50, n_bootstrap=300, n_permutations=0, k=(10,))
+    imp = r.impact[(r.impact["attribute"] == "race_ethnicity") & ~r.impact["excluded"]].set_index("group")
+    assert (imp["impact_ratio_ci_low"] <= imp["impact_ratio"] + 1e-9).all()
+    assert (imp["impact_ratio"] <= imp["impact_ratio_ci_high"] + 1e-9).all()
+    assert (imp["selection_rate_ci_low"] <= imp["selection_rate"]).all()
+    # resampling jobs alone misses which candidates are in the group: a narrower interval
+    from fairaudit.metrics.bootstrap import bootstrap_weights, percentile_ci
+    from fairaudit.recommenders.base import topk_block
+    enc = encode(cands, "race_ethnicity")
+    idx, _ = topk_block(_random_scores(3)(list(range(50)), list(cands["text"])), 10)
+    counts = group_counts(idx, enc.codes, enc.n_codes).astype(float)
+    rates = np.concatenate([w @ counts for w in bootstrap_weights(50, 300, 0)]) / (enc.pool_counts * 50.0)
+    lo, hi = percentile_ci(rates, 0.95)
+    g = enc.labels.index("asian")
+    assert imp.loc["asian", "selection_rate_ci_high"] - imp.loc["asian", "selection_rate_ci_low"] > hi[g] - lo[g]
