@@ -182,3 +182,18 @@ def p_lower(null: np.ndarray, observed: float) -> float:
 def p_upper(null: np.ndarray, observed: float) -> float:
     """One-sided permutation p-value for "observed is unusually high" (see :func:`p_lower`)."""
     return p_lower(-np.asarray(null, dtype=float), -observed)
+
+
+def random_topk_gaps(pool_counts: np.ndarray, n_known: int, k: int, target: np.ndarray, n_draws: int,
+                     seed: int) -> np.ndarray:
+    """Gaps of ``n_draws`` top-k lists drawn at random from the pool: one job's permutation null.
+
+    Permuting the labels among the candidates while one job's ranking stays
+    fixed makes the labels of its top-k a draw of k candidates without
+    replacement from the pool, so their group counts are multivariate
+    hypergeometric (``pool_counts``, unknown code last).
+    """
+    rng = np.random.default_rng([int(seed), 0x70C])
+    counts = rng.multivariate_hypergeometric(np.asarray(pool_counts, dtype=np.int64), min(k, int(pool_counts.sum())),
+                                             size=n_draws)
+    return gap_fn(topk_shares(counts, n_known), target)
