@@ -6,7 +6,7 @@
    nothing depends on sex or race/ethnicity) on pools of 1,000, 2,000, 5,000
    and 10,000 candidates with the default race/ethnicity mix of
    :func:`fairaudit.make_hiring_data`, 100 jobs, k = 10 and 50. Each
-   replication runs the audit's own :func:`fairaudit.measure.measure` with 199
+   replication runs the audit's own verdict steps (:func:`run_measure`) with 199
    permutations. Reported per k: the share of replications whose permutation
    test rejects at alpha = 0.05 (p <= alpha; the test's size, must lie in
    [3 %, 7 %]), the share of "breach, beyond chance" verdicts (test *and* a
@@ -51,10 +51,10 @@ from scipy import optimize, stats  # noqa: E402
 
 from fairaudit.datasets import sources  # noqa: E402
 from fairaudit.groups import encode  # noqa: E402
-from fairaudit.measure import measure  # noqa: E402
-from fairaudit.recommenders.base import Rankings, topk_block  # noqa: E402
-from fairaudit.result import AuditConfig  # noqa: E402
-from fairaudit.verdicts import BEYOND  # noqa: E402
+from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, selection_rates  # noqa: E402
+from fairaudit.permutation import null_draws  # noqa: E402
+from fairaudit.recommenders.base import group_counts, topk_block  # noqa: E402
+from fairaudit.verdicts import BEYOND, assess  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -90,15 +90,31 @@ def scores(rng: np.random.Generator, n_jobs: int, n: int, lowered: np.ndarray | 
 
 def run_measure(cands: pd.DataFrame, sc: np.ndarray, ks: tuple[int, ...], seed: int, n_perm: int,
                 min_share: float = 0.02) -> pd.DataFrame:
-    """The audit's parity table (verdicts) for scores ``sc`` on ``cands``."""
-    idx, top = topk_block(sc, max(ks) + 1)
-    rk = Rankings(indices=idx, scores=top, n_candidates=len(cands))
+    """The verdict of each attribute at each k for scores ``sc`` on ``cands``.
+
+    The audit's own steps without the tables the verdict does not need (parity
+    via fairlearn, ranking metrics, bootstrap): top-k (``topk_block``), group
+    counts (``group_counts``), impact ratios, the permutation null
+    (``null_draws``) and the verdict (``assess``), as :func:`fairaudit.measure.measure` calls them.
+    """
+    idx, _ = topk_block(sc, max(ks))
     encs = [encode(cands, "sex"), encode(cands, "race_ethnicity")]
-    cfg = AuditConfig(ks=ks, attributes=("sex", "race_ethnicity"), n_bootstrap=0, n_permutations=n_perm,
-                      n_permutations_gap=0, seed=seed, min_share=min_share, alpha=ALPHA)
-    ids = [f"j{i}" for i in range(sc.shape[0])]
-    tables, _ = measure(rk, encs, cfg, ids, ids)
-    return tables["parity"]
+    targets = {e.attribute: e.pool_counts[: e.n_known] / e.pool_counts[: e.n_known].sum() for e in encs}
+    draws = null_draws(idx, encs, ks, targets, 0.1, n_perm, seed, None, 0)
+    n_jobs, rows = sc.shape[0], []
+    for enc in encs:
+        rated = rated_mask(enc.pool_counts, enc.n_known, min_share)
+        for k in ks:
+            sel = group_counts(idx[:, :k], enc.codes, enc.n_codes).sum(axis=0)
+            ir = impact_ratios(selection_rates(sel, enc.pool_counts, n_jobs)[: enc.n_known], rated)
+            ch = assess(draws[(enc.attribute, k)], impact=ir, rated=rated, pool=enc.pool_counts, n_jobs=n_jobs,
+                        match_rate=float("nan"), mean_gap=float("nan"), alpha=ALPHA, four_fifths=0.8, power=0.8,
+                        judge_ratio=0.6, seed=seed)
+            low = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
+            rows.append({"k": k, "attribute": enc.attribute, "min_impact_ratio": low, "p_value": ch.min_p,
+                         "verdict": ch.verdict_attribute,
+                         "four_fifths_pass": bool(np.isfinite(low) and not is_below(low, 0.8))})
+    return pd.DataFrame(rows)
 
 
 def _rate(x: np.ndarray) -> dict[str, float]:
@@ -258,19 +274,44 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+PARTS = ("calibration", "power", "time")
+
+
+def assemble(computed: dict[str, Any]) -> dict[str, Any]:
+    """Save each computed part to ``verdict_bench_<part>.json`` and join every saved part into one result.
+
+    Parts run in separate processes (the calibration takes long, the timing
+    wants a quiet machine), so each is kept in its own file until joined.
+    """
+    from fairaudit.atomic import write_text
+
+    OUT.mkdir(exist_ok=True)
+    for part in PARTS:
+        if part in computed:
+            write_text(OUT / f"verdict_bench_{part}.json", json.dumps(computed[part], indent=1) + "\n")
+    joined = json.loads((OUT / "verdict_bench.json").read_text()) if (OUT / "verdict_bench.json").exists() else {}
+    for part in PARTS:
+        f = OUT / f"verdict_bench_{part}.json"
+        if f.exists():
+            joined[part] = json.loads(f.read_text())
+    joined["machine"] = computed.get("machine") or joined.get("machine", {})
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", nargs="+", choices=["calibration", "power", "time"])
+    p.add_argument("--only", nargs="+", choices=list(PARTS))
+    p.add_argument("--assemble", action="store_true", help="only join the saved parts and write the results")
     p.add_argument("--quick", action="store_true", help="few replications (smoke run, results not saved)")
     p.add_argument("--calibration-reps", type=int, default=1000)
     p.add_argument("--power-reps", type=int, default=100)
     p.add_argument("--time-repeats", type=int, default=3)
     args = p.parse_args(argv)
-    parts = set(args.only or ["calibration", "power", "time"])
-    path = OUT / "verdict_bench.json"
-    res: dict[str, Any] = json.loads(path.read_text()) if path.exists() and args.only and not args.quick else {}
-    res["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                      "load_average_at_start": list(os.getloadavg())}
+    parts = set() if args.assemble else set(args.only or PARTS)
+    res: dict[str, Any] = {}
+    if parts:
+        res["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                          "load_average_at_start": list(os.getloadavg())}
     quick = args.quick
     if "calibration" in parts:
         print("calibration", flush=True)
@@ -283,15 +324,18 @@ def main(argv: list[str] | None = None) -> int:
     if "time" in parts:
         print("time", flush=True)
         res["time"] = timing(100, 1000, 1) if quick else timing(1000, 10000, args.time_repeats)
-    res["machine"]["load_average_at_end"] = list(os.getloadavg())
-    text = markdown(res)
-    print(text)
-    if not quick:
-        from fairaudit.atomic import write_text
+    if parts:
+        res["machine"]["load_average_at_end"] = list(os.getloadavg())
+    if quick:
+        print(markdown(res))
+        return 0
+    from fairaudit.atomic import write_text
 
-        OUT.mkdir(exist_ok=True)
-        write_text(path, json.dumps(res, indent=1) + "\n")
-        write_text(OUT / "verdict_bench.md", text + "\n")
+    joined = assemble(res)
+    text = markdown(joined)
+    print(text)
+    write_text(OUT / "verdict_bench.json", json.dumps(joined, indent=1) + "\n")
+    write_text(OUT / "verdict_bench.md", text + "\n")
     return 0
 
 

@@ -34,6 +34,7 @@ from .result import (AuditConfig, AuditResult, recommender_identity, resolve_dec
                      resolve_drivers)
 from .chance_options import chance_options, strata_codes
 from .threads import default_threads
+from .verdicts import gap_causes
 from .version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
@@ -407,6 +408,8 @@ def audit(
                                                       log=log)
         tables.update(extra_tables)
         summary.update(extra_summary)
+    summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
+                                   config.alpha)
     prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
     threads = getattr(rec, "threads", None) or default_threads()

@@ -96,6 +96,8 @@ def print_summary(result: AuditResult, console=None) -> None:
     dec = result.summary.get("decomposition")
     if dec:
         console.print(decomposition_line(dec))
+    for attr, c in (result.summary.get("causes") or {}).items():
+        console.print(f"Cause of the gap at k={c.get('k')}, {attr}: {c.get('cause')}: {c.get('reason')}", highlight=False)
     drv = result.summary.get("drivers") or {}
     if drv:
         console.print(drivers_line(drv))

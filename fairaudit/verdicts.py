@@ -276,3 +276,50 @@ def summary_fields(parity_head: Any, diversity_head: Any, alpha: float, match_go
             div_cat = (BEYOND if d["match_rate_p_value"] <= alpha else WITHIN) if missed else PASS
     return {"category": most_severe([a["verdict"] for a in attrs.values()]), "attributes": attrs,
             "diversity_category": div_cat}
+
+
+def gap_causes(diversity: Any, decomposition: dict[str, Any] | None, k: int, alpha: float) -> dict[str, dict]:
+    """Per attribute: does the job text, the identity cues in profiles, or neither explain the gap at ``k``?
+
+    * **neither**: the mean gap is within chance (its permutation p-value > ``alpha``);
+    * **identity cues in profiles**: masking names, titles and pronouns in the
+      profiles (the identity-blind decomposition) removes a significant part of
+      the gap (interval above 0 for a sampled decomposition, positive for the
+      exact one) and at least half of it;
+    * **job text and identity cues**: a significant identity part, under half of the gap;
+    * **job text**: the gap is beyond chance and stays when identity cues are
+      masked: the ranking follows what the job text asks for in the profiles.
+
+    Parameters
+    ----------
+    diversity : DataFrame, the audit's ``diversity`` table (with the null columns)
+    decomposition : the audit's ``summary["decomposition"]`` (``by_attribute``), or None
+    """
+    out: dict[str, dict] = {}
+    rows = diversity[diversity["k"] == k] if "mean_gap_p_value" in diversity else diversity.iloc[0:0]
+    by_attr = (decomposition or {}).get("by_attribute") or {}
+    for r in rows.to_dict("records"):
+        attr, p = str(r["attribute"]), r.get("mean_gap_p_value")
+        base = {"k": k, "mean_gap": r["mean_gap"], "p_value": p, "chance_median": r.get("mean_gap_null_median")}
+        if p is None or not np.isfinite(p):
+            out[attr] = {**base, "cause": "not assessed", "reason": "no permutation null in this audit"}
+            continue
+        if p > alpha:
+            out[attr] = {**base, "cause": "neither", "reason": (
+                f"the mean gap {r['mean_gap']:.3f} is within chance (a recommender that ignores the attribute "
+                f"shows {r.get('mean_gap_null_median', float('nan')):.3f}; p = {p:.3f})")}
+            continue
+        d = by_attr.get(attr)
+        if not d:
+            out[attr] = {**base, "cause": "not measured", "reason": "beyond chance; no identity-blind decomposition"}
+            continue
+        part, gap = d["mean_identity_part"], d["mean_gap"]
+        low = d.get("identity_part_ci_low")
+        significant = (low > 0) if low is not None and np.isfinite(low) else part > 0
+        share = part / gap if gap > 0 else 0.0
+        cause = ("identity cues in profiles" if significant and share >= 0.5 else
+                 "job text and identity cues" if significant else "job text")
+        out[attr] = {**base, "cause": cause, "identity_share": share, "reason": (
+            f"gap beyond chance (p = {p:.3f}); masking identity cues in profiles changes it by "
+            f"{part:+.3f} of {gap:.3f} ({100 * share:.0f}%{', significant' if significant else ', not significant'})")}
+    return out

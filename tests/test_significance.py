@@ -253,3 +253,21 @@ def test_random_topk_gaps_average_to_the_noise_floor():
     target = np.array([0.3, 0.7])
     draws = random_topk_gaps(pool, 2, 20, target, 4000, seed=0)
     assert draws.mean() == pytest.approx(float(random_topk_gap(pool[:2], target, 20)), abs=0.005)
+
+
+def test_gap_causes_per_attribute():
+    from fairaudit.verdicts import gap_causes
+
+    div = pd.DataFrame([
+        {"k": 50, "attribute": "sex", "mean_gap": 0.08, "mean_gap_p_value": 0.002, "mean_gap_null_median": 0.05},
+        {"k": 50, "attribute": "race_ethnicity", "mean_gap": 0.10, "mean_gap_p_value": 0.4,
+         "mean_gap_null_median": 0.10},
+        {"k": 50, "attribute": "sex_race", "mean_gap": 0.2, "mean_gap_p_value": 0.01, "mean_gap_null_median": 0.1}])
+    dec = {"by_attribute": {
+        "sex": {"mean_gap": 0.2, "mean_identity_part": 0.01, "identity_part_ci_low": -0.01},
+        "sex_race": {"mean_gap": 0.3, "mean_identity_part": 0.2, "identity_part_ci_low": 0.1}}}
+    c = gap_causes(div, dec, 50, 0.05)
+    assert c["sex"]["cause"] == "job text"
+    assert c["race_ethnicity"]["cause"] == "neither"
+    assert c["sex_race"]["cause"] == "identity cues in profiles"
+    assert gap_causes(div, None, 50, 0.05)["sex"]["cause"] == "not measured"

@@ -208,7 +208,7 @@ def gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[str
     pj = pj.assign(_gap=pd.to_numeric(pj["gap"], errors="coerce")).sort_values(
         ["_gap", "job_id"], ascending=[False, True], na_position="last", kind="mergesort").head(n)
     dec = result_table(before, "decomposition")
-    dec = dec.set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
+    dec = dec[dec["attribute"] == attr].set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
     rows, tied = [], False
     for r in pj.drop(columns="_gap").to_dict(orient="records"):
         jid = r.get("job_id")
