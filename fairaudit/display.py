@@ -147,11 +147,12 @@ def audit_html(result: AuditResult) -> str:
     chart = impact_ratio_chart(result.tables["impact"], k=k0, attributes=attrs,
                                threshold=result.config.four_fifths)
     status = "PASS" if v.get("four_fifths_pass") else "FAIL"
+    chance = "".join(f"<p>{html.escape(line.strip())}</p>" for line in verdict_lines(result))
     return (
         f"<div class='fairaudit'><h4>fairaudit {html.escape(str(prov.get('audit_id', '')))} — "
         f"{prov.get('n_jobs')} jobs × {prov.get('n_candidates')} candidates</h4>"
         f"<p>Four-fifths rule at k={k0}: <b>{status}</b> (lowest impact ratio {_fmt(v.get('min_impact_ratio'))}); "
-        f"diversity match rate {_fmt(v.get('match_rate'))} (goal {_fmt(v.get('match_goal'))}).</p>"
+        f"diversity match rate {_fmt(v.get('match_rate'))} (goal {_fmt(v.get('match_goal'))}).</p>{chance}"
         f"{head}<h5>Impact ratios at k={k0}</h5>"
         f"{imp.to_html(index=False, float_format=lambda x: f'{x:.3f}', border=0)}{chart}</div>"
     )
