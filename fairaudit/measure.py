@@ -264,15 +264,17 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
             "selected": int(cut.selected[g]), "selection_rate": float(cut.rates[g]),
             "selection_rate_ci_low": float(rate_lo[g]), "selection_rate_ci_high": float(rate_hi[g]),
             "impact_ratio": float(cut.impact[g]) if not is_unknown else float("nan"),
-            "impact_ratio_ci_low": float(cut.ci["impact"][0][g]) if "impact" in cut.ci and not is_unknown
-            else float("nan"),
-            "impact_ratio_ci_high": float(cut.ci["impact"][1][g]) if "impact" in cut.ci and not is_unknown
-            else float("nan"),
             "scoring_selected": float(cut.scoring_selected[g]), "scoring_rate": float(cut.scoring_rates[g]),
             "scoring_impact_ratio": float(cut.scoring_impact[g]) if not is_unknown else float("nan"),
             "excluded": bool(is_unknown or not cut.rated[g]), "exclusion_reason": reason,
             "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
             **group_chance(cut, g),
+            # two-way bootstrap (metrics.twoway); after the schema's declared columns, so a JSON round trip keeps
+            # the column order
+            "impact_ratio_ci_low": float(cut.ci["impact"][0][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
+            "impact_ratio_ci_high": float(cut.ci["impact"][1][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
             # approximate (pairs are not independent): see fairaudit.crosscheck
             "fisher_p_value": float(fisher_p[g]) if g < enc.n_known else float("nan"),
             "two_sd_z": float(two_sd_z[g]) if g < enc.n_known else float("nan"),
