@@ -32,7 +32,9 @@ from .progress import StageLog, progress_bar, status
 from .recommenders.base import Rankings, Recommender, check_k
 from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
 from .result import AuditConfig, AuditResult, recommender_identity
+from .chance_options import chance_options, strata_codes
 from .threads import default_threads
+from .verdicts import gap_causes
 from .version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
@@ -273,6 +275,9 @@ def audit(
     period: str | None = None,
     created_at: str | None = None,
     labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+    n_permutations: int | None = None,
+    strata: Sequence[str] | str | None = None,
+    alpha: float | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -337,6 +342,12 @@ def audit(
         Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
         added to the built-in ones (:mod:`fairaudit.labels`). A table loaded with
         ``labels`` remembers them, so they need not be passed again.
+    n_permutations, strata, alpha
+        The chance level of every verdict (:mod:`fairaudit.permutation`,
+        :mod:`fairaudit.verdicts`): label permutations (default
+        ``AuditConfig.n_permutations``, 1,000; 0 leaves the verdicts unassessed),
+        candidate columns to permute within (default none) and the significance
+        level (default 0.05).
 
     Returns
     -------
@@ -369,6 +380,10 @@ def audit(
     attrs = tuple(e.attribute for e in encodings)
     config.attributes = attrs
     targets = resolve_targets(config.target, encodings)  # once, before any model runs; the engine passes it on
+    # the significance settings need the candidates' columns (strata); the config holds their defaults
+    for key, value in chance_options(n_permutations, strata, alpha, inputs.candidates,
+                                     streamed=inputs.streamed).items():
+        setattr(config, key, value)
     if config.gap_attribute not in attrs:
         config.gap_attribute = attrs[0]
     check_k(config.effective_gap_k, n_cand, name="gap_k")
@@ -387,7 +402,8 @@ def audit(
         rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
     job_ids = inputs.jobs["job_id"].tolist()
     with log.stage("measure", rec):
-        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(), targets)
+        tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(), targets,
+                                  strata_codes(inputs.candidates, config.strata))
     text_notes = job_text_warnings(job_ids, inputs.jobs["text"].astype(str).tolist())  # language, mixed scripts
     for note in text_notes:
         warnings.warn(note, FairauditWarning, stacklevel=2)
@@ -400,6 +416,8 @@ def audit(
                                                       say=say, log=log)
         tables.update(extra_tables)
         summary.update(extra_summary)
+    summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
+                                   config.alpha)
     prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
     threads = getattr(rec, "threads", None) or default_threads()

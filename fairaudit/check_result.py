@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from .report.format import attribute_label, group_label, target_text
+from .verdicts import describe
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class MixAtK:
     gap: float
     noise_floor: float
     within_tolerance: bool
+    p_value: float | None = None  # share of random top-k lists from the pool with a gap at least this large
+    verdict: str | None = None  # fairaudit.verdicts category of the gap against the tolerance
+    null_exceed_share: float | None = None  # share of random top-k lists whose gap exceeds the tolerance
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,8 +157,9 @@ def mix_lines(mixes: Sequence[MixAtK], groups: Sequence[str], indent: str = "  "
     for m in mixes:
         shares = ", ".join(f"{group_label(g)} {_pct(m.mix.get(g, 0.0))}" for g in groups)
         verdict = "within" if m.within_tolerance else "EXCEEDS"
+        chance = f"; {describe(m.verdict, m.p_value)}" if m.verdict else ""
         out.append(f"{indent}top-{m.k}: {shares}; gap {m.gap:.3f} ({verdict} tolerance), "
-                   f"random top-{m.k}: {m.noise_floor:.3f}")
+                   f"random top-{m.k}: {m.noise_floor:.3f}{chance}")
     return out
 
 
@@ -183,8 +188,9 @@ def format_check(result: CheckResult, max_drivers: int = 8) -> str:
     lines += [f"Warning: {w}" for w in result.warnings]
     lines += mix_lines(result.mixes, groups)
     verdict = "within" if result.within_tolerance else "exceeds"
+    category = f"; {describe(head.verdict, head.p_value, head.null_exceed_share)}" if head.verdict else ""
     lines.append(f"Verdict at k={result.gap_k}: gap {head.gap:.3f} {verdict} the tolerance {result.tolerance:.3f}"
-                 f" (exit {result.exit_code})")
+                 f"{category} (exit {result.exit_code})")
     lines.append(f"Text-driven: {'yes' if result.text_driven else 'no'}: {result.text_driven_reason}")
     if result.identity_blind is not None:
         b = result.identity_blind

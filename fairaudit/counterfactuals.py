@@ -59,6 +59,9 @@ class Context:
     block_size: int
     progress: bool
     say: Callable[[str], None]
+    encodings: Sequence[GroupEncoding] = ()  # every audited attribute (the decomposition covers each)
+    targets: dict[str, np.ndarray] | None = None
+    rankings: Rankings | None = None
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:
@@ -164,16 +167,30 @@ def _sample_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame,
     job_texts = ctx.jobs["text"].tolist()
     order = rank(original, job_texts, depth, None, n_candidates=len(rows), block_size=ctx.block_size).indices
     order_blind = rank(blind, job_texts, depth, None, n_candidates=len(rows), block_size=ctx.block_size).indices
-    codes = ctx.enc.codes[rows]
-    est = bootstrap_identity(order, order_blind, codes, codes, ctx.enc.n_codes, ctx.enc.n_known, ctx.target, ks,
-                             cfg.n_bootstrap, cfg.confidence, seed=cfg.seed + 1)
-    table = exact_decomposition(est.gap, est.gap_blind, ctx.jobs["job_id"].astype(str).tolist(), k, cfg.gap_attribute)
-    table = table.assign(method="sample", sample_size=len(rows), sample_k=ks)
+    strata = ctx.enc.codes[rows]
+    tables, by_attr = [], {}
+    for enc in _all_encodings(ctx):  # the same two rankings measured for every attribute
+        codes = enc.codes[rows]
+        est = bootstrap_identity(order, order_blind, codes, strata, enc.n_codes, enc.n_known,
+                                 _target(ctx, enc), ks, cfg.n_bootstrap, cfg.confidence, seed=cfg.seed + 1)
+        tables.append(exact_decomposition(est.gap, est.gap_blind, ctx.jobs["job_id"].astype(str).tolist(), k,
+                                          enc.attribute))
+        by_attr[enc.attribute] = {"identity_part_ci_low": est.ci_low, "identity_part_ci_high": est.ci_high}
+    table = pd.concat(tables, ignore_index=True).assign(method="sample", sample_size=len(rows), sample_k=ks)
     summary = {"method": "sample", "sample_size": len(rows), "n_candidates": n, "sample_k": ks,
                "stratified_by": cfg.gap_attribute, "sample_seed": cfg.seed,
-               "identity_part_ci_low": est.ci_low, "identity_part_ci_high": est.ci_high,
-               "confidence": cfg.confidence, "n_resamples": est.n_resamples}
+               **by_attr[cfg.gap_attribute], "confidence": cfg.confidence, "n_resamples": est.n_resamples,
+               "_by_attribute": by_attr}
     return table, summary
+
+
+def _all_encodings(ctx: Context) -> list[GroupEncoding]:
+    """The gap attribute first, then every other audited attribute."""
+    return [ctx.enc, *[e for e in ctx.encodings if e.attribute != ctx.enc.attribute]]
+
+
+def _target(ctx: Context, enc: GroupEncoding) -> np.ndarray:
+    return ctx.target if enc.attribute == ctx.enc.attribute else (ctx.targets or {})[enc.attribute]
 
 
 def _full_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -191,9 +208,13 @@ def _full_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, d
     r_blind = LocalBackend(block_size=ctx.block_size).rank(
         blind, ctx.jobs["text"].tolist(), k, None, n_candidates=len(cands),
         progress=lambda it: progress_bar(it, ctx.progress, desc="identity-blind ranking", unit="block"))
-    blind_gaps = job_gaps(r_blind.indices, ctx.enc, ctx.target).gaps
-    table = exact_decomposition(ctx.base_gaps, blind_gaps, ctx.jobs["job_id"].tolist(), k, cfg.gap_attribute)
-    table = table.assign(method="full", sample_size=len(cands), sample_k=k)
+    tables = []
+    for enc in _all_encodings(ctx):
+        target = _target(ctx, enc)
+        base = ctx.base_gaps if enc is ctx.enc else job_gaps(ctx.rankings.top(k), enc, target).gaps
+        tables.append(exact_decomposition(base, job_gaps(r_blind.indices, enc, target).gaps,
+                                          ctx.jobs["job_id"].tolist(), k, enc.attribute))
+    table = pd.concat(tables, ignore_index=True).assign(method="full", sample_size=len(cands), sample_k=k)
     return table, {"method": "full", "sample_size": len(cands), "n_candidates": len(cands), "sample_k": k}
 
 
@@ -202,9 +223,16 @@ def run_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, dic
     cfg = ctx.config
     sampled = cfg.decomposition == "sample" and cfg.decomposition_sample < len(ctx.candidates)
     table, summary = (_sample_decomposition if sampled else _full_decomposition)(ctx, watch)
-    summary = {"k": cfg.effective_gap_k, "attribute": cfg.gap_attribute,
-               "mean_gap": float(np.nanmean(table["gap"])), "mean_gap_blind": float(np.nanmean(table["gap_blind"])),
-               "mean_identity_part": float(np.nanmean(table["identity_part"])), **summary}
+    cis = summary.pop("_by_attribute", {})
+
+    def means(attr: str) -> dict[str, Any]:
+        t = table[table["attribute"] == attr]
+        return {"k": cfg.effective_gap_k, "attribute": attr, "mean_gap": float(np.nanmean(t["gap"])),
+                "mean_gap_blind": float(np.nanmean(t["gap_blind"])),
+                "mean_identity_part": float(np.nanmean(t["identity_part"]))}
+
+    by_attribute = {a: {**means(a), **cis.get(a, {})} for a in dict.fromkeys(table["attribute"])}
+    summary = {**means(cfg.gap_attribute), **summary, "by_attribute": by_attribute}
     return table, summary
 
 
@@ -221,7 +249,8 @@ def counterfactuals(rec: Recommender, jobs: pd.DataFrame, candidates: pd.DataFra
     target = targets[enc.attribute]
     base = job_gaps(rankings.top(config.effective_gap_k), enc, target).gaps
     ctx = Context(rec=rec, jobs=jobs, candidates=candidates, config=config, enc=enc, target=target, base_gaps=base,
-                  block_size=block_size, progress=progress, say=say)
+                  block_size=block_size, progress=progress, say=say, encodings=encodings,
+                  targets=dict(targets), rankings=rankings)
     tables, summary = empty_tables(), {}
     if config.drivers != "none":
         with log.stage("drivers", rec):

@@ -19,16 +19,21 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .crosscheck import pooled_tests
 from .groups import GroupEncoding
 from .metrics import bootstrap as boot
 from .metrics.counts import group_counts
+from .metrics.ties import order_decided
 from .metrics.diversity import gap as gap_fn
 from .metrics.diversity import gap_score, match, target_distribution, topk_shares
 from .metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
 from .metrics.parity import demographic_parity, dp_from_rates
 from .metrics.ranking import exposure, ndkl, skew_at_k
 from .recommenders.base import Rankings
+from .metrics.twoway import twoway_intervals
+from .permutation import NullDraws, null_draws
 from .result import AuditConfig
+from .verdicts import Chance, assess, summary_fields
 
 
 @dataclass
@@ -46,36 +51,6 @@ def job_gaps(indices: np.ndarray, enc: GroupEncoding, target: np.ndarray) -> Job
     counts = group_counts(indices, enc.codes, enc.n_codes)
     shares = topk_shares(counts, enc.n_known)
     return JobGaps(counts=counts, shares=shares, gaps=gap_fn(shares, target), target=target)
-
-
-def order_decided(scores: np.ndarray, k: int) -> np.ndarray:
-    """Places of each job's top-k that were filled by row order because of tied scores.
-
-    Rankings break ties by row number (an earlier candidate row wins). When the
-    k-th best score equals the (k+1)-th, every top-k member with that score was
-    chosen over an equally scored candidate by its position in the file:
-
-    .. math:: o_j = |\\{i \\le k : s_{j,(i)} = s_{j,(k)}\\}| \\cdot 1[s_{j,(k)} = s_{j,(k+1)}]
-
-    ``o_j = k`` means the whole top-k is row order (e.g. all scores equal), so
-    the job's group mix says nothing about the recommender.
-
-    Parameters
-    ----------
-    scores : ndarray of shape (n_jobs, m)
-        Each job's best scores in rank order (``Rankings.scores``), ``m > k``
-        unless the whole pool is selected.
-    k : int
-
-    Returns
-    -------
-    ndarray of int, shape (n_jobs,)
-    """
-    if scores.shape[1] <= k:  # the whole pool is selected: no choice was made
-        return np.zeros(scores.shape[0], dtype=np.int64)
-    kth, nxt = scores[:, k - 1], scores[:, k]
-    tied_in = (scores[:, :k] == kth[:, None]).sum(axis=1)
-    return np.where(kth == nxt, tied_in, 0).astype(np.int64)
 
 
 def resolve_target(config_target, enc: GroupEncoding) -> np.ndarray:
@@ -152,6 +127,7 @@ class Cut:
     defined: np.ndarray         # jobs whose gap is defined
     by_order: np.ndarray        # places decided by row order (see order_decided)
     ci: dict[str, tuple[np.ndarray, np.ndarray]]
+    chance: Chance | None = None  # permutation null, power and verdicts (None without permutations)
 
 
 def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: int
@@ -219,8 +195,10 @@ def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray,
             for key in s}
 
 
-def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig) -> Cut:
-    """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals."""
+def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig,
+                draws: NullDraws | None = None, twoway: tuple[np.ndarray, ...] | None = None) -> Cut:
+    """Every array the tables of ``enc.attribute`` at ``k`` need, with bootstrap intervals and, given the
+    permutation ``draws``, the chance level and verdicts (:func:`fairaudit.verdicts.assess`)."""
     n_jobs = rankings.indices.shape[0]
     pool = enc.pool_counts
     rated = rated_mask(pool, enc.n_known, config.min_share)
@@ -237,12 +215,21 @@ def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: i
                          jg.counts[:, : enc.n_known] / np.maximum(pool_f[None, : enc.n_known], 1), np.nan)
     job_dpd, _ = dp_from_rates(np.where(rated[None, :], job_rates, np.nan))
     ci = bootstrap_intervals(jg.counts, pool, rated, enc.n_known, jg.gaps, job_match, job_ndkl, rates, config)
+    if twoway is not None:  # selection rates and impact ratios: jobs and candidates resampled (metrics.twoway)
+        ci["rate"], ci["impact"] = twoway[:2], twoway[2:]
+    impact = impact_ratios(rates[: enc.n_known], rated)
+    defined = ~np.isnan(jg.gaps)
+    chance = None if draws is None else assess(
+        draws, impact=impact, rated=rated, pool=pool, n_jobs=n_jobs,
+        match_rate=float(job_match[defined].mean()) if defined.any() else float("nan"),
+        mean_gap=float(jg.gaps[defined].mean()) if defined.any() else float("nan"), alpha=config.alpha,
+        four_fifths=config.four_fifths, power=config.power, judge_ratio=config.judge_ratio, seed=config.seed)
     return Cut(k=k, enc=enc, target=target, rated=rated,
                known_share=pool[: enc.n_known] / max(pool[: enc.n_known].sum(), 1), gaps=jg, selected=sel,
-               rates=rates, impact=impact_ratios(rates[: enc.n_known], rated), scoring_selected=s_sel,
+               rates=rates, impact=impact, scoring_selected=s_sel,
                scoring_rates=s_rates, scoring_impact=s_ir, codes_topk=codes_topk, job_ndkl=job_ndkl,
-               job_match=job_match, job_dpd=job_dpd, defined=~np.isnan(jg.gaps),
-               by_order=order_decided(rankings.scores, k), ci=ci)
+               job_match=job_match, job_dpd=job_dpd, defined=defined,
+               by_order=order_decided(rankings.scores, k), ci=ci, chance=chance)
 
 
 def _exclusion(cut: Cut, g: int, config: AuditConfig) -> str:
@@ -259,6 +246,7 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
     enc, pool = cut.enc, cut.enc.pool_counts
     rate_lo, rate_hi = cut.ci["rate"]
     flags = four_fifths_flags(cut.impact, config.four_fifths)
+    fisher_p, two_sd_z = pooled_tests(cut.selected, pool, cut.gaps.gaps.shape[0], cut.rated)
     rows = []
     for g, label in enumerate(enc.all_labels()):
         is_unknown = g == enc.n_known
@@ -274,8 +262,27 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
             "scoring_impact_ratio": float(cut.scoring_impact[g]) if not is_unknown else float("nan"),
             "excluded": bool(is_unknown or not cut.rated[g]), "exclusion_reason": reason,
             "four_fifths_flag": bool(flags[g]) if not is_unknown else False,
+            **group_chance(cut, g),
+            # two-way bootstrap (metrics.twoway); after the schema's declared columns, so a JSON round trip keeps
+            # the column order
+            "impact_ratio_ci_low": float(cut.ci["impact"][0][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
+            "impact_ratio_ci_high": float(cut.ci["impact"][1][g]) if "impact" in cut.ci and not is_unknown
+            else float("nan"),
+            # approximate (pairs are not independent): see fairaudit.crosscheck
+            "fisher_p_value": float(fisher_p[g]) if g < enc.n_known else float("nan"),
+            "two_sd_z": float(two_sd_z[g]) if g < enc.n_known else float("nan"),
         })
     return rows
+
+
+def group_chance(cut: Cut, g: int) -> dict[str, Any]:
+    """Group ``g``'s p-value, null median / 5th percentile, power and verdict (None / NaN when not rated)."""
+    if cut.chance is not None and g < cut.enc.n_known and cut.rated[g]:
+        return cut.chance.group_fields(g)
+    nan = float("nan")
+    return {"p_value": nan, "verdict": None, "null_ir_median": nan, "null_ir_p05": nan, "power_at_0_6": nan,
+            "min_detectable_ratio": nan}
 
 
 def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
@@ -314,6 +321,7 @@ def parity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "min_impact_ratio": min_ir,
         "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, config.four_fifths)),
         "n_unknown": int(pool[enc.n_known]),
+        **(cut.chance.attribute_fields() if cut.chance is not None else {"verdict": None}),
     }
 
 
@@ -338,6 +346,7 @@ def diversity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
         "ndkl": float(cut.job_ndkl[defined].mean()) if defined.any() else float("nan"),
         "ndkl_ci_low": float(n_lo), "ndkl_ci_high": float(n_hi),
         "n_jobs_undefined": int((~defined).sum()),
+        **(cut.chance.diversity_fields() if cut.chance is not None else {}),
     }
 
 
@@ -357,10 +366,14 @@ def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> lis
 
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,
             job_ids: Sequence[str], titles: Sequence[str],
-            targets: Mapping[str, np.ndarray]) -> tuple[dict[str, pd.DataFrame], dict]:
+            targets: Mapping[str, np.ndarray], strata: np.ndarray | None = None
+            ) -> tuple[dict[str, pd.DataFrame], dict]:
     """Compute every table of an audit from rankings.
 
     ``targets``: each attribute's target, resolved once by the audit (:func:`resolve_targets`).
+    With ``config.n_permutations > 0`` every cut gets its permutation null
+    (:func:`fairaudit.permutation.null_draws`, within ``strata`` codes when given)
+    and its verdicts.
 
     Returns
     -------
@@ -369,10 +382,17 @@ def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: Audi
     """
     rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
                                              "per_job": []}
+    targets = {enc.attribute: resolve_target(config.target, enc) for enc in encodings}
+    draws = null_draws(rankings.indices, encodings, config.ks, targets, config.tolerance, config.n_permutations,
+                       config.seed, strata, config.n_permutations_gap) if config.n_permutations > 0 and encodings else {}
+    rated = {e.attribute: rated_mask(e.pool_counts, e.n_known, config.min_share) for e in encodings}
+    twoway = {k: twoway_intervals(rankings.top(k), encodings, rated, config.n_bootstrap, config.seed,
+                                  config.confidence) for k in config.ks} if encodings else {}
     for enc in encodings:
         target = targets[enc.attribute]
         for k in config.ks:
-            cut = measure_cut(rankings, enc, target, k, config)
+            cut = measure_cut(rankings, enc, target, k, config, draws.get((enc.attribute, k)),
+                              twoway[k][enc.attribute])
             rows["impact"] += impact_rows(cut, config)
             rows["ranking"] += ranking_rows(cut)
             rows["parity"].append(parity_row(cut, config))
@@ -404,4 +424,5 @@ def summarize(tables: dict[str, pd.DataFrame], config: AuditConfig) -> dict:
         "paper_score": float(dhead["paper_score"].iloc[0]) if len(dhead) else float("nan"),
         "flagged_groups": int(tables["impact"].query("k == @k0")["four_fifths_flag"].sum()),
     }
+    verdict.update(summary_fields(head, dhead, getattr(config, "alpha", 0.05), goal))
     return {"verdict": verdict}

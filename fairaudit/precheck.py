@@ -48,12 +48,14 @@ from .language import language_warnings
 from .measure import job_gaps
 from .occlusion import occlusion_drivers
 from .options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
+from .permutation import p_upper, random_topk_gaps
 from .progress import status
 from .reading import ReadExtent, recommender_read_extent
 from .recommenders import clone_recommender, make_recommender
 from .recommenders.base import check_k
 from .report.diff import word_diff
 from .textnorm import script_warnings
+from .verdicts import BEYOND, PASS, WITHIN
 
 #: What the check runs on when no candidates are given.
 SYNTHETIC_POOL = ("the packaged synthetic pool (fairaudit.datasets.make_hiring_data: 2,000 candidates, seed 0; "
@@ -123,8 +125,14 @@ def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
 
 
 # --------------------------------------------------------------------------- measures
-def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float) -> list[MixAtK]:
-    """The ad's top-k mix, gap and noise floor at each k.
+def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, alpha: float = 0.05,
+                  n_draws: int = 1000, seed: int = 0) -> list[MixAtK]:
+    """The ad's top-k mix, gap, noise floor and verdict category at each k.
+
+    The chance level is the ad's permutation null: ``n_draws`` top-k lists
+    drawn at random from the pool (:func:`fairaudit.permutation.random_topk_gaps`);
+    a gap over the tolerance is "breach, beyond chance" when at most ``alpha``
+    of them reach it (p-value as in :func:`fairaudit.permutation.p_lower`).
 
     The ad is ranked once, at the largest k: rankings are a total order (score,
     then row), so each smaller top-k is a prefix of it, measured with the
@@ -135,9 +143,15 @@ def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float) ->
     for k, sc in scorers.items():
         res = job_gaps(top[:, :k], sc.encoding, sc.target)
         gap = float(res.gaps[0])
+        within = bool(gap <= tolerance + 1e-12)
+        null = random_topk_gaps(sc.encoding.pool_counts, sc.encoding.n_known, k, sc.target, n_draws, seed)
+        p = p_upper(null, gap)
+        exceed = float(np.mean(null > tolerance + 1e-12))
+        verdict = PASS if within else BEYOND if p <= alpha else WITHIN
         out.append(MixAtK(k=k, mix={g: float(v) for g, v in zip(sc.labels, res.shares[0])},
                           target={g: float(v) for g, v in zip(sc.labels, sc.target)}, gap=gap,
-                          noise_floor=float(sc.noise_floor), within_tolerance=bool(gap <= tolerance + 1e-12)))
+                          noise_floor=float(sc.noise_floor), within_tolerance=within, p_value=p, verdict=verdict,
+                          null_exceed_share=exceed))
     return out
 
 

@@ -59,7 +59,7 @@ from .options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_
                       parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
-SCHEMA_VERSION = 1  # also in fairaudit.schema
+SCHEMA_VERSION = 2  # also in fairaudit.schema (which reads version 1 too)
 
 #: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
 DRIVER_SCOPES = ("flagged", "all", "none")
@@ -117,11 +117,19 @@ class AuditConfig:
     use_inferred: bool = False
     driver_method: str = "lexicon"  # DRIVER_METHODS
     decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE  # candidates in the identity-blind sample
+    # chance level of every verdict (fairaudit.permutation, fairaudit.verdicts)
+    n_permutations: int = 1000  # label permutations of the null; 0 = no significance (verdicts "not assessed")
+    n_permutations_gap: int = 200  # of those, how many feed the null of the match rate and mean gap (per-job mixes)
+    strata: tuple[str, ...] = ()  # candidate columns to permute within (e.g. occupation); () = whole pool
+    alpha: float = 0.05  # significance level of "beyond chance"
+    power: float = 0.8  # power a group needs to be judged
+    judge_ratio: float = 0.6  # true impact ratio a group must be able to detect with that power
 
     def __post_init__(self) -> None:
         # the config validates itself, so AuditConfig(...), from_dict() and audit() refuse the same values
         self.ks = parse_ks(self.ks)
         self.attributes = tuple(self.attributes)
+        self.strata = (self.strata,) if isinstance(self.strata, str) else tuple(self.strata or ())
         self.drivers = resolve_drivers(self.drivers)
         self.decomposition = resolve_decomposition(self.decomposition)
         self.driver_method = resolve_driver_method(self.driver_method)
@@ -137,6 +145,7 @@ class AuditConfig:
         d = asdict(self)
         d["ks"] = list(self.ks)
         d["attributes"] = list(self.attributes)
+        d["strata"] = list(self.strata)
         return d
 
     @classmethod
@@ -154,7 +163,7 @@ _MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates", 
 #: so they may differ.)
 COMPARED_SETTINGS = ("ks", "attributes", "target", "tolerance", "match_goal", "four_fifths", "min_share",
                      "scoring_median", "n_bootstrap", "confidence", "seed", "gap_attribute", "effective_gap_k",
-                     "use_inferred")
+                     "use_inferred", "n_permutations", "n_permutations_gap", "strata", "alpha", "power", "judge_ratio")
 
 
 def recommender_identity(info: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -346,13 +355,20 @@ class AuditResult:
 
     # -- summaries ----------------------------------------------------------
     def verdict(self) -> dict[str, Any]:
-        """Pass/fail against the four-fifths rule and the diversity-match goal."""
+        """Pass/fail against the four-fifths rule and the diversity-match goal, with the chance level.
+
+        ``four_fifths_pass`` is the plain rule; ``category`` the most severe verdict
+        category (:data:`fairaudit.verdicts.VERDICTS`) over the attributes at the
+        headline k and ``attributes`` each attribute's category, p-value and null
+        quantiles (None for an audit without permutations).
+        """
         return dict(self.summary.get("verdict", {}))
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per (k, attribute): min impact ratio, parity, match rate, mean gap and its score, NDKL."""
-        par = self.tables["parity"][["k", "attribute", "min_impact_ratio", "four_fifths_pass",
-                                     "dp_difference", "dp_ratio"]]
+        par = self.tables["parity"]
+        extra = [c for c in ("verdict", "p_value") if c in par]  # version 2 on (None: not assessed)
+        par = par[["k", "attribute", "min_impact_ratio", "four_fifths_pass", *extra, "dp_difference", "dp_ratio"]]
         div = self.tables["diversity"][["k", "attribute", "match_rate", "mean_gap", "paper_score", "ndkl"]]
         return par.merge(div, on=["k", "attribute"], how="outer")
 

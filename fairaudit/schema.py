@@ -9,6 +9,12 @@ models below before anything is built from it and reports every problem as
 Columns may be added in later versions (``extra="allow"``); the columns the
 report, the history and the comparison checks read are required and typed.
 ``null`` stands for a number that is undefined (NaN) in the audit.
+
+Versions: 2 added the chance level of every verdict (``verdict``, ``p_value``
+and the permutation null's quantiles in ``impact``, ``parity`` and
+``diversity``; ``n_permutations``, ``strata``, ``alpha`` in the config). A
+version-1 file is still read (:func:`upgrade_v1`): its verdicts are "not
+assessed" (``verdict`` null, ``n_permutations`` 0), never guessed.
 """
 from __future__ import annotations
 
@@ -22,7 +28,9 @@ from .options import DEFAULT_N_BOOTSTRAP, parse_ks
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions this fairaudit reads (older ones are upgraded on reading).
+READABLE_VERSIONS = (1, 2)
 
 #: A finite or undefined number: JSON numbers only (no strings, no booleans); null = NaN.
 Num = Optional[StrictFloat]
@@ -52,6 +60,8 @@ class ImpactRow(_Keyed):
     excluded: StrictBool
     exclusion_reason: StrictStr = ""
     four_fifths_flag: StrictBool
+    p_value: Num = None
+    verdict: Optional[StrictStr] = None
 
 
 class ParityRow(_Keyed):
@@ -65,6 +75,8 @@ class ParityRow(_Keyed):
     min_impact_ratio: Num
     four_fifths_pass: StrictBool
     n_unknown: StrictInt = Field(0, ge=0)
+    verdict: Optional[StrictStr] = None  # fairaudit.verdicts.VERDICTS; null: not assessed
+    p_value: Num = None
 
 
 class DiversityRow(_Keyed):
@@ -179,6 +191,12 @@ class ConfigModel(BaseModel):
     use_inferred: StrictBool = False
     driver_method: Literal["lexicon", "occlusion"] = "lexicon"
     decomposition_sample: StrictInt = Field(2000, ge=1)
+    n_permutations: StrictInt = Field(1000, ge=0)
+    n_permutations_gap: StrictInt = Field(200, ge=0)
+    strata: list[StrictStr] = Field(default_factory=list)
+    alpha: StrictFloat = Field(0.05, gt=0, lt=0.5)
+    power: StrictFloat = Field(0.8, gt=0, lt=1)
+    judge_ratio: StrictFloat = Field(0.6, gt=0, lt=1)
 
     @field_validator("ks")
     @classmethod
@@ -227,7 +245,7 @@ class AuditDocument(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     config: ConfigModel
     provenance: Provenance
     summary: Summary
@@ -265,6 +283,29 @@ def _problem(err: Mapping[str, Any]) -> str:
     return f"{where}: {msg}" if err["loc"] else msg
 
 
+def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A version-1 audit as version 2: same figures, verdicts "not assessed".
+
+    Version 1 had no permutation null, so ``verdict`` and ``p_value`` are null in
+    ``impact`` and ``parity`` and the config records ``n_permutations = 0``; the
+    plain four-fifths figures are kept as they were. The input is not modified.
+    """
+    out = dict(data)
+    out["schema_version"] = 2
+    if isinstance(out.get("config"), Mapping):
+        out["config"] = {**out["config"], "n_permutations": 0}
+    tables = out.get("tables")
+    if isinstance(tables, Mapping):
+        tables = dict(tables)
+        for name in ("impact", "parity"):
+            rows = tables.get(name)
+            if isinstance(rows, list):
+                tables[name] = [{"verdict": None, "p_value": None, **r} if isinstance(r, Mapping) else r
+                                for r in rows]
+        out["tables"] = tables
+    return out
+
+
 def validate_audit_dict(data: Any, source: str = "audit JSON") -> AuditDocument:
     """Check a parsed audit result against the schema.
 
@@ -276,9 +317,11 @@ def validate_audit_dict(data: Any, source: str = "audit JSON") -> AuditDocument:
     if not isinstance(data, Mapping):
         raise DataError(f"{source} is not a fairaudit audit result (expected a JSON object)")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise DataError(f"{source} has schema_version {version!r}; this fairaudit reads version {SCHEMA_VERSION} "
-                        "(is it a fairaudit audit result?)")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        raise DataError(f"{source} has schema_version {version!r}; this fairaudit reads versions "
+                        f"{', '.join(map(str, READABLE_VERSIONS))} (is it a fairaudit audit result?)")
+    if version == 1:
+        data = upgrade_v1(data)
     try:
         return AuditDocument.model_validate(dict(data))
     except ValidationError as exc:

@@ -55,3 +55,16 @@ def parse_time(value: str) -> "dt.datetime":
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time, e.g. 2030-01-01T00:00:00Z") from None
     return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t
+
+
+def add_chance_args(p) -> None:
+    """--permutations, --strata, --alpha: the chance level of the verdicts (defaults from AuditConfig)."""
+    from ..result import AuditConfig
+
+    d = AuditConfig()
+    p.add_argument("--permutations", type=int, default=d.n_permutations, metavar="N",
+                   help=f"label permutations of the null behind each verdict (default {d.n_permutations}; 0 = none)")
+    p.add_argument("--strata", nargs="+", default=list(d.strata), metavar="COLUMN",
+                   help="candidate columns to permute labels within, e.g. occupation (default: the whole pool)")
+    p.add_argument("--alpha", type=float, default=d.alpha,
+                   help=f"significance level of 'breach, beyond chance' (default {d.alpha})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
                        DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
-from ._common import add_data_args, column_map, target_spec
+from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 
 def register(sub) -> None:
@@ -29,6 +29,7 @@ def register(sub) -> None:
                    help=f"bootstrap resamples (0 = no CIs; default {DEFAULT_N_BOOTSTRAP})")
     p.add_argument("--seed", type=int, default=0,
                    help="seed of every random step: bootstrap resamples, the decomposition sample (default 0)")
+    add_chance_args(p)
     p.add_argument("--drivers", choices=["flagged", "all", "none"], default="flagged",
                    help="which jobs get a counterfactual driver analysis: those whose gap exceeds the random-top-k "
                         "noise floor plus the tolerance (default), every job, or none")
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
                    decomposition_sample=args.decomposition_sample,
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
-                   created_at=args.created_at, labels=read_labels(args.labels))
+                   created_at=args.created_at, labels=read_labels(args.labels),
+                   n_permutations=args.permutations, strata=args.strata, alpha=args.alpha)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)

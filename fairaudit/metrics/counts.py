@@ -8,11 +8,15 @@ def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.nd
     """Top-k group mix per job: ``counts[j, g]`` = members of group g in job j's top-k.
 
     This is the single function that turns rankings into group counts; the
-    audit, the rewriting reward and the backends all call it (it lived in
-    ``fairaudit.recommenders.base``, which re-exports it).
+    audit, the rewriting reward, the backends and the permutation null all call it
+    (it lived in ``fairaudit.recommenders.base``, which re-exports it).
+    ``codes`` may carry leading batch axes (``(b, n_candidates)``: one labelling
+    per permutation, see :mod:`fairaudit.permutation`); the result then has
+    shape ``(b, n_jobs, n_groups)``. A loop over the few groups on small integer
+    codes is faster than one ``bincount`` over (batch, job) offsets.
     """
-    sel = codes[indices]  # (n_jobs, k)
-    out = np.zeros((indices.shape[0], n_groups), dtype=np.int64)
+    sel = codes[..., indices]  # (..., n_jobs, k)
+    out = np.zeros(sel.shape[:-1] + (n_groups,), dtype=np.int64)
     for g in range(n_groups):
-        out[:, g] = (sel == g).sum(axis=1)
+        out[..., g] = (sel == g).sum(axis=-1)
     return out

@@ -28,6 +28,7 @@ from ..groups import INTERSECTION
 from ..result import AuditResult, check_comparable
 from . import charts
 from . import sections as sec
+from .chance import chance_summary
 from .format import as_number, attribute_label, fmt, group_label, target_text
 from .sidecar import check_rewrites, sidecar_bytes
 
@@ -150,6 +151,8 @@ def report_context(before: AuditResult, after: AuditResult | None = None, rewrit
         **_settings(before),
         "verdict": sec.verdict(before),
         "verdict_after": sec.verdict(after) if comparing else None,
+        "chance": chance_summary(before),
+        "chance_after": chance_summary(after) if comparing else None,
         "headline": sec.headline_table(before, after),
         "warnings": sec.audit_warnings(before, after),
         "impact_sections": sec.impact_sections(before, after),

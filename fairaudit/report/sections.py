@@ -17,6 +17,7 @@ from ..result import AuditResult
 from ..version import library_versions
 from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_attributes,  # noqa: F401
                      result_ks, result_table, select_rows)  # (re-exported: report.summary imports them from here)
+from .chance import ATTRIBUTE_COLS, IMPACT_COLS
 from .diff import diff_stats, word_diff
 from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
 from .sidecar import rewrites_summary
@@ -76,7 +77,7 @@ def impact_sections(before: AuditResult, after: AuditResult | None) -> list[dict
                 Col("impact_ratio", "Impact ratio", "ratio"),
                 Col("scoring_rate", "Scoring rate", "rate"),
                 Col("scoring_impact_ratio", "Scoring impact ratio", "ratio"),
-                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag)]
+                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag), *IMPACT_COLS]
     return [{"k": k, "attribute": attr, "label": attribute_label(attr),
              "table": build_table(b, a, ["group"], cols, row_class=_impact_row_class), "notes": _impact_notes(b)}
             for k, attr, b, a in per_k_and_attribute(before, after, "impact")]
@@ -89,7 +90,7 @@ def parity_table(before: AuditResult, after: AuditResult | None) -> dict[str, An
             Col("dp_difference", "DP difference", "ratio", ci=True),
             Col("dp_ratio", "DP ratio", "ratio", ci=True),
             Col("min_impact_ratio", "Min. impact ratio", "ratio"),
-            Col("four_fifths_pass", "Four-fifths rule", "pass")]
+            Col("four_fifths_pass", "Four-fifths rule", "pass"), *ATTRIBUTE_COLS]
     return build_table(result_table(before, "parity"), None if after is None else result_table(after, "parity"),
                        ["k", "attribute"], cols, caption="Demographic parity (fairlearn) and the four-fifths rule")
 
@@ -142,7 +143,7 @@ def gap_jobs(before: AuditResult, after: AuditResult | None, n: int) -> dict[str
     pj = pj.assign(_gap=pd.to_numeric(pj["gap"], errors="coerce")).sort_values(
         ["_gap", "job_id"], ascending=[False, True], na_position="last", kind="mergesort").head(n)
     dec = result_table(before, "decomposition")
-    dec = dec.set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
+    dec = dec[dec["attribute"] == attr].set_index("job_id") if "job_id" in dec.columns else pd.DataFrame()
     rows, tied = [], False
     for r in pj.drop(columns="_gap").to_dict(orient="records"):
         jid = r.get("job_id")
@@ -336,7 +337,7 @@ def headline_table(before: AuditResult, after: AuditResult | None) -> dict[str, 
 
     cols = [Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
             Col("min_impact_ratio", "Min. impact ratio", "ratio"),
-            Col("four_fifths_pass", "Four-fifths", "pass"),
+            Col("four_fifths_pass", "Four-fifths", "pass"), *ATTRIBUTE_COLS,
             Col("dp_difference", "DP difference", "ratio"),
             Col("match_rate", "Match rate", "pct")]
     return build_table(merged(par_b, div_b) or [], merged(par_a, div_a), ["attribute"], cols,

@@ -35,6 +35,8 @@ from ..errors import ConfigError, DataError, FairauditWarning, ReportError
 from ..groups import INTERSECTION
 from ..result import AuditResult, frame_records
 from ..version import __version__
+from ..verdicts import describe
+from .chance import PERMUTATION_SENTENCE
 from .format import as_bool, as_number, attribute_label, fmt, group_label
 from .render import environment
 from .summary_rules import check_dates, data_statement, public_source
@@ -60,6 +62,8 @@ class CategoryRow:
     scoring_impact_ratio: float | None
     rated: bool
     note: str = ""
+    p_value: float | None = None  # permutation p-value of the impact ratio (None: not assessed / not rated)
+    verdict: str | None = None  # fairaudit.verdicts category of the group
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,9 +77,13 @@ class CategoryTable:
     attribute: str
     label: str
     rows: tuple[CategoryRow, ...]
+    verdict: str | None = None  # the attribute's verdict (its lowest impact ratio against the permutation null)
+    p_value: float | None = None
+    null_breach_share: float | None = None  # share of permutations below four-fifths
 
     def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "attribute": self.attribute, "label": self.label,
+        return {"k": self.k, "attribute": self.attribute, "label": self.label, "verdict": self.verdict,
+                "p_value": self.p_value, "null_breach_share": self.null_breach_share,
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -101,6 +109,7 @@ class PublicSummary:
     incomplete: list[str] = field(default_factory=list)
     #: what the page warns about without refusing it (a distribution date over a year after the audit)
     notices: list[str] = field(default_factory=list)
+    n_permutations: int = 0  # label permutations behind the significance (0: not assessed)
 
     def to_dict(self) -> dict[str, Any]:
         d = {k: v for k, v in asdict(self).items() if k != "tables"}
@@ -193,7 +202,9 @@ def _row(r: dict[str, Any], min_share: float) -> CategoryRow:
                        impact_ratio=None if (unknown or excluded) else as_number(r.get("impact_ratio")),
                        scoring_rate=as_number(r.get("scoring_rate")),
                        scoring_impact_ratio=None if (unknown or excluded) else as_number(r.get("scoring_impact_ratio")),
-                       rated=not (unknown or excluded), note=note)
+                       rated=not (unknown or excluded), note=note,
+                       p_value=None if (unknown or excluded) else as_number(r.get("p_value")),
+                       verdict=None if (unknown or excluded) else (r.get("verdict") or None))
 
 
 def _explanation(result: AuditResult, tool: dict[str, str], own: str | None) -> str:
@@ -260,8 +271,12 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
         for attr in LL144_ATTRIBUTES:
             rows = frame_records(select_rows(imp, k=k, attribute=attr))
             rows.sort(key=lambda r: str(r.get("group")) == "unknown")  # unknown last
+            par = frame_records(select_rows(result_table(result, "parity"), k=k, attribute=attr))
+            chance = par[0] if par else {}
             tables.append(CategoryTable(k=int(k), attribute=attr, label=attribute_label(attr),
-                                        rows=tuple(_row(r, cfg.min_share) for r in rows)))
+                                        rows=tuple(_row(r, cfg.min_share) for r in rows),
+                                        verdict=chance.get("verdict") or None, p_value=as_number(chance.get("p_value")),
+                                        null_breach_share=as_number(chance.get("null_breach_share"))))
     first = [t for t in tables if t.k == (k0 if k0 in result_ks(result) else result_ks(result)[0])]
     unknown = {t.attribute: next((r.candidates for r in t.rows if r.group == "unknown"), 0) for t in first}
     return PublicSummary(
@@ -272,7 +287,8 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
         tables=tables, tool=tool, ks=[int(k) for k in result_ks(result)], headline_k=k0,
         scoring_median=str(cfg.scoring_median), min_share=float(cfg.min_share),
         incomplete=[] if date else ["the distribution date of the AEDT (pass --distribution-date YYYY-MM-DD)"],
-        notices=notices)
+        notices=notices,
+        n_permutations=int(getattr(cfg, "n_permutations", 0) or 0))
 
 
 # --------------------------------------------------------------------------- rendering and writing
@@ -284,7 +300,8 @@ def summary_json(summary: PublicSummary) -> bytes:
 def _cells(row: CategoryRow) -> dict[str, str]:
     return {"candidates": fmt(row.candidates, "int"), "selections": fmt(row.selections, "int"),
             "selection_rate": fmt(row.selection_rate, "rate"), "impact_ratio": fmt(row.impact_ratio, "ratio"),
-            "scoring_rate": fmt(row.scoring_rate, "pct"), "scoring_impact_ratio": fmt(row.scoring_impact_ratio, "ratio")}
+            "scoring_rate": fmt(row.scoring_rate, "pct"), "scoring_impact_ratio": fmt(row.scoring_impact_ratio, "ratio"),
+            "p_value": fmt(row.p_value, "ratio"), "verdict": row.verdict or ("not assessed" if row.rated else "—")}
 
 
 def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", json_sha256: str = "") -> str:
@@ -299,8 +316,11 @@ def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", j
         "n_candidates": fmt(summary.n_candidates, "int"), "n_jobs": fmt(summary.n_jobs, "int"),
         "unknown": [(attribute_label(a), fmt(n, "int")) for a, n in summary.unknown.items()],
         "min_share": fmt(summary.min_share, "pctg"),
-        "tables": [{"k": t.k, "label": t.label, "rows": [{"row": r, "cells": _cells(r)} for r in t.rows]}
+        "tables": [{"k": t.k, "label": t.label, "rows": [{"row": r, "cells": _cells(r)} for r in t.rows],
+                    "verdict": describe(t.verdict, t.p_value, t.null_breach_share) if t.verdict else None}
                    for t in summary.tables],
+        "permutation_sentence": PERMUTATION_SENTENCE.format(n=f"{summary.n_permutations:,}")
+        if summary.n_permutations else "",
     }
     try:
         return environment().get_template("summary.html").render(**ctx)

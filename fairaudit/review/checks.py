@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from ..metrics.impact import is_above, is_below
+from ..verdicts import describe
 from .config import Thresholds
 from .history import METRICS
 
@@ -38,6 +39,7 @@ class Breach:
     value: float
     limit: float
     message: str
+    verdict: str | None = None  # the audit's verdict category for an impact-ratio breach (None: not assessed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,6 +55,9 @@ def metric_rows(result: Any, stage: str = "before") -> list[dict[str, Any]]:
     rows = []
     for rec in summary.to_dict(orient="records"):
         row = {"stage": stage, "k": int(rec["k"]), "attribute": str(rec["attribute"])}
+        verdict = rec.get("verdict")
+        if isinstance(verdict, str):  # the chance level of the audit's lowest impact ratio (schema 2 audits)
+            row["verdict"], row["p_value"] = verdict, float(rec.get("p_value", float("nan")))
         for m in METRICS:
             v = rec.get(m)
             row[m] = float(v) if v is not None and not pd.isna(v) else float("nan")
@@ -86,10 +91,12 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
         k, attr = int(r["k"]), str(r["attribute"])
         ir, mr, gap = r.get("min_impact_ratio"), r.get("match_rate"), r.get("mean_gap")
         if thresholds.min_impact_ratio is not None and not _bad(ir) and is_below(ir, thresholds.min_impact_ratio):
+            chance = (f" ({describe(r['verdict'], r.get('p_value'))})" if r.get("verdict") else
+                      " (chance not assessed)")
             out.append(Breach("min_impact_ratio", stage, k, attr, "min_impact_ratio", float(ir),
                               thresholds.min_impact_ratio,
                               f"{attr} @k={k}: minimum impact ratio {ir:.3f} is below the floor "
-                              f"{thresholds.min_impact_ratio:.2f}"))
+                              f"{thresholds.min_impact_ratio:.2f}{chance}", verdict=r.get("verdict")))
         if thresholds.match_rate_goal is not None and not _bad(mr) and is_below(mr, thresholds.match_rate_goal):
             out.append(Breach("match_rate_goal", stage, k, attr, "match_rate", float(mr),
                               thresholds.match_rate_goal,
@@ -106,5 +113,6 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
                               float(r["value"]), float(r["previous"]),
                               f"{r['attribute']} @k={int(r['k'])}: {r['metric']} went from "
                               f"{r['previous']:.3f} ({r['previous_period']}) to {r['value']:.3f}, "
-                              f"worse by more than {r['tolerance']:g}"))
+                              f"worse by more than {r['tolerance']:g}"
+                              + (f", beyond chance (z = {r['change_z']:.2f})" if r.get("beyond_chance") else "")))
     return out

@@ -39,7 +39,7 @@ from .config import ReviewConfig, config_hash, load_config
 from .data import build_recommender, load_review_data
 from .history import HistoryStore
 from .report import clean_row, history_rows, review_context, review_section
-from .trend import regressions, trend_frame
+from .trend import changes_beyond_chance, regressions, trend_frame
 
 __all__ = ["ReviewOutcome", "run_review", "output_paths"]
 
@@ -174,8 +174,32 @@ def _evaluate(cfg: ReviewConfig, store: HistoryStore, rec: Any, before: AuditRes
     current["version"], current["review_id"], current["status"] = rec.version, rec.id, "running"
     trend = trend_frame(store, current=current)
     reg = regressions(trend, cfg.thresholds.regression_tolerance, period=cfg.period)
+    audits = {"before": before, "after": after}
+    reg = changes_beyond_chance(reg, {s: a.tables["parity"] for s, a in audits.items() if a is not None},
+                                _previous_parity(cfg, trend, reg), float(getattr(before.config, "alpha", 0.05)))
     return _Evaluation(rows=rows, trend=trend, regressions=reg,
                        breaches=evaluate_thresholds(rows, cfg.thresholds, reg))
+
+
+def _previous_parity(cfg: ReviewConfig, trend: pd.DataFrame, reg: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The ``parity`` tables of the previous period's audits (read back from ``output_dir``), by stage.
+
+    A missing or unreadable file leaves that stage out: its changes keep the plain tolerance rule.
+    """
+    if reg.empty:
+        return {}
+    prev = str(reg["previous_period"].iloc[0])
+    rows = trend[trend["period"] == prev]
+    if rows.empty:
+        return {}
+    version = int(rows["version"].iloc[0])
+    out = {}
+    for stage, suffix in (("before", ""), ("after", "-after")):
+        path = cfg.output_dir / f"audit-{prev}-v{version}{suffix}.json"
+        if path.exists():
+            with contextlib.suppress(FairauditError):
+                out[stage] = AuditResult.from_json(path).tables["parity"]
+    return out
 
 
 def _signer(cfg: ReviewConfig) -> Any:

@@ -198,3 +198,59 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
             ax.text(0.5, 0.5, "no reviews yet", ha="center", va="center", transform=ax.transAxes)
         fig.tight_layout()
         return charts.to_svg(fig)
+
+
+def changes_beyond_chance(reg: pd.DataFrame, current: Mapping[str, pd.DataFrame],
+                          previous: Mapping[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
+    """Keep a worsening of the lowest impact ratio as a regression only when it is beyond chance.
+
+    Both periods' audits carry the permutation null of each attribute's lowest
+    impact ratio (``parity`` columns ``null_min_ir_median`` and
+    ``null_min_ir_p05``): how much that ratio moves by chance on that period's
+    pool and jobs. With the spread of each null taken as the sampling spread of
+    the observed ratio, ``sd = (median - p05) / z_0.95``, a change is beyond
+    chance when
+
+    .. math:: z = \\frac{IR_{now} - IR_{before}}{\\sqrt{sd_{now}^2 + sd_{before}^2}} < -z_{1-\\alpha}
+
+    (an approximation: the two periods' pools are independent, and the null's
+    spread stands for the estimate's). Rows of ``reg`` get ``change_z`` and
+    ``beyond_chance`` (None where a period has no null, e.g. an audit of schema
+    version 1, which then keeps the plain tolerance rule); ``regressed`` of the
+    ``min_impact_ratio`` rows becomes ``regressed and beyond_chance``.
+
+    Parameters
+    ----------
+    reg : DataFrame from :func:`regressions`
+    current, previous : mapping stage -> the audits' ``parity`` tables
+    """
+    from scipy.stats import norm
+
+    out = reg.copy()
+    out["change_z"] = np.nan
+    out["beyond_chance"] = None
+    if out.empty:
+        return out
+    z05, z_alpha = norm.ppf(0.95), norm.ppf(1 - alpha)
+
+    def spread(par: pd.DataFrame | None, k: int, attribute: str) -> float:
+        if par is None or "null_min_ir_p05" not in par:
+            return float("nan")
+        row = par[(par["k"] == k) & (par["attribute"] == attribute)]
+        if row.empty:
+            return float("nan")
+        med, p05 = float(row["null_min_ir_median"].iloc[0]), float(row["null_min_ir_p05"].iloc[0])
+        return (med - p05) / z05
+
+    for i, r in out[out["metric"] == "min_impact_ratio"].iterrows():
+        sd_now = spread(current.get(r["stage"]), int(r["k"]), r["attribute"])
+        sd_before = spread(previous.get(r["stage"]), int(r["k"]), r["attribute"])
+        sd = math.hypot(sd_now, sd_before)
+        if not math.isfinite(sd) or not math.isfinite(r["change"]):
+            continue
+        z = r["change"] / sd if sd > 0 else (-math.inf if r["change"] < 0 else 0.0)
+        beyond = bool(z < -z_alpha)
+        out.at[i, "change_z"] = z
+        out.at[i, "beyond_chance"] = beyond
+        out.at[i, "regressed"] = bool(r["regressed"]) and beyond
+    return out

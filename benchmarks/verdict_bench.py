@@ -1,0 +1,345 @@
+"""Benchmark of the verdicts' chance level: calibration, power and the time it adds.
+
+1. **Calibration**: replications of a recommender that ignores the attributes
+   (scores ``0.7 q_c + e_jc``: a candidate quality ``q`` shared by all jobs, so
+   popular candidates recur as they do with a real recommender, plus job noise;
+   nothing depends on sex or race/ethnicity) on pools of 1,000, 2,000, 5,000
+   and 10,000 candidates with the default race/ethnicity mix of
+   :func:`fairaudit.make_hiring_data`, 100 jobs, k = 10 and 50. Each
+   replication runs the audit's own verdict steps (:func:`run_measure`) with 199
+   permutations. Reported per k: the share of replications whose permutation
+   test rejects at alpha = 0.05 (p <= alpha; the test's size, must lie in
+   [3 %, 7 %]), the share of "breach, beyond chance" verdicts (test *and* a
+   lowest ratio under 4/5, so at most the size), and the plain four-fifths
+   rule's false-alarm rate beside them.
+2. **Power curve**: the same scores with one race/ethnicity group's lowered by
+   ``delta``, ``delta`` solved so that the population impact ratio of that group
+   at k is 0.9, 0.8, 0.7, 0.6 or 0.5 (normal scores: the top-k threshold ``t``
+   solves ``s P(X - delta > t) + (1 - s) P(X > t) = k / n``); the group holds 1 %,
+   5 % or 15 % of a 4,000-candidate pool (``min_share = 0.009``: the 1 % group is rated, the
+   0.7 % American Indian or Alaska Native group is not, as with the default 2 %),
+   200 jobs. Detection = "breach, beyond chance" for race/ethnicity.
+3. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
+   (``make_hiring_data(seed=0)``, packaged embedding recommender, embeddings
+   cached by a first run), the core audit (no drivers, no decomposition), with
+   ``n_permutations=0`` and with the default 1,000, interleaved; the ratio of
+   the medians (goal <= 1.2) and the measure stage's seconds.
+
+Usage::
+
+    python benchmarks/verdict_bench.py                 # everything (about 20-40 min on 2 shared cores)
+    python benchmarks/verdict_bench.py --only calibration power
+    python benchmarks/verdict_bench.py --quick         # a smoke run with few replications
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import optimize, stats  # noqa: E402
+
+from fairaudit.datasets import sources  # noqa: E402
+from fairaudit.groups import encode  # noqa: E402
+from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, selection_rates  # noqa: E402
+from fairaudit.permutation import null_draws  # noqa: E402
+from fairaudit.recommenders.base import group_counts, topk_block  # noqa: E402
+from fairaudit.verdicts import BEYOND, assess  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "results"
+ALPHA = 0.05
+QUALITY = 0.7  # weight of the candidate quality shared by all jobs
+POWER_MIN_SHARE = 0.009  # rates the 1 % group of the power curve, not the 0.7 % AIAN group
+
+
+def race_mix() -> dict[str, float]:
+    """The default race/ethnicity mix of make_hiring_data."""
+    return dict(zip(sources.RACES, map(float, sources.race_marginal())))
+
+
+def pool(n: int, rng: np.random.Generator, mix: dict[str, float], exact: str | None = None) -> pd.DataFrame:
+    """``n`` candidates, sex 50/50, race/ethnicity drawn from ``mix`` (group ``exact``: exactly its share)."""
+    labels, p = list(mix), np.array(list(mix.values()))
+    race = rng.choice(labels, n, p=p / p.sum()).astype(object)
+    if exact is not None:
+        others = [g for g in labels if g != exact]
+        q = np.array([mix[g] for g in others])
+        race = rng.choice(others, n, p=q / q.sum()).astype(object)
+        race[rng.choice(n, int(round(mix[exact] * n)), replace=False)] = exact
+    return pd.DataFrame({"candidate_id": [f"c{i}" for i in range(n)], "text": "",
+                         "sex": rng.choice(["female", "male"], n), "race_ethnicity": race})
+
+
+def scores(rng: np.random.Generator, n_jobs: int, n: int, lowered: np.ndarray | None = None,
+           delta: float = 0.0) -> np.ndarray:
+    s = QUALITY * rng.standard_normal(n)[None, :] + rng.standard_normal((n_jobs, n))
+    if lowered is not None:
+        s -= delta * lowered[None, :]
+    return s
+
+
+def run_measure(cands: pd.DataFrame, sc: np.ndarray, ks: tuple[int, ...], seed: int, n_perm: int,
+                min_share: float = 0.02) -> pd.DataFrame:
+    """The verdict of each attribute at each k for scores ``sc`` on ``cands``.
+
+    The audit's own steps without the tables the verdict does not need (parity
+    via fairlearn, ranking metrics, bootstrap): top-k (``topk_block``), group
+    counts (``group_counts``), impact ratios, the permutation null
+    (``null_draws``) and the verdict (``assess``), as :func:`fairaudit.measure.measure` calls them.
+    """
+    idx, _ = topk_block(sc, max(ks))
+    encs = [encode(cands, "sex"), encode(cands, "race_ethnicity")]
+    targets = {e.attribute: e.pool_counts[: e.n_known] / e.pool_counts[: e.n_known].sum() for e in encs}
+    draws = null_draws(idx, encs, ks, targets, 0.1, n_perm, seed, None, 0)
+    n_jobs, rows = sc.shape[0], []
+    for enc in encs:
+        rated = rated_mask(enc.pool_counts, enc.n_known, min_share)
+        for k in ks:
+            sel = group_counts(idx[:, :k], enc.codes, enc.n_codes).sum(axis=0)
+            ir = impact_ratios(selection_rates(sel, enc.pool_counts, n_jobs)[: enc.n_known], rated)
+            ch = assess(draws[(enc.attribute, k)], impact=ir, rated=rated, pool=enc.pool_counts, n_jobs=n_jobs,
+                        match_rate=float("nan"), mean_gap=float("nan"), alpha=ALPHA, four_fifths=0.8, power=0.8,
+                        judge_ratio=0.6, seed=seed)
+            low = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
+            rows.append({"k": k, "attribute": enc.attribute, "min_impact_ratio": low, "p_value": ch.min_p,
+                         "verdict": ch.verdict_attribute,
+                         "four_fifths_pass": bool(np.isfinite(low) and not is_below(low, 0.8))})
+    return pd.DataFrame(rows)
+
+
+def _rate(x: np.ndarray) -> dict[str, float]:
+    """A proportion with its 95 % Wilson interval."""
+    n, s = len(x), int(np.sum(x))
+    ci = stats.binomtest(s, n).proportion_ci(0.95, method="wilson") if n else None
+    return {"rate": s / n if n else float("nan"), "n": n, "ci_low": ci.low if ci else None,
+            "ci_high": ci.high if ci else None}
+
+
+def calibration(reps: int, n_perm: int, n_jobs: int, sizes: tuple[int, ...]) -> dict[str, Any]:
+    mix = race_mix()
+    rows = []
+    t0 = time.perf_counter()
+    for r in range(reps):
+        rng = np.random.default_rng([2026, r])
+        n = sizes[r % len(sizes)]
+        cands = pool(n, rng, mix)
+        par = run_measure(cands, scores(rng, n_jobs, n), (10, 50), seed=r, n_perm=n_perm)
+        for rec in par.to_dict("records"):
+            rows.append({"rep": r, "n_candidates": n, "k": rec["k"], "attribute": rec["attribute"],
+                         "p_value": rec["p_value"], "verdict": rec["verdict"],
+                         "four_fifths_fail": not rec["four_fifths_pass"]})
+        if (r + 1) % 100 == 0:
+            print(f"  calibration {r + 1}/{reps} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    df = pd.DataFrame(rows)
+    out: dict[str, Any] = {"replications": reps, "permutations_per_replication": n_perm, "n_jobs": n_jobs,
+                           "pool_sizes": list(sizes), "race_mix": mix, "alpha": ALPHA, "cells": []}
+    for (attr, k), g in df.groupby(["attribute", "k"]):
+        cell = {"attribute": attr, "k": int(k), "test_rejects": _rate(g["p_value"] <= ALPHA),
+                "breach_beyond_chance": _rate(g["verdict"] == BEYOND),
+                "four_fifths_false_alarm": _rate(g["four_fifths_fail"]),
+                "by_pool_size": {int(n): {"test_rejects": float((h["p_value"] <= ALPHA).mean()),
+                                          "breach_beyond_chance": float((h["verdict"] == BEYOND).mean()),
+                                          "four_fifths_false_alarm": float(h["four_fifths_fail"].mean())}
+                                 for n, h in g.groupby("n_candidates")}}
+        cell["within_band_3_7"] = bool(0.03 <= cell["test_rejects"]["rate"] <= 0.07)
+        out["cells"].append(cell)
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def solve_delta(ir: float, share: float, frac: float) -> float:
+    """The score shift of a group holding ``share`` of the pool that gives impact ratio ``ir`` at top ``frac``."""
+    sd = float(np.hypot(QUALITY, 1.0))
+
+    def ratio(delta: float) -> float:
+        t = optimize.brentq(lambda t: share * stats.norm.sf(t + delta, scale=sd)
+                            + (1 - share) * stats.norm.sf(t, scale=sd) - frac, -20, 20)
+        return stats.norm.sf(t + delta, scale=sd) / stats.norm.sf(t, scale=sd)
+
+    return optimize.brentq(lambda d: ratio(d) - ir, 0.0, 10.0)
+
+
+def power(reps: int, n_perm: int, n_jobs: int, n: int, ratios: tuple[float, ...], shares: tuple[float, ...],
+          ks: tuple[int, ...]) -> dict[str, Any]:
+    base = race_mix()
+    target = "asian"
+    cells = []
+    t0 = time.perf_counter()
+    for share in shares:
+        rest = {g: v for g, v in base.items() if g != target}
+        mix = {g: (1 - share) * v / sum(rest.values()) for g, v in rest.items()} | {target: share}
+        for ir in ratios:
+            for k in ks:
+                delta = solve_delta(ir, share, k / n)
+                hits, realised = [], []
+                for r in range(reps):
+                    rng = np.random.default_rng([7, int(share * 1000), int(ir * 100), k, r])
+                    cands = pool(n, rng, mix, exact=target)
+                    low = (cands["race_ethnicity"] == target).to_numpy()
+                    par = run_measure(cands, scores(rng, n_jobs, n, low, delta), (k,), seed=r, n_perm=n_perm,
+                                      min_share=POWER_MIN_SHARE)
+                    row = par[par["attribute"] == "race_ethnicity"].iloc[0]
+                    hits.append(row["verdict"] == BEYOND)
+                    realised.append(row["min_impact_ratio"])
+                cells.append({"group_share": share, "true_impact_ratio": ir, "k": k, "delta": round(delta, 4),
+                              "detection": _rate(np.array(hits)),
+                              "median_observed_min_ir": float(np.median(realised))})
+                print(f"  power share {share:.0%} IR {ir} k={k}: {np.mean(hits):.2f} "
+                      f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    return {"replications_per_cell": reps, "permutations_per_replication": n_perm, "n_jobs": n_jobs,
+            "n_candidates": n, "lowered_group": target, "min_share": POWER_MIN_SHARE, "cells": cells,
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def timing(n_jobs: int, n: int, repeats: int) -> dict[str, Any]:
+    import warnings
+
+    from fairaudit import audit, make_hiring_data
+    from fairaudit.recommenders import EmbeddingRecommender
+
+    warnings.simplefilter("ignore")
+    jobs, cands = make_hiring_data(n_jobs, n, seed=0)
+    rec = EmbeddingRecommender()
+    t = time.perf_counter()
+    audit(jobs, cands, recommender=rec, drivers="none", decomposition="none", n_permutations=0)  # fills the cache
+    warm = time.perf_counter() - t
+    out: dict[str, Any] = {"n_jobs": n_jobs, "n_candidates": n, "warm_up_s": round(warm, 1), "runs": {}}
+    # the core audit: the drivers and the decomposition embed counterfactual texts, whose time
+    # says nothing about the significance step and would only add noise on a shared machine
+    variants = {"core": dict(drivers="none", decomposition="none")}
+    for name, opts in variants.items():
+        runs: dict[str, list[float]] = {"without": [], "with": []}
+        for _ in range(repeats):
+            for label, n_perm in (("without", 0), ("with", 1000)):  # interleaved: load changes over time
+                t = time.perf_counter()
+                res = audit(jobs, cands, recommender=rec, n_permutations=n_perm, **opts)
+                runs[label].append(round(time.perf_counter() - t, 3))
+        med = {k: float(np.median(v)) for k, v in runs.items()}
+        out["runs"][name] = {"seconds": runs, "median_without_s": med["without"], "median_with_s": med["with"],
+                             "ratio": round(med["with"] / med["without"], 3),
+                             "measure_stage_s": next((s["seconds"] for s in res.run_info["stages"]
+                                                      if s["stage"] == "measure"), None)}
+        print(f"  time {name}: {med['without']:.2f} s -> {med['with']:.2f} s "
+              f"({med['with'] / med['without']:.2f}x)", flush=True)
+    return out
+
+
+def markdown(res: dict[str, Any]) -> str:
+    lines = ["# verdict_bench", "", f"Machine: {res['machine']}", ""]
+    cal = res.get("calibration")
+    if cal:
+        lines += ["## Calibration (a recommender that ignores the attributes)", "",
+                  f"{cal['replications']} replications, {cal['permutations_per_replication']} permutations each, "
+                  f"{cal['n_jobs']} jobs, pools of {', '.join(f'{n:,}' for n in cal['pool_sizes'])} candidates "
+                  f"(default race/ethnicity mix), alpha = {cal['alpha']}.", "",
+                  "| attribute | k | test rejects (p <= 0.05) | 95% CI | breach, beyond chance | "
+                  "plain four-fifths false alarms | in [3%, 7%] |", "|---|---|---|---|---|---|---|"]
+        for c in cal["cells"]:
+            t = c["test_rejects"]
+            lines.append(f"| {c['attribute']} | {c['k']} | {100 * t['rate']:.1f}% | {100 * t['ci_low']:.1f}–"
+                         f"{100 * t['ci_high']:.1f}% | {100 * c['breach_beyond_chance']['rate']:.1f}% | "
+                         f"{100 * c['four_fifths_false_alarm']['rate']:.1f}% | {'yes' if c['within_band_3_7'] else 'no'} |")
+        lines.append("")
+    pw = res.get("power")
+    if pw:
+        lines += ["## Power (detection = race/ethnicity verdict 'breach, beyond chance')", "",
+                  f"{pw['replications_per_cell']} replications per cell, {pw['permutations_per_replication']} "
+                  f"permutations, {pw['n_jobs']} jobs x {pw['n_candidates']:,} candidates, one group's scores "
+                  "lowered to the true impact ratio shown.", ""]
+        cells = pd.DataFrame([{**c, "rate": c["detection"]["rate"]} for c in pw["cells"]])
+        for k, g in cells.groupby("k"):
+            tab = g.pivot(index="true_impact_ratio", columns="group_share", values="rate").sort_index(ascending=False)
+            lines += [f"k = {k}:", "", "| true impact ratio | " + " | ".join(f"group {100 * s:g}% of pool"
+                                                                          for s in tab.columns) + " |",
+                      "|---|" + "---|" * len(tab.columns)]
+            for ir, row in tab.iterrows():
+                lines.append(f"| {ir:.1f} | " + " | ".join(f"{100 * v:.0f}%" for v in row) + " |")
+            lines.append("")
+    tm = res.get("time")
+    if tm:
+        lines += ["## Time of the significance step", "",
+                  f"{tm['n_jobs']:,} jobs x {tm['n_candidates']:,} candidates, embeddings cached, medians:", "",
+                  "| audit | without permutations | with 1,000 | ratio |", "|---|---|---|---|"]
+        for name, r in tm["runs"].items():
+            lines.append(f"| {name} | {r['median_without_s']:.2f} s | {r['median_with_s']:.2f} s | {r['ratio']:.2f}x |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+PARTS = ("calibration", "power", "time")
+
+
+def assemble(computed: dict[str, Any]) -> dict[str, Any]:
+    """Save each computed part to ``verdict_bench_<part>.json`` and join every saved part into one result.
+
+    Parts run in separate processes (the calibration takes long, the timing
+    wants a quiet machine), so each is kept in its own file until joined.
+    """
+    from fairaudit.atomic import write_text
+
+    OUT.mkdir(exist_ok=True)
+    for part in PARTS:
+        if part in computed:
+            write_text(OUT / f"verdict_bench_{part}.json", json.dumps(computed[part], indent=1) + "\n")
+    joined = json.loads((OUT / "verdict_bench.json").read_text()) if (OUT / "verdict_bench.json").exists() else {}
+    for part in PARTS:
+        f = OUT / f"verdict_bench_{part}.json"
+        if f.exists():
+            joined[part] = json.loads(f.read_text())
+    joined["machine"] = computed.get("machine") or joined.get("machine", {})
+    return joined
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=list(PARTS))
+    p.add_argument("--assemble", action="store_true", help="only join the saved parts and write the results")
+    p.add_argument("--quick", action="store_true", help="few replications (smoke run, results not saved)")
+    p.add_argument("--calibration-reps", type=int, default=1000)
+    p.add_argument("--power-reps", type=int, default=100)
+    p.add_argument("--time-repeats", type=int, default=3)
+    args = p.parse_args(argv)
+    parts = set() if args.assemble else set(args.only or PARTS)
+    res: dict[str, Any] = {}
+    if parts:
+        res["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                          "load_average_at_start": list(os.getloadavg())}
+    quick = args.quick
+    if "calibration" in parts:
+        print("calibration", flush=True)
+        res["calibration"] = calibration(40 if quick else args.calibration_reps, 99 if quick else 199, 100,
+                                         (1000, 2000, 5000, 10000))
+    if "power" in parts:
+        print("power", flush=True)
+        res["power"] = power(5 if quick else args.power_reps, 99 if quick else 199, 200, 4000,
+                             (0.9, 0.8, 0.7, 0.6, 0.5), (0.01, 0.05, 0.15), (10, 50))
+    if "time" in parts:
+        print("time", flush=True)
+        res["time"] = timing(100, 1000, 1) if quick else timing(1000, 10000, args.time_repeats)
+    if parts:
+        res["machine"]["load_average_at_end"] = list(os.getloadavg())
+    if quick:
+        print(markdown(res))
+        return 0
+    from fairaudit.atomic import write_text
+
+    joined = assemble(res)
+    text = markdown(joined)
+    print(text)
+    write_text(OUT / "verdict_bench.json", json.dumps(joined, indent=1) + "\n")
+    write_text(OUT / "verdict_bench.md", text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
