@@ -30,6 +30,7 @@ Usage::
 
     HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py run --test-set freestyle_v3 --methods lexicon,policy
     HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py report
+    HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py          # every test set, then the report
 """
 from __future__ import annotations
 
@@ -238,7 +239,7 @@ def verdict(res: dict) -> list[str]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub = ap.add_subparsers(dest="cmd")  # none: every test set with the default methods, then the report
     r = sub.add_parser("run", help="rewrite one test set with some methods (cached per method)")
     r.add_argument("--test-set", required=True, choices=TEST_SETS)
     r.add_argument("--methods", default=",".join(DEFAULT_METHODS))
@@ -257,6 +258,11 @@ def main(argv=None) -> int:
         import torch
 
         torch.set_num_threads(args.threads)
+    if args.cmd is None:  # `make bench`: everything, in parts, then the report
+        for test in ("freestyle_v3", "freestyle", "templated"):
+            if test != "freestyle_v3" or any((rd.DATA / f).is_file() for f in rd.FREESTYLE_V3_FILES):
+                main(["run", "--test-set", test])
+        return main(["report"])
     return run(args) if args.cmd == "run" else report(args)
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from fairaudit.gap import GapScorer
 from fairaudit.metrics.bootstrap import paired_bootstrap_ci
+from fairaudit.metrics.diversity import gap as gap_fn
 
 ATTRIBUTES = ("sex", "race_ethnicity", "sex_race")
 K = 50
@@ -77,7 +78,6 @@ class PoolSet:
             for s in self.seeds:
                 sc = self.scorers[(s, a)]
                 m = sc.mix(texts)
-                from fairaudit.metrics.diversity import gap as gap_fn
                 mixes.append(m)
                 gaps.append(gap_fn(m, sc.target))
                 floors.append(sc.noise_floor)

@@ -78,6 +78,12 @@ def modifier_like(word: str) -> bool:
     return "-" in w or w.endswith("ly")
 
 
+def manner_adverb(word: str) -> bool:
+    """An -ly adverb ("lovingly", "softly", "warmly"): style inside a duty sentence, never the duty itself."""
+    w = word.lower()
+    return w.endswith("ly") and "ADV" in _known(w) and "NOUN" not in _known(w)
+
+
 def inflect_like(old: str, new: str, previous: str | None = None) -> str:
     """``new`` with its first word given the verb form of ``old``'s first word.
 

@@ -268,7 +268,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     skip = title_terms(title)
     requirement = states_requirement(sentence, title)
     gendered = GENDERED_PEOPLE
-    from .grammar import modifier_like
+    from .grammar import manner_adverb
 
     out: list[str] = []
     protected: set[str] = set()
@@ -284,8 +284,9 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
         if low in coded or low in gendered:
             out.append(w)
         elif low not in STOP_WORDS and (
-                (not is_job_word(w) and (not requirement or modifier_like(w))) or low in learned):
-            # a style word (inside a duty only a modifier: "lovingly"), or one careful humans edited in training ads
+                (not is_job_word(w) and (not requirement or manner_adverb(w))) or low in learned):
+            # a style word (inside a duty only an adverb of manner: "lovingly"; never "petrochemical"),
+            # or one careful humans edited in training ads
             out.append(w)
     # a plan replaces every occurrence: a word that is also part of a requirement term stays
     return [w for w in dict.fromkeys(out) if w.lower() not in protected]
