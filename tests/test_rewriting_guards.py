@@ -94,3 +94,25 @@ def test_phrase_pairs_come_from_aligning_a_careful_rewrite():
     assert table.set_index("old").loc["ninja", "style"] == "ninja"   # never used by the human rewrite
     shipped = pair_plans("Join a crew of hungry engineers.")
     assert shipped and all(p.replacements for p in shipped)
+
+
+def test_the_policy_stands_beside_the_learned_vocabulary_and_the_fixed_edit_set():
+    from fairaudit.rewriting.baselines import PolicyProposer
+    from fairaudit.rewriting.edits import EditPlan
+    from fairaudit.rewriting.rewrite import Proposal, Unit
+
+    class Greedy:
+        n_tokens, seconds = 7, 0.5
+
+        def __call__(self, units):
+            return [[Proposal(u.sentence, EditPlan())] for u in units]
+
+    u = Unit(row=0, slot=0, sentence="Join a crew of hungry engineers.", title="Engineer", flagged=("hungry",),
+             deletable=True)
+    (props,) = PolicyProposer(Greedy())([u])
+    plans = [p.plan for p in props]
+    assert plans[0].is_keep                                   # the policy's own plan comes first
+    assert any(p.delete for p in plans)                       # the fixed edit set
+    assert any(("crew", "team") in p.replacements for p in plans if p.replacements)   # the learned pairs
+    assert len(plans) == len(set(plans))
+    assert PolicyProposer(Greedy()).n_tokens == 7
