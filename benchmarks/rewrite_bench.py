@@ -3,11 +3,12 @@
 Protocol (round 3; data in :mod:`rewrite_data`, measures in :mod:`rewrite_eval`):
 
 * Every method rewrites the same held-out ads; it may consult the recommender on the
-  **training pool** (seed 101, 20,000 candidates: its choices and the "did it narrow the gap"
-  check), as a user's AutoRefine consults the user's pool. Every result is measured on
-  **three evaluation pools** (seeds 404, 505, 606; 10,000 candidates each, about 220 relevant
-  candidates per occupation, so k = 50 sits well below them) that nothing has seen, each ad's
-  numbers averaged over the pools, for sex, race/ethnicity and their intersection.
+  **selection pool** (seed 404, 10,000 candidates: its choices and the "did it narrow the gap"
+  check), as a user's AutoRefine consults the user's pool; the shipped adapter was trained on
+  another pool (seed 101). Every result is measured on **three evaluation pools** (seeds 505,
+  606, 707; 10,000 candidates each, about 220 relevant candidates per occupation, so k = 50
+  sits well below them) that nothing has seen, each ad's numbers averaged over the pools, for
+  sex, race/ethnicity and their intersection.
 * Test sets: ``freestyle_v3`` (the primary one: >= 120 free-style ads written for round 3,
   each with a careful human neutral rewrite; only the final run reads them), ``freestyle``
   (round 2's 24 test ads, secondary) and ``templated`` (60 held-out templated coded ads with
@@ -83,7 +84,7 @@ def refiner(adapter: str, attributes: tuple[str, ...] | None):
 
     folder = DEFAULT_ADAPTER if adapter == "default" else Path(adapter)
     kw = {} if attributes is None else {"attributes": attributes}
-    ar = AutoRefine.load(folder, candidates=rd.pool(rd.TRAIN_POOL_SEED, rd.TRAIN_POOL_SIZE), k=50,
+    ar = AutoRefine.load(folder, candidates=rd.pool(rd.SELECT_POOL_SEED, rd.SELECT_POOL_SIZE), k=50,
                          target="pool", progress=True, **kw)
     return ar, folder
 
@@ -109,6 +110,8 @@ def run(args) -> int:
     from fairaudit.rewriting.rewrite import rewrite_jobs
 
     jobs = test_jobs(args.test_set)
+    if args.limit:  # development only (a few training ads to read); the report skips a partial set
+        jobs = jobs.head(args.limit)
     attributes = tuple(a for a in args.attributes.split(",") if a) if args.attributes else None
     ar, folder = refiner(args.adapter, attributes)
     out_dir = RUNS / args.test_set
@@ -190,12 +193,13 @@ def report(args) -> int:
     primary = "freestyle_v3" if "freestyle_v3" in per_set else None
     res = {
         "setup": {"train_pool_seed": rd.TRAIN_POOL_SEED, "train_pool_size": rd.TRAIN_POOL_SIZE,
+                  "select_pool_seed": rd.SELECT_POOL_SEED, "select_pool_size": rd.SELECT_POOL_SIZE,
                   "eval_pool_size": rd.EVAL_POOL_SIZE, "k": ev.K, "target": "pool", "tolerance": ev.TOLERANCE,
                   "attributes": list(ev.ATTRIBUTES), "test_sets": per_set, "dev_pool_seed": DEV_POOL_SEED,
                   "platform": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                   "report_seconds": None},
         "train_pool_seed": rd.TRAIN_POOL_SEED, "eval_pool_seeds": list(rd.EVAL_POOL_SEEDS),
-        "eval_pool_seed": rd.EVAL_POOL_SEED,
+        "select_pool_seed": rd.SELECT_POOL_SEED,
         "n_test_freestyle": per_set[primary]["n"] if primary else 0,
         "n_test_freestyle_round2": per_set.get("freestyle", {}).get("n", 0),
         "methods": rows, "paired_ci": cis, "examples": examples,
@@ -246,6 +250,7 @@ def main(argv=None) -> int:
     r.add_argument("--adapter", default="default", help="adapter folder (default: the shipped one)")
     r.add_argument("--attributes", default=None, help="comma-separated; default: every audited attribute")
     r.add_argument("--best-of", type=int, default=4)
+    r.add_argument("--limit", type=int, default=0, help="first N ads only (development runs)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     p = sub.add_parser("report", help="measure every cached method on the evaluation pools")

@@ -29,9 +29,13 @@ from fairaudit.datasets import AD_SENTENCES, make_hiring_data
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN_POOL_SEED, TRAIN_POOL_SIZE = 101, 20_000
 EVAL_POOL_SEED, EVAL_POOL_SIZE = 404, 10_000
-#: Round 3: three evaluation pools (disjoint seeds, never used for training, selection or settings),
-#: each ad's numbers averaged over them. 404 was the single evaluation pool of round 2.
-EVAL_POOL_SEEDS = (404, 505, 606)
+#: Round 3: the benchmark's *selection pool* (the "user's pool" every method may consult) is
+#: ``seed=404`` with 10,000 candidates: round 2's evaluation pool, never used for training or
+#: selection, and unlike the adapter's training pool (seed 101): a user's pool is not the one the
+#: shipped adapter was trained on. Three evaluation pools with fresh seeds (never used for
+#: training, selection or settings), each ad's numbers averaged over them.
+SELECT_POOL_SEED, SELECT_POOL_SIZE = 404, 10_000
+EVAL_POOL_SEEDS = (505, 606, 707)
 #: The held-out free-style test set of round 3 (>= 120 ads, written for it, never read during development).
 FREESTYLE_V3_FILES = ("freestyle_test_v3_a.csv", "freestyle_test_v3_b.csv")
 TEMPLATED_TRAIN_SEED, TEMPLATED_TEST_SEED = 11, 12

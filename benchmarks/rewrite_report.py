@@ -27,7 +27,8 @@ def to_markdown(res: dict) -> str:
     s = res["setup"]
     lines = [
         "# Rewriting benchmark (AutoRefine, round 3)", "",
-        f"Methods choose on the training pool (seed {res['train_pool_seed']}, {s['train_pool_size']:,} candidates). "
+        f"Methods choose on the selection pool (seed {s['select_pool_seed']}, {s['select_pool_size']:,} candidates; "
+        f"the shipped adapter was trained on pool {res['train_pool_seed']}). "
         f"Every number is measured on the evaluation pools (seeds {', '.join(map(str, res['eval_pool_seeds']))}, "
         f"{s['eval_pool_size']:,} candidates each) that no training, selection or setting has seen; each ad's "
         f"numbers are averaged over the pools first. k = {s['k']}, target = the pool's mix, match tolerance "

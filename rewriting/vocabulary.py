@@ -102,11 +102,12 @@ def vetted_words() -> frozenset[str]:
 
 
 def pair_plans(sentence: str, limit: int = 6) -> list[EditPlan]:
-    """One plan per shipped pair whose phrase occurs in ``sentence`` (whole words), longest phrase first."""
+    """One plan per phrase of the shipped pairs that occurs in ``sentence`` (whole words), longest first."""
     low = str(sentence).lower().replace("\u2019", "'")
     plans, seen = [], set()
     table = phrase_pairs()
-    for old, new in sorted(zip(table["old"], table["new"]), key=lambda p: -len(p[0])):
+    # longest phrase first; for one phrase, the replacement most ads agree on
+    for old, new, _ in sorted(zip(table["old"], table["new"], table["ads"]), key=lambda p: (-len(p[0]), -int(p[2]))):
         if old in seen or not re.search(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", low):
             continue
         seen.add(old)
