@@ -86,6 +86,11 @@ def refiner(adapter: str, attributes: tuple[str, ...] | None):
     kw = {} if attributes is None else {"attributes": attributes}
     ar = AutoRefine.load(folder, candidates=rd.pool(rd.SELECT_POOL_SEED, rd.SELECT_POOL_SIZE), k=50,
                          target="pool", progress=True, **kw)
+    ar.gap_scorer  # builds the recommender
+    # CPU is scarce: every text the reward, the guard and the report embed goes through the on-disk cache
+    # (the same vector whichever call asks), so a text is embedded once across methods, processes and the report
+    ar.recommender.cache_queries = True
+    ar._encoder = lambda texts: ar.recommender.encode(list(texts), cache=True)
     return ar, folder
 
 

@@ -181,7 +181,10 @@ class PolicyProposer:
         out = []
         for u, props in zip(units, self.policy(units)):
             plans = [p.plan for p in props]
-            extra = [p for p in pair_plans(u.sentence) + candidate_plans(u)[1:] if p not in plans]
+            extra = []
+            for p in pair_plans(u.sentence) + candidate_plans(u)[1:]:
+                if p not in plans and p not in extra:  # each distinct plan is scored once
+                    extra.append(p)
             out.append(list(props) + [Proposal(apply_plan(u.sentence, p), p) for p in extra])
         return out
 

@@ -327,9 +327,9 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
     A removed phrase must be a pre-modifier: followed by a content word, not at
     the end of the sentence or a clause, not the second half of "X and Y", not
     the verb of its clause ("dominate negotiations", "share the load":
-    :func:`rewriting.grammar.removes_verb`) and, in a sentence that states a
-    duty or requirement, only adjectives and adverbs ("lovingly", "cosy"),
-    never a noun the duty names ("children").
+    :func:`rewriting.grammar.removes_verb`), and only adjectives and adverbs
+    ("lovingly", "cosy"), never a noun ("who believe kindness makes" ->
+    "who believe makes"; "children" in a duty).
     Dropping a head noun or a verb leaves "hiring a who can", "a heavy who
     takes charge", "keep." or "caring and a real people-person", which the
     embedding barely notices; without a part-of-speech tagger, this test of the
@@ -339,7 +339,6 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
         return []
     from .grammar import modifier_like, removes_verb
 
-    requirement = states_requirement(sentence)
     tokens = str(sentence).replace("\u2019", "'").split()
     bare = [_bare(t) for t in tokens]
     bad: list[str] = []
@@ -355,7 +354,7 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
             prev = bare[i - 1] if i > 0 else None
             if (nxt is None or not nxt or nxt in STOP_WORDS or tokens[i + n - 1][-1:] in ".!?;:"
                     or prev in _CONJUNCTIONS or removes_verb(sentence, str(old))
-                    or (requirement and not all(modifier_like(w) for w in want))):
+                    or not all(modifier_like(w) for w in want)):
                 bad.append(str(old))
                 break
     return bad

@@ -54,6 +54,9 @@ def test_removing_a_modifier_is_fine_but_not_a_noun_a_duty_names():
     assert not removes_verb(ok, "lovingly") and broken_removals(ok, parse_plan("lovingly -> ", ok)) == []
     duty = "You will teach little children aged 4 to 5 every morning."
     assert broken_removals(duty, parse_plan("children -> ", duty)) == ["children"]
+    culture = "We're a cosy design studio of caring souls who believe kindness makes the best websites."
+    assert broken_removals(culture, parse_plan("kindness -> ", culture)) == ["kindness"]
+    assert broken_removals(culture, parse_plan("cosy -> ", culture)) == []
 
 
 def test_requirement_words_are_not_editable():
