@@ -94,11 +94,11 @@ def refiner(adapter: str, attributes: tuple[str, ...] | None):
     return ar, folder
 
 
-def cached_units(ar, jobs: pd.DataFrame, folder: Path, key: dict):
+def cached_units(ar, jobs: pd.DataFrame, folder: Path, key: dict, suffix: str = ""):
     """The driving sentences of the test set, computed once per configuration and shared by every method."""
     from fairaudit.rewriting.rewrite import Unit
 
-    path = folder / "units.json"
+    path = folder / f"units{suffix}.json"
     if path.is_file():
         saved = json.loads(path.read_text())
         if saved.get("key") == key:
@@ -117,6 +117,11 @@ def run(args) -> int:
     jobs = test_jobs(args.test_set)
     if args.limit:  # development only (a few training ads to read); the report skips a partial set
         jobs = jobs.head(args.limit)
+    suffix = ""
+    if args.shard:  # "i/n": the i-th of n contiguous blocks of ads, run in its own process (CPU is shared)
+        i, n = (int(x) for x in args.shard.split("/"))
+        jobs = jobs.iloc[i * len(jobs) // n:(i + 1) * len(jobs) // n].reset_index(drop=True)
+        suffix = f".part{i}of{n}"
     attributes = tuple(a for a in args.attributes.split(",") if a) if args.attributes else None
     ar, folder = refiner(args.adapter, attributes)
     out_dir = RUNS / args.test_set
@@ -124,7 +129,7 @@ def run(args) -> int:
     key = {"adapter": str(folder), "attributes": list(getattr(ar, "attributes", None) or ["sex"]),
            "reward": ar.reward_config.to_dict(), "n_jobs": len(jobs),
            "jobs": pd.util.hash_pandas_object(jobs[["job_id", "text"]], index=False).sum().item()}
-    units = cached_units(ar, jobs, out_dir, key)
+    units = cached_units(ar, jobs, out_dir, key, suffix)
     print(f"[{args.test_set}] {len(jobs)} ads, {len(units)} driving sentences", flush=True)
     for m in [m.strip() for m in args.methods.split(",") if m.strip()]:
         if m not in METHODS:
@@ -135,13 +140,32 @@ def run(args) -> int:
         choose = "best" if base in CHOOSE_BEST else "first"
         out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
         out["coding"] = jobs["coding"].to_numpy()
-        out.to_csv(out_dir / f"{m}.csv", index=False)
+        out.to_csv(out_dir / f"{m}{suffix}.csv", index=False)
         meta = {"method": m, "tokens": int(getattr(propose, "n_tokens", 0)),
                 "generation_seconds": float(getattr(propose, "seconds", 0.0)),
                 "wall_seconds": time.perf_counter() - t0, "key": key, "seed": args.seed, "best_of": args.best_of}
-        write_text(out_dir / f"{m}.json", json.dumps(meta, indent=1))
+        write_text(out_dir / f"{m}{suffix}.json", json.dumps(meta, indent=1))
         print(f"  {m}: {int(out['accepted'].sum())}/{len(out)} rewritten ({meta['wall_seconds']:.0f} s)", flush=True)
     return 0
+
+
+def load_rewrites(test: str, method: str) -> tuple[pd.DataFrame, dict] | None:
+    """A method's cached rewrites of a test set: one file, or every part of a sharded run (None if incomplete)."""
+    folder = RUNS / test
+    if (folder / f"{method}.csv").is_file():
+        return (pd.read_csv(folder / f"{method}.csv", keep_default_na=False),
+                json.loads((folder / f"{method}.json").read_text()))
+    parts = sorted(folder.glob(f"{method}.part*of*.csv"))
+    if not parts:
+        return None
+    n = int(parts[0].stem.rsplit("of", 1)[1])
+    names = [folder / f"{method}.part{i}of{n}.csv" for i in range(n)]
+    if not all(f.is_file() for f in names):
+        return None
+    metas = [json.loads(f.with_suffix(".json").read_text()) for f in names]
+    return (pd.concat([pd.read_csv(f, keep_default_na=False) for f in names], ignore_index=True),
+            {"tokens": sum(m["tokens"] for m in metas), "generation_seconds": sum(m["generation_seconds"] for m in metas),
+             "parts": n})
 
 
 def _pairs(methods: list[str]) -> list[tuple[str, str]]:
@@ -168,7 +192,7 @@ def report(args) -> int:
         coding = jobs["coding"].to_numpy()
         originals = jobs["text"].astype(str).tolist()
         before = ps.measure(originals)
-        have = [m for m in METHODS if (RUNS / test / f"{m}.csv").is_file()]
+        have = [m for m in METHODS if load_rewrites(test, m) is not None]
         per_job = {}
         human = None
         if jobs["oracle"].notna().any():
@@ -176,12 +200,11 @@ def report(args) -> int:
             per_job["human"] = human = ev.per_ad(before, ps.measure(ref), coding)
             rows += ev.summarise("human" if test != "templated" else "oracle", test, human, None, human)
         for m in have:
-            rw = pd.read_csv(RUNS / test / f"{m}.csv", keep_default_na=False)
+            rw, meta = load_rewrites(test, m)
             if list(rw["job_id"].astype(str)) != list(jobs["job_id"].astype(str)):
                 print(f"  {test}/{m}: cached rewrites are for other ads; run it again", flush=True)
                 continue
             rw["accepted"] = rw["accepted"].astype(str).str.lower().eq("true")
-            meta = json.loads((RUNS / test / f"{m}.json").read_text())
             e = ev.per_ad(before, ps.measure(rw["rewrite"].astype(str).tolist()), coding)
             per_job[m] = e
             rows += ev.summarise(m, test, e, rw, human, {"tokens": meta["tokens"],
@@ -256,6 +279,7 @@ def main(argv=None) -> int:
     r.add_argument("--attributes", default=None, help="comma-separated; default: every audited attribute")
     r.add_argument("--best-of", type=int, default=4)
     r.add_argument("--limit", type=int, default=0, help="first N ads only (development runs)")
+    r.add_argument("--shard", default="", help="i/n: rewrite the i-th of n blocks of ads (parts are joined by report)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     p = sub.add_parser("report", help="measure every cached method on the evaluation pools")

@@ -92,7 +92,9 @@ def examples_markdown(res: dict, runs: Path) -> str:
         ex = [e for e in res["examples"] if e["test_set"] == test]
         if not ex:
             continue
-        rw = pd.read_csv(runs / test / "policy.csv", keep_default_na=False).set_index("job_id")
+        import rewrite_bench
+
+        rw = rewrite_bench.load_rewrites(test, "policy")[0].set_index("job_id")
         lines += [f"## {TITLES.get(test, test)}: {len(ex)} accepted", ""]
         for e in ex:
             gaps = ", ".join(f"{NAMES[a]} {e['gap_' + a][0]:.3f} → {e['gap_' + a][1]:.3f}"

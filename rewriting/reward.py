@@ -224,21 +224,18 @@ class Reward:
         if idx:
             sim[idx] = self.similarity([before[i] for i in idx], [after[i] for i in idx])
         flu = np.zeros(n)
-        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip()]
-        if self.fluency is not None and edited:
-            nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
-            flu[edited] = nll[len(edited):] - nll[:len(edited)]
         widened: list[list[str]] = [[] for _ in range(n)]
         if idx and hasattr(self.gap_scorer, "widened"):  # every audited attribute (rewriting.attributes)
             for i, w in zip(idx, self.gap_scorer.widened([before[i] for i in idx], [after[i] for i in idx],
                                                          c.temperature)):
                 widened[i] = w
-        rows = []
+        all_reasons, recalls = [], []
         for i in range(n):
             b, a, plan = before[i], after[i], plans[i]
             rec = skill_recall(b, a, titles[i]) if changed[i] else 1.0
-            rep = repetition(ua[i])
             reasons: list[str] = []
+            all_reasons.append(reasons)
+            recalls.append(rec)
             if plan is not None and not plan.valid:
                 reasons.append("edit plan: " + "; ".join(plan.problems))
             if changed[i]:
@@ -274,8 +271,18 @@ class Reward:
                     reasons.append(invented)
                 if ua[i].strip() and broken(ua[i]):
                     reasons.append("leaves a broken sentence")
-                elif flu[i] > c.max_fluency_loss:
-                    reasons.append(f"reads much worse (fluency loss {flu[i]:.2f} > {c.max_fluency_loss})")
+        # the fluency guard runs the base language model: only on edits that passed every other check
+        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip() and not all_reasons[i]]
+        if self.fluency is not None and edited:
+            nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
+            flu[edited] = nll[len(edited):] - nll[:len(edited)]
+            for i in edited:
+                if flu[i] > c.max_fluency_loss:
+                    all_reasons[i].append(f"reads much worse (fluency loss {flu[i]:.2f} > {c.max_fluency_loss})")
+        rows = []
+        for i in range(n):
+            plan, reasons, rec = plans[i], all_reasons[i], recalls[i]
+            rep = repetition(ua[i])
             accepted = changed[i] and not reasons
             form = -(c.problem_weight * float(plan is not None and not plan.valid)
                      + c.repetition_weight * max(0.0, rep - c.max_repetition) / (1 - c.max_repetition))
