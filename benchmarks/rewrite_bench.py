@@ -178,7 +178,8 @@ def report(args) -> int:
 
     t0 = time.perf_counter()
     sets = [s for s in args.test_sets.split(",") if (RUNS / s).is_dir()]
-    pools = {s: rd.pool(s, rd.EVAL_POOL_SIZE) for s in rd.EVAL_POOL_SEEDS}
+    seeds = [int(x) for x in args.pools.split(",")] if args.pools else list(rd.EVAL_POOL_SEEDS)
+    pools = {s: rd.pool(s, rd.EVAL_POOL_SIZE) for s in seeds}
     evalset = ev.PoolSet.build(lambda: make_recommender("embedding"), pools)
     devset = None
     rows, cis, examples, per_set = [], [], [], {}
@@ -226,7 +227,8 @@ def report(args) -> int:
                   "attributes": list(ev.ATTRIBUTES), "test_sets": per_set, "dev_pool_seed": DEV_POOL_SEED,
                   "platform": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                   "report_seconds": None},
-        "train_pool_seed": rd.TRAIN_POOL_SEED, "eval_pool_seeds": list(rd.EVAL_POOL_SEEDS),
+        "train_pool_seed": rd.TRAIN_POOL_SEED, "eval_pool_seeds": seeds,
+        "eval_pool_seeds_planned": list(rd.EVAL_POOL_SEEDS),
         "select_pool_seed": rd.SELECT_POOL_SEED,
         "n_test_freestyle": per_set[primary]["n"] if primary else 0,
         "n_test_freestyle_round2": per_set.get("freestyle", {}).get("n", 0),
@@ -285,6 +287,7 @@ def main(argv=None) -> int:
     p = sub.add_parser("report", help="measure every cached method on the evaluation pools")
     p.add_argument("--test-sets", default="freestyle_v3,freestyle,templated,dev")
     p.add_argument("--bootstrap", type=int, default=10_000)
+    p.add_argument("--pools", default="", help="evaluation pool seeds to use (default: all three)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=str(RESULTS / "rewrite_bench"))
     args = ap.parse_args(argv)
