@@ -96,3 +96,15 @@ def test_jobs_whose_gap_no_wording_moves_say_so_per_attribute(cands):
     for a in ("sex", "race_ethnicity", "sex_race"):
         assert f"gap_before_{a}" in out and f"gap_after_{a}" in out
     np.testing.assert_allclose(out["gap_before"], (out["gap_before_sex"] + out["gap_before_race_ethnicity"]) / 2)
+
+
+def test_the_report_summary_gives_each_watched_attributes_gap_before_and_after():
+    from fairaudit.report.sidecar import rewrites_summary
+
+    df = pd.DataFrame({"accepted": [True, False], "gap_before": [0.3, 0.2], "gap_after": [0.2, 0.2],
+                       "meaning_score": [0.9, 1.0], "gap_before_sex": [0.4, 0.1], "gap_after_sex": [0.3, 0.1],
+                       "gap_before_race_ethnicity": [0.2, 0.3], "gap_after_race_ethnicity": [0.2, 0.3]})
+    rows = rewrites_summary(df)["by_attribute"]
+    assert [r["attribute"] for r in rows] == ["sex", "race_ethnicity"]
+    assert rows[0]["mean_gap_before_accepted"] == pytest.approx(0.4)
+    assert rows[0]["mean_gap_after_accepted"] == pytest.approx(0.3)
