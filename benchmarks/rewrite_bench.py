@@ -1,32 +1,37 @@
-"""Benchmark AutoRefine against the baselines on held-out ads and unseen candidates.
+"""Benchmark AutoRefine against the baselines on held-out ads and several unseen candidate pools.
 
-Protocol (data in :mod:`rewrite_data`; README, "Rewriting"):
+Protocol (round 3; data in :mod:`rewrite_data`, measures in :mod:`rewrite_eval`):
 
-* Every method rewrites the same held-out ads; it may consult the recommender
-  on the **training pool** (seed 101, 20,000 candidates: its choices and the
-  "did it narrow the gap" check), exactly as a user's AutoRefine consults the
-  user's pool. Every result is measured on the **evaluation pool** (seed 404,
-  10,000 candidates), which nothing has seen, with the audit's hard top-k gap
-  at k = 10 and 50.
-* Test sets: (a) held-out templated coded ads (seed 12) with the generator's
-  parallel neutral version as the oracle ("share of the oracle's gap
-  reduction achieved"); (b) the free-style test split (24 ads), with the
-  hand-written neutral rewrite as a human reference.
-* Methods: original, lexicon (word list, raw), lexicon+check (kept only if it
-  narrows the gap on the training pool), prompt (base model, one free-text
-  rewrite), best_of_n (base model, n free-text samples, best by reward), search
-  (fixed edit set, best by reward, no language model), policy (the shipped
-  adapter, one greedy edit plan).
-* Reported beside every gap: the noise floor (expected gap of a random top-k
-  from the evaluation pool). Methods are compared with paired bootstrap 95% CIs
-  over jobs. The reward ablation re-runs the selection-based methods with the
-  hard top-k gap instead of the smoothed one.
+* Every method rewrites the same held-out ads; it may consult the recommender on the
+  **selection pool** (seed 404, 10,000 candidates: its choices and the "did it narrow the gap"
+  check), as a user's AutoRefine consults the user's pool; the shipped adapter was trained on
+  another pool (seed 101). Every result is measured on **three evaluation pools** (seeds 505,
+  606, 707; 10,000 candidates each, about 220 relevant candidates per occupation, so k = 50
+  sits well below them) that nothing has seen, each ad's numbers averaged over the pools, for
+  sex, race/ethnicity and their intersection.
+* Test sets: ``freestyle_v3`` (the primary one: >= 120 free-style ads written for round 3,
+  each with a careful human neutral rewrite; only the final run reads them), ``freestyle``
+  (round 2's 24 test ads, secondary) and ``templated`` (60 held-out templated coded ads with
+  the generator's neutral sentences as the oracle). ``dev`` runs the training ads for
+  development only; it is evaluated on the separate development pool (seed 303), never on
+  the evaluation pools.
+* Methods: lexicon (word list), lexicon_checked (kept only if it narrows the training-pool
+  gap), prompt (base model, one free-text rewrite), best_of_n (base model, n samples, best by
+  reward), search (fixed edit set + reward, no language model), policy (the shipped adapter,
+  one greedy edit plan), policy_best_of_n (n sampled plans, best by reward); the human
+  rewrite (or oracle) is the reference.
 
-Writes ``benchmarks/results/rewrite_bench.json`` and ``rewrite_bench.md``.
+It runs in parts because the CPU is scarce: ``run`` rewrites one test set with the given
+methods and caches each method's rewrites (``benchmarks/results/rewrite_runs/<set>/<method>.csv``,
+with the driving sentences in ``units.json``); ``report`` measures every cached method on the
+evaluation pools and writes ``benchmarks/results/rewrite_bench.json`` / ``.md`` and the
+examples file ``rewrite_examples.md`` (every accepted rewrite of the policy).
 
 Usage::
 
-    HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py
+    HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py run --test-set freestyle_v3 --methods lexicon,policy
+    HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py report
+    HF_HUB_OFFLINE=1 python benchmarks/rewrite_bench.py          # every test set, then the report
 """
 from __future__ import annotations
 
@@ -36,9 +41,11 @@ import os
 import platform
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -46,258 +53,254 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import rewrite_data as rd  # noqa: E402
+import rewrite_eval as ev  # noqa: E402
 from fairaudit.atomic import write_text  # noqa: E402
-from fairaudit.gap import GapScorer  # noqa: E402
-from fairaudit.metrics.bootstrap import paired_bootstrap_ci  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-KS = (10, 50)
-METHODS = ("original", "lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
-POLICIES = ("policy", "policy_best_of_n")
+RUNS = RESULTS / "rewrite_runs"
+METHODS = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
+DEFAULT_METHODS = ("lexicon", "lexicon_checked", "prompt", "search", "policy", "policy_best_of_n")
+TEST_SETS = ("freestyle_v3", "freestyle", "templated", "dev")
+COMPARED = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "human")
+DEV_POOL_SEED, DEV_POOL_SIZE = 303, 5_000
 
 
-class CachedProposer:
-    """Calls a proposer once and replays its proposals (the reward ablation reuses samples)."""
-
-    def __init__(self, propose):
-        self.propose = propose
-        self.cache = None
-
-    def __call__(self, units):
-        if self.cache is None:
-            self.cache = self.propose(units)
-        return self.cache
-
-    def __getattr__(self, name):
-        return getattr(self.propose, name)
+def test_jobs(name: str) -> pd.DataFrame:
+    """The ads of a test set (job_id, title, text, coding, oracle)."""
+    if name == "freestyle_v3":
+        return rd.freestyle("test_v3")
+    if name == "freestyle":
+        return rd.freestyle("test")
+    if name == "templated":
+        return rd.templated(rd.TEMPLATED_TEST_SEED, 200, 60)
+    if name == "dev":
+        return rd.freestyle("train")
+    raise SystemExit(f"unknown test set {name!r}; one of {TEST_SETS}")
 
 
-def evaluate(texts_before: list[str], texts_after: list[str], scorers: dict, coding: np.ndarray) -> dict:
-    """Per-job eval-pool gaps and female shares before/after, for each k."""
-    out = {}
-    for k, sc in scorers.items():
-        lab = list(sc.labels)
-        f = lab.index("female")
-        mb, ma = sc.mix(texts_before), sc.mix(texts_after)
-        t = sc.target[f]
-        gb, ga = np.abs(mb[:, f] - t), np.abs(ma[:, f] - t)
-        # towards the target in the ad's coded direction: masculine ads should gain women, feminine lose
-        sign = np.where(coding == "masculine", 1.0, np.where(coding == "feminine", -1.0, np.nan))
-        out[k] = {"gap_before": gb, "gap_after": ga, "reduction": gb - ga,
-                  "shift": sign * (ma[:, f] - mb[:, f]), "floor": sc.noise_floor}
-    return out
+def refiner(adapter: str, attributes: tuple[str, ...] | None):
+    from fairaudit.rewriting import AutoRefine
+    from fairaudit.rewriting.autorefine import DEFAULT_ADAPTER
+
+    folder = DEFAULT_ADAPTER if adapter == "default" else Path(adapter)
+    kw = {} if attributes is None else {"attributes": attributes}
+    ar = AutoRefine.load(folder, candidates=rd.pool(rd.SELECT_POOL_SEED, rd.SELECT_POOL_SIZE), k=50,
+                         target="pool", progress=True, **kw)
+    ar.gap_scorer  # builds the recommender
+    # CPU is scarce: every text the reward, the guard and the report embed goes through the on-disk cache
+    # (the same vector whichever call asks), so a text is embedded once across methods, processes and the report
+    ar.recommender.cache_queries = True
+    ar._encoder = lambda texts: ar.recommender.encode(list(texts), cache=True)
+    return ar, folder
 
 
-def summarise(method: str, test: str, ev: dict, rw: pd.DataFrame | None, tokens: int, seconds: float,
-              oracle: dict | None) -> list[dict]:
-    rows = []
-    for k, e in ev.items():
-        acc = rw["accepted"].to_numpy(bool) if rw is not None else np.ones(len(e["reduction"]), bool)
-        row = {
-            "method": method, "test_set": test, "k": k, "n_jobs": int(len(e["reduction"])),
-            "mean_gap": float(np.nanmean(e["gap_after"])),
-            "mean_gap_before": float(np.nanmean(e["gap_before"])),
-            "gap_reduction": float(np.nanmean(e["reduction"])),
-            "gap_above_floor": float(np.nanmean(np.maximum(e["gap_after"] - e["floor"], 0))),
-            "noise_floor": float(e["floor"]),
-            "shift_toward_target": float(np.nanmean(e["shift"])) if np.isfinite(e["shift"]).any() else None,
-            "oracle_share": (float(np.nanmean(e["reduction"]) / np.nanmean(oracle[k]["reduction"]))
-                             if oracle is not None and np.nanmean(oracle[k]["reduction"]) > 0 else None),
-            "acceptance_rate": float(acc.mean()),
-            "meaning_similarity": float(rw.loc[acc, "meaning_score"].mean()) if rw is not None and acc.any()
-            else None,
-            "skill_recall": float(rw.loc[acc, "skill_recall"].mean()) if rw is not None and acc.any() else None,
-            "tokens": int(tokens), "generation_seconds": float(seconds),
-            "tokens_per_s": float(tokens / seconds) if seconds > 0 and tokens else None,
-        }
-        rows.append(row)
-    return rows
+def cached_units(ar, jobs: pd.DataFrame, folder: Path, key: dict, suffix: str = ""):
+    """The driving sentences of the test set, computed once per configuration and shared by every method."""
+    from fairaudit.rewriting.rewrite import Unit
+
+    path = folder / f"units{suffix}.json"
+    if path.is_file():
+        saved = json.loads(path.read_text())
+        if saved.get("key") == key:
+            return [Unit(**{**u, "flagged": tuple(u["flagged"])}) for u in saved["units"]]
+    t0 = time.perf_counter()
+    units = ar.units(jobs)
+    write_text(path, json.dumps({"key": key, "seconds": time.perf_counter() - t0,
+                                 "units": [asdict(u) for u in units]}, indent=1, default=float))
+    return units
 
 
-def fmt(v, nd=4):
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{v:.{nd}f}" if isinstance(v, float) else str(v)
+def run(args) -> int:
+    from fairaudit.rewriting.autorefine import CHOOSE_BEST
+    from fairaudit.rewriting.rewrite import rewrite_jobs
+
+    jobs = test_jobs(args.test_set)
+    if args.limit:  # development only (a few training ads to read); the report skips a partial set
+        jobs = jobs.head(args.limit)
+    suffix = ""
+    if args.shard:  # "i/n": the i-th of n contiguous blocks of ads, run in its own process (CPU is shared)
+        i, n = (int(x) for x in args.shard.split("/"))
+        jobs = jobs.iloc[i * len(jobs) // n:(i + 1) * len(jobs) // n].reset_index(drop=True)
+        suffix = f".part{i}of{n}"
+    attributes = tuple(a for a in args.attributes.split(",") if a) if args.attributes else None
+    ar, folder = refiner(args.adapter, attributes)
+    out_dir = RUNS / args.test_set
+    out_dir.mkdir(parents=True, exist_ok=True)
+    key = {"adapter": str(folder), "attributes": list(getattr(ar, "attributes", None) or ["sex"]),
+           "reward": ar.reward_config.to_dict(), "n_jobs": len(jobs),
+           "jobs": pd.util.hash_pandas_object(jobs[["job_id", "text"]], index=False).sum().item()}
+    units = cached_units(ar, jobs, out_dir, key, suffix)
+    print(f"[{args.test_set}] {len(jobs)} ads, {len(units)} driving sentences", flush=True)
+    for m in [m.strip() for m in args.methods.split(",") if m.strip()]:
+        if m not in METHODS:
+            raise SystemExit(f"unknown method {m!r}; one of {METHODS}")
+        t0 = time.perf_counter()
+        base = "lexicon" if m == "lexicon_checked" else m
+        propose = ar.proposer(base, n=args.best_of, seed=args.seed)
+        choose = "best" if base in CHOOSE_BEST else "first"
+        out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
+        out["coding"] = jobs["coding"].to_numpy()
+        out.to_csv(out_dir / f"{m}{suffix}.csv", index=False)
+        meta = {"method": m, "tokens": int(getattr(propose, "n_tokens", 0)),
+                "generation_seconds": float(getattr(propose, "seconds", 0.0)),
+                "wall_seconds": time.perf_counter() - t0, "key": key, "seed": args.seed, "best_of": args.best_of}
+        write_text(out_dir / f"{m}{suffix}.json", json.dumps(meta, indent=1))
+        print(f"  {m}: {int(out['accepted'].sum())}/{len(out)} rewritten ({meta['wall_seconds']:.0f} s)", flush=True)
+    return 0
 
 
-def to_markdown(res: dict) -> str:
-    s = res["setup"]
-    lines = [
-        "# Rewriting benchmark (AutoRefine)", "",
-        f"Held-out ads: {s['n_test_templated']} templated coded ads (seed {s['templated_test_seed']}) and "
-        f"{res['n_test_freestyle']} free-style test ads. Methods choose on the training pool "
-        f"(seed {res['train_pool_seed']}, {s['train_pool_size']:,} candidates); everything below is measured on "
-        f"the evaluation pool (seed {res['eval_pool_seed']}, {s['eval_pool_size']:,} candidates) that no training "
-        f"or selection has seen. Target: the pool's mix. Policy: {s['adapter']}. {s['platform']}.", "",
-        "Gap = |top-k female share − target| (W1). *Noise floor* = expected gap of a random top-k from the "
-        "evaluation pool. *Shift* = change of the top-k female share in the direction that undoes the ad's "
-        "coding (coded ads only). *Oracle share* = gap reduction / the oracle's (templated: the generator's "
-        "neutral sentences; free-style: the hand-written neutral rewrite).", ""]
-    cols = [("method", "method"), ("mean_gap", "mean gap"), ("gap_reduction", "gap reduction"),
-            ("gap_above_floor", "gap above floor"), ("shift_toward_target", "shift"), ("oracle_share", "oracle share"),
-            ("acceptance_rate", "accepted"), ("meaning_similarity", "meaning sim."), ("skill_recall", "req. recall"),
-            ("tokens", "tokens generated"), ("tokens_per_s", "tokens/s")]
-    for test in ("freestyle", "templated"):
-        for k in KS:
-            rows = [r for r in res["methods"] if r["test_set"] == test and r["k"] == k]
-            if not rows:
+def load_rewrites(test: str, method: str) -> tuple[pd.DataFrame, dict] | None:
+    """A method's cached rewrites of a test set: one file, or every part of a sharded run (None if incomplete)."""
+    folder = RUNS / test
+    if (folder / f"{method}.csv").is_file():
+        return (pd.read_csv(folder / f"{method}.csv", keep_default_na=False),
+                json.loads((folder / f"{method}.json").read_text()))
+    parts = sorted(folder.glob(f"{method}.part*of*.csv"))
+    if not parts:
+        return None
+    n = int(parts[0].stem.rsplit("of", 1)[1])
+    names = [folder / f"{method}.part{i}of{n}.csv" for i in range(n)]
+    if not all(f.is_file() for f in names):
+        return None
+    metas = [json.loads(f.with_suffix(".json").read_text()) for f in names]
+    return (pd.concat([pd.read_csv(f, keep_default_na=False) for f in names], ignore_index=True),
+            {"tokens": sum(m["tokens"] for m in metas), "generation_seconds": sum(m["generation_seconds"] for m in metas),
+             "parts": n})
+
+
+def _pairs(methods: list[str]) -> list[tuple[str, str]]:
+    pols = [p for p in ("policy", "policy_best_of_n") if p in methods]
+    return [(p, o) for p in pols for o in COMPARED if o in methods or o == "human"]
+
+
+def report(args) -> int:
+    from fairaudit.recommenders import make_recommender
+
+    t0 = time.perf_counter()
+    sets = [s for s in args.test_sets.split(",") if (RUNS / s).is_dir()]
+    seeds = [int(x) for x in args.pools.split(",")] if args.pools else list(rd.EVAL_POOL_SEEDS)
+    pools = {s: rd.pool(s, rd.EVAL_POOL_SIZE) for s in seeds}
+    evalset = ev.PoolSet.build(lambda: make_recommender("embedding"), pools)
+    devset = None
+    rows, cis, examples, per_set = [], [], [], {}
+    for test in sets:
+        ps = evalset
+        if test == "dev":
+            devset = devset or ev.PoolSet.build(lambda: make_recommender("embedding"),
+                                                {DEV_POOL_SEED: rd.pool(DEV_POOL_SEED, DEV_POOL_SIZE)})
+            ps = devset
+        jobs = test_jobs(test)
+        coding = jobs["coding"].to_numpy()
+        originals = jobs["text"].astype(str).tolist()
+        before = ps.measure(originals)
+        have = [m for m in METHODS if load_rewrites(test, m) is not None]
+        per_job = {}
+        human = None
+        if jobs["oracle"].notna().any():
+            ref = jobs["oracle"].where(jobs["oracle"].notna(), jobs["text"]).astype(str).tolist()
+            per_job["human"] = human = ev.per_ad(before, ps.measure(ref), coding)
+            rows += ev.summarise("human" if test != "templated" else "oracle", test, human, None, human)
+        for m in have:
+            rw, meta = load_rewrites(test, m)
+            if list(rw["job_id"].astype(str)) != list(jobs["job_id"].astype(str)):
+                print(f"  {test}/{m}: cached rewrites are for other ads; run it again", flush=True)
                 continue
-            lines += [f"## {test}, k = {k} (noise floor {rows[0]['noise_floor']:.4f}; "
-                      f"mean gap before {rows[0]['mean_gap_before']:.4f})", "",
-                      "| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
-            for r in rows:
-                lines.append("| " + " | ".join(fmt(r.get(c), 0 if c == "tokens" else 1 if c == "tokens_per_s"
-                                                   else 2 if c in ("acceptance_rate", "meaning_similarity",
-                                                                   "skill_recall", "oracle_share") else 4)
-                                               for c, _ in cols) + " |")
-            lines.append("")
-    lines += ["## Paired differences in gap reduction (95% bootstrap CI over jobs)", "",
-              "| comparison | test set | k | mean difference | 95% CI | n |", "|---|---|---|---|---|---|"]
-    for c in res["paired_ci"]:
-        lines.append(f"| {c['comparison']} | {c['test_set']} | {c['k']} | {c['mean_diff']:+.4f} | "
-                     f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}] | {c['n']} |")
-    lines += ["", "## Reward ablation: choosing on the hard vs the smoothed top-k gap", "",
-              "| method | reward | test set | k | gap reduction (eval pool) |", "|---|---|---|---|---|"]
-    for a in res["reward_ablation"]:
-        lines.append(f"| {a['method']} | {a['reward']} | {a['test_set']} | {a['k']} | {a['gap_reduction']:+.4f} |")
-    lines += ["", "## Verdict", ""] + [f"- {v}" for v in res["verdict"]]
-    lines += ["", "## Examples (free-style test ads, policy_best_of_n)", ""]
-    for ex in res["examples"]:
-        lines += [f"**{ex['job_id']}** ({ex['coding']}), eval-pool gap at k=50 {ex['gap_before']:.3f} → "
-                  f"{ex['gap_after']:.3f}: {ex['edits'] or '(unchanged: ' + ex['reason'] + ')'}", ""]
-    return "\n".join(lines) + "\n"
+            rw["accepted"] = rw["accepted"].astype(str).str.lower().eq("true")
+            e = ev.per_ad(before, ps.measure(rw["rewrite"].astype(str).tolist()), coding)
+            per_job[m] = e
+            rows += ev.summarise(m, test, e, rw, human, {"tokens": meta["tokens"],
+                                                          "generation_seconds": meta["generation_seconds"]})
+            if m == "policy" and test in ("freestyle_v3", "dev"):
+                for j, r in rw[rw["accepted"]].iterrows():
+                    examples.append({"test_set": test, "job_id": r["job_id"], "coding": coding[j],
+                                     "edits": r["edits"], "reason": r["reason"],
+                                     **{f"gap_{a}": [float(before[a]["gap"][:, j].mean()),
+                                                     float(e[a]["gap_after"][j])] for a in e}})
+        cis += ev.paired(test, per_job, _pairs(have), args.bootstrap, args.seed)
+        per_set[test] = {"n": len(jobs), "methods": have, "pool_seeds": ps.seeds}
+        print(f"[{test}] measured {', '.join(have)}", flush=True)
+    primary = "freestyle_v3" if "freestyle_v3" in per_set else None
+    res = {
+        "setup": {"train_pool_seed": rd.TRAIN_POOL_SEED, "train_pool_size": rd.TRAIN_POOL_SIZE,
+                  "select_pool_seed": rd.SELECT_POOL_SEED, "select_pool_size": rd.SELECT_POOL_SIZE,
+                  "eval_pool_size": rd.EVAL_POOL_SIZE, "k": ev.K, "target": "pool", "tolerance": ev.TOLERANCE,
+                  "attributes": list(ev.ATTRIBUTES), "test_sets": per_set, "dev_pool_seed": DEV_POOL_SEED,
+                  "platform": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                  "report_seconds": None},
+        "train_pool_seed": rd.TRAIN_POOL_SEED, "eval_pool_seeds": seeds,
+        "eval_pool_seeds_planned": list(rd.EVAL_POOL_SEEDS),
+        "select_pool_seed": rd.SELECT_POOL_SEED,
+        "n_test_freestyle": per_set[primary]["n"] if primary else 0,
+        "n_test_freestyle_round2": per_set.get("freestyle", {}).get("n", 0),
+        "methods": rows, "paired_ci": cis, "examples": examples,
+    }
+    res["verdict"] = verdict(res)
+    res["setup"]["report_seconds"] = time.perf_counter() - t0
+    base = Path(args.out)
+    write_text(base.with_suffix(".json"), json.dumps(res, indent=2, default=float))
+    import rewrite_report
+
+    write_text(base.with_suffix(".md"), rewrite_report.to_markdown(res))
+    write_text(base.parent / "rewrite_examples.md", rewrite_report.examples_markdown(res, RUNS))
+    print(rewrite_report.to_markdown(res))
+    return 0
+
+
+def verdict(res: dict) -> list[str]:
+    """The acceptance lines, computed from the numbers (never written by hand)."""
+    out = []
+    by = {(r["method"], r["test_set"], r["attribute"]): r for r in res["methods"]}
+    for test in ("freestyle_v3", "freestyle"):
+        p, h = by.get(("policy", test, "sex")), by.get(("human", test, "sex"))
+        if p and h and p.get("human_share") is not None:
+            out.append(f"{test}: policy shift (sex, coded ads) {p['shift_toward_target']:+.4f} = "
+                       f"{p['human_share']:.0%} of the human rewrite's {h['shift_toward_target']:+.4f} "
+                       f"(target >= 50%: {'met' if p['human_share'] >= 0.5 else 'NOT met'}).")
+        for c in res["paired_ci"]:
+            if c["test_set"] == test and c["attribute"] == "sex" and c["comparison"].startswith("policy −"):
+                word = "above 0" if c["ci_low"] > 0 else "includes 0" if c["ci_high"] >= 0 else "below 0"
+                out.append(f"{test}: {c['comparison']} ({c['metric']}, sex) {c['mean_diff']:+.4f} "
+                           f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], CI {word}; resolvable difference "
+                           f"(80% power) {c['mde_80']:.4f}." if c["mde_80"] is not None else "")
+        for a in ev.ATTRIBUTES:
+            p = by.get(("policy", test, a))
+            if p:
+                out.append(f"{test}: accepted policy rewrites whose {a} gap rose and ends above its noise floor "
+                           f"(pool average): {p['widened_beyond_floor']}; rose by more than one candidate: "
+                           f"{p['widened_by_one_candidate']}.")
+    return [v for v in out if v]
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-templated-test", type=int, default=60)
-    ap.add_argument("--best-of", type=int, default=4)
-    ap.add_argument("--adapter", default="default", help="adapter folder (default: the shipped one)")
-    ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--bootstrap", type=int, default=10_000)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
-    ap.add_argument("--out", default=str(RESULTS / "rewrite_bench"))
+    sub = ap.add_subparsers(dest="cmd")  # none: every test set with the default methods, then the report
+    r = sub.add_parser("run", help="rewrite one test set with some methods (cached per method)")
+    r.add_argument("--test-set", required=True, choices=TEST_SETS)
+    r.add_argument("--methods", default=",".join(DEFAULT_METHODS))
+    r.add_argument("--adapter", default="default", help="adapter folder (default: the shipped one)")
+    r.add_argument("--attributes", default=None, help="comma-separated; default: every audited attribute")
+    r.add_argument("--best-of", type=int, default=4)
+    r.add_argument("--limit", type=int, default=0, help="first N ads only (development runs)")
+    r.add_argument("--shard", default="", help="i/n: rewrite the i-th of n blocks of ads (parts are joined by report)")
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    p = sub.add_parser("report", help="measure every cached method on the evaluation pools")
+    p.add_argument("--test-sets", default="freestyle_v3,freestyle,templated,dev")
+    p.add_argument("--bootstrap", type=int, default=10_000)
+    p.add_argument("--pools", default="", help="evaluation pool seeds to use (default: all three)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=str(RESULTS / "rewrite_bench"))
     args = ap.parse_args(argv)
+    if getattr(args, "threads", 0):
+        import torch
 
-    import torch
-
-    from fairaudit.rewriting import AutoRefine
-    from fairaudit.rewriting.autorefine import CHOOSE_BEST, DEFAULT_ADAPTER
-
-    if args.threads:
         torch.set_num_threads(args.threads)
-    t_start = time.perf_counter()
-    train_pool = rd.pool(rd.TRAIN_POOL_SEED, rd.TRAIN_POOL_SIZE)
-    eval_pool = rd.pool(rd.EVAL_POOL_SEED, rd.EVAL_POOL_SIZE)
-    adapter = DEFAULT_ADAPTER if args.adapter == "default" else Path(args.adapter)
-    ar = AutoRefine.load(adapter, candidates=train_pool, k=50, target="pool", progress=True)
-    ar.gap_scorer  # fits the recommender on the training pool (before it is cloned)
-    eval_rec = ar.recommender.clone()
-    scorers = {k: GapScorer(eval_rec, eval_pool, k=k, target="pool", fit=(k == KS[0])) for k in KS}
-    tests = {"freestyle": rd.freestyle("test"),
-             "templated": rd.templated(rd.TEMPLATED_TEST_SEED, 200, args.n_templated_test)}
-    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    rows, cis, ablation, examples = [], [], [], []
-    per_job: dict[tuple[str, str], dict] = {}
-    for test, jobs in tests.items():
-        coding = jobs["coding"].to_numpy()
-        units = ar.units(jobs)
-        print(f"[{test}] {len(jobs)} ads, {len(units)} driving sentences", flush=True)
-        originals = jobs["text"].tolist()
-        oracle = evaluate(originals, jobs["oracle"].fillna(jobs["text"]).tolist(), scorers, coding)
-        rows += summarise("oracle" if test == "templated" else "human neutral rewrite", test, oracle, None, 0, 0.0,
-                          oracle)
-        for m in methods:
-            t0 = time.perf_counter()
-            base = {"lexicon": "lexicon", "lexicon_checked": "lexicon"}.get(m, m)
-            propose = CachedProposer(ar.proposer(base, n=args.best_of, seed=args.seed))
-            from fairaudit.rewriting.rewrite import rewrite_jobs
-
-            choose = "best" if base in CHOOSE_BEST else "first"
-            out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
-            ev = evaluate(originals, out["rewrite"].tolist(), scorers, coding)
-            tokens, secs = getattr(propose, "n_tokens", 0), getattr(propose, "seconds", 0.0)
-            rows += summarise(m, test, ev, out, tokens, secs, oracle)
-            per_job[(test, m)] = ev
-            print(f"  {m}: {int(out['accepted'].sum())}/{len(out)} rewritten, eval gap reduction k=50 "
-                  f"{np.nanmean(ev[50]['reduction']):+.4f}, k=10 {np.nanmean(ev[10]['reduction']):+.4f} "
-                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
-            if base in CHOOSE_BEST:  # same proposals, chosen on the hard top-k gap
-                from fairaudit.rewriting.reward import Reward
-
-                hard = Reward(ar.reward.gap_scorer, ar.reward.encode,
-                              type(ar.reward_config).from_dict({**ar.reward_config.to_dict(), "temperature": 0.0}),
-                              fluency=ar.reward.fluency)
-                out_h = rewrite_jobs(jobs, propose, hard, units, choose=choose)
-                ev_h = evaluate(originals, out_h["rewrite"].tolist(), scorers, coding)
-                for k in KS:
-                    for name, e in (("smoothed (τ=%.2g)" % ar.reward_config.temperature, ev), ("hard top-k", ev_h)):
-                        ablation.append({"method": m, "reward": name, "test_set": test, "k": k,
-                                         "gap_reduction": float(np.nanmean(e[k]["reduction"]))})
-            if m == "policy_best_of_n" and test == "freestyle":
-                for j, r in out.iterrows():
-                    if r["accepted"] or len(examples) < 6:
-                        examples.append({"job_id": r["job_id"], "coding": coding[j], "edits": r["edits"],
-                                         "reason": r["reason"], "gap_before": float(ev[50]["gap_before"][j]),
-                                         "gap_after": float(ev[50]["gap_after"][j]),
-                                         "original": r["original"], "rewrite": r["rewrite"]})
-        for pol in [m for m in POLICIES if m in methods]:
-            for other in [m for m in methods if m not in (pol, "original") and not (pol == "policy" and m in POLICIES)]:
-                for k in KS:
-                    ci = paired_bootstrap_ci(per_job[(test, pol)][k]["reduction"],
-                                             per_job[(test, other)][k]["reduction"], args.bootstrap, args.seed)
-                    cis.append({"comparison": f"{pol} − {other}", "test_set": test, "k": k, **ci})
-    by = {(r["method"], r["test_set"], r["k"]): r for r in rows}
-    verdict = []
-    names = {"policy": "the RL policy (greedy)", "policy_best_of_n": f"the RL policy (best of {args.best_of} plans)"}
-    for pol in [m for m in POLICIES if m in methods]:
-        for k in KS:
-            for other in ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search"):
-                c = next((c for c in cis if c["comparison"] == f"{pol} − {other}" and c["test_set"] == "freestyle"
-                          and c["k"] == k), None)
-                if c:
-                    word = ("beats" if c["ci_low"] > 0 else "does NOT beat (CI includes 0)" if c["ci_high"] > 0
-                            else "LOSES to")
-                    verdict.append(f"Free-style test ads, k={k}: {names[pol]} {word} {other}: difference in gap "
-                                   f"reduction {c['mean_diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}].")
-        p, b = by.get((pol, "freestyle", 50)), by.get(("best_of_n", "freestyle", 50))
-        if p and b:
-            ratio = p["tokens"] / b["tokens"] if b["tokens"] else float("nan")
-            verdict.append(f"{names[pol]} vs best-of-{args.best_of} free text (free-style, k=50): gap reduction "
-                           f"{p['gap_reduction']:+.4f} vs {b['gap_reduction']:+.4f} at {ratio:.0%} of its generated "
-                           f"tokens ({'at least as good' if p['gap_reduction'] >= b['gap_reduction'] else 'WORSE'}).")
-        if p:
-            verdict.append(f"Accepted rewrites of {names[pol]} (free-style): meaning similarity "
-                           f"{fmt(p['meaning_similarity'], 3)}, requirement recall {fmt(p['skill_recall'], 3)} "
-                           "(targets ≥ 0.85 and ≥ 0.9).")
-        t = by.get((pol, "templated", 50))
-        if t and t["oracle_share"] is not None:
-            verdict.append(f"Templated held-out ads, k=50: {names[pol]} reaches {t['oracle_share']:.0%} of the "
-                           f"oracle's gap reduction (target ≥ 70%).")
-    res = {
-        "setup": {"train_pool_size": rd.TRAIN_POOL_SIZE, "eval_pool_size": rd.EVAL_POOL_SIZE, "ks": list(KS),
-                  "target": "pool", "n_test_templated": len(tests["templated"]),
-                  "templated_test_seed": rd.TEMPLATED_TEST_SEED, "best_of": args.best_of, "seed": args.seed,
-                  "adapter": str(adapter), "adapter_card": (adapter / "TRAINING_CARD.md").is_file(),
-                  "train_seconds": ar.metadata_.get("train_seconds"),
-                  "reward_config": ar.reward_config.to_dict(),
-                  "platform": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.get_num_threads()} "
-                              f"threads, Python {platform.python_version()}",
-                  "wall_seconds": None},
-        "train_pool_seed": rd.TRAIN_POOL_SEED, "eval_pool_seed": rd.EVAL_POOL_SEED,
-        "n_test_freestyle": len(tests["freestyle"]),
-        "noise_floor": {str(k): scorers[k].noise_floor for k in KS},
-        "methods": rows, "paired_ci": cis, "reward_ablation": ablation, "verdict": verdict, "examples": examples,
-    }
-    res["setup"]["wall_seconds"] = time.perf_counter() - t_start
-    base = Path(args.out)
-    base.parent.mkdir(parents=True, exist_ok=True)
-    write_text(base.with_suffix(".json"), json.dumps(res, indent=2, default=float))
-    md = to_markdown(res)
-    write_text(base.with_suffix(".md"), md)
-    print(md)
-    return 0
+    if args.cmd is None:  # `make bench`: everything, in parts, then the report
+        for test in ("freestyle_v3", "freestyle", "templated"):
+            if test != "freestyle_v3" or any((rd.DATA / f).is_file() for f in rd.FREESTYLE_V3_FILES):
+                main(["run", "--test-set", test])
+        return main(["report"])
+    return run(args) if args.cmd == "run" else report(args)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,15 @@ from fairaudit.datasets import AD_SENTENCES, make_hiring_data
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN_POOL_SEED, TRAIN_POOL_SIZE = 101, 20_000
 EVAL_POOL_SEED, EVAL_POOL_SIZE = 404, 10_000
+#: Round 3: the benchmark's *selection pool* (the "user's pool" every method may consult) is
+#: ``seed=404`` with 10,000 candidates: round 2's evaluation pool, never used for training or
+#: selection, and unlike the adapter's training pool (seed 101): a user's pool is not the one the
+#: shipped adapter was trained on. Three evaluation pools with fresh seeds (never used for
+#: training, selection or settings), each ad's numbers averaged over them.
+SELECT_POOL_SEED, SELECT_POOL_SIZE = 404, 10_000
+EVAL_POOL_SEEDS = (505, 606, 707)
+#: The held-out free-style test set of round 3 (>= 120 ads, written for it, never read during development).
+FREESTYLE_V3_FILES = ("freestyle_test_v3_a.csv", "freestyle_test_v3_b.csv")
 TEMPLATED_TRAIN_SEED, TEMPLATED_TEST_SEED = 11, 12
 
 
@@ -58,16 +67,31 @@ def templated(seed: int, n_jobs: int, limit: int | None = None) -> pd.DataFrame:
 
 
 def freestyle(split: str) -> pd.DataFrame:
-    """Free-style ads of one split (job_id, title, text, coding, oracle = the hand-written neutral rewrite)."""
-    ads = pd.read_csv(DATA / "freestyle_ads.csv")
+    """Free-style ads of one split (job_id, title, text, coding, oracle = the hand-written neutral rewrite).
+
+    ``train``: the train split of ``freestyle_ads.csv`` plus ``freestyle_train_extra.csv`` (with its
+    hand-written rewrites where ``freestyle_train_extra_rewrites.csv`` has them); ``test``: the 24 test ads
+    of ``freestyle_ads.csv`` (round 2's test set, secondary now); ``test_v3``: round 3's held-out test ads
+    (only the final benchmark run reads them).
+    """
     if split == "train":
+        ads = pd.read_csv(DATA / "freestyle_ads.csv")
         extra = pd.read_csv(DATA / "freestyle_train_extra.csv")
         extra["neutral_rewrite"] = None
+        rewrites = DATA / "freestyle_train_extra_rewrites.csv"
+        if rewrites.is_file():
+            extra["neutral_rewrite"] = extra["ad_id"].map(pd.read_csv(rewrites).set_index("ad_id")["neutral_rewrite"])
         ads = pd.concat([ads[ads["split"] == "train"], extra], ignore_index=True)
     elif split == "test":
+        ads = pd.read_csv(DATA / "freestyle_ads.csv")
         ads = ads[ads["split"] == "test"]
+    elif split == "test_v3":
+        files = [DATA / f for f in FREESTYLE_V3_FILES if (DATA / f).is_file()]
+        if not files:
+            raise FileNotFoundError("no round-3 test file in benchmarks/data (" + ", ".join(FREESTYLE_V3_FILES) + ")")
+        ads = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
     else:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        raise ValueError(f"split must be 'train', 'test' or 'test_v3', got {split!r}")
     out = ads.rename(columns={"ad_id": "job_id", "neutral_rewrite": "oracle"})
     return out[["job_id", "title", "text", "coding", "oracle", "occupation"]].reset_index(drop=True)
 

@@ -56,6 +56,8 @@ class DemoOutputs:
     cert: str | None = None
     verified: bool | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    #: per attribute at the gap k: diversity match rate and mean gap before and after rewriting
+    rewriting_effect: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +84,22 @@ def _signer(out: Path, sign: bool) -> tuple[Any, str | None]:
     if not (key_dir / "signing-key.pem").exists():
         init_keys(key_dir, common_name="fairaudit demo signer")
     return load_signer(key_dir=key_dir), str(key_dir / "signing-cert.pem")
+
+
+def rewriting_effect(before: Any, after: Any) -> list[dict[str, Any]]:
+    """Match rate and mean gap of every attribute at the audit's gap k, before and after rewriting."""
+    k = before.config.effective_gap_k
+    b, a = before.tables["diversity"], after.tables["diversity"]
+    rows = []
+    for attr in b.loc[b["k"] == k, "attribute"]:
+        rb = b[(b["k"] == k) & (b["attribute"] == attr)].iloc[0]
+        ra = a[(a["k"] == k) & (a["attribute"] == attr)]
+        if len(ra):
+            ra = ra.iloc[0]
+            rows.append({"attribute": attr, "k": int(k), "match_rate_before": float(rb["match_rate"]),
+                         "match_rate_after": float(ra["match_rate"]), "mean_gap_before": float(rb["mean_gap"]),
+                         "mean_gap_after": float(ra["mean_gap"])})
+    return rows
 
 
 def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
@@ -129,6 +147,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
         files.audit_after = str(out / "audit_after.json")
         run.after.to_json(files.audit_after)
         files.adapter = rewriter.saved_adapter
+        files.rewriting_effect = rewriting_effect(run.before, run.after)
     rf = write_report(run.report, out / "report.pdf")
     files.report_pdf, files.report_json = str(rf.pdf), str(rf.sidecar)
 

@@ -268,8 +268,9 @@ def rewrite_ad(recommender: Any, candidates: pd.DataFrame, text: str, title: str
     """Rewrite the ad with the shipped AutoRefine policy (or ``adapter``) and measure the result at each k."""
     from .rewriting import AutoRefine
 
+    # the check's attribute is the gap the rewrite closes; the guard still watches every rated attribute
     kw = dict(recommender=recommender, candidates=candidates, k=k, target=target, attribute=attribute,
-              progress=progress)
+              attributes=[attribute], progress=progress)
     with _quiet_model_loading(not progress):
         ar = AutoRefine.load(adapter, **kw) if adapter is not None else AutoRefine(**kw)
         row = ar.rewrite(pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}), seed=seed,

@@ -41,7 +41,9 @@ from fairaudit.io import candidates_sha256, jobs_sha256, validate_candidates, va
 from fairaudit.models import cache_root
 from fairaudit.progress import status
 
-from .baselines import EditProposer, RewriteProposer, identity_proposer, lexicon_proposer, search_proposer
+from .attributes import AttributeGaps, resolve_attributes
+from .baselines import (EditProposer, PolicyProposer, RewriteProposer, identity_proposer, lexicon_proposer,
+                        search_proposer)
 from .identity import check_resume, json_default, model_fingerprint, training_versions
 from .policy import LoraSettings, load_model, sentence_nll
 from .reward import Reward, RewardConfig
@@ -51,7 +53,7 @@ from .train import TrainSettings, train_policy
 #: Rewriting methods (see :mod:`rewriting.baselines`).
 METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
 #: Methods that keep the best of several proposals by reward (the others keep their first).
-CHOOSE_BEST = ("best_of_n", "search", "policy_best_of_n")
+CHOOSE_BEST = ("best_of_n", "search", "policy", "policy_best_of_n")
 META_FILE = "autorefine.json"
 IN_MEMORY = "<in-memory>"
 FORMAT_VERSION = 2
@@ -98,6 +100,13 @@ class AutoRefine:
     k : int, default 50
     target : "pool" | "uniform" | mapping, default "pool"
     attribute : str, default "sex"
+        The attribute of a custom ``gap_scorer`` (kept for adapters saved before ``attributes``).
+    attributes : None, "all", str or sequence of str
+        The attributes whose gap the rewrite closes (their mean smoothed gap is the reward's
+        fairness term). Default: every audited attribute with rated groups in ``candidates``
+        (sex, race_ethnicity and their intersection sex_race). Whatever is named, the guard
+        rejects a rewrite that widens **any** rated attribute's gap beyond its noise floor
+        (:mod:`rewriting.attributes`).
     adapter : "default", path or None
         The trained policy to start from: ``"default"`` is the shipped adapter
         (only for the packaged base model), a folder one saved by :meth:`save`,
@@ -117,7 +126,8 @@ class AutoRefine:
     """
 
     def __init__(self, model: Any = None, recommender: Any = None, candidates: pd.DataFrame | None = None,
-                 k: int = 50, target: Any = "pool", attribute: str = "sex", *, adapter: Any = "default",
+                 k: int = 50, target: Any = "pool", attribute: str = "sex", *, attributes: Any = None,
+                 adapter: Any = "default",
                  tokenizer: Any = None, gap_scorer: Any = None, encoder: Any = None,
                  reward_config: RewardConfig | None = None, lora: LoraSettings | None = None,
                  train_settings: TrainSettings | None = None, max_sentences: int = 3, max_new_tokens: int = 32,
@@ -140,6 +150,9 @@ class AutoRefine:
         self.recommender = recommender
         self.candidates = None if candidates is None else validate_candidates(candidates, "candidates")
         self.k, self.target, self.attribute = int(k), target, attribute
+        self.attributes = resolve_attributes(attributes, None if gap_scorer is not None else self.candidates,
+                                             default=attribute)
+        self.notes_: list[list[str]] = []
         self._gap_scorer = gap_scorer
         self._reward: Reward | None = None
         self._encoder = encoder
@@ -158,15 +171,14 @@ class AutoRefine:
     @property
     def gap_scorer(self) -> Any:
         if self._gap_scorer is None:
-            from fairaudit.gap import GapScorer
             from fairaudit.recommenders import make_recommender
 
             self.recommender = make_recommender("embedding" if self.recommender is None else self.recommender)
             if hasattr(self.recommender, "cache_queries"):
                 # the reward embeds thousands of throw-away rewrites: never cache them on disk
                 self.recommender.cache_queries = False
-            self._gap_scorer = GapScorer(self.recommender, self.candidates, k=self.k, target=self.target,
-                                         attribute=self.attribute)
+            self._gap_scorer = AttributeGaps(self.recommender, self.candidates, k=self.k, target=self.target,
+                                             attributes=self.attributes)
         return self._gap_scorer
 
     @property
@@ -298,7 +310,7 @@ class AutoRefine:
             "lora": self.lora.to_dict(),
             "reward_config": self.reward_config.to_dict(),
             "k": self.k, "target": self.target if isinstance(self.target, (str, dict)) else str(self.target),
-            "attribute": self.attribute,
+            "attribute": self.attribute, "attributes": list(self.attributes),
             "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens,
             "data": {"train_jobs_sha256": jobs_sha256(jobs),
                      "n_train_jobs": len(jobs), "n_train_sentences": result["n_units"],
@@ -328,9 +340,10 @@ class AutoRefine:
             # policy_best_of_n: n sampled edit plans (a few tokens each), the best by reward is kept
             policy = self._policy()
             n_plans = 1 if method == "policy" else n
-            return EditProposer(policy, self._base()[1], n=n_plans, do_sample=n_plans > 1,
-                                temperature=self.train_settings.sample_temperature,
-                                max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
+            plans = EditProposer(policy, self._base()[1], n=n_plans, do_sample=n_plans > 1,
+                                 temperature=self.train_settings.sample_temperature,
+                                 max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
+            return PolicyProposer(plans)
         model, tok = self._base()
         cls = _BaseRewriter if hasattr(model, "disable_adapter") else RewriteProposer
         return cls(model, tok, n=1 if method == "prompt" else n, max_new_tokens=48, seed=seed,
@@ -339,7 +352,8 @@ class AutoRefine:
     def units(self, jobs: pd.DataFrame) -> list:
         """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods)."""
         jobs = validate_jobs(jobs, "jobs")
-        return find_units(jobs, self.reward, self.max_sentences)
+        self.notes_ = []
+        return find_units(jobs, self.reward, self.max_sentences, notes=self.notes_)
 
     def rewrite(self, jobs: pd.DataFrame, method: str | None = None, *, n: int = 4, seed: int = 0,
                 units: Any = None, gap_before: np.ndarray | None = None, require_gain: bool = True) -> pd.DataFrame:
@@ -349,9 +363,10 @@ class AutoRefine:
         ----------
         jobs : DataFrame with job_id, title, text
         method : {"policy", "policy_best_of_n", "search", "best_of_n", "prompt", "lexicon", "original"}, optional
-            Default ``"policy"`` (the shipped or trained adapter, one greedy
-            edit plan per sentence). ``"policy_best_of_n"`` samples ``n`` plans
-            from the policy and keeps the one with the best reward.
+            Default ``"policy"``: the shipped or trained adapter's greedy plan per
+            sentence, beside the edit vocabulary learned from human rewrites and the
+            fixed edit set, the best by reward (:class:`~rewriting.baselines.PolicyProposer`).
+            ``"policy_best_of_n"`` samples ``n`` plans from the policy instead of one.
         n : int
             Samples per sentence for ``best_of_n`` and ``policy_best_of_n``.
         seed : int
@@ -372,9 +387,10 @@ class AutoRefine:
         propose = self.proposer(method, n=n, seed=seed)
         reward = self.reward
         if units is None:
-            units = find_units(jobs, reward, self.max_sentences)
+            units = self.units(jobs)
         out = rewrite_jobs(jobs, propose, reward, units, choose="best" if method in CHOOSE_BEST else "first",
-                           require_gain=require_gain, gap_before=gap_before)
+                           require_gain=require_gain, gap_before=gap_before,
+                           notes=self.notes_ if len(self.notes_) == len(jobs) else None)
         self.last_stats_ = {"method": method, "tokens": getattr(propose, "n_tokens", 0),
                             "generation_seconds": getattr(propose, "seconds", 0.0)}
         return out

@@ -9,7 +9,10 @@
 5. ``search``     - no language model: the fixed edit set of
    :func:`candidate_plans` (lexicon words, removals, deletion), the best by
    reward kept. The seed set of the policy's expert iteration.
-6. ``policy``     - the LoRA policy trained with RL, one greedy edit plan.
+6. ``policy``     - the LoRA policy trained with RL: its greedy edit plan, next to the edit
+   vocabulary learned from careful human rewrites of the training ads
+   (:func:`rewriting.vocabulary.pair_plans`) and the fixed edit set; the reward on the
+   user's pool keeps the best (:class:`PolicyProposer`).
 
 Each proposer returns :class:`~rewriting.rewrite.Proposal` lists and is passed
 to :func:`~rewriting.rewrite.rewrite_jobs`, so every method meets the same guard
@@ -158,3 +161,37 @@ class RewriteProposer(_LMProposer):
         prompts = [build_prompt(self.tokenizer, u.sentence, u.title, u.flagged) for u in units]
         return [[Proposal(keep_punct(u.sentence, clean_completion(a))) for a in answers]
                 for u, answers in zip(units, self._generate(prompts))]
+
+
+@dataclass
+class PolicyProposer:
+    """The default method: the policy's plans plus the learned vocabulary and the fixed edit set.
+
+    The adapter answers one plan per sentence (a few tokens). Beside it stand the phrase pairs
+    mined from careful human rewrites of the training ads that occur in the sentence
+    (:func:`rewriting.vocabulary.pair_plans`) and :func:`candidate_plans`; the reward on the
+    user's pool chooses (use with ``choose="best"``). The policy's own plan is always first.
+    """
+
+    policy: EditProposer
+
+    def __call__(self, units: list[Unit]) -> list[list[Proposal]]:
+        from .vocabulary import pair_plans
+
+        out = []
+        for u, props in zip(units, self.policy(units)):
+            plans = [p.plan for p in props]
+            extra = []
+            for p in pair_plans(u.sentence) + candidate_plans(u)[1:]:
+                if p not in plans and p not in extra:  # each distinct plan is scored once
+                    extra.append(p)
+            out.append(list(props) + [Proposal(apply_plan(u.sentence, p), p) for p in extra])
+        return out
+
+    @property
+    def n_tokens(self) -> int:
+        return self.policy.n_tokens
+
+    @property
+    def seconds(self) -> float:
+        return self.policy.seconds

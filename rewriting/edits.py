@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .grammar import inflect_like
+
 KEEP = "KEEP"
 DELETE = "DELETE"
 #: Longest replacement accepted (words): a replacement is a phrase, never new content.
@@ -189,8 +191,12 @@ def apply_plan(sentence: str, plan: EditPlan) -> str:
             pat = re.compile(re.escape(old), re.IGNORECASE)
         pieces, pos = [], 0
         for m in pat.finditer(out):
-            pieces.append(_article(out[pos:m.start()], new))
-            pieces.append(_case_like(new, m.group(0)))
+            before = out[pos:m.start()]
+            prev = re.findall(r"[\w']+", out[:m.start()])
+            # "who dominates" + "dominates -> excel in" = "who excels in" (rewriting.grammar)
+            fitted = inflect_like(old, new, prev[-1] if prev else None)
+            pieces.append(_article(before, fitted))
+            pieces.append(_case_like(fitted, m.group(0)))
             pos = m.end()
         out = "".join(pieces) + out[pos:]
     return tidy(out) if plan.replacements else out

@@ -225,6 +225,21 @@ def is_job_word(word: str) -> bool:
     return len(low) >= 7 and low[:6] in prefixes
 
 
+def plain_word(word: str) -> bool:
+    """A word a replacement may bring in: a stop word, a word of ESCO's texts, the lexicon's or a careful
+    human's replacement (:func:`rewriting.vocabulary.vetted_words`), and not gender-coded."""
+    from fairaudit.lexicon import NEUTRAL_LEXICON
+
+    from .vocabulary import vetted_words
+
+    low = word.lower()
+    if _coded(low):
+        return False
+    if low in STOP_WORDS or low in vetted_words() or low in GENDERED_PEOPLE:
+        return low not in GENDERED_PEOPLE
+    return is_job_word(low) or any(low in v.split() for v in NEUTRAL_LEXICON.values())
+
+
 def _strip(token: str) -> str:
     """A whitespace token without the punctuation and quotes around it."""
     return token.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
@@ -245,24 +260,61 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     (anything capitalised inside a sentence, "iTrent") and stop words are never
     editable, so an edit cannot buy fairness by deleting what the job needs.
     """
-    coded = _coded(sentence)
+    from .grammar import FALSE_STEMS
+    from .vocabulary import style_words
+
+    coded = _coded(sentence) - FALSE_STEMS
+    learned = style_words()
     skip = title_terms(title)
     requirement = states_requirement(sentence, title)
     gendered = GENDERED_PEOPLE
+    from .grammar import manner_adverb
+
     out: list[str] = []
+    protected: set[str] = set()
     tokens = str(sentence).replace("\u2019", "'").split()
     for i, tok in enumerate(tokens):
         w = _strip(tok)
         low = w.lower()
         if len(w) < 3 or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
             continue
-        if any(ch.isupper() for ch in w[1:]) or (i > 0 and w[:1].isupper()):
-            continue  # a name, a product, an acronym
+        if any(ch.isupper() for ch in w[1:]) or (i > 0 and w[:1].isupper()) or _in_requirement_term(tokens, i):
+            protected.add(low)  # a name, a product, an acronym; part of a qualification or a named service
+            continue
         if low in coded or low in gendered:
             out.append(w)
-        elif low not in STOP_WORDS and not requirement and not is_job_word(w):
+        elif low not in STOP_WORDS and (
+                (not is_job_word(w) and (not requirement or manner_adverb(w))) or low in learned):
+            # a style word (inside a duty only an adverb of manner: "lovingly"; never "petrochemical"),
+            # or one careful humans edited in training ads
             out.append(w)
-    return list(dict.fromkeys(out))
+    # a plan replaces every occurrence: a word that is also part of a requirement term stays
+    return [w for w in dict.fromkeys(out) if w.lower() not in protected]
+
+
+#: Words that make their neighbours part of a requirement or a named service: "Level 3 childcare
+#: qualification", "customer support", "support worker", "learning support assistant".
+_REQUIREMENT_NEIGHBOURS = frozenset((
+    "qualification", "qualifications", "qualified", "certificate", "certification", "diploma", "degree", "level",
+    "licence", "license", "registration", "registered", "accreditation", "nvq", "award", "course", "customer",
+    "customers", "technical", "tech", "it", "desk", "helpdesk", "team", "worker", "workers", "agent", "agents",
+    "assistant", "assistants", "officer", "staff", "services", "service", "plan", "plans", "needs", "setting",
+    "settings", "centre", "center", "unit", "ward", "sector", "learning", "ticket", "tickets", "lead", "manager",
+))
+
+
+def _in_requirement_term(tokens: Sequence[str], i: int) -> bool:
+    """True when token ``i`` sits next to a requirement word or a number ("Level 3 childcare qualification")."""
+    from .grammar import can_be
+
+    near = [_strip(t).lower() for t in tokens[max(0, i - 2):i] + tokens[i + 1:i + 3]]
+    adjacent = [_strip(t).lower() for t in tokens[max(0, i - 1):i] + tokens[i + 1:i + 2]]
+    if any(t.isdigit() for t in near):
+        return True
+    # a noun next to one of them forms a compound the job needs; an adjective ("warm team") does not
+    word = _strip(tokens[i]).lower()
+    return (any(t in _REQUIREMENT_NEIGHBOURS for t in adjacent) and can_be(word, "NOUN")
+            and not can_be(word, "ADJ"))
 
 
 def _bare(token: str) -> str:
@@ -273,7 +325,11 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
     """Phrases an edit plan removes (empty replacement) where removal breaks the grammar.
 
     A removed phrase must be a pre-modifier: followed by a content word, not at
-    the end of the sentence or a clause, and not the second half of "X and Y".
+    the end of the sentence or a clause, not the second half of "X and Y", not
+    the verb of its clause ("dominate negotiations", "share the load":
+    :func:`rewriting.grammar.removes_verb`), and only adjectives and adverbs
+    ("lovingly", "cosy"), never a noun ("who believe kindness makes" ->
+    "who believe makes"; "children" in a duty).
     Dropping a head noun or a verb leaves "hiring a who can", "a heavy who
     takes charge", "keep." or "caring and a real people-person", which the
     embedding barely notices; without a part-of-speech tagger, this test of the
@@ -281,6 +337,8 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
     """
     if plan is None or plan.delete or not plan.replacements:
         return []
+    from .grammar import modifier_like, removes_verb
+
     tokens = str(sentence).replace("\u2019", "'").split()
     bare = [_bare(t) for t in tokens]
     bad: list[str] = []
@@ -295,7 +353,8 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
             nxt = bare[i + n] if i + n < len(tokens) else None
             prev = bare[i - 1] if i > 0 else None
             if (nxt is None or not nxt or nxt in STOP_WORDS or tokens[i + n - 1][-1:] in ".!?;:"
-                    or prev in _CONJUNCTIONS):
+                    or prev in _CONJUNCTIONS or removes_verb(sentence, str(old))
+                    or not all(modifier_like(w) for w in want)):
                 bad.append(str(old))
                 break
     return bad

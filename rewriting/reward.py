@@ -32,8 +32,10 @@ only touch gender-coded, gendered and, outside requirement sentences, style
 words: :func:`rewriting.meaning.editable_words`), removes a word whose removal
 breaks the grammar (:func:`rewriting.meaning.broken_removals`), deletes a sentence that states a requirement,
 adds demographic or gender-coded words, echoes the prompt, invents content,
-leaves a visibly broken sentence, or comes from an edit plan that could not be
-applied as written. Rejection, not a penalty, closes the reward hacks: emptying
+leaves a visibly broken sentence, comes from an edit plan that could not be
+applied as written, or (with a scorer of several attributes,
+:class:`rewriting.attributes.AttributeGaps`) widens any audited attribute's gap by
+more than its tolerance to above that attribute's noise floor. Rejection, not a penalty, closes the reward hacks: emptying
 the text, stuffing it with words that pull one group's profiles up ("she",
 "women", "nurturing"), or copying instruction fragments.
 
@@ -54,7 +56,8 @@ import pandas as pd
 from fairaudit.errors import ConfigError
 
 from .edits import EditPlan, broken
-from .meaning import (broken_removals, coded_added, demographic_added, invented_content, plan_touches_job_words,
+from .grammar import replacement_problems
+from .meaning import (broken_removals, plain_word, coded_added, demographic_added, invented_content, plan_touches_job_words,
                       prompt_echo, repetition, skill_recall, states_requirement, title_kept)
 
 
@@ -221,16 +224,18 @@ class Reward:
         if idx:
             sim[idx] = self.similarity([before[i] for i in idx], [after[i] for i in idx])
         flu = np.zeros(n)
-        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip()]
-        if self.fluency is not None and edited:
-            nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
-            flu[edited] = nll[len(edited):] - nll[:len(edited)]
-        rows = []
+        widened: list[list[str]] = [[] for _ in range(n)]
+        if idx and hasattr(self.gap_scorer, "widened"):  # every audited attribute (rewriting.attributes)
+            for i, w in zip(idx, self.gap_scorer.widened([before[i] for i in idx], [after[i] for i in idx],
+                                                         c.temperature)):
+                widened[i] = w
+        all_reasons, recalls = [], []
         for i in range(n):
             b, a, plan = before[i], after[i], plans[i]
             rec = skill_recall(b, a, titles[i]) if changed[i] else 1.0
-            rep = repetition(ua[i])
             reasons: list[str] = []
+            all_reasons.append(reasons)
+            recalls.append(rec)
             if plan is not None and not plan.valid:
                 reasons.append("edit plan: " + "; ".join(plan.problems))
             if changed[i]:
@@ -239,6 +244,9 @@ class Reward:
                 touched = plan_touches_job_words(ub[i], plan, titles[i]) if plan is not None else []
                 if touched:
                     reasons.append("edits words the job needs: " + ", ".join(touched))
+                odd = replacement_problems(ub[i], plan, plain_word) if plan is not None else []
+                if odd:
+                    reasons.append("; ".join(odd))
                 dangling = broken_removals(ub[i], plan) if plan is not None else []
                 if dangling:
                     reasons.append("removing " + ", ".join(f"'{w}'" for w in dangling) + " breaks the sentence")
@@ -254,6 +262,8 @@ class Reward:
                                     ("gender-coded", coded_added(b, a))):
                     if found:
                         reasons.append(f"adds {what} words: " + ", ".join(found))
+                if widened[i]:
+                    reasons.append("widens a gap beyond its noise floor: " + "; ".join(widened[i]))
                 if prompt_echo(b, a):
                     reasons.append("echoes the prompt")
                 invented = invented_content(ub[i], ua[i]) if ua[i].strip() else ""
@@ -261,8 +271,18 @@ class Reward:
                     reasons.append(invented)
                 if ua[i].strip() and broken(ua[i]):
                     reasons.append("leaves a broken sentence")
-                elif flu[i] > c.max_fluency_loss:
-                    reasons.append(f"reads much worse (fluency loss {flu[i]:.2f} > {c.max_fluency_loss})")
+        # the fluency guard runs the base language model: only on edits that passed every other check
+        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip() and not all_reasons[i]]
+        if self.fluency is not None and edited:
+            nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
+            flu[edited] = nll[len(edited):] - nll[:len(edited)]
+            for i in edited:
+                if flu[i] > c.max_fluency_loss:
+                    all_reasons[i].append(f"reads much worse (fluency loss {flu[i]:.2f} > {c.max_fluency_loss})")
+        rows = []
+        for i in range(n):
+            plan, reasons, rec = plans[i], all_reasons[i], recalls[i]
+            rep = repetition(ua[i])
             accepted = changed[i] and not reasons
             form = -(c.problem_weight * float(plan is not None and not plan.valid)
                      + c.repetition_weight * max(0.0, rep - c.max_repetition) / (1 - c.max_repetition))

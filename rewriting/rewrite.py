@@ -58,7 +58,8 @@ class Unit:
 
 
 def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_effect: float = 0.005,
-               max_flagged: int = 4, fair_before: np.ndarray | None = None) -> list[Unit]:
+               max_flagged: int = 4, fair_before: np.ndarray | None = None,
+               notes: list | None = None) -> list[Unit]:
     """The sentences of each job that drive its gap, with the phrases to edit.
 
     Two occlusion passes (:func:`fairaudit.occlusion.occlusion_drivers`), both
@@ -82,6 +83,9 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
         Phrases named per sentence.
     fair_before : array, optional
         Precomputed fairness gaps of the jobs.
+    notes : list, optional
+        Filled with one list per job naming the attributes whose gap no wording of that job
+        moves (:func:`rewriting.attributes.text_driven`; scorers of several attributes only).
 
     Returns
     -------
@@ -95,6 +99,8 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     table = occlusion_drivers(reward.fairness_gaps, jobs.assign(job_id=range(len(jobs))), words=editable_words,
                               remove=remove_phrase, deletable=lambda s, t: not states_requirement(s, t),
                               base_gaps=g0)
+    if notes is not None:
+        notes[:] = _notes(jobs, reward, table, min_effect)
     sent: dict[tuple[int, int], float] = {}
     word: dict[tuple[int, int], dict[str, float]] = {}
     coded: dict[tuple[int, int], set[str]] = {}
@@ -123,6 +129,24 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     return units
 
 
+def _notes(jobs: pd.DataFrame, reward: Reward, table: pd.DataFrame, min_effect: float) -> list[list[str]]:
+    """Per job, the named attributes whose gap is not text-driven (re-uses the memoised rankings)."""
+    scorer = reward.gap_scorer
+    if not hasattr(scorer, "smooth_gaps_all") or len(getattr(scorer, "attributes", ())) < 2:
+        return [[] for _ in range(len(jobs))]
+    from .attributes import text_driven
+
+    t = reward.config.temperature
+    texts = jobs["text"].astype(str).tolist()
+    base = scorer.smooth_gaps_all(texts, t)
+    per = {}
+    for a in scorer.attributes:
+        per[a] = occlusion_drivers(lambda x, a=a: scorer.smooth_gaps_all(x, t)[a],
+                                   jobs.assign(job_id=range(len(jobs))), words=editable_words, remove=remove_phrase,
+                                   deletable=lambda s_, t_: not states_requirement(s_, t_), base_gaps=base[a])
+    return text_driven(per, len(jobs), min_effect)
+
+
 @dataclass(frozen=True)
 class Proposal:
     """One candidate rewrite of a unit: the new sentence, and the plan it came from (None = free text)."""
@@ -149,7 +173,7 @@ def _describe(unit: Unit, prop: Proposal) -> str:
 
 def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: list[Unit], *,
                  choose: str = "first", require_gain: bool = True,
-                 gap_before: np.ndarray | None = None) -> pd.DataFrame:
+                 gap_before: np.ndarray | None = None, notes: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
     """Rewrite the driving sentences of each job and measure the result.
 
     Parameters
@@ -169,6 +193,8 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
         word-list tool).
     gap_before : array, optional
         The audit's hard gaps of ``jobs`` (computed if omitted).
+    notes : list of list of str, optional
+        Per job, what :func:`find_units` found about attributes no wording drives (added to ``reason``).
 
     Returns
     -------
@@ -181,10 +207,14 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     originals = jobs["text"].astype(str).tolist()
     titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(jobs)
     scorer = reward.gap_scorer
-    g0 = np.asarray(scorer.gaps(originals) if gap_before is None else gap_before, dtype=float)
+    multi = hasattr(scorer, "hard_gaps_all")
+    by_attr0 = scorer.hard_gaps_all(originals) if multi else None
+    g0 = np.asarray(gap_before if gap_before is not None else
+                    np.mean([by_attr0[a] for a in scorer.attributes], axis=0) if multi else scorer.gaps(originals),
+                    dtype=float)
     parts = [split_sentences(t) for t in originals]
     current = reward.fairness_gaps(originals) if units else np.zeros(len(jobs))
-    reasons: list[list[str]] = [[] for _ in originals]
+    reasons: list[list[str]] = [list(notes[i]) if notes is not None else [] for i in range(len(originals))]
     edits: list[list[str]] = [[] for _ in originals]
     n_rewritten = np.zeros(len(jobs), dtype=int)
     proposals = propose(units) if units else []
@@ -245,11 +275,19 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     idx = [i for i, c in enumerate(changed) if c]
     sim = np.ones(len(finals))
     g1 = g0.copy()
+    by_attr1 = by_attr0
     if idx:
         sim[idx] = reward.similarity([originals[i] for i in idx], [finals[i] for i in idx])
-        g1[idx] = scorer.gaps([finals[i] for i in idx])
+        if multi:
+            new = scorer.hard_gaps_all([finals[i] for i in idx])
+            by_attr1 = {a: v.copy() for a, v in by_attr0.items()}
+            for a in by_attr1:
+                by_attr1[a][idx] = new[a]
+            g1[idx] = np.mean([new[a] for a in scorer.attributes], axis=0)
+        else:
+            g1[idx] = scorer.gaps([finals[i] for i in idx])
     n_units = pd.Series([u.row for u in units], dtype=int).value_counts()
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "job_id": jobs["job_id"].astype(str),
         "original": originals,
         "rewrite": finals,
@@ -258,13 +296,17 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
         "gap_after": g1,
         "meaning_score": sim,
         "skill_recall": [skill_recall(o, f, t) for o, f, t in zip(originals, finals, titles)],
-        "reason": ["; ".join(r) if r else ("" if n_units.get(i, 0) else
-                                           "no wording drives this job's gap (nothing to rewrite)")
+        "reason": ["; ".join(r + ([] if n_units.get(i, 0) else
+                                  ["no wording drives this job's gap (nothing to rewrite)"]))
                    for i, r in enumerate(reasons)],
         "n_sentences": [int(n_units.get(i, 0)) for i in range(len(jobs))],
         "n_rewritten": n_rewritten,
         "edits": [" | ".join(e) for e in edits],
     }, columns=list(COLUMNS))
+    if multi:  # the audit's hard gap of every watched attribute, before and after (reports show them)
+        for a in by_attr0:
+            out[f"gap_before_{a}"], out[f"gap_after_{a}"] = by_attr0[a], by_attr1[a]
+    return out
 
 
 def _locate(parts: Sequence[str], sentence: str, hint: int) -> int:

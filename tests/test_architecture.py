@@ -189,7 +189,7 @@ def test_pyproject_lists_every_package():
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     assert conf["package-dir"] == {"fairaudit.reports": "reports", "fairaudit.rewriting": "rewriting"}
     packages = {m for m, p in MODULES.items() if m.startswith("fairaudit") and p.name == "__init__.py"}
-    data_only = {"fairaudit.reports.templates", "fairaudit.rewriting.adapter"}  # folders of package data
+    data_only = {"fairaudit.reports.templates", "fairaudit.rewriting.adapter", "fairaudit.rewriting.data"}  # folders of package data
     assert set(conf["packages"]) == packages | data_only
     assert set(conf["package-data"]) == data_only
 
@@ -214,3 +214,4 @@ def test_wheel_installs_one_namespace_with_templates_and_adapter(tmp_path):
         assert f"fairaudit/reports/templates/{template}" in names
     assert "fairaudit/rewriting/autorefine.py" in names
     assert "fairaudit/rewriting/adapter/adapter_config.json" in names
+    assert "fairaudit/rewriting/data/phrase_pairs.csv" in names  # the mined edit vocabulary

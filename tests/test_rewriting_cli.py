@@ -87,8 +87,12 @@ def test_cli_train_save_and_reuse_adapter(files, tiny_model_dir, monkeypatch):
     assert rc == 0
     assert (files / "adapter" / "adapter_config.json").is_file()
     out = pd.read_csv(files / "rl.csv", keep_default_na=False)
-    assert list(out.columns) == ["job_id", "original", "rewrite", "accepted", "gap_before", "gap_after",
-                                 "meaning_score", "skill_recall", "reason", "n_sentences", "n_rewritten", "edits"]
+    # the rewrites table, then the audit's hard gap of every attribute the rewrite watched
+    assert list(out.columns)[:12] == ["job_id", "original", "rewrite", "accepted", "gap_before", "gap_after",
+                                      "meaning_score", "skill_recall", "reason", "n_sentences", "n_rewritten",
+                                      "edits"]
+    attrs = [c[len("gap_before_"):] for c in out.columns[12:] if c.startswith("gap_before_")]
+    assert attrs and attrs[0] == "sex" and all(f"gap_after_{a}" in out for a in attrs)
     rc = main(["rewrite", *common, "--out", str(files / "rl2.csv"), "--adapter", str(files / "adapter")])
     assert rc == 0
     out2 = pd.read_csv(files / "rl2.csv", keep_default_na=False)

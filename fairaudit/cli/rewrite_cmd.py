@@ -29,6 +29,10 @@ def register(sub) -> None:
     p.add_argument("--n", type=int, default=4, help="samples per sentence for best_of_n and policy_best_of_n")
     p.add_argument("--k", type=int, default=50)
     p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
+    p.add_argument("--attributes", default="all",
+                   help="comma-separated attributes whose gap the rewrite closes (sex, race_ethnicity, sex_race); "
+                        "default all: every attribute with rated groups. A rewrite that widens any audited "
+                        "attribute's gap beyond its noise floor is rejected either way")
     p.add_argument("--max-sentences", type=int, default=3, help="driving sentences rewritten per job")
     p.add_argument("--checkpoint-dir", help="training checkpoints (default: under the fairaudit cache)")
     p.add_argument("--no-resume", action="store_true", help="start training afresh instead of resuming")
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
                             labels=read_labels(args.labels))
     common = dict(recommender=args.recommender, candidates=cands, k=args.k, target=target_spec(args.target),
-                  progress=not args.quiet, max_sentences=args.max_sentences)
+                  progress=not args.quiet, max_sentences=args.max_sentences, attributes=args.attributes)
     if args.adapter and not args.train:
         ar = AutoRefine.load(args.adapter, model=args.model, **common)
     else:
@@ -73,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
-              f"(gap score -100·W {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f})")
+              f"(gap score -100·W {-100 * out['gap_before'].mean():.2f} -> {-100 * out['gap_after'].mean():.2f}; "
+              f"mean over {', '.join(ar.attributes)})")
+        for a in ar.attributes:
+            if f"gap_before_{a}" in out:
+                print(f"  {a}: mean gap {out[f'gap_before_{a}'].mean():.4f} -> {out[f'gap_after_{a}'].mean():.4f}")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
         print(f"wrote {args.out}")

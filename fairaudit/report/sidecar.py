@@ -59,6 +59,11 @@ def rewrites_summary(rewrites: pd.DataFrame) -> dict[str, Any]:
         "mean_gap_before": mean(rewrites["gap_before"]), "mean_gap_after": mean(rewrites["gap_after"]),
         "mean_gap_before_accepted": mean(acc["gap_before"]), "mean_gap_after_accepted": mean(acc["gap_after"]),
         "mean_meaning_score": mean(rewrites["meaning_score"]),
+        # the audit's gap of every attribute the rewriter watched (columns gap_before_<attribute>)
+        "by_attribute": [{"attribute": c[len("gap_before_"):], "mean_gap_before_accepted": mean(acc[c]),
+                          "mean_gap_after_accepted": mean(acc["gap_after_" + c[len("gap_before_"):]])}
+                         for c in rewrites.columns
+                         if c.startswith("gap_before_") and "gap_after_" + c[len("gap_before_"):] in rewrites],
     }
 
 

@@ -226,11 +226,16 @@ class RewriteConfig(_Model):
     ``adapter``, a folder saved by ``AutoRefine.save``), ``"search"``,
     ``"best_of_n"``, ``"prompt"`` or ``"lexicon"`` (word swaps).
     ``options`` go to the ``AutoRefine`` constructor (e.g. ``max_sentences``).
+    ``attributes``: the attributes whose gap the rewrite closes (``["sex"]``,
+    ``["race_ethnicity"]``, ``["sex", "race_ethnicity", "sex_race"]``); default every
+    audited attribute with rated groups. A rewrite that widens any audited
+    attribute's gap beyond its noise floor is rejected whatever is named.
     """
 
     enabled: bool = False
     method: Optional[str] = None
     adapter: Optional[Path] = None
+    attributes: Optional[list[str]] = None
     options: dict[str, Any] = Field(default_factory=dict)
 
 

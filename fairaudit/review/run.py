@@ -162,7 +162,9 @@ def _rewriter(cfg: ReviewConfig, recommender: Any, candidates: pd.DataFrame,
             raise ConfigError("thresholds.stage = \"after\" needs rewrite.enabled = true")
         return None
     return AutoRefineRewriter(recommender, candidates, method=cfg.rewrite.method, adapter=cfg.rewrite.adapter,
-                              options=cfg.rewrite.options, seed=cfg.audit.seed, say=say)
+                              options={**cfg.rewrite.options,
+                                       **({"attributes": cfg.rewrite.attributes} if cfg.rewrite.attributes else {})},
+                              seed=cfg.audit.seed, say=say)
 
 
 def _evaluate(cfg: ReviewConfig, store: HistoryStore, rec: Any, before: AuditResult,

@@ -1,0 +1,110 @@
+"""Rewriting for every audited attribute: the mean gap of the named ones, and a guard for all of them."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairaudit.errors import ConfigError
+from fairaudit.rewriting.attributes import AttributeGaps, rated_attributes, resolve_attributes
+from fairaudit.rewriting.reward import Reward, RewardConfig
+from fairaudit.rewriting.rewrite import find_units, rewrite_jobs
+from test_rewriting import bow_encode
+
+
+class TwoCueRecommender:
+    """'ninja' in a job favours men; 'club' favours white candidates (a race cue)."""
+
+    name = "two-cue"
+
+    def fit(self, texts):
+        self.male = np.array(["male" in t and "female" not in t for t in texts])
+        self.white = np.array(["white" in t for t in texts])
+        self.n = len(texts)
+        return self
+
+    def score(self, job_texts):
+        base = np.tile(np.linspace(0, 1, self.n), (len(job_texts), 1))
+        ninja = np.array([0.6 if "ninja" in t else 0.0 for t in job_texts])[:, None] * self.male[None, :]
+        club = np.array([0.6 if "club" in t else 0.0 for t in job_texts])[:, None] * self.white[None, :]
+        return base + ninja + club
+
+
+def pool(n=400, seed=3):
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["female", "male"], n)
+    race = rng.choice(["white", "black", "asian", "hispanic"], n)
+    return pd.DataFrame({"candidate_id": [f"c{i}" for i in range(n)],
+                         "text": [f"{s} {r} candidate {i}" for i, (s, r) in enumerate(zip(sex, race))],
+                         "sex": sex, "race_ethnicity": race})
+
+
+@pytest.fixture(scope="module")
+def cands():
+    return pool()
+
+
+def scorer(cands, attributes):
+    return AttributeGaps(TwoCueRecommender(), cands, k=50, attributes=attributes)
+
+
+def test_every_rated_attribute_is_the_default_and_names_are_checked(cands):
+    assert rated_attributes(cands) == ("sex", "race_ethnicity", "sex_race")
+    assert resolve_attributes(None, cands) == ("sex", "race_ethnicity", "sex_race")
+    assert resolve_attributes("sex,race_ethnicity", cands) == ("sex", "race_ethnicity")
+    with pytest.raises(ConfigError, match="cannot rewrite for religion"):
+        resolve_attributes(["religion"], cands)
+    assert rated_attributes(cands.drop(columns="race_ethnicity")) == ("sex",)
+
+
+def test_one_ranking_gives_every_attribute_and_the_mean_of_the_named_ones(cands):
+    sc = scorer(cands, ("sex", "race_ethnicity"))
+    texts = ["a ninja role", "a club role", "a plain role"]
+    all_ = sc.smooth_gaps_all(texts)
+    assert set(all_) == {"sex", "race_ethnicity", "sex_race"}
+    np.testing.assert_allclose(sc.smooth_gaps(texts), (all_["sex"] + all_["race_ethnicity"]) / 2)
+    hard = sc.hard_gaps_all(texts)
+    assert hard["sex"][0] > hard["sex"][2] and hard["race_ethnicity"][1] > hard["race_ethnicity"][2]
+
+
+def test_a_rewrite_that_widens_another_attributes_gap_is_rejected(cands):
+    reward = Reward(scorer(cands, ("sex",)), bow_encode, RewardConfig(min_similarity=0.3, min_recall=0.0,
+                                                                     max_fluency_loss=0))
+    before = "We need a ninja for the role. You write code."
+    trade = before.replace("ninja", "club")   # closes the sex gap, opens the race gap
+    clean = before.replace("ninja", "developer")
+    s = reward.score([before, before], [trade, clean])
+    assert not s.loc[0, "accepted"] and "widens a gap beyond its noise floor: race/ethnicity" in s.loc[0, "reason"]
+    assert s.loc[1, "accepted"] and s.loc[1, "fairness"] > 0
+
+
+def test_jobs_whose_gap_no_wording_moves_say_so_per_attribute(cands):
+    reward = Reward(scorer(cands, ("sex", "race_ethnicity")), bow_encode,
+                    RewardConfig(min_similarity=0.3, min_recall=0.0, max_fluency_loss=0))
+    jobs = pd.DataFrame({"job_id": ["a", "b"], "title": ["Developer", "Developer"],
+                         "text": ["We want a ninja on the team. We ship every week.",
+                                  "We want a club member on the team. We ship every week."]})
+    notes: list = []
+    units = find_units(jobs, reward, notes=notes)
+    assert any("race/ethnicity: no wording moves" in n for n in notes[0])
+    assert not any(n.startswith("sex:") for n in notes[0])
+    assert any("sex: no wording moves" in n for n in notes[1])
+    from fairaudit.rewriting.baselines import search_proposer
+
+    out = rewrite_jobs(jobs, search_proposer, reward, units, choose="best", notes=notes)
+    assert "race/ethnicity: no wording moves" in out.loc[0, "reason"]
+    for a in ("sex", "race_ethnicity", "sex_race"):
+        assert f"gap_before_{a}" in out and f"gap_after_{a}" in out
+    np.testing.assert_allclose(out["gap_before"], (out["gap_before_sex"] + out["gap_before_race_ethnicity"]) / 2)
+
+
+def test_the_report_summary_gives_each_watched_attributes_gap_before_and_after():
+    from fairaudit.report.sidecar import rewrites_summary
+
+    df = pd.DataFrame({"accepted": [True, False], "gap_before": [0.3, 0.2], "gap_after": [0.2, 0.2],
+                       "meaning_score": [0.9, 1.0], "gap_before_sex": [0.4, 0.1], "gap_after_sex": [0.3, 0.1],
+                       "gap_before_race_ethnicity": [0.2, 0.3], "gap_after_race_ethnicity": [0.2, 0.3]})
+    rows = rewrites_summary(df)["by_attribute"]
+    assert [r["attribute"] for r in rows] == ["sex", "race_ethnicity"]
+    assert rows[0]["mean_gap_before_accepted"] == pytest.approx(0.4)
+    assert rows[0]["mean_gap_after_accepted"] == pytest.approx(0.3)
