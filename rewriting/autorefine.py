@@ -41,6 +41,7 @@ from fairaudit.io import candidates_sha256, jobs_sha256, validate_candidates, va
 from fairaudit.models import cache_root
 from fairaudit.progress import status
 
+from .adapter_io import META_FILE, read_metadata  # noqa: F401  (read_metadata: earlier import path)
 from .attributes import AttributeGaps, resolve_attributes
 from .baselines import (EditProposer, PolicyProposer, RewriteProposer, identity_proposer, lexicon_proposer,
                         search_proposer)
@@ -54,7 +55,6 @@ from .train import TrainSettings, train_policy
 METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
 #: Methods that keep the best of several proposals by reward (the others keep their first).
 CHOOSE_BEST = ("best_of_n", "search", "policy", "policy_best_of_n")
-META_FILE = "autorefine.json"
 IN_MEMORY = "<in-memory>"
 FORMAT_VERSION = 2
 #: The adapter shipped with the package (trained by ``make adapter``).
@@ -69,18 +69,6 @@ def _encoder_from(recommender: Any):
     st = load_sentence_transformer(None)
     return lambda texts: st.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True,
                                    show_progress_bar=False)
-
-
-def read_metadata(folder: Path) -> dict:
-    """The run metadata of an adapter folder, or a :class:`ModelError` saying what is wrong."""
-    meta_file = folder / META_FILE
-    if not meta_file.is_file() or not (folder / "adapter_config.json").is_file():
-        raise ModelError(f"{folder} is not an AutoRefine adapter folder (no {META_FILE} / adapter_config.json); "
-                         "create one with `fairaudit rewrite --train --adapter DIR`")
-    try:
-        return json.loads(meta_file.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelError(f"cannot read {meta_file}: {exc}") from None
 
 
 class AutoRefine:
