@@ -162,6 +162,14 @@ def test_comparison_shows_before_after_change_and_diffs(data):
     assert fmt(va["min_impact_ratio"]) in html and fmt(va["match_rate"], "pct") in html
 
 
+def test_comparison_lists_each_watched_attributes_gap(data):
+    """Rewrites carrying gap_before_<attribute> columns (the rewriter watches every attribute) render per attribute."""
+    before, after, rewrites = data
+    rw = rewrites.assign(gap_before_race_ethnicity=0.25, gap_after_race_ethnicity=0.125)
+    html = render_report(before, after, rw)
+    assert "race_ethnicity " + fmt(0.25) + " → " + fmt(0.125) in html
+
+
 def test_html_escapes_user_text(data):
     before, _, rewrites = data
     evil = rewrites.copy()

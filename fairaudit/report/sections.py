@@ -287,7 +287,10 @@ def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int
                       "gap_before": fmt(r["gap_before"]), "gap_after": fmt(r["gap_after"]),
                       "meaning": fmt(r["meaning_score"]), "segments": [s.to_dict() for s in segs],
                       **diff_stats(segs)})
-    return {"summary": {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items()},
+    shown = {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items() if k != "by_attribute"}
+    shown["by_attribute"] = [{k: (v if k == "attribute" else fmt(v)) for k, v in a.items()}
+                             for a in summary.get("by_attribute", [])]
+    return {"summary": shown,
             "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
 
 
