@@ -150,7 +150,13 @@ class AuditConfig:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "AuditConfig":
-        """The config of a dict (e.g. an audit JSON's ``config``), validated as on construction."""
+        """The config of a dict (e.g. an audit JSON's ``config``), validated as on construction.
+
+        Parameters
+        ----------
+        d : mapping
+            Field names to values; names that are not fields of the config are ignored.
+        """
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
 

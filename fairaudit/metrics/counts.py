@@ -14,6 +14,19 @@ def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.nd
     per permutation, see :mod:`fairaudit.permutation`); the result then has
     shape ``(b, n_jobs, n_groups)``. A loop over the few groups on small integer
     codes is faster than one ``bincount`` over (batch, job) offsets.
+
+    Parameters
+    ----------
+    indices : ndarray of int, shape (n_jobs, k)
+        Each job's top-k candidate rows.
+    codes : ndarray of int, shape (n_candidates,) or (..., n_candidates)
+        Each candidate's group code; codes outside ``0 .. n_groups - 1`` (unknown) are not counted.
+    n_groups : int
+        Number of group codes counted.
+
+    Returns
+    -------
+    ndarray of int, shape (..., n_jobs, n_groups)
     """
     sel = codes[..., indices]  # (..., n_jobs, k)
     out = np.zeros(sel.shape[:-1] + (n_groups,), dtype=np.int64)

@@ -181,7 +181,18 @@ def _pdf_path(out_pdf: str | os.PathLike) -> Path:
 
 
 def report_paths(out_pdf: str | os.PathLike) -> dict[str, Path]:
-    """The files a report named ``out_pdf`` writes: the PDF and its JSON sidecar (suffix ``.json``)."""
+    """The files a report named ``out_pdf`` writes: the PDF and its JSON sidecar (suffix ``.json``).
+
+    Parameters
+    ----------
+    out_pdf : str or path
+        The report's PDF path.
+
+    Returns
+    -------
+    dict
+        Option name to path, for :func:`fairaudit.paths.guard_outputs`.
+    """
     out = _pdf_path(out_pdf)
     return {"--out": out, "the sidecar of --out": out.with_suffix(".json")}
 
