@@ -14,7 +14,7 @@ from fairaudit.lexicon import find_coded_words, neutralize_text
 from fairaudit.occlusion import content_words, occlusion_drivers
 from fairaudit.precheck import check
 from fairaudit.textnorm import mixed_script_words, normalise, script_warnings
-from toy import toy_data
+from toy import ToyRecommender, toy_data
 
 CYR_I = "\u0456"  # Cyrillic small letter byelorussian-ukrainian i, looks like "i"
 ZWSP = "\u200b"
@@ -75,20 +75,13 @@ def test_mixed_script_words_are_warned_about():
     assert script_warnings(PLAIN) == []
 
 
-class ReadsThroughToy:
+class ReadsThroughToy(ToyRecommender):
     """Like tests/toy.ToyRecommender (men first when the ad says "ninja"), but it reads "nіnja" as "ninja"."""
 
     name = "toy-reads-through"
 
-    def fit(self, texts):
-        self.fem = np.array(["female" in t for t in texts])
-        self.n = len(texts)
-        return self
-
-    def score(self, job_texts):
-        base = np.tile(np.linspace(0, 1, self.n), (len(job_texts), 1))
-        bonus = np.array([0.5 if "ninja" in normalise(t) else 0.0 for t in job_texts])[:, None] * (~self.fem)[None, :]
-        return base + bonus
+    def read(self, text):
+        return normalise(text)
 
     def describe(self):
         return {"name": self.name}

@@ -17,8 +17,12 @@ class ToyRecommender:
 
     def score(self, job_texts):
         base = np.tile(np.linspace(0, 1, self.n), (len(job_texts), 1))
-        bonus = np.array([0.5 if "ninja" in t else 0.0 for t in job_texts])[:, None] * (~self.fem)[None, :]
+        bonus = np.array([0.5 if "ninja" in self.read(t) else 0.0 for t in job_texts])[:, None] * (~self.fem)[None, :]
         return base + bonus
+
+    def read(self, text):
+        """The job text as this recommender reads it (verbatim)."""
+        return text
 
     def describe(self):
         return {"name": "toy"}
