@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from toy import save_tiny_llama
 
 from fairaudit.cli import main
 from fairaudit.encoding import detect_encoding
@@ -78,20 +79,9 @@ def test_legacy_8bit_hint_does_not_claim_utf16(tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
-    torch = pytest.importorskip("torch")
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from fairaudit.rewriting.policy import load_gguf_tokenizer
-
-    tok = load_gguf_tokenizer()
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny-llama-quiet")
-    LlamaForCausalLM(cfg).save_pretrained(folder)
-    tok.save_pretrained(folder)
-    return folder
+    pytest.importorskip("torch")
+    return save_tiny_llama(tmp_path_factory.mktemp("tiny-llama-quiet"), hidden_size=16, intermediate_size=32,
+                           num_hidden_layers=1, max_position_embeddings=256)
 
 
 def test_loading_the_language_model_prints_no_weights_bar(tiny_model_dir, capfd):

@@ -57,3 +57,25 @@ JOBS = [
     "Accounting firm needs a certified public accountant for audits",
 ]
 EXPECTED = [1, 0, 3]
+
+
+def save_tiny_llama(folder, *, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                    max_position_embeddings=1024):
+    """A randomly initialised (seed 0) tiny Llama with the packaged SmolLM2 tokenizer, saved in ``folder``.
+
+    Stands in for the generator where a test needs a real model folder but not a trained one.
+    """
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from fairaudit.rewriting.policy import load_gguf_tokenizer
+
+    tok = load_gguf_tokenizer()
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=intermediate_size,
+                      num_hidden_layers=num_hidden_layers, num_attention_heads=2, num_key_value_heads=2,
+                      max_position_embeddings=max_position_embeddings, bos_token_id=tok.bos_token_id,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    torch.manual_seed(0)
+    LlamaForCausalLM(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
