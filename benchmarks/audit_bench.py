@@ -92,7 +92,7 @@ def machine_info() -> dict[str, Any]:
 
 def standin_data(n_jobs: int, n_candidates: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Small synthetic tables in the canonical columns, used only when
-    ``fairaudit.datasets.make_hiring_data`` is not available."""
+    ``fairaudit.data.datasets.make_hiring_data`` is not available."""
     rng = np.random.default_rng(seed)
     roles = ["software engineer", "registered nurse", "truck driver", "accountant", "teacher",
              "electrician", "data analyst", "chef", "marketing manager", "pharmacist"]
@@ -123,14 +123,14 @@ def standin_data(n_jobs: int, n_candidates: int, seed: int = 0) -> tuple[pd.Data
 def load_data(n_jobs: int, n_candidates: int, standin: bool) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     if not standin:
         try:
-            from fairaudit.datasets import make_hiring_data
+            from fairaudit.data.datasets import make_hiring_data
         except ImportError as exc:
-            print(f"fairaudit.datasets.make_hiring_data unavailable ({exc}); using the stand-in data",
+            print(f"fairaudit.data.datasets.make_hiring_data unavailable ({exc}); using the stand-in data",
                   file=sys.stderr)
         else:
             out = make_hiring_data(n_jobs, n_candidates, seed=0)
             jobs, cands = (out[0], out[1]) if isinstance(out, tuple) else (out.jobs, out.candidates)
-            return jobs, cands, "fairaudit.datasets.make_hiring_data(seed=0)"
+            return jobs, cands, "fairaudit.data.datasets.make_hiring_data(seed=0)"
     jobs, cands = standin_data(n_jobs, n_candidates)
     return jobs, cands, "stand-in (benchmarks/audit_bench.py:standin_data)"
 

@@ -7,7 +7,7 @@ it embeds only what is not cached yet). Then ``--repeats`` runs of the real
 command line (``fairaudit check --text ... --candidates ...``, a fresh
 process each, so imports and model loading count) are timed: wall-clock and
 CPU seconds of the child process. One more in-process run records the time of
-each step (:attr:`fairaudit.check_result.CheckResult.seconds`). The target: under
+each step (:attr:`fairaudit.adcheck.outcome.CheckResult.seconds`). The target: under
 30 s per check on this machine. ``--threads`` (default 1) sets ``OMP_NUM_THREADS``
 of each check: on this shared 2-core machine one torch thread is faster than two.
 
@@ -68,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from fairaudit.atomic import write_text
-    from fairaudit.datasets import make_hiring_data
-    from fairaudit.precheck import check, read_ad
+    from fairaudit.data.datasets import make_hiring_data
+    from fairaudit.adcheck.checker import check, read_ad
 
     _, cands = make_hiring_data(200, args.candidates, seed=args.seed)
     with tempfile.TemporaryDirectory() as tmp:

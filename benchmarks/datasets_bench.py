@@ -24,7 +24,7 @@ import statistics
 import time
 from pathlib import Path
 
-from fairaudit.datasets import make_hiring_data
+from fairaudit.data.datasets import make_hiring_data
 
 ROOT = Path(__file__).resolve().parent
 TARGET_S = 2.0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fairaudit.datasets import AD_SENTENCES, make_hiring_data
+from fairaudit.data.datasets import AD_SENTENCES, make_hiring_data
 
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN_POOL_SEED, TRAIN_POOL_SIZE = 101, 20_000

@@ -1,6 +1,6 @@
 """Round-3 evaluation of rewrites: several unseen pools, every audited attribute, paired CIs and power.
 
-Every number is measured with the audit's hard top-k mix (:class:`fairaudit.gap.GapScorer`) on
+Every number is measured with the audit's hard top-k mix (:class:`fairaudit.engine.gap.GapScorer`) on
 ``len(EVAL_POOL_SEEDS)`` evaluation pools that no training, selection or setting has seen, and each
 ad's numbers are **averaged over the pools** before anything is averaged over ads (so one pool's
 accidents of which candidate sits at rank k weigh a third).
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fairaudit.gap import GapScorer
+from fairaudit.engine.gap import GapScorer
 from fairaudit.metrics.bootstrap import paired_bootstrap_ci
 from fairaudit.metrics.diversity import gap as gap_fn
 

@@ -49,12 +49,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy import optimize, stats  # noqa: E402
 
-from fairaudit.datasets import sources  # noqa: E402
-from fairaudit.groups import encode  # noqa: E402
+from fairaudit.data.datasets import sources  # noqa: E402
+from fairaudit.engine.groups import encode  # noqa: E402
 from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, selection_rates  # noqa: E402
-from fairaudit.permutation import null_draws  # noqa: E402
+from fairaudit.engine.permutation import null_draws  # noqa: E402
 from fairaudit.recommenders.base import group_counts, topk_block  # noqa: E402
-from fairaudit.verdicts import BEYOND, assess  # noqa: E402
+from fairaudit.engine.verdicts import BEYOND, assess  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -95,7 +95,7 @@ def run_measure(cands: pd.DataFrame, sc: np.ndarray, ks: tuple[int, ...], seed: 
     The audit's own steps without the tables the verdict does not need (parity
     via fairlearn, ranking metrics, bootstrap): top-k (``topk_block``), group
     counts (``group_counts``), impact ratios, the permutation null
-    (``null_draws``) and the verdict (``assess``), as :func:`fairaudit.measure.measure` calls them.
+    (``null_draws``) and the verdict (``assess``), as :func:`fairaudit.engine.measure.measure` calls them.
     """
     idx, _ = topk_block(sc, max(ks))
     encs = [encode(cands, "sex"), encode(cands, "race_ethnicity")]

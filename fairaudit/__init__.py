@@ -1,25 +1,29 @@
 """fairaudit: audit job-ad recommenders for gender and race/ethnicity bias."""
 from __future__ import annotations
 
+from .compat import install as _install_aliases
+
+_install_aliases()  # the module paths of earlier versions stay importable (see compat.MOVED)
+
 from .errors import FairauditError
-from .io import load_candidates, load_jobs
-from .result import AuditConfig, AuditResult
+from .data.io import load_candidates, load_jobs
+from .engine.result import AuditConfig, AuditResult
 from .version import __version__
-from .auditing import audit
+from .engine.auditing import audit
 
 
 def __getattr__(name: str):
     # heavy imports (models, fairlearn) only when used
     if name == "make_hiring_data":
-        from .datasets import make_hiring_data
+        from .data.datasets import make_hiring_data
 
         return make_hiring_data
     if name == "check":  # the pre-publication check of one ad (orchestration: may load AutoRefine)
-        from .precheck import check
+        from .adcheck.checker import check
 
         return check
     if name == "GapScorer":
-        from .gap import GapScorer
+        from .engine.gap import GapScorer
 
         return GapScorer
     raise AttributeError(f"module 'fairaudit' has no attribute {name!r}")

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .atomic import atomic_path, write_text
-from .csvsafe import write_csv
-from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
+from .data.csvsafe import write_csv
+from .engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from .pipeline import AutoRefineRewriter, audit_rewrite_report
 
 
@@ -105,7 +105,7 @@ def rewriting_effect(before: Any, after: Any) -> list[dict[str, Any]]:
 def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
              status: Callable[[str], None] = print, progress: bool = True) -> DemoOutputs:
     """Run the whole pipeline and write every artefact into ``out_dir``."""
-    from .datasets import make_hiring_data
+    from .data.datasets import make_hiring_data
     from .recommenders import EmbeddingRecommender, make_recommender
     from .report import verify_report, write_report
 
@@ -125,7 +125,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
     t = {"data": time.perf_counter() - t0}
 
     rec = EmbeddingRecommender(progress=progress) if cfg.recommender == "embedding" else make_recommender(cfg.recommender)
-    source = (f"fairaudit.datasets.make_hiring_data (n_jobs={cfg.n_jobs}, n_candidates={cfg.n_candidates}, "
+    source = (f"fairaudit.data.datasets.make_hiring_data (n_jobs={cfg.n_jobs}, n_candidates={cfg.n_candidates}, "
               f"seed={cfg.seed})")
     rewriter = AutoRefineRewriter(rec, cands, method=cfg.method, flagged_only=True, max_jobs=cfg.max_flagged,
                                   train_steps=cfg.train_steps if cfg.train else None,

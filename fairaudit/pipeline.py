@@ -21,11 +21,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
-from .auditing import audit
+from .engine.auditing import audit
 from .errors import ConfigError
 from .report import ReportBytes, ReportSection, make_report
-from .result import AuditResult
-from .rewrites import apply_rewrites, empty_rewrites
+from .engine.result import AuditResult
+from .data.rewrites_table import apply_rewrites, empty_rewrites
 
 __all__ = ["AutoRefineRewriter", "PipelineResult", "Rewriter", "audit_rewrite_report", "flagged_jobs"]
 
@@ -34,7 +34,7 @@ def _quiet(_message: str) -> None:
     pass
 
 
-#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (:mod:`fairaudit.rewrites`).
+#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (:mod:`fairaudit.data.rewrites_table`).
 #: An optional ``label`` attribute names the rewrites in the re-audit's data source ("... after <label>").
 Rewriter = Callable[[pd.DataFrame, AuditResult], pd.DataFrame]
 
@@ -150,7 +150,7 @@ def audit_rewrite_report(jobs: pd.DataFrame, candidates: pd.DataFrame, *, audit_
     Parameters
     ----------
     jobs, candidates : DataFrame
-        Canonical, validated tables (:mod:`fairaudit.io`).
+        Canonical, validated tables (:mod:`fairaudit.data.io`).
     audit_options : mapping
         Keyword arguments of :func:`fairaudit.audit` (recommender, k, target,
         ...); the re-audit uses the same ones, so the two audits are comparable.

@@ -2,14 +2,14 @@
 
 A user's target is not only sex. :class:`AttributeGaps` ranks the pool once per text and
 measures the top-k gap of every audited attribute (sex, race/ethnicity and their
-intersection ``sex_race``; :func:`fairaudit.groups.encode`) from that one ranking. The
+intersection ``sex_race``; :func:`fairaudit.engine.groups.encode`) from that one ranking. The
 reward's fairness term closes the **mean gap of the named attributes**
 
 .. math:: \\tilde g(x) = \\frac{1}{|A|} \\sum_{a \\in A} \\tilde g_a(x),
 
 and the guard (:meth:`AttributeGaps.widened`) rejects a rewrite that widens **any** audited
 attribute's smoothed gap by more than ``tolerance`` to above that attribute's noise floor
-(the expected gap of a random top-k, :attr:`fairaudit.gap.GapScorer.noise_floor`):
+(the expected gap of a random top-k, :attr:`fairaudit.engine.gap.GapScorer.noise_floor`):
 
 .. math:: \\tilde g_a(x') > \\max\\big(\\tilde g_a(x) + \\epsilon,\\ \\mathrm{floor}_a\\big)
           \\Rightarrow \\text{reject}.
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError
-from fairaudit.gap import GapScorer
-from fairaudit.groups import INTERSECTION, candidate_attributes, encode
+from fairaudit.engine.gap import GapScorer
+from fairaudit.engine.groups import INTERSECTION, candidate_attributes, encode
 from fairaudit.metrics.diversity import gap as gap_fn
 from fairaudit.metrics.diversity import soft_topk_shares
 
@@ -110,7 +110,7 @@ class AttributeGaps:
         """The audit's hard top-k gap of every watched attribute (one ranking per text)."""
         first = self.scorers[self.attributes[0]]
         idx = first.topk(list(texts)) if len(texts) else np.zeros((0, self.k), int)
-        from fairaudit.measure import job_gaps
+        from fairaudit.engine.measure import job_gaps
 
         return {a: job_gaps(idx, s.encoding, s.target).gaps for a, s in self.scorers.items()}
 
@@ -162,7 +162,7 @@ class AttributeGaps:
 def text_driven(occlusion: dict[str, pd.DataFrame], n_jobs: int, min_effect: float = 0.005) -> list[list[str]]:
     """Per job, the named attributes whose gap no wording moves (largest occlusion effect <= ``min_effect``).
 
-    ``occlusion`` maps each attribute to :func:`fairaudit.occlusion.occlusion_drivers`'s table of
+    ``occlusion`` maps each attribute to :func:`fairaudit.engine.occlusion.occlusion_drivers`'s table of
     that attribute's smoothed gap (``job_id`` = row number).
     """
     out: list[list[str]] = [[] for _ in range(n_jobs)]

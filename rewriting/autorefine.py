@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.io import candidates_sha256, jobs_sha256, validate_candidates, validate_jobs
+from fairaudit.data.io import candidates_sha256, jobs_sha256, validate_candidates, validate_jobs
 from fairaudit.models import cache_root
 from fairaudit.progress import status
 

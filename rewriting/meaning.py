@@ -29,8 +29,8 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from fairaudit.lexicon import find_coded_words
-from fairaudit.occlusion import STOP_WORDS, split_sentences
+from fairaudit.engine.lexicon import find_coded_words
+from fairaudit.engine.occlusion import STOP_WORDS, split_sentences
 
 #: Words that name or imply a protected group (sex, age, family, race). Adding
 #: any of them to a job text is rejected by the guard (it is discriminatory
@@ -208,7 +208,7 @@ def title_kept(title: str, original: str, rewrite: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _job_vocabulary() -> tuple[frozenset[str], frozenset[str]]:
-    from fairaudit.datasets import esco_vocabulary
+    from fairaudit.data.datasets import esco_vocabulary
 
     vocab = esco_vocabulary()
     return vocab, frozenset(w[:6] for w in vocab if len(w) >= 6)
@@ -228,7 +228,7 @@ def is_job_word(word: str) -> bool:
 def plain_word(word: str) -> bool:
     """A word a replacement may bring in: a stop word, a word of ESCO's texts, the lexicon's or a careful
     human's replacement (:func:`rewriting.vocabulary.vetted_words`), and not gender-coded."""
-    from fairaudit.lexicon import NEUTRAL_LEXICON
+    from fairaudit.engine.lexicon import NEUTRAL_LEXICON
 
     from .vocabulary import vetted_words
 
@@ -252,7 +252,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     person by gender ("guy", "lads", :data:`GENDERED_PEOPLE`) are editable
     everywhere. A *style* word, a lower-case word that ESCO's skill and
     occupation texts never use (:func:`is_job_word`, from
-    :func:`fairaudit.datasets.esco_vocabulary`: "snug", "natter", "hitter"),
+    :func:`fairaudit.data.datasets.esco_vocabulary`: "snug", "natter", "hitter"),
     is editable only in a sentence that states no duty, skill, requirement,
     benefit or logistics (:func:`states_requirement`): in "Knowledge of iTrent
     is desirable", "100 wpm shorthand" or "manage the main inbox" every word

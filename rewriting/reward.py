@@ -13,7 +13,7 @@ For a job text :math:`x \\to x'` (one sentence edited or deleted):
         \\; \\underbrace{- w_p\\,[\\text{plan had problems}] - w_{rep}\\,\\mathrm{rep}(x')}_{\\text{form}}
 
 where :math:`\\tilde g` is the **smoothed** gap of the job's top-k mix to the
-target (:meth:`fairaudit.gap.GapScorer.smooth_gaps`, temperature
+target (:meth:`fairaudit.engine.gap.GapScorer.smooth_gaps`, temperature
 ``RewardConfig.temperature``; 0 uses the audit's hard top-k gap), ``sim`` the
 cosine similarity of whole-text embeddings and ``recall`` the share of the
 requirement terms kept (:func:`rewriting.meaning.skill_recall`).
@@ -125,7 +125,7 @@ class Reward:
     Parameters
     ----------
     gap_scorer : object with ``gaps(texts)`` (and ``smooth_gaps(texts, temperature)``)
-        Normally :class:`fairaudit.gap.GapScorer` (recommender + candidates).
+        Normally :class:`fairaudit.engine.gap.GapScorer` (recommender + candidates).
         A scorer without ``smooth_gaps`` is used with its hard gap.
     encode : callable ``texts -> (n, d) array``
         Sentence embedder for the meaning term (the recommender's ``encode``).

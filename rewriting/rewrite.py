@@ -25,8 +25,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from fairaudit.occlusion import assemble, occlusion_drivers, sentence_slots, split_sentences
-from fairaudit.rewrites import COLUMNS
+from fairaudit.engine.occlusion import assemble, occlusion_drivers, sentence_slots, split_sentences
+from fairaudit.data.rewrites_table import COLUMNS
 
 from .edits import EditPlan, format_plan, remove_phrase
 from .meaning import editable_words, skill_recall, states_requirement
@@ -62,7 +62,7 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
                notes: list | None = None) -> list[Unit]:
     """The sentences of each job that drive its gap, with the phrases to edit.
 
-    Two occlusion passes (:func:`fairaudit.occlusion.occlusion_drivers`), both
+    Two occlusion passes (:func:`fairaudit.engine.occlusion.occlusion_drivers`), both
     measured with the reward's smoothed gap on its pool: every sentence that
     states no requirement is removed in turn (its *effect*), and every editable
     word (:func:`~rewriting.meaning.editable_words`: gender-coded and style
@@ -198,7 +198,7 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
 
     Returns
     -------
-    DataFrame with :data:`fairaudit.rewrites.COLUMNS`. Rejected or unhelpful rewrites keep the
+    DataFrame with :data:`fairaudit.data.rewrites_table.COLUMNS`. Rejected or unhelpful rewrites keep the
     original sentence; ``reason`` says why for every sentence kept.
     """
     if choose not in ("first", "best"):

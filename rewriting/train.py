@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError
-from fairaudit.occlusion import assemble, split_sentences
+from fairaudit.engine.occlusion import assemble, split_sentences
 from fairaudit.progress import status
 
 from .baselines import candidate_plans

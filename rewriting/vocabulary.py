@@ -27,8 +27,8 @@ from typing import Sequence
 
 import pandas as pd
 
-from fairaudit.lexicon import find_coded_words
-from fairaudit.occlusion import STOP_WORDS
+from fairaudit.engine.lexicon import find_coded_words
+from fairaudit.engine.occlusion import STOP_WORDS
 
 from .edits import EditPlan
 

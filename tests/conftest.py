@@ -31,7 +31,7 @@ def pg_url():
         skip_or_fail("postgres", "FAIRAUDIT_PG_URL is not set (CI sets it via .ci/postgres.sh)")
     import sqlalchemy as sa
 
-    from fairaudit.io import default_driver as _default_driver
+    from fairaudit.data.io import default_driver as _default_driver
 
     schema = f"fa_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(_default_driver(PG_URL))

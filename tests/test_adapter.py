@@ -26,7 +26,7 @@ def test_the_adapter_ships_with_its_training_card():
 @pytest.mark.filterwarnings("ignore")
 def test_the_shipped_policy_writes_valid_edit_plans_that_narrow_the_gap():
     """Loads the adapter onto the packaged SmolLM2 and rewrites coded ads against the packaged MiniLM."""
-    from fairaudit.datasets import make_hiring_data
+    from fairaudit.data.datasets import make_hiring_data
     from fairaudit.rewriting import AutoRefine
     from fairaudit.rewriting.edits import parse_plan
     from fairaudit.rewriting.meaning import invented_content, prompt_echo

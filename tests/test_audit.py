@@ -123,7 +123,7 @@ def test_bad_inputs_give_clear_errors():
 
 def test_group_at_exactly_four_fifths_passes_everywhere():
     """Issue 11, item 5: 2 of 3 women vs 5 of 6 men selected is IR = 4/5, which is not adverse impact."""
-    from fairaudit.review.checks import evaluate_thresholds, metric_rows
+    from fairaudit.review.thresholds import evaluate_thresholds, metric_rows
     from fairaudit.review.config import Thresholds
 
     jobs = pd.DataFrame({"job_id": ["j1"], "title": ["t"], "text": ["any"]})
@@ -177,7 +177,7 @@ def test_min_share_out_of_range_is_a_config_error():
 def test_unusable_attribute_is_skipped_with_a_warning(mutate, skipped, kept):
     """Issue 11, item 12: one unusable attribute no longer aborts (or silently leaves) the audit."""
     from fairaudit.errors import FairauditWarning
-    from fairaudit.io import validate_candidates
+    from fairaudit.data.io import validate_candidates
 
     jobs, cands = toy_data()
     cands = validate_candidates(mutate(cands))
@@ -194,7 +194,7 @@ def test_unusable_attribute_is_skipped_with_a_warning(mutate, skipped, kept):
 def test_jobs_with_all_scores_tied_are_marked_and_warned():
     """Issue 11, item 9: a top-k that is pure row order is flagged, not reported as a real gap."""
     from fairaudit.errors import FairauditWarning
-    from fairaudit.measure import order_decided
+    from fairaudit.engine.measure import order_decided
 
     class NoWordsNoScore(ToyRecommender):  # like BM25: a text without any word scores every candidate 0
         def score(self, job_texts):

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import fairaudit
-from fairaudit.check_result import diff_text, format_check
+from fairaudit.adcheck.outcome import diff_text, format_check
 from fairaudit.cli import main
 from fairaudit.errors import ConfigError, DataError
-from fairaudit.gap import GapScorer
+from fairaudit.engine.gap import GapScorer
 from fairaudit.metrics import random_topk_gap
-from fairaudit.precheck import SYNTHETIC_POOL, check, default_title, read_ad
+from fairaudit.adcheck.checker import SYNTHETIC_POOL, check, default_title, read_ad
 from toy import ToyRecommender, toy_data
 
 NINJA = "Engineer\nWe build software. We want a competitive ninja who wins. Apply now."
@@ -139,7 +139,7 @@ def test_package_exposes_check():
 @pytest.mark.slow
 def test_real_recommender_and_shipped_autorefine_rewrite():
     """The packaged MiniLM recommender and the shipped adapter on a small synthetic pool."""
-    from fairaudit.datasets import make_hiring_data
+    from fairaudit.data.datasets import make_hiring_data
 
     _, cands = make_hiring_data(20, 400, seed=5)
     ad = read_ad(ROOT / "examples" / "ad.txt")

@@ -185,7 +185,7 @@ def _drop_attributes(j, c):
     (_rename_text, [], "--candidate-columns text=bio", "--job-columns"),
     (lambda j, c: c.write_text("candidate_id,text,sex\n1,x,robot\n2,y,f\n"), [], "Recode them in the data",
      "pass labels="),
-    (_drop_attributes, [], "--infer-attributes", "use fairaudit.proxy.infer_attributes\n"),
+    (_drop_attributes, [], "--infer-attributes", "use fairaudit.data.proxy.infer_attributes\n"),
     (lambda j, c: None, ["--job-columns", "foo=text"], "'foo' is not a jobs column", "Traceback"),
     (lambda j, c: None, ["--candidate-columns", "bio=text"], "'bio' is not a candidates column", "Traceback"),
 ])

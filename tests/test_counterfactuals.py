@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from fairaudit import AuditResult, audit
-from fairaudit.drivers import flagged_for_drivers, word_drivers
+from fairaudit.engine.drivers import flagged_for_drivers, word_drivers
 from fairaudit.errors import ConfigError
-from fairaudit.identity_blind import (bootstrap_identity, resample_weights, sample_k, stratified_sample,
-                                      topk_counts)
+from fairaudit.engine.identity_blind import (bootstrap_identity, resample_weights, sample_k, stratified_sample,
+                                             topk_counts)
 from fairaudit.metrics.diversity import random_topk_gap
-from fairaudit.result import AuditConfig
+from fairaudit.engine.result import AuditConfig
 from toy import ToyRecommender, toy_data
 
 KW = dict(k=(10, 50), n_bootstrap=100, seed=3, created_at="2026-01-01T00:00:00Z")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from fairaudit.csvsafe import neutralise, safe_frame, write_csv
+from fairaudit.data.csvsafe import neutralise, safe_frame, write_csv
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 CMD = "+cmd|' /C calc'!A0"

@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit.datasets import (AD_SENTENCES, BIO_SENTENCES, RACES, HiringDataConfig, job_ad_text, make_hiring_data,
-                                make_twins, swap_pronouns)
-from fairaudit.datasets import sources
-from fairaudit.datasets.sources import OCCUPATIONS
+from fairaudit.data.datasets import (AD_SENTENCES, BIO_SENTENCES, RACES, HiringDataConfig, job_ad_text, make_hiring_data,
+                                     make_twins, swap_pronouns)
+from fairaudit.data.datasets import sources
+from fairaudit.data.datasets.sources import OCCUPATIONS
 from fairaudit.errors import ConfigError
-from fairaudit.io import LABELS, validate_candidates, validate_jobs
-from fairaudit.lexicon import assess_coding, find_coded_words
+from fairaudit.data.io import LABELS, validate_candidates, validate_jobs
+from fairaudit.engine.lexicon import assess_coding, find_coded_words
 
 
 @pytest.fixture(scope="module")

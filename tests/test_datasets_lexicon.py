@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from fairaudit.datasets import find_coded_words, gender_coded_words, neutral_replacement
-from fairaudit.lexicon import EXTENSION_MASCULINE, NEUTRAL_LEXICON, assess_coding, neutralize_text
+from fairaudit.data.datasets import find_coded_words, gender_coded_words, neutral_replacement
+from fairaudit.engine.lexicon import EXTENSION_MASCULINE, NEUTRAL_LEXICON, assess_coding, neutralize_text
 
 
 def test_lists_come_from_genderdecoder3():

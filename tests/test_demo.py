@@ -3,7 +3,7 @@ import pandas as pd
 
 from fairaudit import audit
 from fairaudit.pipeline import flagged_jobs
-from fairaudit.rewrites import apply_rewrites
+from fairaudit.data.rewrites_table import apply_rewrites
 from toy import ToyRecommender, toy_data
 
 

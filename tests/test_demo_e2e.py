@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from fairaudit.cli import main
-from fairaudit.datasets import make_hiring_data
+from fairaudit.data.datasets import make_hiring_data
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from fairaudit.errors import DataError
-from fairaudit.io import load_candidates, load_jobs, normalize_labels
+from fairaudit.data.io import load_candidates, load_jobs, normalize_labels
 
 
 def _write_jobs(tmp_path, name="jobs.csv", rows=None):
@@ -81,7 +81,7 @@ def test_sep_reads_semicolon_files(tmp_path, sep):
 
 
 def test_sep_escapes_and_bad_values(tmp_path):
-    from fairaudit.io import parse_sep
+    from fairaudit.data.io import parse_sep
 
     assert parse_sep("\\t") == "\t" and parse_sep("tab") == "\t" and parse_sep(";") == ";"
     with pytest.raises(DataError, match="one character"):

@@ -8,8 +8,8 @@ import pytest
 
 from fairaudit.cli import main
 from fairaudit.errors import ConfigError, DataError
-from fairaudit.io import LABELS, load_candidates, normalize_labels, validate_candidates
-from fairaudit.labels import merge_vocab, read_labels
+from fairaudit.data.io import LABELS, load_candidates, normalize_labels, validate_candidates
+from fairaudit.data.labels import merge_vocab, read_labels
 
 RACES = ["Caucasian", "black", "asian", "hispanic", "Middle Eastern"]
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pandas as pd
 
-from fairaudit.gap import GapScorer
-from fairaudit.occlusion import assemble, content_words, drop_word, occlusion_drivers, split_sentences
+from fairaudit.engine.gap import GapScorer
+from fairaudit.engine.occlusion import assemble, content_words, drop_word, occlusion_drivers, split_sentences
 from toy import ToyRecommender, toy_data
 
 JOBS = pd.DataFrame({

@@ -1,4 +1,4 @@
-"""Issue 21, item 1: every audit option has one owner (AuditConfig + fairaudit.options).
+"""Issue 21, item 1: every audit option has one owner (AuditConfig + fairaudit.engine.options).
 
 One default per option wherever an audit is started (API, CLI audit/check/demo,
 review TOML, pre-publication check), one validation (AuditConfig refuses what
@@ -16,8 +16,8 @@ import pytest
 
 from fairaudit import AuditConfig, audit
 from fairaudit.errors import ConfigError, DataError
-from fairaudit.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, headline_k, parse_ks
-from fairaudit.result import AuditResult
+from fairaudit.engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, headline_k, parse_ks
+from fairaudit.engine.result import AuditResult
 from fairaudit.review.config import parse_config
 from toy import ToyRecommender, toy_data
 
@@ -35,7 +35,7 @@ def _cli_defaults(command: str) -> argparse.Namespace:
 
 def test_one_default_for_ks_and_bootstrap_everywhere():
     from fairaudit.demo import DemoConfig
-    from fairaudit.precheck import check
+    from fairaudit.adcheck.checker import check
 
     review = parse_config(REVIEW).audit
     api = inspect.signature(audit).parameters
@@ -102,8 +102,8 @@ def test_review_toml_refuses_with_the_audit_rule(field, value, match):
     ({}, "non-negative"),
 ])
 def test_target_share_rule_is_the_same_in_api_and_review(shares, match):
-    from fairaudit.groups import encode
-    from fairaudit.measure import resolve_target
+    from fairaudit.engine.groups import encode
+    from fairaudit.engine.measure import resolve_target
 
     _, cands = toy_data(2, 40)
     with pytest.raises(ConfigError, match=match):

@@ -9,7 +9,7 @@ import pytest
 import fairaudit.report.pdf as pdf
 from fairaudit.pipeline import audit_rewrite_report, flagged_jobs
 from fairaudit.report import ReportSection
-from fairaudit.rewrites import COLUMNS, REPORT_COLUMNS, apply_rewrites, empty_rewrites
+from fairaudit.data.rewrites_table import COLUMNS, REPORT_COLUMNS, apply_rewrites, empty_rewrites
 from toy import ToyRecommender, toy_data
 
 

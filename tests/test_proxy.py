@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit.datasets import make_hiring_data
+from fairaudit.data.datasets import make_hiring_data
 from fairaudit.errors import ConfigError, DataError
-from fairaudit.io import LABELS, validate_candidates
-from fairaudit.proxy import infer_attributes, split_name
+from fairaudit.data.io import LABELS, validate_candidates
+from fairaudit.data.proxy import infer_attributes, split_name
 
 
 @pytest.fixture(scope="module")

@@ -159,7 +159,7 @@ def _bm25_swapped(job_texts, cand_texts):
 def test_after_audit_of_something_else_is_refused(inputs, tmp_path, capsys, change, match):
     """Issue 11, item 8: --after must be a re-audit of the same candidates, recommender and settings."""
     from fairaudit import audit
-    from fairaudit.datasets import make_hiring_data
+    from fairaudit.data.datasets import make_hiring_data
     from test_report_render import CREATED
 
     jobs, cands = make_hiring_data(24, 240, seed=3)

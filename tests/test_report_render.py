@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from fairaudit.errors import ReportError
 from fairaudit.report import charts, html_to_pdf, render_report, sidecar_bytes, word_diff
 from fairaudit.report.format import fmt, fmt_delta, group_label
-from fairaudit.result import AuditResult
+from fairaudit.engine.result import AuditResult
 
 CREATED = "2025-03-01T09:00:00+00:00"
 
@@ -34,8 +34,8 @@ CREATED = "2025-03-01T09:00:00+00:00"
 def audits() -> tuple[AuditResult, AuditResult, pd.DataFrame]:
     """(before, after, rewrites) from a real small audit; cached per test process."""
     from fairaudit import audit
-    from fairaudit.datasets import make_hiring_data
-    from fairaudit.lexicon import neutralize_text
+    from fairaudit.data.datasets import make_hiring_data
+    from fairaudit.engine.lexicon import neutralize_text
 
     jobs, cands = make_hiring_data(24, 240, seed=3)
     kw = dict(recommender="bm25", k=(10, 20), n_bootstrap=60, seed=0, created_at=CREATED,

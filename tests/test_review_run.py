@@ -281,7 +281,7 @@ def test_two_periods_give_trend_chart_and_two_rows(tmp_path, history_url, capsys
 
     from pypdf import PdfReader
 
-    import fairaudit.review.report as review_report
+    import fairaudit.review.report_section as review_report
     from fairaudit.review.history import HistoryStore
     from fairaudit.review.trend import metric_label
 

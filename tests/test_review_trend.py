@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit.result import AuditConfig, AuditResult
-from fairaudit.review.checks import evaluate_thresholds, metric_rows
+from fairaudit.engine.result import AuditConfig, AuditResult
+from fairaudit.review.thresholds import evaluate_thresholds, metric_rows
 from fairaudit.review.config import Thresholds
 from fairaudit.review.history import HistoryStore
 from fairaudit.review.trend import regressions, trend_chart_svg, trend_frame

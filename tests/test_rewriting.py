@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.gap import GapScorer
+from fairaudit.engine.gap import GapScorer
 from fairaudit.rewriting.baselines import candidate_plans, identity_proposer, lexicon_proposer, search_proposer
 from fairaudit.rewriting.edits import EditPlan, apply_plan, broken, format_plan, parse_plan
-from fairaudit.occlusion import split_sentences
+from fairaudit.engine.occlusion import split_sentences
 from fairaudit.rewriting.meaning import (demographic_added, editable_words, invented_content, prompt_echo,
                                          skill_recall, states_requirement)
 from fairaudit.rewriting.reward import Reward, RewardConfig
-from fairaudit.occlusion import assemble
+from fairaudit.engine.occlusion import assemble
 from fairaudit.rewriting.rewrite import Proposal, find_units, rewrite_jobs
 from toy import ToyRecommender, toy_data
 

@@ -1,4 +1,4 @@
-"""The permutation null, power and verdict categories (fairaudit.permutation, fairaudit.verdicts)."""
+"""The permutation null, power and verdict categories (fairaudit.engine.permutation, fairaudit.engine.verdicts)."""
 import json
 
 import numpy as np
@@ -7,13 +7,13 @@ import pytest
 
 from fairaudit import AuditResult, audit
 from fairaudit.errors import ConfigError
-from fairaudit.groups import encode
-from fairaudit.measure import job_gaps
+from fairaudit.engine.groups import encode
+from fairaudit.engine.measure import job_gaps
 from fairaudit.metrics.diversity import match
-from fairaudit.permutation import (multiplicity, null_draws, p_lower, p_upper, permutation_blocks,
-                                   permuted_selections)
+from fairaudit.engine.permutation import (multiplicity, null_draws, p_lower, p_upper, permutation_blocks,
+                                          permuted_selections)
 from fairaudit.recommenders.base import group_counts
-from fairaudit.verdicts import BEYOND, PASS, TOO_SMALL, WITHIN, critical_value
+from fairaudit.engine.verdicts import BEYOND, PASS, TOO_SMALL, WITHIN, critical_value
 
 
 def _pool(n_cand: int, seed: int = 0, race_p=(0.6, 0.13, 0.19, 0.08)) -> pd.DataFrame:
@@ -194,7 +194,7 @@ def test_reader_upgrades_a_version_1_audit(tmp_path):
 def test_pooled_cross_checks_match_scipy_and_the_two_sd_formula():
     from scipy.stats import fisher_exact
 
-    from fairaudit.crosscheck import pooled_tests
+    from fairaudit.engine.crosscheck import pooled_tests
 
     selected, pool = np.array([30, 80, 10, 0]), np.array([100, 200, 40, 5])  # last: unknown
     fisher_p, z = pooled_tests(selected, pool, 10, np.array([True, True, True]))
@@ -247,7 +247,7 @@ def test_quarter_over_quarter_change_is_a_regression_only_beyond_chance():
 
 def test_random_topk_gaps_average_to_the_noise_floor():
     from fairaudit.metrics.diversity import random_topk_gap
-    from fairaudit.permutation import random_topk_gaps
+    from fairaudit.engine.permutation import random_topk_gaps
 
     pool = np.array([300, 700, 0])
     target = np.array([0.3, 0.7])
@@ -256,7 +256,7 @@ def test_random_topk_gaps_average_to_the_noise_floor():
 
 
 def test_gap_causes_per_attribute():
-    from fairaudit.verdicts import gap_causes
+    from fairaudit.engine.verdicts import gap_causes
 
     div = pd.DataFrame([
         {"k": 50, "attribute": "sex", "mean_gap": 0.08, "mean_gap_p_value": 0.002, "mean_gap_null_median": 0.05},

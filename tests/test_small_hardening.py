@@ -12,9 +12,9 @@ import pytest
 from toy import save_tiny_llama
 
 from fairaudit.cli import main
-from fairaudit.encoding import detect_encoding
+from fairaudit.data.encoding import detect_encoding
 from fairaudit.errors import DataError, FairauditWarning
-from fairaudit.io import load_jobs
+from fairaudit.data.io import load_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 

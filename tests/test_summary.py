@@ -20,7 +20,7 @@ from fairaudit.cli import main
 from fairaudit.errors import ConfigError, DataError
 from fairaudit.report.render import environment
 from fairaudit.report.summary import build_summary, render_summary, summary_problems, write_summary
-from fairaudit.result import AuditResult
+from fairaudit.engine.result import AuditResult
 
 CREATED = "2025-03-01T09:00:00+00:00"
 
@@ -28,8 +28,8 @@ CREATED = "2025-03-01T09:00:00+00:00"
 @functools.lru_cache(maxsize=None)
 def _audit(inferred: bool = False, attributes: tuple[str, ...] | None = None, blank_sex: int = 0) -> AuditResult:
     from fairaudit import audit
-    from fairaudit.datasets import make_hiring_data
-    from fairaudit.proxy import infer_attributes
+    from fairaudit.data.datasets import make_hiring_data
+    from fairaudit.data.proxy import infer_attributes
 
     jobs, cands = make_hiring_data(12, 240, seed=3)
     cands.loc[cands.index[:blank_sex], "sex"] = ""  # candidates who did not report their sex

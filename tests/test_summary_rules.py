@@ -19,7 +19,7 @@ CREATED = "2025-03-01T09:00:00+00:00"  # audit date 2025-03-01
 @functools.lru_cache(maxsize=None)
 def _audit(source: str):
     from fairaudit import audit
-    from fairaudit.datasets import make_hiring_data
+    from fairaudit.data.datasets import make_hiring_data
 
     jobs, cands = make_hiring_data(12, 240, seed=3)
     return audit(jobs, cands, recommender="bm25", k=(10,), n_bootstrap=0, seed=0, created_at=CREATED,
@@ -70,7 +70,7 @@ def test_missing_data_explanation_warns_and_says_so():
 def test_packaged_synthetic_data_states_test_data_without_a_warning():
     s, warned = _build("synthetic: 12 jobs, 240 candidates, seed 3", distribution_date="2025-06-01")
     assert s.data_explanation.startswith(TEST_DATA) and warned == []
-    s2, _ = _build("fairaudit.datasets.make_hiring_data (n_jobs=12, n_candidates=240, seed=3)",
+    s2, _ = _build("fairaudit.data.datasets.make_hiring_data (n_jobs=12, n_candidates=240, seed=3)",
                    distribution_date="2025-06-01")
     assert s2.data_explanation.startswith(TEST_DATA)
 

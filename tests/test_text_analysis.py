@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairaudit.check_result import format_check
-from fairaudit.drivers import word_drivers
-from fairaudit.language import english_share, language_warnings
-from fairaudit.lexicon import find_coded_words, neutralize_text
-from fairaudit.occlusion import content_words, occlusion_drivers
-from fairaudit.precheck import check
-from fairaudit.textnorm import mixed_script_words, normalise, script_warnings
+from fairaudit.adcheck.outcome import format_check
+from fairaudit.engine.drivers import word_drivers
+from fairaudit.engine.language import english_share, language_warnings
+from fairaudit.engine.lexicon import find_coded_words, neutralize_text
+from fairaudit.engine.occlusion import content_words, occlusion_drivers
+from fairaudit.adcheck.checker import check
+from fairaudit.engine.textnorm import mixed_script_words, normalise, script_warnings
 from toy import ToyRecommender, toy_data
 
 CYR_I = "\u0456"  # Cyrillic small letter byelorussian-ukrainian i, looks like "i"
@@ -117,7 +117,7 @@ def test_german_ad_is_detected_and_english_ads_are_not():
     assert english_share("Kurz.").english is None  # too short to judge: no warning
     assert language_warnings("Kurz.") == []
     # the packaged synthetic ads are English: none is flagged
-    from fairaudit.datasets import make_hiring_data
+    from fairaudit.data.datasets import make_hiring_data
 
     jobs, _ = make_hiring_data(60, 10, seed=3)
     assert all(english_share(t).english for t in jobs["text"])
@@ -198,7 +198,7 @@ def test_long_ad_check_warns_says_how_much_was_read_and_occludes_only_that(monke
 
 
 def test_short_ad_is_read_whole(monkeypatch, tokenizer):
-    from fairaudit.reading import read_extent
+    from fairaudit.engine.reading import read_extent
 
     ext = read_extent(HashingST(tokenizer, 256), " ".join(SENTENCES[:3]))
     assert not ext.truncated and ext.sentences_read == ext.n_sentences == 3 and ext.chars_read == ext.n_chars

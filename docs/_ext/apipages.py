@@ -176,7 +176,7 @@ def resolve_python_name(target: str, contexts: list[str]) -> Any:
     Parameters
     ----------
     target : str
-        The name a cross-reference points at, e.g. ``fairaudit.io.read_table`` or ``to_dict``.
+        The name a cross-reference points at, e.g. ``fairaudit.data.io.read_table`` or ``to_dict``.
     contexts : list of str
         Dotted prefixes to try it under (the current module, the current class).
     """

@@ -59,7 +59,7 @@ def parse_time(value: str) -> "dt.datetime":
 
 def add_chance_args(p) -> None:
     """--permutations, --strata, --alpha: the chance level of the verdicts (defaults from AuditConfig)."""
-    from ..result import AuditConfig
+    from ..engine.result import AuditConfig
 
     d = AuditConfig()
     p.add_argument("--permutations", type=int, default=d.n_permutations, metavar="N",

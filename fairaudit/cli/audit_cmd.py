@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
-                       DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
+from ..engine.options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
+                              DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
 from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 
@@ -55,10 +55,10 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..auditing import audit
-    from ..display import print_summary
-    from ..io import load_candidates, load_jobs, streams_candidates
-    from ..labels import read_labels
+    from ..engine.auditing import audit
+    from ..engine.display import print_summary
+    from ..data.io import load_candidates, load_jobs, streams_candidates
+    from ..data.labels import read_labels
     from ..paths import guard_outputs, if_file
 
     guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--target": if_file(args.target),
@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
                                 labels=read_labels(args.labels))
     if args.infer_attributes:
-        from ..proxy import infer_attributes
+        from ..data.proxy import infer_attributes
 
         cands = infer_attributes(cands)
     result = audit(jobs, cands, recommender=args.recommender, k=args.k, target=target_spec(args.target),

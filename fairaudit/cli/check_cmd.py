@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..options import DEFAULT_KS, DEFAULT_TOLERANCE
+from ..engine.options import DEFAULT_KS, DEFAULT_TOLERANCE
 from ._common import column_map, target_spec
 
 
@@ -40,9 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..atomic import write_text
-    from ..check_result import format_check
+    from ..adcheck.outcome import format_check
     from ..paths import guard_outputs, if_file
-    from ..precheck import check, read_ad
+    from ..adcheck.checker import check, read_ad
 
     guard_outputs({"--text": args.text, "--candidates": args.candidates, "--target": if_file(args.target),
                    "--adapter": args.adapter}, {"--out": args.out})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
+from ..engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 
 
 def register(sub) -> None:
@@ -32,8 +32,8 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..demo import DemoConfig, run_demo
-    from ..display import print_summary
-    from ..result import AuditResult
+    from ..engine.display import print_summary
+    from ..engine.result import AuditResult
 
     cfg = DemoConfig(n_jobs=args.jobs, n_candidates=args.candidates, seed=args.seed, k=tuple(args.k),
                      n_bootstrap=args.bootstrap, rewrite=not args.audit_only, method=args.method,

@@ -33,10 +33,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import read_table
+    from ..data.io import read_table
     from ..paths import guard_outputs
     from ..report import build_report, load_signer, report_paths
-    from ..result import AuditResult
+    from ..engine.result import AuditResult
 
     guard_outputs({"--audit": args.audit, "--after": args.after, "--rewrites": args.rewrites, "--p12": args.p12,
                    "--key-dir": args.key_dir}, report_paths(args.out))

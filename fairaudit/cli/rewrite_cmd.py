@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from ..rewriting import AutoRefine, TrainSettings
 
     from ..atomic import atomic_open
-    from ..csvsafe import write_csv
-    from ..io import load_candidates, load_jobs
-    from ..labels import read_labels
+    from ..data.csvsafe import write_csv
+    from ..data.io import load_candidates, load_jobs
+    from ..data.labels import read_labels
     from ..paths import guard_outputs, if_file
 
     trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise

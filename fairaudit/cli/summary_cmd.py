@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from ..report.format import attribute_label
     from ..paths import guard_outputs
     from ..report.summary import summary_paths, write_summary
-    from ..result import AuditResult
+    from ..engine.result import AuditResult
 
     guard_outputs({"--audit": args.audit}, summary_paths(args.out))
     result = AuditResult.from_json(args.audit)

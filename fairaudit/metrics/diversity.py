@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import ConfigError
-from ..group_labels import LABELS
+from ..data.group_labels import LABELS
 
 
 def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], pool_counts: np.ndarray) -> np.ndarray:

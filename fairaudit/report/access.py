@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from ..result import AuditResult
+from ..engine.result import AuditResult
 from .format import as_number
 
 

@@ -1,15 +1,15 @@
 """The chance level of the verdicts as the reports show it (cover, summary, LL144 tables, methodology).
 
 Reads the ``verdict`` / ``p_value`` columns and ``summary["verdict"]["attributes"]``
-written by :mod:`fairaudit.verdicts`; an audit without them (schema version 1,
+written by :mod:`fairaudit.engine.verdicts`; an audit without them (schema version 1,
 or ``n_permutations = 0``) shows "not assessed".
 """
 from __future__ import annotations
 
 from typing import Any
 
-from ..result import AuditResult
-from ..verdicts import describe
+from ..engine.result import AuditResult
+from ..engine.verdicts import describe
 from .format import attribute_label, fmt
 from .tables import Col
 

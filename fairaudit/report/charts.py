@@ -1,6 +1,6 @@
 """Charts for the audit report: matplotlib figures rendered to deterministic SVG.
 
-Every function takes the tidy tables of an :class:`~fairaudit.result.AuditResult`
+Every function takes the tidy tables of an :class:`~fairaudit.engine.result.AuditResult`
 (and optionally the "after" tables of a re-audit), plots what is in them and
 returns the SVG text. Nothing is recomputed. The SVG carries no date and a
 fixed hash salt, so the same tables give byte-identical charts.

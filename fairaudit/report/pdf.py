@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..atomic import write_all
 from ..errors import FairauditError, FairauditWarning, ReportError
-from ..result import AuditResult
+from ..engine.result import AuditResult
 from .fetch import safe_fetcher
 from .render import ReportSection, render_report
 from .sidecar import sidecar_bytes

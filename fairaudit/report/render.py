@@ -1,4 +1,4 @@
-"""Render an :class:`~fairaudit.result.AuditResult` as an HTML report (Jinja2): the one report pipeline.
+"""Render an :class:`~fairaudit.engine.result.AuditResult` as an HTML report (Jinja2): the one report pipeline.
 
 Every report, an audit, a before/after comparison or a periodic review, is
 rendered by :func:`render_report` from one Jinja environment
@@ -9,7 +9,7 @@ come in as :class:`ReportSection` objects that ``base.html`` includes after the
 audit; nothing edits the rendered HTML.
 
 The report only *formats and pivots* the audit's tables: every number comes
-from :class:`~fairaudit.result.AuditResult` (and, for a comparison, a second
+from :class:`~fairaudit.engine.result.AuditResult` (and, for a comparison, a second
 result measured after the job texts were rewritten); see :mod:`.sections`. The
 output is deterministic: the same inputs give byte-identical HTML (no clock, no
 random ids; charts are deterministic SVG).
@@ -24,8 +24,8 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from ..errors import ReportError
-from ..groups import INTERSECTION
-from ..result import AuditResult, check_comparable
+from ..engine.groups import INTERSECTION
+from ..engine.result import AuditResult, check_comparable
 from . import charts
 from . import sections as sec
 from .chance import chance_summary
@@ -186,7 +186,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
     after : AuditResult, optional
         A re-audit after rewriting; every table then shows before, after and change.
     rewrites : DataFrame, optional
-        A rewrites table (:mod:`fairaudit.rewrites`; at least ``job_id,
+        A rewrites table (:mod:`fairaudit.data.rewrites_table`; at least ``job_id,
         original, rewrite, accepted, gap_before, gap_after, meaning_score``);
         shown with a word-level diff.
     title : str, optional
@@ -214,7 +214,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         Unknown page size, malformed rewrites table, or a template error.
     DataError
         ``after`` is not a re-audit of ``before`` (other candidates, recommender
-        or settings; see :func:`fairaudit.result.check_comparable`).
+        or settings; see :func:`fairaudit.engine.result.check_comparable`).
     """
     from jinja2 import TemplateError
 

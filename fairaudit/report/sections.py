@@ -4,7 +4,7 @@ Every builder takes the audit (and, in a comparison, the re-audit after
 rewriting) and returns plain data for the templates: tables laid out by
 :func:`~fairaudit.report.tables.build_table`, texts formatted by
 :mod:`~fairaudit.report.format`. Nothing is recomputed: values are looked up
-in :class:`~fairaudit.result.AuditResult` tables.
+in :class:`~fairaudit.engine.result.AuditResult` tables.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..result import AuditResult
+from ..engine.result import AuditResult
 from ..version import library_versions
 from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_attributes,  # noqa: F401
                      result_ks, result_table, select_rows)  # (re-exported: report.summary imports them from here)

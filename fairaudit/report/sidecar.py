@@ -2,7 +2,7 @@
 
 Its SHA-256 goes into the PDF's metadata before signing, and ``fairaudit
 verify`` checks a sidecar against it. The rewrites table is checked here
-against the schema of :mod:`fairaudit.rewrites` (the report and the sidecar
+against the schema of :mod:`fairaudit.data.rewrites_table` (the report and the sidecar
 read the same normalised table).
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ReportError
-from ..result import AuditResult
-from ..rewrites import REPORT_COLUMNS, missing_columns
+from ..engine.result import AuditResult
+from ..data.rewrites_table import REPORT_COLUMNS, missing_columns
 from ..version import __version__
 from .format import as_number
 
@@ -27,7 +27,7 @@ def check_rewrites(rewrites: pd.DataFrame | None) -> pd.DataFrame | None:
     Raises
     ------
     ReportError
-        Not a DataFrame, or a column of :data:`fairaudit.rewrites.REPORT_COLUMNS` is missing.
+        Not a DataFrame, or a column of :data:`fairaudit.data.rewrites_table.REPORT_COLUMNS` is missing.
     """
     if rewrites is None:
         return None

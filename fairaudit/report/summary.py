@@ -11,7 +11,7 @@ is used, a public summary of its most recent bias audit with
   (sex, race/ethnicity and their intersection, 6 RCNY § 5-301(b)),
 * the distribution date of the AEDT.
 
-:func:`build_summary` takes these from an :class:`~fairaudit.result.AuditResult`
+:func:`build_summary` takes these from an :class:`~fairaudit.engine.result.AuditResult`
 (nothing is recomputed) and refuses an audit that cannot supply them, e.g. one
 whose categories were inferred from names rather than self-reported.
 :func:`render_summary` renders one self-contained, accessible HTML page through
@@ -32,10 +32,10 @@ from typing import Any
 
 from ..atomic import write_all
 from ..errors import ConfigError, DataError, FairauditWarning, ReportError
-from ..groups import INTERSECTION
-from ..result import AuditResult, frame_records
+from ..engine.groups import INTERSECTION
+from ..engine.result import AuditResult, frame_records
 from ..version import __version__
-from ..verdicts import describe
+from ..engine.verdicts import describe
 from .chance import PERMUTATION_SENTENCE
 from .format import as_bool, as_number, attribute_label, fmt, group_label
 from .render import environment
@@ -63,7 +63,7 @@ class CategoryRow:
     rated: bool
     note: str = ""
     p_value: float | None = None  # permutation p-value of the impact ratio (None: not assessed / not rated)
-    verdict: str | None = None  # fairaudit.verdicts category of the group
+    verdict: str | None = None  # fairaudit.engine.verdicts category of the group
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

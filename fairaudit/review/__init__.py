@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from ..errors import HistoryError
-from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
+from .thresholds import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
 from .config import ReviewConfig, config_hash, load_config, parse_config, period_start
 from .history import METRICS, HistoryStore, ReviewRecord, open_store
 from .trend import regressions, trend_chart_svg, trend_frame

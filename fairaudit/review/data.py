@@ -1,6 +1,6 @@
 """A review's inputs: the jobs and candidates of its ``[source]`` and the recommender of its ``[recommender]``.
 
-Files and SQL queries are read by :mod:`fairaudit.io`, then mapped to the
+Files and SQL queries are read by :mod:`fairaudit.data.io`, then mapped to the
 canonical columns and validated the same way; ``python = "module:attr"``
 recommenders are imported here (:func:`import_object`).
 """
@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError
-from ..io import ColumnMap, load_candidates, load_jobs, read_sql, validate_candidates, validate_jobs
+from ..data.io import ColumnMap, load_candidates, load_jobs, read_sql, validate_candidates, validate_jobs
 from .config import FilesSource, ReviewConfig, SqlSource, SyntheticSource, expand_env
 
 __all__ = ["load_review_data", "build_recommender", "import_object"]
@@ -36,9 +36,9 @@ def _from_sql(cfg: ReviewConfig, src: SqlSource) -> tuple[pd.DataFrame, pd.DataF
 
 def _synthetic(src: SyntheticSource) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     try:
-        from ..datasets import make_hiring_data
+        from ..data.datasets import make_hiring_data
     except ImportError:
-        raise ConfigError("source.kind = \"synthetic\" needs fairaudit.datasets.make_hiring_data, "
+        raise ConfigError("source.kind = \"synthetic\" needs fairaudit.data.datasets.make_hiring_data, "
                           "which is not available in this installation") from None
     try:
         jobs, cands = make_hiring_data(src.n_jobs, src.n_candidates, seed=src.seed, **src.options)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from ..errors import ConfigError, HistoryError
-from ..io import default_driver, redact_url
+from ..data.io import default_driver, redact_url
 
 __all__ = ["db_message", "make_engine", "retry"]
 

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigError, FairauditError, HistoryError
-from ..io import redact_url
+from ..data.io import redact_url
 from ..metrics.better import better
 from .database import db_message, make_engine, retry
 
@@ -388,7 +388,7 @@ class HistoryStore:
         atomically.
         """
         from ..atomic import atomic_open
-        from ..csvsafe import write_csv
+        from ..data.csvsafe import write_csv
 
         p = Path(path)
         fmt = (fmt or p.suffix.lstrip(".")).lower()

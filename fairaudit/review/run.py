@@ -30,15 +30,15 @@ import pandas as pd
 
 from ..atomic import write_all, write_text
 from ..errors import ConfigError, FairauditError
-from ..io import candidates_sha256, jobs_sha256, redact_url
+from ..data.io import candidates_sha256, jobs_sha256, redact_url
 from ..pipeline import AutoRefineRewriter, audit_rewrite_report
-from ..result import AuditResult
+from ..engine.result import AuditResult
 from ..version import __version__
-from .checks import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
+from .thresholds import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
 from .config import ReviewConfig, config_hash, load_config
 from .data import build_recommender, load_review_data
 from .history import HistoryStore
-from .report import clean_row, history_rows, review_context, review_section
+from .report_section import clean_row, history_rows, review_context, review_section
 from .trend import changes_beyond_chance, regressions, trend_frame
 
 __all__ = ["ReviewOutcome", "run_review", "output_paths"]
@@ -131,7 +131,7 @@ def _check_unused(cfg: ReviewConfig, paths: Mapping[str, Path]) -> None:
 def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, created_at: str,
                    progress: bool) -> dict[str, Any]:
     """The keyword arguments of ``audit()`` for this review; ``[audit] options`` are checked against it."""
-    from ..auditing import audit
+    from ..engine.auditing import audit
 
     opts = cfg.audit
     kwargs: dict[str, Any] = dict(recommender=recommender, k=opts.k, target=opts.target, seed=opts.seed,

@@ -1,0 +1,76 @@
+"""The module paths of earlier versions, kept importable (issue 21: the core moved into subpackages).
+
+``import fairaudit.io`` gives the module ``fairaudit.data.io`` itself (the same
+object, so its functions, its constants and anything patched on it are shared);
+a moved package's submodules follow it (``fairaudit.datasets.hiring``).
+:func:`install` is called by ``fairaudit/__init__.py``; new code imports the new paths.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+from typing import Any
+
+#: old module -> new module
+MOVED = {
+    "fairaudit.auditing": "fairaudit.engine.auditing",
+    "fairaudit.measure": "fairaudit.engine.measure",
+    "fairaudit.counterfactuals": "fairaudit.engine.counterfactuals",
+    "fairaudit.drivers": "fairaudit.engine.drivers",
+    "fairaudit.occlusion": "fairaudit.engine.occlusion",
+    "fairaudit.identity_blind": "fairaudit.engine.identity_blind",
+    "fairaudit.gap": "fairaudit.engine.gap",
+    "fairaudit.groups": "fairaudit.engine.groups",
+    "fairaudit.result": "fairaudit.engine.result",
+    "fairaudit.options": "fairaudit.engine.options",
+    "fairaudit.display": "fairaudit.engine.display",
+    "fairaudit.lexicon": "fairaudit.engine.lexicon",
+    "fairaudit.textnorm": "fairaudit.engine.textnorm",
+    "fairaudit.language": "fairaudit.engine.language",
+    "fairaudit.reading": "fairaudit.engine.reading",
+    "fairaudit.permutation": "fairaudit.engine.permutation",
+    "fairaudit.verdicts": "fairaudit.engine.verdicts",
+    "fairaudit.chance_options": "fairaudit.engine.chance_options",
+    "fairaudit.crosscheck": "fairaudit.engine.crosscheck",
+    "fairaudit.io": "fairaudit.data.io",
+    "fairaudit.schema": "fairaudit.data.schema",
+    "fairaudit.group_labels": "fairaudit.data.group_labels",
+    "fairaudit.labels": "fairaudit.data.labels",
+    "fairaudit.encoding": "fairaudit.data.encoding",
+    "fairaudit.csvsafe": "fairaudit.data.csvsafe",
+    "fairaudit.proxy": "fairaudit.data.proxy",
+    "fairaudit.datasets": "fairaudit.data.datasets",
+    "fairaudit.rewrites": "fairaudit.data.rewrites_table",
+    "fairaudit.precheck": "fairaudit.adcheck.checker",
+    "fairaudit.check_result": "fairaudit.adcheck.outcome",
+    "fairaudit.review.report": "fairaudit.review.report_section",
+    "fairaudit.review.checks": "fairaudit.review.thresholds",
+}
+
+
+def new_name(name: str) -> str | None:
+    """The new path of an old module path (or of a module inside a moved package); None if not moved."""
+    for old, new in MOVED.items():
+        if name == old or name.startswith(old + "."):
+            return new + name[len(old):]
+    return None
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        return importlib.util.spec_from_loader(name, self) if new_name(name) else None
+
+    def create_module(self, spec: Any) -> Any:
+        return importlib.import_module(new_name(spec.name))  # the moved module itself, not a copy
+
+    def exec_module(self, module: Any) -> None:
+        pass  # already executed under its new name
+
+
+def install() -> None:
+    """Put the alias finder on ``sys.meta_path`` once."""
+    if not any(isinstance(f, _Alias) for f in sys.meta_path):
+        # first: an old name must never be found by the path finder inside a moved package (a second copy)
+        sys.meta_path.insert(0, _Alias())

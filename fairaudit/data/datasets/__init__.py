@@ -1,0 +1,16 @@
+"""Synthetic hiring data from packaged real sources (ESCO, US Census, Gaucher et al.).
+
+See the data card in README.md for sources, the generation process and limitations.
+"""
+from __future__ import annotations
+
+from ...engine.lexicon import find_coded_words, gender_coded_words, neutral_replacement
+from .sources import RACES, esco_vocabulary
+from .hiring import HiringDataConfig, job_ad_text, make_hiring_data, make_twins, swap_pronouns
+from .wording import AD_SENTENCES, BIO_SENTENCES, CODINGS
+
+__all__ = [
+    "AD_SENTENCES", "BIO_SENTENCES", "CODINGS", "HiringDataConfig", "RACES", "esco_vocabulary", "find_coded_words",
+    "gender_coded_words", "job_ad_text", "make_hiring_data", "make_twins", "neutral_replacement",
+    "swap_pronouns",
+]

@@ -1,0 +1,140 @@
+"""The audit's options: each default held once, each rule checked once.
+
+:class:`fairaudit.AuditConfig` is the owner of the audit's options; it calls
+:func:`check_options` when it is built (directly, by :func:`fairaudit.audit` or
+by :meth:`~fairaudit.AuditConfig.from_dict`). The CLI (``audit``, ``check``,
+``demo``), the review TOML (:mod:`fairaudit.review.config`) and the
+pre-publication check (:mod:`fairaudit.adcheck.checker`) take their defaults from the
+constants below and their rules from the functions below, so a default or a
+rule cannot drift between entry points.
+
+Rules
+-----
+- **Cut-offs**: positive whole numbers, each given once, kept in the order
+  given; the *first* is the headline k (the verdict's k) everywhere
+  (:func:`parse_ks`, :func:`headline_k`).
+- **Bootstrap**: :data:`DEFAULT_N_BOOTSTRAP` resamples (1,000) wherever an
+  audit runs: API, CLI, demo and review.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+
+#: The cut-offs when none are given: a first page (10) and a long list (50); the first is the headline.
+DEFAULT_KS: tuple[int, ...] = (10, 50)
+#: Bootstrap resamples over jobs for every confidence interval (0 = no intervals).
+DEFAULT_N_BOOTSTRAP = 1000
+#: A job matches the target when its gap is at most this.
+DEFAULT_TOLERANCE = 0.1
+#: Share of matching jobs the diversity verdict asks for.
+DEFAULT_MATCH_GOAL = 0.8
+#: Categories under this share of the known pool are not rated (6 RCNY § 5-301 allows 2 %).
+DEFAULT_MIN_SHARE = 0.02
+#: Level of every confidence interval.
+DEFAULT_CONFIDENCE = 0.95
+#: Candidates in the identity-blind decomposition's stratified sample.
+DEFAULT_DECOMPOSITION_SAMPLE = 2000
+#: How the LL144 scoring rate's median is taken (see ``fairaudit.audit``).
+SCORING_MEDIANS = ("job", "sample")
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def parse_ks(k: int | Sequence[int], name: str = "k") -> tuple[int, ...]:
+    """The cut-offs as distinct positive ints, in the order given (the first is the headline k).
+
+    Raises
+    ------
+    ConfigError
+        No k, a k that is not a positive whole number, or a k given twice (a
+        repeated k would repeat every row of every table).
+    """
+    raw = [k] if _whole(k) else k
+    try:
+        values = list(raw)
+    except TypeError:
+        raise ConfigError(f"{name} must be positive whole numbers, got {k!r}") from None
+    if not values:
+        raise ConfigError(f"give at least one {name}, e.g. --k 10 50")
+    for x in values:
+        if not _whole(x) and not (isinstance(x, float) and x.is_integer()):
+            raise ConfigError(f"{name} must be positive whole numbers, got {x!r}")
+        if x < 1:
+            raise ConfigError(f"{name} must be at least 1, got {x}")
+    ks = tuple(int(x) for x in values)
+    if len(set(ks)) != len(ks):
+        raise ConfigError(f"{name} values must be distinct, got {list(ks)}; give each cut-off once (e.g. --k 10 50)")
+    return ks
+
+
+def headline_k(ks: Sequence[int]) -> int:
+    """The verdict's k: the first cut-off given (never the smallest or the largest)."""
+    return int(parse_ks(ks)[0])
+
+
+def check_scoring_median(value: str) -> None:
+    """The scoring median: each job's own (``"job"``) or the whole sample's (``"sample"``, 6 RCNY § 5-300)."""
+    if value not in SCORING_MEDIANS:
+        raise ConfigError(f"scoring_median must be one of {list(SCORING_MEDIANS)}, got {value!r}")
+
+
+def check_tolerance(tolerance: float) -> None:
+    """A gap tolerance lies in [0, 1] (gaps are W1 / total variation distances)."""
+    if not 0 <= float(tolerance) <= 1:
+        raise ConfigError(f"tolerance must be in [0, 1], got {tolerance}")
+
+
+def check_match_goal(match_goal: float | None) -> None:
+    """A share of jobs in [0, 1]; None: no diversity goal (files of earlier versions)."""
+    if match_goal is not None and not 0 <= match_goal <= 1:
+        raise ConfigError(f"match_goal must be in [0, 1], got {match_goal}")
+
+
+def check_min_share(min_share: float) -> None:
+    """A share of the known pool in [0, 1)."""
+    if not 0 <= min_share < 1:
+        raise ConfigError(f"min_share must be in [0, 1), got {min_share} (e.g. 0.02 for the 2 % of 6 RCNY § 5-301)")
+
+
+def check_n_bootstrap(n_bootstrap: int) -> None:
+    """A whole number of resamples, 0 for no intervals."""
+    if not _whole(n_bootstrap) or n_bootstrap < 0:
+        raise ConfigError(f"n_bootstrap must be a whole number >= 0, got {n_bootstrap!r}")
+
+
+def check_confidence(confidence: float) -> None:
+    """The level of an interval, strictly between 0 and 1."""
+    if not 0 < confidence < 1:
+        raise ConfigError(f"confidence must be in (0, 1), got {confidence}")
+
+
+def check_decomposition_sample(n: int) -> None:
+    """At least two candidates (one per group is the least a mix needs)."""
+    if not _whole(n) or n < 2:
+        raise ConfigError(f"decomposition_sample must be a whole number of candidates, at least 2, got {n!r}")
+
+
+def check_gap_k(gap_k: int | None) -> None:
+    """None (the largest k) or a positive whole number; the pool bound is checked once the pool is known."""
+    if gap_k is not None:
+        parse_ks(gap_k, name="gap_k")
+
+
+#: The check of each option, by its name in :class:`fairaudit.AuditConfig` (the review's fields use the same).
+OPTION_CHECKS = {
+    "ks": parse_ks, "tolerance": check_tolerance, "match_goal": check_match_goal, "min_share": check_min_share,
+    "scoring_median": check_scoring_median, "n_bootstrap": check_n_bootstrap, "confidence": check_confidence,
+    "decomposition_sample": check_decomposition_sample, "gap_k": check_gap_k,
+}
+
+
+def check_options(**options: Any) -> None:
+    """Check each named option with its rule in :data:`OPTION_CHECKS` (ConfigError naming the option)."""
+    for name, value in options.items():
+        OPTION_CHECKS[name](value)
