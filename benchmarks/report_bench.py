@@ -40,7 +40,7 @@ def make_audits(n_jobs: int, n_candidates: int, seed: int):
 
     from fairaudit import audit
     from fairaudit.data.datasets import make_hiring_data
-    from fairaudit.engine.lexicon import neutralize_text
+    from fairaudit.text.lexicon import neutralize_text
 
     jobs, cands = make_hiring_data(n_jobs, n_candidates, seed=seed)
     kw = dict(recommender="bm25", k=(10, 50), n_bootstrap=200, seed=seed,

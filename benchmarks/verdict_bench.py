@@ -50,10 +50,11 @@ import pandas as pd  # noqa: E402
 from scipy import optimize, stats  # noqa: E402
 
 from fairaudit.data.datasets import sources  # noqa: E402
-from fairaudit.engine.groups import encode  # noqa: E402
+from fairaudit.data.groups import encode  # noqa: E402
 from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, selection_rates  # noqa: E402
 from fairaudit.engine.permutation import null_draws  # noqa: E402
-from fairaudit.recommenders.base import group_counts, topk_block  # noqa: E402
+from fairaudit.metrics.counts import group_counts  # noqa: E402
+from fairaudit.recommenders.base import topk_block  # noqa: E402
 from fairaudit.engine.verdicts import BEYOND, assess  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"

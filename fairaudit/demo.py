@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from .atomic import atomic_path, write_text
 from .data.csvsafe import write_csv
-from .engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
+from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from .pipeline import AutoRefineRewriter, audit_rewrite_report
 
 

@@ -2,7 +2,7 @@
 
 A user's target is not only sex. :class:`AttributeGaps` ranks the pool once per text and
 measures the top-k gap of every audited attribute (sex, race/ethnicity and their
-intersection ``sex_race``; :func:`fairaudit.engine.groups.encode`) from that one ranking. The
+intersection ``sex_race``; :func:`fairaudit.data.groups.encode`) from that one ranking. The
 reward's fairness term closes the **mean gap of the named attributes**
 
 .. math:: \\tilde g(x) = \\frac{1}{|A|} \\sum_{a \\in A} \\tilde g_a(x),
@@ -28,7 +28,7 @@ import pandas as pd
 
 from fairaudit.errors import ConfigError
 from fairaudit.engine.gap import GapScorer
-from fairaudit.engine.groups import INTERSECTION, candidate_attributes, encode
+from fairaudit.data.groups import INTERSECTION, candidate_attributes, encode
 from fairaudit.metrics.diversity import gap as gap_fn
 from fairaudit.metrics.diversity import soft_topk_shares
 

@@ -2,7 +2,7 @@
 
 1. ``original``   - no change (the reference).
 2. ``lexicon``    - Gaucher-coded words replaced from a neutral word list
-   (:func:`fairaudit.engine.lexicon.neutralize_text`), what a word-list tool does.
+   (:func:`fairaudit.text.lexicon.neutralize_text`), what a word-list tool does.
 3. ``prompt``     - the base model asked once to rewrite the sentence (greedy).
 4. ``best_of_n``  - the base model sampled ``n`` times, the candidate with the
    best reward kept (reward used at inference, no training).
@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from fairaudit.engine.lexicon import find_coded_words, neutral_replacement, neutralize_text
+from fairaudit.text.lexicon import find_coded_words, neutral_replacement, neutralize_text
 
 from .edits import EditPlan, apply_plan, parse_plan
 from .policy import build_edit_prompt, build_prompt, clean_completion, generate

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from fairaudit.engine.lexicon import find_coded_words
+from fairaudit.text.lexicon import find_coded_words
 from fairaudit.engine.occlusion import STOP_WORDS, split_sentences
 
 #: Words that name or imply a protected group (sex, age, family, race). Adding
@@ -228,7 +228,7 @@ def is_job_word(word: str) -> bool:
 def plain_word(word: str) -> bool:
     """A word a replacement may bring in: a stop word, a word of ESCO's texts, the lexicon's or a careful
     human's replacement (:func:`rewriting.vocabulary.vetted_words`), and not gender-coded."""
-    from fairaudit.engine.lexicon import NEUTRAL_LEXICON
+    from fairaudit.text.lexicon import NEUTRAL_LEXICON
 
     from .vocabulary import vetted_words
 

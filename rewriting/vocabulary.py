@@ -27,7 +27,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from fairaudit.engine.lexicon import find_coded_words
+from fairaudit.text.lexicon import find_coded_words
 from fairaudit.engine.occlusion import STOP_WORDS
 
 from .edits import EditPlan

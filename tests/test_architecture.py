@@ -6,6 +6,8 @@
   ``if TYPE_CHECKING`` (a cycle hidden behind a lazy import is still a cycle);
   the core never imports ``fairaudit.rewriting`` (only the orchestration layer
   joins audit, rewriting and report);
+- layers: the folders are layers (``LAYERS``, the table of ``docs/architecture.md``);
+  a module imports only its own layer and the layers below it;
 - size: no module over 450 lines, no exemption;
 - packaging: the wheel installs ``fairaudit`` only (templates and rewriting under
   its namespace) with the templates and the adapter as package data.
@@ -156,6 +158,65 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def _graph(modules) -> dict[str, set[str]]:
     # every import counts: module level, lazy (inside a function) and for type hints only
     return {m: {_owner(n) for n in _imports(m, type_hints=True)} - {m, ""} for m in modules}
+
+
+#: The layers, lowest first: a module may import its own layer and the ones before it (issue 21, item 2).
+#: The first match of a module's name (longest prefix) decides its layer.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    ("infrastructure", ("fairaudit.errors", "fairaudit.atomic", "fairaudit.progress", "fairaudit.threads",
+                        "fairaudit.version", "fairaudit.models", "fairaudit.paths", "fairaudit.options",
+                        "fairaudit.compat")),
+    ("text", ("fairaudit.text",)),
+    ("data", ("fairaudit.data",)),
+    ("metrics", ("fairaudit.metrics",)),
+    ("ranking", ("fairaudit.recommenders", "fairaudit.backends")),
+    ("engine", ("fairaudit.engine",)),
+    ("report", ("fairaudit.report", "fairaudit.reports")),
+    ("rewriting", ("fairaudit.rewriting",)),
+    ("orchestration", ("fairaudit.adcheck", "fairaudit.pipeline", "fairaudit.demo", "fairaudit.review",
+                       "fairaudit.cli", "fairaudit")),
+]
+#: Upward imports that are allowed, each with its reason (keep this short).
+UPWARD = {
+    ("fairaudit.engine.display", "fairaudit.report.charts"):
+        "the notebook view of a result draws the report's impact-ratio chart (one chart style), lazily",
+}
+
+
+def _layer(module: str) -> int:
+    best = max(((len(p), i) for i, (_, prefixes) in enumerate(LAYERS) for p in prefixes
+                if module == p or module.startswith(p + ".")), default=None)
+    assert best is not None, f"{module} is in no layer: add it to LAYERS and to docs/architecture.md"
+    return best[1]
+
+
+def test_every_module_has_a_layer():
+    for m in MODULES:
+        if m.startswith("fairaudit"):
+            _layer(m)
+
+
+def test_layers_import_only_downwards():
+    bad = []
+    for m in MODULES:
+        if not m.startswith("fairaudit"):
+            continue
+        for n in {_owner(x) for x in _imports(m, type_hints=True)} - {m, ""}:
+            if n.startswith("fairaudit") and _layer(n) > _layer(m) and (m, n) not in UPWARD:
+                bad.append(f"{m} ({LAYERS[_layer(m)][0]}) imports {n} ({LAYERS[_layer(n)][0]})")
+    assert not bad, "\n".join(sorted(bad))
+
+
+def test_upward_exceptions_are_still_needed():
+    for m, n in UPWARD:
+        assert n in {_owner(x) for x in _imports(m, type_hints=True)}, f"{m} no longer imports {n}: drop it"
+
+
+def test_the_architecture_page_names_every_layer():
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [p for _, prefixes in LAYERS for p in prefixes if p != "fairaudit" and f"`{p.replace('fairaudit.', '')}" not in page
+               and f"`{p}" not in page]
+    assert not missing, f"docs/architecture.md does not mention {missing}"
 
 
 def test_no_import_cycles():

@@ -11,7 +11,7 @@ from fairaudit.data.datasets import sources
 from fairaudit.data.datasets.sources import OCCUPATIONS
 from fairaudit.errors import ConfigError
 from fairaudit.data.io import LABELS, validate_candidates, validate_jobs
-from fairaudit.engine.lexicon import assess_coding, find_coded_words
+from fairaudit.text.lexicon import assess_coding, find_coded_words
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from fairaudit.data.datasets import find_coded_words, gender_coded_words, neutral_replacement
-from fairaudit.engine.lexicon import EXTENSION_MASCULINE, NEUTRAL_LEXICON, assess_coding, neutralize_text
+from fairaudit.text.lexicon import EXTENSION_MASCULINE, NEUTRAL_LEXICON, assess_coding, neutralize_text
 
 
 def test_lists_come_from_genderdecoder3():

@@ -82,7 +82,7 @@ def test_audit_parity_intervals_are_bca():
     """The audit's demographic-parity intervals are BCa over jobs, recomputed here from the same resamples."""
     from fairaudit import audit
     from fairaudit.metrics.bootstrap import bca_interval
-    from fairaudit.recommenders.base import group_counts
+    from fairaudit.metrics.counts import group_counts
     from toy import ToyRecommender, toy_data
 
     jobs, cands = toy_data()

@@ -1,4 +1,4 @@
-"""Issue 21, item 1: every audit option has one owner (AuditConfig + fairaudit.engine.options).
+"""Issue 21, item 1: every audit option has one owner (AuditConfig + fairaudit.options).
 
 One default per option wherever an audit is started (API, CLI audit/check/demo,
 review TOML, pre-publication check), one validation (AuditConfig refuses what
@@ -16,7 +16,7 @@ import pytest
 
 from fairaudit import AuditConfig, audit
 from fairaudit.errors import ConfigError, DataError
-from fairaudit.engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, headline_k, parse_ks
+from fairaudit.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, headline_k, parse_ks
 from fairaudit.engine.result import AuditResult
 from fairaudit.review.config import parse_config
 from toy import ToyRecommender, toy_data
@@ -102,7 +102,7 @@ def test_review_toml_refuses_with_the_audit_rule(field, value, match):
     ({}, "non-negative"),
 ])
 def test_target_share_rule_is_the_same_in_api_and_review(shares, match):
-    from fairaudit.engine.groups import encode
+    from fairaudit.data.groups import encode
     from fairaudit.engine.measure import resolve_target
 
     _, cands = toy_data(2, 40)

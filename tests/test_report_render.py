@@ -35,7 +35,7 @@ def audits() -> tuple[AuditResult, AuditResult, pd.DataFrame]:
     """(before, after, rewrites) from a real small audit; cached per test process."""
     from fairaudit import audit
     from fairaudit.data.datasets import make_hiring_data
-    from fairaudit.engine.lexicon import neutralize_text
+    from fairaudit.text.lexicon import neutralize_text
 
     jobs, cands = make_hiring_data(24, 240, seed=3)
     kw = dict(recommender="bm25", k=(10, 20), n_bootstrap=60, seed=0, created_at=CREATED,

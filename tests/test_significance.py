@@ -7,12 +7,12 @@ import pytest
 
 from fairaudit import AuditResult, audit
 from fairaudit.errors import ConfigError
-from fairaudit.engine.groups import encode
+from fairaudit.data.groups import encode
 from fairaudit.engine.measure import job_gaps
 from fairaudit.metrics.diversity import match
 from fairaudit.engine.permutation import (multiplicity, null_draws, p_lower, p_upper, permutation_blocks,
                                           permuted_selections)
-from fairaudit.recommenders.base import group_counts
+from fairaudit.metrics.counts import group_counts
 from fairaudit.engine.verdicts import BEYOND, PASS, TOO_SMALL, WITHIN, critical_value
 
 

@@ -9,11 +9,11 @@ import pytest
 
 from fairaudit.adcheck.outcome import format_check
 from fairaudit.engine.drivers import word_drivers
-from fairaudit.engine.language import english_share, language_warnings
-from fairaudit.engine.lexicon import find_coded_words, neutralize_text
+from fairaudit.text.language import english_share, language_warnings
+from fairaudit.text.lexicon import find_coded_words, neutralize_text
 from fairaudit.engine.occlusion import content_words, occlusion_drivers
 from fairaudit.adcheck.checker import check
-from fairaudit.engine.textnorm import mixed_script_words, normalise, script_warnings
+from fairaudit.text.textnorm import mixed_script_words, normalise, script_warnings
 from toy import ToyRecommender, toy_data
 
 CYR_I = "\u0456"  # Cyrillic small letter byelorussian-ukrainian i, looks like "i"

@@ -44,17 +44,17 @@ from ..engine.drivers import mask_identity
 from ..errors import DataError, read_input_bytes
 from ..engine.gap import GapScorer
 from ..data.io import load_candidates, validate_candidates
-from ..engine.language import language_warnings
+from ..text.language import language_warnings
 from ..engine.measure import job_gaps
 from ..engine.occlusion import occlusion_drivers
-from ..engine.options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
+from ..options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
 from ..engine.permutation import p_upper, random_topk_gaps
 from ..progress import status
 from ..engine.reading import ReadExtent, recommender_read_extent
 from ..recommenders import clone_recommender, make_recommender
 from ..recommenders.base import check_k
 from ..report.diff import word_diff
-from ..engine.textnorm import script_warnings
+from ..text.textnorm import script_warnings
 from ..engine.verdicts import BEYOND, PASS, WITHIN
 
 #: What the check runs on when no candidates are given.
@@ -117,7 +117,7 @@ def resolve_pool(candidates: Any, columns: dict[str, str] | None = None, sep: st
 
 
 def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
-    """Distinct cut-offs (:func:`fairaudit.engine.options.parse_ks`), each within the pool, in the order given."""
+    """Distinct cut-offs (:func:`fairaudit.options.parse_ks`), each within the pool, in the order given."""
     ks = parse_ks(k)
     for v in ks:
         check_k(v, n_candidates)
@@ -171,7 +171,7 @@ def identity_blind_gap(recommender: Any, candidates: pd.DataFrame, text: str, sc
 
 def driver_label(kind: str, word: str | None, sentence: str, title: str, category: str | None) -> str:
     """What a driver is, in words (see :class:`Driver`)."""
-    from ..engine.lexicon import find_coded_words
+    from ..text.lexicon import find_coded_words
     from ..rewriting.meaning import editable_words, states_requirement
 
     if kind == "sentence":
@@ -324,8 +324,8 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
         ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it.
         ``warnings`` says when the ad mixes scripts inside a word or holds
         invisible characters (the analysis reads it normalised,
-        :mod:`fairaudit.engine.textnorm`), does not look English
-        (:mod:`fairaudit.engine.language`), or is longer than the embedding model
+        :mod:`fairaudit.text.textnorm`), does not look English
+        (:mod:`fairaudit.text.language`), or is longer than the embedding model
         reads (``read``, :mod:`fairaudit.engine.reading`: then only the sentences it
         reads are occluded).
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..engine.options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
-                              DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
+from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
+                       DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
 from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..engine.options import DEFAULT_KS, DEFAULT_TOLERANCE
+from ..options import DEFAULT_KS, DEFAULT_TOLERANCE
 from ._common import column_map, target_spec
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..engine.options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
+from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 
 
 def register(sub) -> None:

@@ -2,7 +2,7 @@
 
 Plain data with no imports, shared by the loaders (:mod:`fairaudit.data.io`, which
 normalises a file's spellings to these labels), the group encodings
-(:mod:`fairaudit.engine.groups`) and the metrics (:mod:`fairaudit.metrics.diversity`,
+(:mod:`fairaudit.data.groups`) and the metrics (:mod:`fairaudit.metrics.diversity`,
 which names a target's group that has no candidates). ``fairaudit.data.io.LABELS``
 and ``fairaudit.data.io.UNKNOWN`` remain the public names.
 """

@@ -24,7 +24,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Str
                       field_validator, model_validator)
 
 from ..errors import ConfigError, DataError
-from ..engine.options import DEFAULT_N_BOOTSTRAP, parse_ks
+from ..options import DEFAULT_N_BOOTSTRAP, parse_ks
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
@@ -201,7 +201,7 @@ class ConfigModel(BaseModel):
     @field_validator("ks")
     @classmethod
     def _positive_distinct(cls, v: list[int]) -> list[int]:
-        try:  # the one rule of the cut-offs (fairaudit.engine.options.parse_ks)
+        try:  # the one rule of the cut-offs (fairaudit.options.parse_ks)
             parse_ks(v)
         except ConfigError:
             raise ValueError(f"must be distinct positive integers, got {v}") from None

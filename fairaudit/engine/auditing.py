@@ -23,14 +23,14 @@ import pandas as pd
 
 from .counterfactuals import counterfactuals, empty_tables
 from ..errors import ConfigError, DataError, FairauditWarning
-from .groups import GroupEncoding, candidate_attributes, usable_encodings
+from ..data.groups import GroupEncoding, candidate_attributes, usable_encodings
 from ..data.io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
                        validate_candidates, validate_jobs)
-from .language import job_text_warnings
+from ..text.language import job_text_warnings
 from .measure import measure, resolve_targets
 from ..progress import StageLog, progress_bar, status
 from ..recommenders.base import Rankings, Recommender, check_k
-from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
+from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
 from .result import AuditConfig, AuditResult, recommender_identity
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .drivers import decomposition as exact_decomposition
 from .drivers import flagged_for_drivers, mask_identity, word_drivers
-from .groups import GroupEncoding
+from ..data.groups import GroupEncoding
 from .identity_blind import bootstrap_identity, ranking_depth, sample_k, stratified_sample
 from .measure import job_gaps
 from ..metrics.diversity import random_topk_gap

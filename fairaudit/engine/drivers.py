@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .lexicon import find_coded_words, neutral_replacement
+from ..text.lexicon import find_coded_words, neutral_replacement
 from ..metrics.impact import is_above
 
 _PRONOUNS = {

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .groups import encode
+from ..data.groups import encode
 from .measure import job_gaps, resolve_target
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import gap_score, random_topk_gap, soft_topk_shares

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .crosscheck import pooled_tests
-from .groups import GroupEncoding
+from ..data.groups import GroupEncoding
 from ..metrics import bootstrap as boot
 from ..metrics.counts import group_counts
 from ..metrics.ties import order_decided

@@ -31,8 +31,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .lexicon import find_coded_words
-from .textnorm import normalise
+from ..text.lexicon import find_coded_words
+from ..text.textnorm import normalise
 
 _SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
 #: Words never worth occluding on their own (function words).
@@ -77,7 +77,7 @@ def content_words(sentence: str, title: str = "") -> list[str]:
     """Alphabetic words of three or more letters that are not function words, in order, once each.
 
     Letters of any script count; each word is judged as
-    :func:`fairaudit.engine.textnorm.normalise` writes it ("domi\u200bnant" is one
+    :func:`fairaudit.text.textnorm.normalise` writes it ("domi\u200bnant" is one
     word of eight letters) and returned as written, so that :func:`drop_word`
     finds it in the sentence.
     """

@@ -17,7 +17,7 @@ Group selections in permutation ``b`` are
 
 (``m`` is how many top-k lists candidate ``c`` is in), one weighted
 ``bincount`` per permutation block; the per-job group mix (for the match rate
-and the gap) comes from :func:`fairaudit.recommenders.base.group_counts` on a
+and the gap) comes from :func:`fairaudit.metrics.counts.group_counts` on a
 batch of labellings.
 
 References
@@ -34,7 +34,7 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .groups import GroupEncoding
+from ..data.groups import GroupEncoding
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import match, topk_shares
 from ..metrics.impact import RTOL

@@ -53,10 +53,10 @@ import pandas as pd
 
 from .display import audit_html
 from ..errors import ConfigError, DataError
-from .groups import INTERSECTION
-from .options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
-                      DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, OPTION_CHECKS, check_options,
-                      parse_ks)
+from ..data.groups import INTERSECTION
+from ..options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
+                       DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, OPTION_CHECKS, check_options,
+                       parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 2  # also in fairaudit.data.schema (which reads version 1 too)

@@ -31,7 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy import sparse
 
-from ..engine.groups import GroupEncoding
+from ..data.groups import GroupEncoding
 from .bootstrap import percentile_ci
 
 

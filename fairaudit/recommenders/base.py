@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, RecommenderError
 from ..metrics.counts import group_counts  # noqa: F401  (re-exported: its earlier home)
-from ..engine.options import check_scoring_median
+from ..options import check_scoring_median
 
 
 @runtime_checkable

@@ -10,7 +10,7 @@ import json
 import math
 from typing import Any, Mapping
 
-from ..engine.groups import INTERSECTION
+from ..data.groups import INTERSECTION
 
 #: Display names of the EEO-1 / NYC LL144 categories.
 GROUP_LABELS = {

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from ..errors import ReportError
-from ..engine.groups import INTERSECTION
+from ..data.groups import INTERSECTION
 from ..engine.result import AuditResult, check_comparable
 from . import charts
 from . import sections as sec

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..atomic import write_all
 from ..errors import ConfigError, DataError, FairauditWarning, ReportError
-from ..engine.groups import INTERSECTION
+from ..data.groups import INTERSECTION
 from ..engine.result import AuditResult, frame_records
 from ..version import __version__
 from ..engine.verdicts import describe

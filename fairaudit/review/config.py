@@ -51,8 +51,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from ..errors import ConfigError, read_input_bytes
 from ..metrics.diversity import check_shares
-from ..engine.options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
-                              DEFAULT_TOLERANCE, OPTION_CHECKS)
+from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
+                       DEFAULT_TOLERANCE, OPTION_CHECKS)
 from .config_errors import format_validation_error
 from .period import period_start
 
@@ -153,13 +153,13 @@ class AuditOptions(_Model):
     ``options`` passes any further keyword of ``audit()`` (e.g.
     ``attributes = ["sex"]``).
 
-    Defaults and rules are the audit's own (:mod:`fairaudit.engine.options`): ``k``
+    Defaults and rules are the audit's own (:mod:`fairaudit.options`): ``k``
     keeps the order given and its first value is the headline k (earlier
     versions sorted it); ``n_bootstrap`` defaults to 1,000 as in ``audit()``
     and the CLI (earlier versions: 200; set it in the file to keep a review fast).
     """
 
-    # defaults and rules are fairaudit.engine.options' (the audit's own): one default, one check per option
+    # defaults and rules are fairaudit.options' (the audit's own): one default, one check per option
     k: list[int] = Field(default_factory=lambda: list(DEFAULT_KS))
     target: Union[Literal["pool", "uniform"], dict[str, dict[str, float]]] = "pool"
     tolerance: float = DEFAULT_TOLERANCE

@@ -4,7 +4,7 @@ See the data card in README.md for sources, the generation process and limitatio
 """
 from __future__ import annotations
 
-from ...engine.lexicon import find_coded_words, gender_coded_words, neutral_replacement
+from ...text.lexicon import find_coded_words, gender_coded_words, neutral_replacement
 from .sources import RACES, esco_vocabulary
 from .hiring import HiringDataConfig, job_ad_text, make_hiring_data, make_twins, swap_pronouns
 from .wording import AD_SENTENCES, BIO_SENTENCES, CODINGS

@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import ConfigError
+from .errors import ConfigError
 
 #: The cut-offs when none are given: a first page (10) and a long list (50); the first is the headline.
 DEFAULT_KS: tuple[int, ...] = (10, 50)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..data.group_labels import LABELS, UNKNOWN
+from .group_labels import LABELS, UNKNOWN
 
 INTERSECTION = "sex_race"  # attribute name of sex x race_ethnicity
 
