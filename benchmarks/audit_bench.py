@@ -130,7 +130,7 @@ def load_data(n_jobs: int, n_candidates: int, standin: bool) -> tuple[pd.DataFra
         else:
             out = make_hiring_data(n_jobs, n_candidates, seed=0)
             jobs, cands = (out[0], out[1]) if isinstance(out, tuple) else (out.jobs, out.candidates)
-            return jobs, cands, "fairaudit.data.datasets.make_hiring_data(seed=0)"
+            return jobs, cands, "fairaudit.datasets.make_hiring_data(seed=0)"
     jobs, cands = standin_data(n_jobs, n_candidates)
     return jobs, cands, "stand-in (benchmarks/audit_bench.py:standin_data)"
 

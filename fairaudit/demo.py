@@ -125,7 +125,8 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
     t = {"data": time.perf_counter() - t0}
 
     rec = EmbeddingRecommender(progress=progress) if cfg.recommender == "embedding" else make_recommender(cfg.recommender)
-    source = (f"fairaudit.data.datasets.make_hiring_data (n_jobs={cfg.n_jobs}, n_candidates={cfg.n_candidates}, "
+    # the name recorded in provenance since version 1 (still importable); a new name would change audit content
+    source = (f"fairaudit.datasets.make_hiring_data (n_jobs={cfg.n_jobs}, n_candidates={cfg.n_candidates}, "
               f"seed={cfg.seed})")
     rewriter = AutoRefineRewriter(rec, cands, method=cfg.method, flagged_only=True, max_jobs=cfg.max_flagged,
                                   train_steps=cfg.train_steps if cfg.train else None,

@@ -58,7 +58,7 @@ from ..text.textnorm import script_warnings
 from ..engine.verdicts import BEYOND, PASS, WITHIN
 
 #: What the check runs on when no candidates are given.
-SYNTHETIC_POOL = ("the packaged synthetic pool (fairaudit.data.datasets.make_hiring_data: 2,000 candidates, seed 0; "
+SYNTHETIC_POOL = ("the packaged synthetic pool (fairaudit.datasets.make_hiring_data: 2,000 candidates, seed 0; "
                   "not real people)")
 AD_ID = "ad"
 

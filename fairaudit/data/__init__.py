@@ -1,1 +1,1 @@
-"""fairaudit.data: inputs (core): loading and validating jobs and candidates, label vocabulary, proxy attributes, the audit JSON schema, the rewrites table and the synthetic datasets."""
+"""fairaudit.data: inputs (core): loading and validating jobs and candidates, label vocabulary, protected attributes to group codes, proxy attributes, the audit JSON schema, the rewrites table and the synthetic datasets."""

@@ -1,1 +1,1 @@
-"""fairaudit.engine: the audit engine (core): options and config, group encodings, ranking -> measures, counterfactual drivers, occlusion, the identity-blind decomposition, the gap scorer, the result and its views; it knows nothing of rewriting."""
+"""fairaudit.engine: the audit engine (core): ``audit()``, the config and result, rankings -> measures, the permutation null and verdicts, counterfactual drivers, occlusion, the identity-blind decomposition, the gap scorer and the result's views; it knows nothing of rewriting."""

@@ -373,7 +373,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     jobs_rng, cand_rng = rng.spawn(2)
     jobs = _make_jobs(cfg, occs, jobs_rng)
     candidates = _make_candidates(cfg, occs, cand_rng)
-    jobs.attrs["fairaudit_dataset"] = {"generator": "fairaudit.data.datasets.make_hiring_data", **cfg.to_dict()}
+    jobs.attrs["fairaudit_dataset"] = {"generator": "fairaudit.datasets.make_hiring_data", **cfg.to_dict()}
     candidates.attrs["fairaudit_dataset"] = jobs.attrs["fairaudit_dataset"]
     return jobs, candidates
 
