@@ -15,6 +15,12 @@ Rules
   (:func:`parse_ks`, :func:`headline_k`).
 - **Bootstrap**: :data:`DEFAULT_N_BOOTSTRAP` resamples (1,000) wherever an
   audit runs: API, CLI, demo and review.
+- **Chance level**: :data:`DEFAULT_N_PERMUTATIONS` label permutations at level
+  :data:`DEFAULT_ALPHA`; fewer than ``ceil(1/alpha) - 1`` permutations cannot give
+  ``p <= alpha`` and are refused (:func:`check_n_permutations`).
+- **Stored files** are read with the same rules: the audit JSON schema
+  (:mod:`fairaudit.data.schema`) checks types only and leaves ranges and defaults
+  to :class:`fairaudit.AuditConfig`.
 """
 from __future__ import annotations
 
@@ -38,6 +44,18 @@ DEFAULT_MIN_SHARE = 0.02
 DEFAULT_CONFIDENCE = 0.95
 #: Candidates in the identity-blind decomposition's stratified sample.
 DEFAULT_DECOMPOSITION_SAMPLE = 2000
+#: The four-fifths rule's threshold of the impact ratio (EEOC, 29 CFR § 1607.4(D)).
+DEFAULT_FOUR_FIFTHS = 0.8
+#: Label permutations of the chance level (0 = no significance: verdicts "not assessed").
+DEFAULT_N_PERMUTATIONS = 1000
+#: Of those, how many feed the null of the match rate and the mean gap (per-job mixes, costlier).
+DEFAULT_N_PERMUTATIONS_GAP = 200
+#: Significance level of "beyond chance".
+DEFAULT_ALPHA = 0.05
+#: Power a group needs (against a true impact ratio of DEFAULT_JUDGE_RATIO) to be judged.
+DEFAULT_POWER = 0.8
+#: The true impact ratio a group must be able to detect with that power.
+DEFAULT_JUDGE_RATIO = 0.6
 #: How the LL144 scoring rate's median is taken (see ``fairaudit.audit``).
 SCORING_MEDIANS = ("job", "sample")
 
@@ -126,11 +144,60 @@ def check_gap_k(gap_k: int | None) -> None:
         parse_ks(gap_k, name="gap_k")
 
 
+def _fraction(name: str, value: Any, low: float, high: float, high_open: bool = True, example: str = "") -> None:
+    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and low < value and (
+        value < high if high_open else value <= high)
+    if not ok:
+        raise ConfigError(f"{name} must be a number in ({low:g}, {high:g}{')' if high_open else ']'}{example}; "
+                          f"got {value!r}")
+
+
+def check_four_fifths(four_fifths: float) -> None:
+    """The impact-ratio threshold, in (0, 1]."""
+    _fraction("four_fifths", four_fifths, 0, 1, high_open=False, example=", e.g. 0.8")
+
+
+def check_alpha(alpha: float) -> None:
+    """A significance level in (0, 0.5)."""
+    _fraction("alpha", alpha, 0, 0.5, example=", e.g. 0.05")
+
+
+def check_power(power: float) -> None:
+    """The power a group needs to be judged, in (0, 1)."""
+    _fraction("power", power, 0, 1, example=", e.g. 0.8")
+
+
+def check_judge_ratio(judge_ratio: float) -> None:
+    """The true impact ratio a group must be able to detect, in (0, 1)."""
+    _fraction("judge_ratio", judge_ratio, 0, 1, example=", e.g. 0.6")
+
+
+def check_n_permutations_gap(n: int) -> None:
+    """A whole number of permutations, 0 or more."""
+    if not _whole(n) or n < 0:
+        raise ConfigError(f"n_permutations_gap must be a whole number >= 0, got {n!r}")
+
+
+def check_n_permutations(n: int, alpha: float = DEFAULT_ALPHA) -> None:
+    """0 (no significance) or enough permutations to reach ``alpha``.
+
+    With ``n`` permutations the smallest p-value is ``1 / (n + 1)`` (Phipson & Smyth
+    2010), so ``p <= alpha`` needs ``n >= ceil(1 / alpha) - 1``.
+    """
+    check_alpha(alpha)
+    least = int(np.ceil(1 / alpha)) - 1
+    if not _whole(n) or (n != 0 and n < least):
+        raise ConfigError(f"n_permutations must be 0 (no significance) or at least {least} at alpha={alpha:g} "
+                          f"(1,000 or more recommended); got {n!r}")
+
+
 #: The check of each option, by its name in :class:`fairaudit.AuditConfig` (the review's fields use the same).
 OPTION_CHECKS = {
     "ks": parse_ks, "tolerance": check_tolerance, "match_goal": check_match_goal, "min_share": check_min_share,
     "scoring_median": check_scoring_median, "n_bootstrap": check_n_bootstrap, "confidence": check_confidence,
-    "decomposition_sample": check_decomposition_sample, "gap_k": check_gap_k,
+    "decomposition_sample": check_decomposition_sample, "gap_k": check_gap_k, "four_fifths": check_four_fifths,
+    "alpha": check_alpha, "power": check_power, "judge_ratio": check_judge_ratio,
+    "n_permutations_gap": check_n_permutations_gap,
 }
 
 

@@ -66,6 +66,9 @@ BAD = [
     ({"decomposition": "half"}, "decomposition"),
     ({"driver_method": "magic"}, "driver_method"),
     ({"gap_k": 0}, "gap_k"),
+    ({"alpha": 0.6}, "alpha must be a number in"),
+    ({"n_permutations": 10}, "n_permutations must be 0 .* or at least 19 at alpha=0.05"),
+    ({"n_permutations": 50, "alpha": 0.01}, "at least 99 at alpha=0.01"),
 ]
 #: audit()'s keyword for each AuditConfig field of BAD
 API_NAME = {"ks": "k"}
@@ -80,6 +83,48 @@ def test_config_validates_itself_as_the_api_does(bad, match):
     kw = {API_NAME.get(k, k): v for k, v in bad.items()}
     with pytest.raises(ConfigError, match=match):  # before any data is read: the inputs are not even files
         audit("no-such-jobs.csv", "no-such-candidates.csv", recommender=ToyRecommender(), **kw)
+
+
+@pytest.mark.parametrize("bad,match", [
+    ({"four_fifths": 1.5}, "four_fifths must be a number in"),
+    ({"power": 1.0}, "power must be a number in"),
+    ({"judge_ratio": 0}, "judge_ratio must be a number in"),
+    ({"n_permutations_gap": -1}, "n_permutations_gap must be"),
+    ({"alpha": True}, "alpha must be a number"),
+])
+def test_config_only_options_validate_themselves(bad, match):
+    """Options that audit() takes no keyword for are still checked by the config (and so on load)."""
+    with pytest.raises(ConfigError, match=match):
+        AuditConfig(**bad)
+    with pytest.raises(ConfigError, match=match):
+        AuditConfig.from_dict({**AuditConfig().to_dict(), **bad})
+
+
+def test_schema_holds_no_default_or_range_of_its_own():
+    """The audit JSON schema checks types; every default and range is AuditConfig's (issue 21, item 1)."""
+    from fairaudit.data.schema import ConfigModel
+
+    required = {"ks", "attributes"}
+    for name, field in ConfigModel.model_fields.items():
+        assert name in AuditConfig.__dataclass_fields__, f"{name} is not an AuditConfig field"
+        if name not in required:
+            assert field.default is None, f"schema default for {name}: {field.default!r}"
+        assert not [m for m in field.metadata if type(m).__name__ in ("Ge", "Gt", "Le", "Lt", "Interval")], name
+
+
+def test_a_stored_file_without_newer_fields_takes_the_configs_defaults():
+    jobs, cands = toy_data(6, 60)
+    doc = audit(jobs, cands, recommender=ToyRecommender(), k=5, n_bootstrap=0, drivers="none",
+                decomposition="none", n_permutations=0).to_dict()
+    for name in ("n_permutations_gap", "alpha", "power", "judge_ratio", "four_fifths"):
+        doc["config"].pop(name)
+    cfg = AuditResult.from_dict(json.loads(json.dumps(doc))).config
+    default = AuditConfig()
+    assert (cfg.n_permutations_gap, cfg.alpha, cfg.power, cfg.judge_ratio, cfg.four_fifths) == (
+        default.n_permutations_gap, default.alpha, default.power, default.judge_ratio, default.four_fifths)
+    doc["config"]["alpha"] = 0.7  # a stored value meets the same rule as a new audit's
+    with pytest.raises(DataError, match="config: alpha must be a number in"):
+        AuditResult.from_dict(json.loads(json.dumps(doc)))
 
 
 @pytest.mark.parametrize("field,value,match", [

@@ -47,7 +47,7 @@ from ..data.io import load_candidates, validate_candidates
 from ..text.language import language_warnings
 from ..engine.measure import job_gaps
 from ..engine.occlusion import occlusion_drivers
-from ..options import DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
+from ..options import DEFAULT_ALPHA, DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
 from ..engine.permutation import p_upper, random_topk_gaps
 from ..progress import status
 from ..engine.reading import ReadExtent, recommender_read_extent
@@ -125,7 +125,7 @@ def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
 
 
 # --------------------------------------------------------------------------- measures
-def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, alpha: float = 0.05,
+def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, alpha: float = DEFAULT_ALPHA,
                   n_draws: int = 1000, seed: int = 0) -> list[MixAtK]:
     """The ad's top-k mix, gap, noise floor and verdict category at each k.
 

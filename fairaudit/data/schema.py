@@ -24,7 +24,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Str
                       field_validator, model_validator)
 
 from ..errors import ConfigError, DataError
-from ..options import DEFAULT_N_BOOTSTRAP, parse_ks
+from ..options import parse_ks
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
@@ -168,35 +168,41 @@ class Tables(BaseModel):
 
 
 class ConfigModel(BaseModel):
-    """:class:`fairaudit.engine.result.AuditConfig` as stored (unknown keys from newer versions are ignored)."""
+    """:class:`fairaudit.engine.result.AuditConfig` as stored (unknown keys from newer versions are ignored).
+
+    Types only: the ranges, the cross-field rules and the defaults of fields that a file
+    of an earlier version lacks are :class:`~fairaudit.engine.result.AuditConfig`'s own
+    (:mod:`fairaudit.options`), applied when the result is built, so a stored file and a
+    new audit meet the same rules.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     ks: list[StrictInt] = Field(min_length=1)
     attributes: list[StrictStr] = Field(min_length=1)
-    target: Union[StrictStr, dict[str, Any]] = "pool"
-    tolerance: StrictFloat = Field(0.1, ge=0, le=1)
-    match_goal: Optional[StrictFloat] = Field(0.8, ge=0, le=1)
-    four_fifths: StrictFloat = Field(0.8, gt=0, le=1)
-    min_share: StrictFloat = Field(0.02, ge=0, lt=1)
-    scoring_median: Literal["job", "sample"] = "job"
-    n_bootstrap: StrictInt = Field(DEFAULT_N_BOOTSTRAP, ge=0)
-    confidence: StrictFloat = Field(0.95, gt=0, lt=1)
-    seed: StrictInt = 0
+    target: Optional[Union[StrictStr, dict[str, Any]]] = None
+    tolerance: Optional[StrictFloat] = None
+    match_goal: Optional[StrictFloat] = None
+    four_fifths: Optional[StrictFloat] = None
+    min_share: Optional[StrictFloat] = None
+    scoring_median: Optional[Literal["job", "sample"]] = None
+    n_bootstrap: Optional[StrictInt] = None
+    confidence: Optional[StrictFloat] = None
+    seed: Optional[StrictInt] = None
     # booleans: files of earlier versions (True = every job / every candidate)
-    drivers: Union[StrictBool, Literal["flagged", "all", "none"]] = True
-    decomposition: Union[StrictBool, Literal["sample", "full", "none"]] = True
-    gap_attribute: StrictStr = "sex"
-    gap_k: Optional[StrictInt] = Field(None, ge=1)
-    use_inferred: StrictBool = False
-    driver_method: Literal["lexicon", "occlusion"] = "lexicon"
-    decomposition_sample: StrictInt = Field(2000, ge=1)
-    n_permutations: StrictInt = Field(1000, ge=0)
-    n_permutations_gap: StrictInt = Field(200, ge=0)
-    strata: list[StrictStr] = Field(default_factory=list)
-    alpha: StrictFloat = Field(0.05, gt=0, lt=0.5)
-    power: StrictFloat = Field(0.8, gt=0, lt=1)
-    judge_ratio: StrictFloat = Field(0.6, gt=0, lt=1)
+    drivers: Optional[Union[StrictBool, Literal["flagged", "all", "none"]]] = None
+    decomposition: Optional[Union[StrictBool, Literal["sample", "full", "none"]]] = None
+    gap_attribute: Optional[StrictStr] = None
+    gap_k: Optional[StrictInt] = None
+    use_inferred: Optional[StrictBool] = None
+    driver_method: Optional[Literal["lexicon", "occlusion"]] = None
+    decomposition_sample: Optional[StrictInt] = None
+    n_permutations: Optional[StrictInt] = None
+    n_permutations_gap: Optional[StrictInt] = None
+    strata: Optional[list[StrictStr]] = None
+    alpha: Optional[StrictFloat] = None
+    power: Optional[StrictFloat] = None
+    judge_ratio: Optional[StrictFloat] = None
 
     @field_validator("ks")
     @classmethod

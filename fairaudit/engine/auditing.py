@@ -362,7 +362,9 @@ def audit(
                          min_share=float(min_share), scoring_median=scoring_median,
                          n_bootstrap=n_bootstrap, confidence=confidence, seed=seed, drivers=drivers,
                          decomposition=decomposition, gap_k=gap_k, use_inferred=use_inferred,
-                         driver_method=driver_method, decomposition_sample=decomposition_sample)
+                         driver_method=driver_method, decomposition_sample=decomposition_sample,
+                         **{name: value for name, value in (("n_permutations", n_permutations), ("alpha", alpha))
+                            if value is not None})
     ks = config.ks
     created_at = resolve_created_at(created_at)  # fail early on a bad value
     _check_backend(config.scoring_median, backend)

@@ -1,7 +1,7 @@
 """The significance settings of an audit (permutations, strata, alpha) and the strata codes.
 
-The defaults live in :class:`fairaudit.engine.result.AuditConfig`; the API, the CLI and
-the review read them from there.
+The defaults and rules live in :mod:`fairaudit.options` (owned by
+:class:`fairaudit.AuditConfig`); the API, the CLI and the review read them from there.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..options import check_n_permutations
 from .result import AuditConfig
 
 
@@ -21,12 +22,7 @@ def chance_options(n_permutations: int | None, strata: Sequence[str] | str | Non
     n = defaults.n_permutations if n_permutations is None else n_permutations
     a = defaults.alpha if alpha is None else alpha
     cols = (strata,) if isinstance(strata, str) else tuple(strata or defaults.strata)
-    if isinstance(a, bool) or not isinstance(a, (int, float)) or not 0 < a < 0.5:
-        raise ConfigError(f"alpha must be a number in (0, 0.5), e.g. 0.05; got {a!r}")
-    least = int(np.ceil(1 / a)) - 1  # fewer permutations cannot give p <= alpha
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or (n != 0 and n < least):
-        raise ConfigError(f"n_permutations must be 0 (no significance) or at least {least} at alpha={a:g} "
-                          f"(1,000 or more recommended); got {n!r}")
+    check_n_permutations(n, a)  # the config's own rule (fairaudit.options), checked before any data is read
     if cols and streamed:
         raise ConfigError("strata need candidate columns that a streamed Parquet audit does not load; "
                           "use backend='local' or no strata")

@@ -54,9 +54,10 @@ import pandas as pd
 from .display import audit_html
 from ..errors import ConfigError, DataError
 from ..data.groups import INTERSECTION
-from ..options import (DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
-                       DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE, OPTION_CHECKS, check_options,
-                       parse_ks)
+from ..options import (DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_FOUR_FIFTHS,
+                       DEFAULT_JUDGE_RATIO, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
+                       DEFAULT_N_PERMUTATIONS, DEFAULT_N_PERMUTATIONS_GAP, DEFAULT_POWER, DEFAULT_TOLERANCE,
+                       OPTION_CHECKS, check_n_permutations, check_options, parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 2  # also in fairaudit.data.schema (which reads version 1 too)
@@ -104,7 +105,7 @@ class AuditConfig:
     target: Any = "pool"  # "pool" | "uniform" | {attribute: {group: share}}
     tolerance: float = DEFAULT_TOLERANCE
     match_goal: float = DEFAULT_MATCH_GOAL  # share of jobs that must be within tolerance
-    four_fifths: float = 0.8
+    four_fifths: float = DEFAULT_FOUR_FIFTHS
     min_share: float = DEFAULT_MIN_SHARE  # LL144: categories under 2% of the data may be excluded
     scoring_median: str = "job"  # scoring rate against each job's median ("job") or the sample's ("sample")
     n_bootstrap: int = DEFAULT_N_BOOTSTRAP
@@ -118,12 +119,12 @@ class AuditConfig:
     driver_method: str = "lexicon"  # DRIVER_METHODS
     decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE  # candidates in the identity-blind sample
     # chance level of every verdict (fairaudit.engine.permutation, fairaudit.engine.verdicts)
-    n_permutations: int = 1000  # label permutations of the null; 0 = no significance (verdicts "not assessed")
-    n_permutations_gap: int = 200  # of those, how many feed the null of the match rate and mean gap (per-job mixes)
+    n_permutations: int = DEFAULT_N_PERMUTATIONS  # label permutations of the null; 0 = no significance (verdicts "not assessed")
+    n_permutations_gap: int = DEFAULT_N_PERMUTATIONS_GAP  # of those, how many feed the null of the match rate and mean gap (per-job mixes)
     strata: tuple[str, ...] = ()  # candidate columns to permute within (e.g. occupation); () = whole pool
-    alpha: float = 0.05  # significance level of "beyond chance"
-    power: float = 0.8  # power a group needs to be judged
-    judge_ratio: float = 0.6  # true impact ratio a group must be able to detect with that power
+    alpha: float = DEFAULT_ALPHA  # significance level of "beyond chance"
+    power: float = DEFAULT_POWER  # power a group needs to be judged
+    judge_ratio: float = DEFAULT_JUDGE_RATIO  # true impact ratio a group must be able to detect with that power
 
     def __post_init__(self) -> None:
         # the config validates itself, so AuditConfig(...), from_dict() and audit() refuse the same values
@@ -134,6 +135,7 @@ class AuditConfig:
         self.decomposition = resolve_decomposition(self.decomposition)
         self.driver_method = resolve_driver_method(self.driver_method)
         check_options(**{name: getattr(self, name) for name in OPTION_CHECKS})
+        check_n_permutations(self.n_permutations, self.alpha)
         self.decomposition_sample = int(self.decomposition_sample)
 
     @property
@@ -332,7 +334,8 @@ class AuditResult:
             records = [r.model_dump() if hasattr(r, "model_dump") else r for r in rows]
             tables[name] = pd.DataFrame(records)
         try:  # the stored settings pass the same validation as a new audit's
-            config = AuditConfig.from_dict(doc.config.model_dump())
+            # fields a file lacks (earlier versions) take the config's own defaults
+            config = AuditConfig.from_dict(doc.config.model_dump(exclude_unset=True))
         except ConfigError as exc:
             raise DataError(f"{source}: config: {exc}") from None
         return cls(

@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..options import DEFAULT_ALPHA
 from ..report import charts
 from .history import METRICS, HistoryStore
 
@@ -201,7 +202,7 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
 
 
 def changes_beyond_chance(reg: pd.DataFrame, current: Mapping[str, pd.DataFrame],
-                          previous: Mapping[str, pd.DataFrame], alpha: float = 0.05) -> pd.DataFrame:
+                          previous: Mapping[str, pd.DataFrame], alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
     """Keep a worsening of the lowest impact ratio as a regression only when it is beyond chance.
 
     Both periods' audits carry the permutation null of each attribute's lowest
