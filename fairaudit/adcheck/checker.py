@@ -156,7 +156,7 @@ def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, al
 
 
 def identity_blind_gap(recommender: Any, candidates: pd.DataFrame, text: str, scorer: GapScorer,
-                       target: Any = "pool", gap: float | None = None) -> IdentityBlind:
+                       gap: float | None = None) -> IdentityBlind:
     """The ad's gap when the profiles' names and pronouns are masked (the audit's decomposition)."""
     names = candidates["name"].tolist() if "name" in candidates.columns else None
     blind = clone_recommender(recommender)
@@ -361,7 +361,7 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     blind = None
     if identity_blind:
         status("fairaudit check: re-ranking with names and pronouns masked", progress)
-        blind = identity_blind_gap(rec, cands, text, scorers[gap_k], target, gap=head.gap)
+        blind = identity_blind_gap(rec, cands, text, scorers[gap_k], gap=head.gap)
     seconds["identity_blind"] = time.perf_counter() - t
     t = time.perf_counter()
     status("fairaudit check: removing each sentence and word in turn (occlusion)", progress)
