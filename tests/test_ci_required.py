@@ -29,7 +29,7 @@ def test_ci_requires_postgres_and_disk_full():
     lines = (ROOT / ".ci" / "run").read_text().splitlines()
     exports = [ln for ln in lines if ln.strip().startswith(f"export {REQUIRED_ENV}=")]
     assert len(exports) == 1
-    assert set(exports[0].split("=", 1)[1].strip().split(",")) == {"postgres", "disk-full"}
+    assert set(exports[0].split("=", 1)[1].strip().split(",")) == {"postgres", "disk-full", "poppler", "chromium"}
     # set before the tests run
     assert lines.index(exports[0]) < next(i for i, ln in enumerate(lines) if ln.startswith("make test"))
 
@@ -38,3 +38,13 @@ def test_pg_fixture_and_small_disk_use_it():
     text = (ROOT / "tests" / "conftest.py").read_text()
     assert 'skip_or_fail("postgres"' in text and text.count('skip_or_fail("disk-full"') == 2
     assert "pytest.skip(" not in text.replace("    pytest.skip(reason)", "")
+
+
+def test_tools_ci_installs_are_required_not_skipped():
+    """A test that needs poppler or Chromium (installed by .ci/run) fails in CI instead of skipping."""
+    for name in ("test_report_render.py", "test_verify_trust.py", "test_summary.py", "test_docs_site.py"):
+        text = (ROOT / "tests" / name).read_text()
+        assert "skip_or_fail(" in text, name
+        for line in text.splitlines():
+            if "pytest.skip(" in line:
+                assert not any(tool in line for tool in ("chromium", "pdfsig", "pdftoppm", "faketime")), line

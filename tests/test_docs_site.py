@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
+from conftest import skip_or_fail
+
 SITE = Path(__file__).resolve().parents[1] / "docs" / "_build" / "html"
 PAGES = ("index.html", "guide/compliance-pdf.html", "api/generated/fairaudit.audit.html")
 
@@ -150,7 +152,7 @@ def test_console_problems_are_detected(tmp_path):
     # the detector itself: a page with a console.error, an exception and a missing script
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+        skip_or_fail("chromium", "chromium is not installed (Debian: apt-get install chromium)")
     bad = tmp_path / "bad.html"
     bad.write_text('<html><head><title>bad</title><script src="missing.js"></script></head><body>'
                    '<script>console.error("boom"); undefined_function();</script></body></html>')
@@ -167,7 +169,7 @@ def test_built_page_opens_without_console_errors(page, tmp_path):
     if browser is None:
         if os.environ.get("FAIRAUDIT_REQUIRE_DOCS") == "1":
             pytest.fail("chromium is not installed")
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+        skip_or_fail("chromium", "chromium is not installed (Debian: apt-get install chromium)")
     path = site / page
     assert path.is_file(), f"{page} is not in the built site"
     problems, title = open_page(browser, tmp_path / "profile", path.as_uri())

@@ -19,6 +19,8 @@ import subprocess
 import numpy as np
 import pandas as pd
 import pytest
+
+from conftest import skip_or_fail
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,7 +237,7 @@ def test_word_diff_rebuilds_the_rewrite(a, b):
 # ------------------------------------------------------------------ PDF pages
 def test_pdf_first_page_is_not_blank_and_has_the_numbers(tmp_path, data):
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (apt package poppler-utils) is not installed")
+        skip_or_fail("poppler", "pdftoppm (apt package poppler-utils) is not installed")
     from PIL import Image
     from pypdf import PdfReader
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import skip_or_fail
+
 from fairaudit.cli import main
 from fairaudit.errors import ConfigError, DataError
 from fairaudit.report.render import environment
@@ -228,7 +230,7 @@ def _headless(browser: str, tmp: Path, *args: str) -> subprocess.CompletedProces
 def test_summary_renders_in_headless_chromium(page, tmp_path):
     browser = _chromium()
     if browser is None:
-        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+        skip_or_fail("chromium", "chromium is not installed (Debian: apt-get install chromium)")
     url = page["files"].html.resolve().as_uri()
     png = tmp_path / "summary.png"
     r = _headless(browser, tmp_path, f"--screenshot={png}", "--window-size=1200,2400", url)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import skip_or_fail
+
 from fairaudit.cli import main
 from fairaudit.report import sidecar_bytes, verify_report
 from pki import UTC, dummy_tsa, incremental_update, issue, make_ca, pyhanko_sign
@@ -128,7 +130,7 @@ def test_incremental_update_fails_on_coverage_only(pki, reports):
 def nss(pki) -> str:
     """An NSS certificate database (what pdfsig reads) that trusts the test CA."""
     if not (shutil.which("pdfsig") and shutil.which("certutil")):
-        pytest.skip("pdfsig (apt: poppler-utils) and certutil (apt: libnss3-tools) are needed")
+        skip_or_fail("poppler", "pdfsig (apt: poppler-utils) and certutil (apt: libnss3-tools) are needed")
     db = pki["dir"] / "nss"
     db.mkdir()
     run = dict(check=True, capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
@@ -175,7 +177,7 @@ def test_pdfsig_agrees_with_fairaudit_verify(pki, reports, nss, case):
 
 def test_pdfsig_agrees_on_a_genuine_report_after_expiry(pki, reports, nss):
     if not shutil.which("faketime"):
-        pytest.skip("faketime (apt: faketime) is needed to run pdfsig at a later date")
+        skip_or_fail("poppler", "faketime (apt: faketime) is needed to run pdfsig at a later date")
     later = NOW + 60 * DAY
     theirs = _pdfsig(reports["good"], nss, at=later)
     ours = _ours(verify_report(reports["good"], trust=pki["ca_pem"], validation_time=later))
