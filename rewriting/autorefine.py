@@ -25,11 +25,7 @@ Examples
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,22 +37,16 @@ from fairaudit.data.io import candidates_sha256, jobs_sha256, validate_candidate
 from fairaudit.models import cache_root
 from fairaudit.progress import status
 
-from .adapter_io import META_FILE, read_metadata  # noqa: F401  (read_metadata: earlier import path)
+from .adapter_io import (FORMAT_VERSION, IN_MEMORY, META_FILE, attach_adapter, read_metadata,  # noqa: F401  (earlier
+                         run_metadata, save_adapter, saved_options)                      # import paths)
 from .attributes import AttributeGaps, resolve_attributes
-from .baselines import (EditProposer, PolicyProposer, RewriteProposer, identity_proposer, lexicon_proposer,
-                        search_proposer)
-from .identity import check_resume, json_default, model_fingerprint, training_versions
+from .identity import check_resume, run_dir, run_fingerprint
 from .policy import LoraSettings, load_model, sentence_nll
+from .proposers import CHOOSE_BEST, METHODS, make_proposer  # noqa: F401  (METHODS: earlier import path)
 from .reward import Reward, RewardConfig
 from .rewrite import find_units, rewrite_jobs
 from .train import TrainSettings, train_policy
 
-#: Rewriting methods (see :mod:`rewriting.baselines`).
-METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
-#: Methods that keep the best of several proposals by reward (the others keep their first).
-CHOOSE_BEST = ("best_of_n", "search", "policy", "policy_best_of_n")
-IN_MEMORY = "<in-memory>"
-FORMAT_VERSION = 2
 #: The adapter shipped with the package (trained by ``make adapter``).
 DEFAULT_ADAPTER = Path(__file__).resolve().parent / "adapter"
 
@@ -199,44 +189,22 @@ class AutoRefine:
         return self.policy_
 
     def _attach(self, folder: Path, trainable: bool) -> None:
-        from peft import PeftModel
-
-        meta = read_metadata(folder)
+        read_metadata(folder)  # a folder that is no adapter is refused before the base model loads
         base, _ = self._base()
-        want = meta.get("base_model_fingerprint")
-        if want and want != model_fingerprint(base):
-            raise ModelError(f"the adapter in {folder} was trained on another base model (fingerprint "
-                             f"{want[:12]}...); load it with the model it was trained on")
-        try:
-            self.policy_ = PeftModel.from_pretrained(base, str(folder), is_trainable=trainable)
-        except Exception as exc:
-            raise ModelError(f"cannot load the adapter in {folder} onto its base model: {exc}") from None
-        self.policy_.eval()
+        self.policy_, self.metadata_ = attach_adapter(base, folder, trainable)
         self._model = self.policy_
-        self.metadata_ = meta
 
     # -- training -------------------------------------------------------------
     def _fingerprint(self) -> dict:
-        """What a checkpoint must match to be resumed: base model, adapter start, recommender, pool."""
+        """What a checkpoint must match to be resumed (:func:`~rewriting.identity.run_fingerprint`)."""
         model, _ = self._base()
-        scorer = self.gap_scorer
-        rec = getattr(scorer, "recommender", None)
-        describe = rec.describe() if hasattr(rec, "describe") else None
-        enc = getattr(scorer, "encoding", None)
-        pool = None if enc is None else hashlib.sha256(np.asarray(enc.codes).tobytes()).hexdigest()
-        return {"model": model_fingerprint(model.get_base_model() if hasattr(model, "get_base_model") else model),
-                "start_adapter": None if self.adapter is None else str(self.adapter),
-                "recommender": json.dumps({k: v for k, v in (describe or {}).items()
-                                           if k not in ("cache", "device", "batch_size")}, sort_keys=True,
-                                          default=str) if describe else type(scorer).__qualname__,
-                "candidates": self._candidates_hash(), "pool_codes": pool}
+        return run_fingerprint(model, self.gap_scorer, self.adapter, self._candidates_hash())
 
     def _run_dir(self, jobs: pd.DataFrame, settings: TrainSettings, fingerprint: dict) -> Path:
-        key = json.dumps({"jobs": jobs_sha256(jobs), "fingerprint": fingerprint,
-                          "settings": settings.to_dict(), "lora": self.lora.to_dict(),
-                          "reward": self.reward_config.to_dict(), "k": self.k, "target": str(self.target),
-                          "max_sentences": self.max_sentences}, sort_keys=True)
-        return cache_root() / "runs" / hashlib.sha1(key.encode()).hexdigest()[:16]
+        return run_dir(cache_root(), {"jobs": jobs_sha256(jobs), "fingerprint": fingerprint,
+                                      "settings": settings.to_dict(), "lora": self.lora.to_dict(),
+                                      "reward": self.reward_config.to_dict(), "k": self.k, "target": str(self.target),
+                                      "max_sentences": self.max_sentences})
 
     def _candidates_hash(self) -> str | None:
         return None if self.candidates is None else candidates_sha256(self.candidates)
@@ -278,64 +246,30 @@ class AutoRefine:
         if self.adapter is not None and self.policy_ is None:
             self._attach(Path(DEFAULT_ADAPTER if self.adapter == "default" else self.adapter), trainable=True)
         start = self.policy_ if self.policy_ is not None else model
-        if hasattr(start, "peft_config"):
-            for name, p in start.named_parameters():  # a loaded adapter is frozen: train it further
-                p.requires_grad = "lora_" in name
         result = train_policy(start, tok, reward, jobs, units, out_dir, settings, self.lora, resume=resume,
                               progress=self.progress)
         self.policy_ = result["model"]
         self._model = self.policy_  # the base weights are shared (LoRA wraps them)
         self.train_settings = settings
-        self.metadata_ = {
-            "format_version": FORMAT_VERSION,
+        self.metadata_ = run_metadata(
             # None = the packaged SmolLM2; "<in-memory>" = a model object (load() then needs model=)
-            "base_model": IN_MEMORY if self._custom else
-            (None if self.model_spec is None else os.fspath(self.model_spec)),
-            "base_model_fingerprint": fingerprint["model"],
-            "started_from": fingerprint["start_adapter"],
-            "seed": settings.seed,
-            "train_settings": settings.to_dict(),
-            "lora": self.lora.to_dict(),
-            "reward_config": self.reward_config.to_dict(),
-            "k": self.k, "target": self.target if isinstance(self.target, (str, dict)) else str(self.target),
-            "attribute": self.attribute, "attributes": list(self.attributes),
-            "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens,
-            "data": {"train_jobs_sha256": jobs_sha256(jobs),
-                     "n_train_jobs": len(jobs), "n_train_sentences": result["n_units"],
-                     "candidates_sha256": self._candidates_hash(), "recommender": fingerprint["recommender"]},
-            "train_seconds": result["train_seconds"],
-            "resumed_from": result["resumed_from"],
-            "checkpoint_dir": str(out_dir),
-            "rounds": result["rounds"],
-            "log_history": result["log_history"],
-            "reward_history": result["reward_history"],
-            "versions": training_versions(),
-        }
+            base_model=IN_MEMORY if self._custom else (None if self.model_spec is None else os.fspath(self.model_spec)),
+            fingerprint=fingerprint, settings=settings, lora=self.lora, reward_config=self.reward_config,
+            options={"k": self.k, "target": self.target if isinstance(self.target, (str, dict)) else str(self.target),
+                     "attribute": self.attribute, "attributes": list(self.attributes),
+                     "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens},
+            data={"train_jobs_sha256": jobs_sha256(jobs), "n_train_jobs": len(jobs),
+                  "n_train_sentences": result["n_units"], "candidates_sha256": self._candidates_hash(),
+                  "recommender": fingerprint["recommender"]},
+            result=result, checkpoint_dir=out_dir)
         return self
 
     # -- inference --------------------------------------------------------------
     def proposer(self, method: str, n: int = 4, seed: int = 0) -> Any:
-        """The proposer of ``method`` (see :mod:`rewriting.baselines`)."""
-        if method not in METHODS:
-            raise ConfigError(f"unknown method {method!r}; choose one of {METHODS}")
-        if method == "original":
-            return identity_proposer
-        if method == "lexicon":
-            return lexicon_proposer
-        if method == "search":
-            return search_proposer
-        if method in ("policy", "policy_best_of_n"):
-            # policy_best_of_n: n sampled edit plans (a few tokens each), the best by reward is kept
-            policy = self._policy()
-            n_plans = 1 if method == "policy" else n
-            plans = EditProposer(policy, self._base()[1], n=n_plans, do_sample=n_plans > 1,
-                                 temperature=self.train_settings.sample_temperature,
-                                 max_new_tokens=self.max_new_tokens, seed=seed, progress=self.progress)
-            return PolicyProposer(plans)
-        model, tok = self._base()
-        cls = _BaseRewriter if hasattr(model, "disable_adapter") else RewriteProposer
-        return cls(model, tok, n=1 if method == "prompt" else n, max_new_tokens=48, seed=seed,
-                   progress=self.progress)
+        """The proposer of ``method`` (:func:`~rewriting.proposers.make_proposer`)."""
+        return make_proposer(method, policy=self._policy, base=self._base, n=n, seed=seed,
+                             temperature=self.train_settings.sample_temperature,
+                             max_new_tokens=self.max_new_tokens, progress=self.progress)
 
     def units(self, jobs: pd.DataFrame) -> list:
         """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods)."""
@@ -388,21 +322,7 @@ class AutoRefine:
         """Save the trained adapter (PEFT), its config and the run metadata, atomically."""
         if self.policy_ is None:
             raise ModelError("nothing to save: call fit(...) first")
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
-            self.policy_.save_pretrained(tmp)
-            (tmp / META_FILE).write_text(json.dumps(self.metadata_, indent=2, default=json_default))
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise ModelError(f"cannot save the adapter to {target}: {exc}") from None
-        finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-        return target
+        return save_adapter(self.policy_, self.metadata_, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, model: Any = None, tokenizer: Any = None, **kwargs: Any) -> "AutoRefine":
@@ -416,9 +336,7 @@ class AutoRefine:
         """
         folder = Path(path)
         meta = read_metadata(folder)
-        for key in ("k", "target", "attribute", "max_sentences", "max_new_tokens"):
-            if meta.get(key) is not None:
-                kwargs.setdefault(key, meta[key])
+        kwargs = {**saved_options(meta), **kwargs}
         kwargs.setdefault("reward_config", RewardConfig.from_dict(meta.get("reward_config", {})))
         kwargs.setdefault("lora", LoraSettings.from_dict(meta.get("lora", {})))
         kwargs.setdefault("train_settings", TrainSettings.from_dict(meta.get("train_settings", {})))
@@ -430,11 +348,3 @@ class AutoRefine:
         ar = cls(model=model, tokenizer=tokenizer, adapter=folder, **kwargs)
         ar._attach(folder, trainable=False)
         return ar
-
-
-class _BaseRewriter(RewriteProposer):
-    """Free-text rewriter that generates with the LoRA adapter switched off (the base model)."""
-
-    def __call__(self, units):
-        with self.model.disable_adapter():
-            return super().__call__(units)

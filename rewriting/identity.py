@@ -89,3 +89,34 @@ def json_default(o: Any) -> Any:
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
+
+
+def run_fingerprint(model: Any, scorer: Any, start_adapter: Any, candidates_hash: str | None) -> dict:
+    """What a checkpoint must match to be resumed: base model, adapter start, recommender, pool.
+
+    Parameters
+    ----------
+    model : the base model, or a PEFT model wrapping it
+    scorer : the reward's gap scorer (its ``recommender`` and group ``encoding``, where it has them)
+    start_adapter : the adapter the run starts from (None: a new one)
+    candidates_hash : the candidate table's content hash (None without a table)
+    """
+    import hashlib
+
+    rec = getattr(scorer, "recommender", None)
+    describe = rec.describe() if hasattr(rec, "describe") else None
+    enc = getattr(scorer, "encoding", None)
+    pool = None if enc is None else hashlib.sha256(np.asarray(enc.codes).tobytes()).hexdigest()
+    return {"model": model_fingerprint(model.get_base_model() if hasattr(model, "get_base_model") else model),
+            "start_adapter": None if start_adapter is None else str(start_adapter),
+            "recommender": json.dumps({k: v for k, v in (describe or {}).items()
+                                       if k not in ("cache", "device", "batch_size")}, sort_keys=True,
+                                      default=str) if describe else type(scorer).__qualname__,
+            "candidates": candidates_hash, "pool_codes": pool}
+
+
+def run_dir(root: Path, key: dict) -> Path:
+    """The checkpoint folder of a run under ``root``, named by a hash of everything that defines it (``key``)."""
+    import hashlib
+
+    return Path(root) / "runs" / hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
