@@ -61,3 +61,17 @@ def test_neutralize_text_reduces_coding():
     assert len(find_coded_words(out)) < len(find_coded_words(text))
     assert "ninja" not in out and "nurturing" not in out
     assert out.endswith("!")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("We want a ninja.", "We want an expert."),
+    ("An aggressive closer", "An energetic closer"),
+    ("Seek an ambitious engineer", "Seek a motivated engineer"),
+    ("a  ninja", "an  expert"),  # the spacing as written
+    ("data ninja", "data expert"),  # no article: nothing else changes
+])
+def test_lexicon_baseline_keeps_the_article_in_agreement(text, expected):
+    """Issue noted in round 3: the lexicon baseline wrote "a expert"."""
+    from fairaudit.text.lexicon import neutralize_text
+
+    assert neutralize_text(text) == expected

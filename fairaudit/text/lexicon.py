@@ -249,15 +249,39 @@ def neutralize_text(text: str, extension: bool = True) -> str:
 
     The lexicon-substitution baseline: purely lexical, keeps everything else
     (punctuation, spacing) as written. Coded words without a substitute stay.
+    An indefinite article before a replaced word follows the new word
+    ("a ninja" -> "an expert").
+
+    Examples
+    --------
+    >>> neutralize_text("We want a ninja, an aggressive closer.")
+    'We want an expert, an energetic closer.'
     """
     lists = gender_coded_words(extension)
     stems = tuple(lists["masculine"]) + tuple(lists["feminine"])
-
-    def sub(m: re.Match) -> str:
+    text = str(text)
+    out: list[str] = []
+    last = 0
+    for m in _WORD.finditer(text):
         w = m.group(0)
-        if not normalise(w).lower().startswith(stems):
-            return w
-        rep = neutral_replacement(w)
-        return rep if rep is not None else w
+        rep = neutral_replacement(w) if normalise(w).lower().startswith(stems) else None
+        if rep is None or rep == w:
+            continue
+        head = text[last:m.start()]
+        art = _ARTICLE_BEFORE.search(head)
+        if art:
+            head = head[:art.start(1)] + _article_for(art.group(1), rep) + art.group(2)
+        out += [head, rep]
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
 
-    return _WORD.sub(sub, str(text))
+
+#: "a" or "an" and the spaces after it, at the end of the text before a word.
+_ARTICLE_BEFORE = re.compile(r"(?<![\w-])(an|a)(\s+)$", re.IGNORECASE)
+
+
+def _article_for(article: str, word: str) -> str:
+    # by the first letter (the replacements are plain words: no "hour", "unique"); the case kept
+    new = "an" if word[:1].lower() in "aeiou" else "a"
+    return new.capitalize() if article[:1].isupper() else new
