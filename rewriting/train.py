@@ -69,21 +69,22 @@ class TrainSettings:
     seed : int
     """
 
-    rounds: int = 2
-    samples_per_unit: int = 6
-    sample_temperature: float = 1.0
-    sft_epochs: int = 2
-    sft_learning_rate: float = 5e-4
-    steps: int = 40
-    num_generations: int = 6
-    prompts_per_step: int = 4
-    max_new_tokens: int = 32
-    learning_rate: float = 5e-5
-    temperature: float = 1.0
-    beta: float = 0.0
-    save_steps: int = 20
-    logging_steps: int = 5
-    seed: int = 0
+    # the defaults are the two trainers' own (held once, in their configs)
+    rounds: int = ExpertIterationConfig.rounds
+    samples_per_unit: int = ExpertIterationConfig.samples_per_unit
+    sample_temperature: float = ExpertIterationConfig.sample_temperature
+    sft_epochs: int = ExpertIterationConfig.sft_epochs
+    sft_learning_rate: float = ExpertIterationConfig.sft_learning_rate
+    steps: int = GRPOSettings.steps
+    num_generations: int = GRPOSettings.num_generations
+    prompts_per_step: int = GRPOSettings.prompts_per_step
+    max_new_tokens: int = ExpertIterationConfig.max_new_tokens  # both trainers: the same default
+    learning_rate: float = GRPOSettings.learning_rate
+    temperature: float = GRPOSettings.temperature
+    beta: float = GRPOSettings.beta
+    save_steps: int = GRPOSettings.save_steps
+    logging_steps: int = GRPOSettings.logging_steps
+    seed: int = ExpertIterationConfig.seed
 
     def __post_init__(self) -> None:
         self.expert_iteration()  # each algorithm's config checks its own fields

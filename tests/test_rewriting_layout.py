@@ -52,6 +52,9 @@ def test_train_settings_split_into_the_two_configs():
         for f in fields(part):
             assert getattr(part, f.name) == getattr(s, f.name), f.name
     assert (ei.rounds, ei.sample_temperature, grpo.steps, grpo.temperature) == (3, 1.3, 5, 0.7)
+    # one default each: the combined settings' defaults are the trainers' own
+    assert TrainSettings().expert_iteration() == ExpertIterationConfig()
+    assert TrainSettings().grpo() == GRPOSettings()
     # the combined settings refuse what either algorithm refuses, and training nothing
     with pytest.raises(ConfigError, match="num_generations"):
         TrainSettings(steps=2, num_generations=1)
