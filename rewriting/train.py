@@ -105,7 +105,13 @@ class TrainSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainSettings":
-        """The settings of a dict (e.g. a saved adapter's ``train_settings``); other keys are ignored."""
+        """The settings of a dict.
+
+        Parameters
+        ----------
+        d : dict
+            Field names to values (e.g. a saved adapter's ``train_settings``); other keys are ignored.
+        """
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in dict(d).items() if k in known})
 
