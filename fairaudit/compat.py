@@ -58,14 +58,21 @@ def new_name(name: str) -> str | None:
 
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def __init__(self) -> None:
+        self._own_specs: dict[str, Any] = {}  # old name -> the moved module's own spec, while it is imported
+
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         return importlib.util.spec_from_loader(name, self) if new_name(name) else None
 
     def create_module(self, spec: Any) -> Any:
-        return importlib.import_module(new_name(spec.name))  # the moved module itself, not a copy
+        module = importlib.import_module(new_name(spec.name))  # the moved module itself, not a copy
+        self._own_specs[spec.name] = module.__spec__
+        return module
 
     def exec_module(self, module: Any) -> None:
-        pass  # already executed under its new name
+        # already executed under its new name; the import system has just set the alias's spec on it:
+        # give it back its own (a wrong __spec__ breaks its relative imports and importlib.reload)
+        module.__spec__ = self._own_specs.pop(module.__spec__.name)
 
 
 def install() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,17 @@ def test_every_alias_is_pinned_here():
     from fairaudit.compat import MOVED as ALIASES
 
     assert ALIASES == dict(MOVED)
+
+
+def test_an_old_path_leaves_the_moved_module_its_own_spec():
+    """Importing an alias must not give the moved module the alias's spec (ImportWarnings on relative imports)."""
+    code = ("import warnings; warnings.simplefilter('error', ImportWarning)\n"
+            "import fairaudit.auditing as old, fairaudit.engine.auditing as new\n"
+            "assert new.__spec__.name == 'fairaudit.engine.auditing', new.__spec__.name\n"
+            "import importlib; importlib.reload(new)\n"
+            "from toy import ToyRecommender, toy_data\n"
+            "jobs, cands = toy_data()\n"
+            "old.audit(jobs, cands, recommender=ToyRecommender(), k=5, n_bootstrap=0, drivers='none', "
+            "decomposition='none', n_permutations=0)\n")
+    tests = str(Path(__file__).resolve().parent)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tests)
