@@ -24,7 +24,8 @@ Rules
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import dataclasses
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -58,6 +59,22 @@ DEFAULT_POWER = 0.8
 DEFAULT_JUDGE_RATIO = 0.6
 #: How the LL144 scoring rate's median is taken (see ``fairaudit.audit``).
 SCORING_MEDIANS = ("job", "sample")
+
+
+def known_fields(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of ``d`` that are fields of the dataclass ``cls``.
+
+    The one rule of every config's ``from_dict``: keys it does not know (written by a
+    newer version, or by another part of a combined record) are ignored.
+
+    Parameters
+    ----------
+    cls : dataclass type
+    d : mapping
+        Names to values.
+    """
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in dict(d).items() if k in names}
 
 
 def _whole(value: Any) -> bool:

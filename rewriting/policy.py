@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 from fairaudit.errors import ConfigError, ModelError
 from fairaudit.models import cache_root, default_generator_gguf_path, hf_offline, quiet_load, resolve_model_spec
+from fairaudit.options import known_fields
 
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -196,8 +197,7 @@ class LoraSettings:
 
     @classmethod
     def from_dict(cls, d: dict) -> "LoraSettings":
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 def build_prompt(tokenizer: Any, sentence: str, title: str = "", words: Sequence[str] = ()) -> str:

@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError
+from fairaudit.options import known_fields
 
 from .edits import EditPlan, broken
 from .grammar import replacement_problems
@@ -111,8 +112,7 @@ class RewardConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RewardConfig":
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 TERMS = ("fairness", "meaning", "form")

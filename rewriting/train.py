@@ -35,6 +35,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from fairaudit.errors import ConfigError
+from fairaudit.options import known_fields
 
 from .policy import LoraSettings
 from .reward import Reward
@@ -112,8 +113,7 @@ class TrainSettings:
         d : dict
             Field names to values (e.g. a saved adapter's ``train_settings``); other keys are ignored.
         """
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 def train_policy(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame, units: Sequence[Unit],

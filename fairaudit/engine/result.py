@@ -57,7 +57,7 @@ from ..data.groups import INTERSECTION
 from ..options import (DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_FOUR_FIFTHS,
                        DEFAULT_JUDGE_RATIO, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
                        DEFAULT_N_PERMUTATIONS, DEFAULT_N_PERMUTATIONS_GAP, DEFAULT_POWER, DEFAULT_TOLERANCE,
-                       OPTION_CHECKS, check_n_permutations, check_options, parse_ks)
+                       OPTION_CHECKS, check_n_permutations, check_options, known_fields, parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 2  # also in fairaudit.data.schema (which reads version 1 too)
@@ -159,8 +159,7 @@ class AuditConfig:
         d : mapping
             Field names to values; names that are not fields of the config are ignored.
         """
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 #: Recommender details that depend on the machine (cache folder, paths, device), not on the model.

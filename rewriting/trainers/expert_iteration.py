@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from fairaudit.errors import ConfigError
+from fairaudit.options import known_fields
 from fairaudit.progress import status
 
 from ..baselines import candidate_plans
@@ -82,8 +83,7 @@ class ExpertIterationConfig:
         d : dict
             Field names to values; keys that are not fields are ignored.
         """
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
+        return cls(**known_fields(cls, d))
 
 
 def _restore(units: Sequence[Unit], targets: list) -> list[tuple[EditPlan, float]]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError
+from fairaudit.options import known_fields
 from fairaudit.progress import status
 
 from ..edits import parse_plan
@@ -85,8 +86,7 @@ class GRPOSettings:
         d : dict
             Field names to values; keys that are not fields are ignored.
         """
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in dict(d).items() if k in known})
+        return cls(**known_fields(cls, d))
 
     def to_trl(self, output_dir: Path, progress: bool, on_gpu: bool, bf16: bool) -> Any:
         """TRL's ``GRPOConfig`` for these settings (one batch = ``prompts_per_step`` groups).
