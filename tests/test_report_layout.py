@@ -59,6 +59,7 @@ def _summary_html() -> str:
 OUTPUTS = {
     "single audit": lambda: render_report(audits()[0]),
     "before/after": lambda: render_report(*audits()),
+    "before/after, Letter": lambda: render_report(*audits(), page_size="Letter"),  # wider, but shorter
     "periodic review": review_html,
     "LL144 summary (printed)": _summary_html,
 }
