@@ -31,11 +31,13 @@ def _row_verdict(r: dict[str, Any]) -> Any:
     return verdict_text(r.get("verdict"))
 
 
-#: Columns added to the LL144 impact tables (per group) and to the parity / headline tables (per attribute).
-IMPACT_COLS = [Col("p_value", "p (permutation)", "ratio", better=0),
-               Col("verdict", "Verdict", "text", better=0, fn=_row_verdict)]
-ATTRIBUTE_COLS = [Col("verdict", "Verdict", "text", better=0, fn=lambda r: verdict_text(r.get("verdict"))),
-                  Col("p_value", "p (permutation)", "ratio", better=0)]
+#: Columns added to the LL144 impact tables (per group) and to the parity / headline tables (per attribute);
+#: the header matches the LL144 summary page's, and is short enough for the tables to fit a page.
+IMPACT_COLS = [Col("p_value", "p-value (chance)", "ratio", better=0, family="four-fifths rule and chance level"),
+               Col("verdict", "Verdict", "text", better=0, fn=_row_verdict, family="four-fifths rule and chance level")]
+ATTRIBUTE_COLS = [Col("verdict", "Verdict", "text", better=0, fn=lambda r: verdict_text(r.get("verdict")),
+                      family="chance level"),
+                  Col("p_value", "p-value (chance)", "ratio", better=0, family="chance level")]
 
 
 def chance_summary(result: AuditResult | None) -> dict[str, Any] | None:

@@ -92,8 +92,38 @@ def fmt(value: Any, kind: str = "ratio") -> str:
     return f"{v:.3f}".replace("-", MINUS)
 
 
+#: Decimals of a printed change per kind (percentages in points); other kinds: 3.
+DELTA_DECIMALS = {"pct": 1, "rate": 2, "int": 0, "score": 1, "ratio4": 4}
+
+
+def delta_shown(before: Any, after: Any, kind: str = "ratio") -> float | None:
+    """The change ``after - before`` as :func:`fmt_delta` prints it: rounded, in points for percentages.
+
+    Parameters
+    ----------
+    before, after : any
+        The two values (missing, NaN or non-numeric: None is returned).
+    kind : str
+        The column's kind, as for :func:`fmt` (sets the unit and the decimals).
+
+    Returns
+    -------
+    float or None
+        A change that rounds to zero is 0.0 (never -0.0), so it is printed and coloured as no change.
+    """
+    b, a = as_number(before), as_number(after)
+    if b is None or a is None:
+        return None
+    scale = 100.0 if kind in ("pct", "rate") else 1.0
+    return round((a - b) * scale, DELTA_DECIMALS.get(kind, 3)) + 0.0  # + 0.0: -0.0 becomes 0.0
+
+
 def fmt_delta(before: Any, after: Any, kind: str = "ratio") -> str:
-    """Change ``after - before`` with an explicit sign; pp for percentages."""
+    """Change ``after - before`` with an explicit sign; pp for percentages.
+
+    A change that rounds to zero is printed without a sign (``0.000``, ``0.00 pp``);
+    text values (such as verdicts) read "no change" or "changed".
+    """
     if kind in STATUS_KINDS:
         b, a = as_bool(before), as_bool(after)
         if b is None or a is None:
@@ -103,18 +133,15 @@ def fmt_delta(before: Any, after: Any, kind: str = "ratio") -> str:
         if kind == "flag":
             return "resolved" if b and not a else "new"
         return "now " + fmt(a, kind).lower()
-    b, a = as_number(before), as_number(after)
-    if b is None or a is None:
+    if kind in ("text", "rtext"):
+        b, a = fmt(before, kind), fmt(after, kind)
+        return "—" if "—" in (b, a) else ("no change" if b == a else "changed")
+    d = delta_shown(before, after, kind)
+    if d is None:
         return "—"
-    d = a - b
-    sign = "+" if d > 0 else (MINUS if d < 0 else "±")
-    if kind in ("pct", "rate"):
-        return f"{sign}{abs(100 * d):.{1 if kind == 'pct' else 2}f} pp"
-    if kind == "int":
-        return f"{sign}{abs(d):,.0f}"
-    if kind == "score":
-        return f"{sign}{abs(d):.1f}"
-    return f"{sign}{abs(d):.3f}"
+    sign = "+" if d > 0 else (MINUS if d < 0 else "")
+    text = f"{sign}{abs(d):,.{DELTA_DECIMALS.get(kind, 3)}f}"
+    return f"{text} pp" if kind in ("pct", "rate") else text
 
 
 def ci_text(row: Mapping[str, Any], key: str, kind: str) -> str:

@@ -27,11 +27,25 @@ from .render import ReportSection, render_report
 from .sidecar import sidecar_bytes
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys).
+def lay_out(html: str, refused: list[str] | None = None) -> Any:
+    """Lay report HTML out in pages (a WeasyPrint ``Document``), as :func:`html_to_pdf` prints it.
 
-    Resources are fetched by :func:`~fairaudit.report.fetch.safe_fetcher`: ``data:`` URIs and the
-    package's templates only; anything else is left out with a :class:`FairauditWarning`.
+    Parameters
+    ----------
+    html : str
+        The report's HTML.
+    refused : list of str, optional
+        Receives the external resources that were left out (see :func:`html_to_pdf`).
+
+    Returns
+    -------
+    weasyprint.Document
+        Its ``pages`` hold the layout boxes (the layout tests walk them).
+
+    Raises
+    ------
+    ReportError
+        WeasyPrint cannot be loaded or fails on the HTML.
     """
     try:
         import weasyprint
@@ -41,11 +55,24 @@ def html_to_pdf(html: str) -> bytes:
     # WeasyPrint warns about every CSS property it ignores; the report is tested to render as intended
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    refused: list[str] = []
     try:
         # only data: URIs and the package's own templates: no http://, no file:// from elsewhere (.fetch)
-        pdf = weasyprint.HTML(string=html, base_url=None, url_fetcher=safe_fetcher(refused)).write_pdf(
-            custom_metadata=True)
+        return weasyprint.HTML(string=html, base_url=None,
+                               url_fetcher=safe_fetcher([] if refused is None else refused)).render()
+    except Exception as exc:  # WeasyPrint has no single exception type
+        raise ReportError(f"cannot print the report to PDF: {type(exc).__name__}: {exc}") from None
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys).
+
+    Resources are fetched by :func:`~fairaudit.report.fetch.safe_fetcher`: ``data:`` URIs and the
+    package's templates only; anything else is left out with a :class:`FairauditWarning`.
+    """
+    refused: list[str] = []
+    document = lay_out(html, refused)
+    try:
+        pdf = document.write_pdf(custom_metadata=True)
     except Exception as exc:  # WeasyPrint has no single exception type
         raise ReportError(f"cannot print the report to PDF: {type(exc).__name__}: {exc}") from None
     if refused:

@@ -21,7 +21,7 @@ from .chance import ATTRIBUTE_COLS, IMPACT_COLS
 from .diff import diff_stats, word_diff
 from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
 from .sidecar import rewrites_summary
-from .tables import Col, build_table, records
+from .tables import Col, build_table, build_tables, records
 
 
 def _impact_notes(rows: pd.DataFrame) -> list[dict[str, Any]]:
@@ -59,52 +59,50 @@ def _rated_flag(r: Mapping[str, Any]) -> Any:
 
 
 def impact_sections(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
-    """The LL144 impact tables, one per k and attribute, with notes on the categories not rated."""
-    if after is not None:
-        cols = [Col("group", "Category", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
-                Col("n_pool", "Candidates", "int", compare=False),
-                Col("pool_share", "Share", "pct", compare=False),
-                Col("selection_rate", "Selection rate", "rate"),
-                Col("impact_ratio", "Impact ratio", "ratio"),
-                Col("scoring_impact_ratio", "Scoring impact ratio", "ratio"),
-                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag)]
-    else:
-        cols = [Col("group", "Category", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
-                Col("n_pool", "Candidates", "int", compare=False),
-                Col("pool_share", "Share of known", "pct", compare=False),
-                Col("selected", "Selections", "int"),
-                Col("selection_rate", "Selection rate", "rate", ci=True),
-                Col("impact_ratio", "Impact ratio", "ratio"),
-                Col("scoring_rate", "Scoring rate", "rate"),
-                Col("scoring_impact_ratio", "Scoring impact ratio", "ratio"),
-                Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag), *IMPACT_COLS]
+    """The LL144 impact tables, one per k and attribute, with notes on the categories not rated.
+
+    ``tables``: one table, or in a comparison one per family (selection, scoring, four-fifths
+    rule and chance), each with every column the single audit's table shows.
+    """
+    sel, scr, rule = "selection rates and impact ratios", "scoring rates and impact ratios", IMPACT_COLS[0].family
+    cols = [Col("group", "Category", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
+            Col("n_pool", "Candidates", "int", compare=False),
+            Col("pool_share", "Share of known", "pct", compare=False),
+            Col("selected", "Selections", "int", family=sel),
+            Col("selection_rate", "Selection rate", "rate", ci=True, family=sel),
+            Col("impact_ratio", "Impact ratio", "ratio", family=sel),
+            Col("scoring_rate", "Scoring rate", "rate", family=scr),
+            Col("scoring_impact_ratio", "Scoring impact ratio", "ratio", family=scr),
+            Col("four_fifths_flag", "Four-fifths", "flag", fn=_rated_flag, family=rule), *IMPACT_COLS]
     return [{"k": k, "attribute": attr, "label": attribute_label(attr),
-             "table": build_table(b, a, ["group"], cols, row_class=_impact_row_class), "notes": _impact_notes(b)}
+             "tables": build_tables(b, a, ["group"], cols, row_class=_impact_row_class), "notes": _impact_notes(b)}
             for k, attr, b, a in per_k_and_attribute(before, after, "impact")]
 
 
-def parity_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
-    """Demographic parity and the four-fifths rule per k and attribute."""
+def parity_tables(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
+    """Demographic parity and the four-fifths rule per k and attribute (in a comparison, one table per family)."""
+    dp, rule = "parity", "four-fifths rule"
     cols = [Col("k", "k", "int", compare=False),
             Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
-            Col("dp_difference", "DP difference", "ratio", ci=True),
-            Col("dp_ratio", "DP ratio", "ratio", ci=True),
-            Col("min_impact_ratio", "Min. impact ratio", "ratio"),
-            Col("four_fifths_pass", "Four-fifths rule", "pass"), *ATTRIBUTE_COLS]
-    return build_table(result_table(before, "parity"), None if after is None else result_table(after, "parity"),
-                       ["k", "attribute"], cols, caption="Demographic parity (fairlearn) and the four-fifths rule")
+            Col("dp_difference", "DP difference", "ratio", ci=True, family=dp),
+            Col("dp_ratio", "DP ratio", "ratio", ci=True, family=dp),
+            Col("min_impact_ratio", "Min. impact ratio", "ratio", family=rule),
+            Col("four_fifths_pass", "Four-fifths rule", "pass", family=rule), *ATTRIBUTE_COLS]
+    return build_tables(result_table(before, "parity"), None if after is None else result_table(after, "parity"),
+                        ["k", "attribute"], cols, caption="Demographic parity (fairlearn) and the four-fifths rule")
 
 
-def diversity_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
-    """Match rate, mean gap, score and NDKL per k and attribute."""
+def diversity_tables(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
+    """Match rate, mean gap, score and NDKL per k and attribute (in a comparison, one table per family)."""
+    match, dist = "match rate and mean gap", "score and NDKL"
     cols = [Col("k", "k", "int", compare=False),
             Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
-            Col("match_rate", "Match rate", "pct", ci=True),
-            Col("mean_gap", "Mean gap", "ratio", ci=True),
-            Col("paper_score", "Score (−100·W₁)", "score", ci=True),
-            Col("ndkl", "NDKL", "ratio", ci=True)]
-    return build_table(result_table(before, "diversity"), None if after is None else result_table(after, "diversity"),
-                       ["k", "attribute"], cols, caption="Diversity match and distance to the target mix")
+            Col("match_rate", "Match rate", "pct", ci=True, family=match),
+            Col("mean_gap", "Mean gap", "ratio", ci=True, family=match),
+            Col("paper_score", "Score (−100·W₁)", "score", ci=True, family=dist),
+            Col("ndkl", "NDKL", "ratio", ci=True, family=dist)]
+    return build_tables(result_table(before, "diversity"), None if after is None else result_table(after, "diversity"),
+                        ["k", "attribute"], cols, caption="Diversity match and distance to the target mix")
 
 
 def target_rows(before: AuditResult) -> list[dict[str, str]]:
@@ -121,16 +119,16 @@ def target_rows(before: AuditResult) -> list[dict[str, str]]:
 
 
 def ranking_sections(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
-    """Skew@k and exposure, one table per k and attribute."""
+    """Skew@k and exposure, one table per k and attribute (in a comparison, one per family)."""
+    rep, exp = "representation", "exposure"
     cols = [Col("group", "Group", "text", compare=False, fn=lambda r: group_label(r.get("group"))),
             Col("target_share", "Target share", "pct", compare=False),
-            Col("topk_share", "Top-k share", "pct"),
-            Col("skew_at_k", "Skew@k", "ratio"),
-            Col("exposure_ratio", "Exposure ratio", "ratio")]
-    if after is None:
-        cols.insert(4, Col("exposure", "Exposure", "ratio4"))
+            Col("topk_share", "Top-k share", "pct", family=rep),
+            Col("skew_at_k", "Skew@k", "ratio", family=rep),
+            Col("exposure", "Exposure", "ratio4", family=exp),
+            Col("exposure_ratio", "Exposure ratio", "ratio", family=exp)]
     return [{"k": k, "label": attribute_label(attr),
-             "table": build_table(b, a, ["group"], cols, caption=f"{attribute_label(attr)}, top-{k}")}
+             "tables": build_tables(b, a, ["group"], cols, caption=f"{attribute_label(attr)}, top-{k}")}
             for k, attr, b, a in per_k_and_attribute(before, after, "ranking")]
 
 
@@ -322,8 +320,8 @@ def verdict(result: AuditResult) -> dict[str, Any]:
     }
 
 
-def headline_table(before: AuditResult, after: AuditResult | None) -> dict[str, Any]:
-    """The key figures at the headline k, one row per attribute."""
+def headline_tables(before: AuditResult, after: AuditResult | None) -> list[dict[str, Any]]:
+    """The key figures at the headline k, one row per attribute (in a comparison, one table per family)."""
     k = headline_k(before)
     par_b, div_b = select_rows(result_table(before, "parity"), k=k), select_rows(result_table(before, "diversity"), k=k)
     par_a = select_rows(result_table(after, "parity"), k=k) if after is not None else None
@@ -338,13 +336,14 @@ def headline_table(before: AuditResult, after: AuditResult | None) -> dict[str, 
                 {c: r.get(c) for c in ("match_rate", "mean_gap", "paper_score")})
         return list(rows.values())
 
+    rule, pd_ = "four-fifths rule", "parity and diversity"
     cols = [Col("attribute", "Attribute", "text", compare=False, fn=lambda r: attribute_label(r.get("attribute"))),
-            Col("min_impact_ratio", "Min. impact ratio", "ratio"),
-            Col("four_fifths_pass", "Four-fifths", "pass"), *ATTRIBUTE_COLS,
-            Col("dp_difference", "DP difference", "ratio"),
-            Col("match_rate", "Match rate", "pct")]
-    return build_table(merged(par_b, div_b) or [], merged(par_a, div_a), ["attribute"], cols,
-                       caption=f"Key figures at k={k}")
+            Col("min_impact_ratio", "Min. impact ratio", "ratio", family=rule),
+            Col("four_fifths_pass", "Four-fifths", "pass", family=rule), *ATTRIBUTE_COLS,
+            Col("dp_difference", "DP difference", "ratio", family=pd_),
+            Col("match_rate", "Match rate", "pct", family=pd_)]
+    return build_tables(merged(par_b, div_b) or [], merged(par_a, div_a), ["attribute"], cols,
+                        caption=f"Key figures at k={k}")
 
 
 def provenance_rows(result: AuditResult) -> list[tuple[str, str]]:
