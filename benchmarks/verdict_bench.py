@@ -11,7 +11,11 @@
    test rejects at alpha = 0.05 (p <= alpha; the test's size, must lie in
    [3 %, 7 %]), the share of "breach, beyond chance" verdicts (test *and* a
    lowest ratio under 4/5, so at most the size), and the plain four-fifths
-   rule's false-alarm rate beside them.
+   rule's false-alarm rate beside them. Group rows (issue 27): the share of
+   replications with **any group row** beyond chance ("breach, beyond chance"
+   or "shortfall, significant", family-wise p <= alpha; must be at most 5 %
+   per attribute), and the count of replications with a group row beyond
+   chance under an attribute that is not (must be 0).
 2. **Power curve**: the same scores with one race/ethnicity group's lowered by
    ``delta``, ``delta`` solved so that the population impact ratio of that group
    at k is 0.9, 0.8, 0.7, 0.6 or 0.5 (normal scores: the top-k threshold ``t``
@@ -55,7 +59,7 @@ from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, select
 from fairaudit.engine.permutation import null_draws  # noqa: E402
 from fairaudit.metrics.counts import group_counts  # noqa: E402
 from fairaudit.recommenders.base import topk_block  # noqa: E402
-from fairaudit.engine.verdicts import BEYOND, assess  # noqa: E402
+from fairaudit.engine.verdicts import BEYOND, SIGNIFICANT, assess  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -112,9 +116,12 @@ def run_measure(cands: pd.DataFrame, sc: np.ndarray, ks: tuple[int, ...], seed: 
                         match_rate=float("nan"), mean_gap=float("nan"), alpha=ALPHA, four_fifths=0.8, power=0.8,
                         judge_ratio=0.6, seed=seed)
             low = float(np.nanmin(ir)) if np.isfinite(ir).any() else float("nan")
+            group_beyond = any(v in SIGNIFICANT for v in ch.verdict)
             rows.append({"k": k, "attribute": enc.attribute, "min_impact_ratio": low, "p_value": ch.min_p,
                          "verdict": ch.verdict_attribute,
-                         "four_fifths_pass": bool(np.isfinite(low) and not is_below(low, 0.8))})
+                         "four_fifths_pass": bool(np.isfinite(low) and not is_below(low, 0.8)),
+                         "any_group_beyond": group_beyond,
+                         "group_beyond_attribute_not": group_beyond and ch.verdict_attribute not in SIGNIFICANT})
     return pd.DataFrame(rows)
 
 
@@ -138,7 +145,9 @@ def calibration(reps: int, n_perm: int, n_jobs: int, sizes: tuple[int, ...]) -> 
         for rec in par.to_dict("records"):
             rows.append({"rep": r, "n_candidates": n, "k": rec["k"], "attribute": rec["attribute"],
                          "p_value": rec["p_value"], "verdict": rec["verdict"],
-                         "four_fifths_fail": not rec["four_fifths_pass"]})
+                         "four_fifths_fail": not rec["four_fifths_pass"],
+                         "any_group_beyond": rec["any_group_beyond"],
+                         "group_beyond_attribute_not": rec["group_beyond_attribute_not"]})
         if (r + 1) % 100 == 0:
             print(f"  calibration {r + 1}/{reps} ({time.perf_counter() - t0:.0f} s)", flush=True)
     df = pd.DataFrame(rows)
@@ -148,12 +157,18 @@ def calibration(reps: int, n_perm: int, n_jobs: int, sizes: tuple[int, ...]) -> 
         cell = {"attribute": attr, "k": int(k), "test_rejects": _rate(g["p_value"] <= ALPHA),
                 "breach_beyond_chance": _rate(g["verdict"] == BEYOND),
                 "four_fifths_false_alarm": _rate(g["four_fifths_fail"]),
+                "any_group_row_beyond_chance": _rate(g["any_group_beyond"]),
+                "group_beyond_attribute_not": int(g["group_beyond_attribute_not"].sum()),
                 "by_pool_size": {int(n): {"test_rejects": float((h["p_value"] <= ALPHA).mean()),
                                           "breach_beyond_chance": float((h["verdict"] == BEYOND).mean()),
                                           "four_fifths_false_alarm": float(h["four_fifths_fail"].mean())}
                                  for n, h in g.groupby("n_candidates")}}
         cell["within_band_3_7"] = bool(0.03 <= cell["test_rejects"]["rate"] <= 0.07)
+        cell["group_rows_at_most_5"] = bool(cell["any_group_row_beyond_chance"]["rate"] <= 0.05)
         out["cells"].append(cell)
+    # one audit: every attribute at one k (two families, so up to about 2 alpha)
+    out["any_attribute_any_group_row"] = {int(k): _rate(g.groupby("rep")["any_group_beyond"].any())
+                                          for k, g in df.groupby("k")}
     out["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 
@@ -251,6 +266,16 @@ def markdown(res: dict[str, Any]) -> str:
                          f"{100 * t['ci_high']:.1f}% | {100 * c['breach_beyond_chance']['rate']:.1f}% | "
                          f"{100 * c['four_fifths_false_alarm']['rate']:.1f}% | {'yes' if c['within_band_3_7'] else 'no'} |")
         lines.append("")
+        if "any_group_row_beyond_chance" in cal["cells"][0]:
+            lines += ["Group rows (family-wise p, one family per attribute):", "",
+                      "| attribute | k | any group row beyond chance | 95% CI | at most 5% | "
+                      "group row beyond chance, attribute not |", "|---|---|---|---|---|---|"]
+            for c in cal["cells"]:
+                t = c["any_group_row_beyond_chance"]
+                lines.append(f"| {c['attribute']} | {c['k']} | {100 * t['rate']:.1f}% | {100 * t['ci_low']:.1f}–"
+                             f"{100 * t['ci_high']:.1f}% | {'yes' if c['group_rows_at_most_5'] else 'no'} | "
+                             f"{c['group_beyond_attribute_not']} |")
+            lines.append("")
     pw = res.get("power")
     if pw:
         lines += ["## Power (detection = race/ethnicity verdict 'breach, beyond chance')", "",

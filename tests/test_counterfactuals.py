@@ -243,3 +243,18 @@ def test_run_info_records_stages_and_threads():
     names = [s["stage"] for s in res.run_info["stages"]]
     assert names == ["candidates", "rank jobs", "measure", "drivers", "decomposition"]
     assert res.run_info["threads"] >= 1 and "run_info" not in res.to_json()
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("He has worked on payments.", "They have worked on payments."),  # issue 27: not "They has worked on"
+    ("She is a nurse and she also leads a team.", "They are a nurse and they also lead a team."),
+    ("He was promoted; she does not smoke; he currently manages budgets.",
+     "They were promoted; they do not smoke; they currently manage budgets."),
+    ("She's worked in sales and he's a teacher.", "They've worked in sales and they're a teacher."),
+    ("He worked at Acme; his manager says he can code.", "They worked at Acme; their manager says they can code."),
+    ("Her team has grown.", "Their team has grown."),  # only a subject they changes its verb
+])
+def test_masking_makes_the_verb_agree_with_they(text, masked):
+    from fairaudit.engine.drivers import mask_identity
+
+    assert mask_identity([text]) == [masked]

@@ -15,6 +15,14 @@ and the permutation null's quantiles in ``impact``, ``parity`` and
 ``diversity``; ``n_permutations``, ``strata``, ``alpha`` in the config). A
 version-1 file is still read (:func:`upgrade_v1`): its verdicts are "not
 assessed" (``verdict`` null, ``n_permutations`` 0), never guessed.
+3 made a group row's ``p_value`` family-wise (adjusted for the attribute's
+groups; the group's own p-value is ``p_value_raw``), added the verdicts
+"shortfall, significant" and "reference group", renamed "too small to judge"
+to "too little power to judge" (with ``low_power_reason``) and the match-rate
+goal's words to "goal met" / "goal not met, ...". A version-2 file is still
+read (:func:`upgrade_v2`): its group p-values become ``p_value_raw`` and its
+group verdicts, which were not corrected for the number of groups, "not
+assessed"; attribute verdicts are kept, in today's words.
 """
 from __future__ import annotations
 
@@ -28,9 +36,14 @@ from ..options import parse_ks
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: Versions this fairaudit reads (older ones are upgraded on reading).
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
+#: Version 2's words for a verdict category or the match-rate goal, as version 3 writes them
+#: (fairaudit.engine.verdicts holds the current words; a test keeps the two in step).
+V2_WORDS = {"too small to judge": "too little power to judge"}
+V2_GOAL_WORDS = {"breach, beyond chance": "goal not met, beyond chance",
+                 "breach, within chance": "goal not met, within chance", "pass": "goal met"}
 
 #: A finite or undefined number: JSON numbers only (no strings, no booleans); null = NaN.
 Num = Optional[StrictFloat]
@@ -251,7 +264,7 @@ class AuditDocument(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     config: ConfigModel
     provenance: Provenance
     summary: Summary
@@ -312,13 +325,52 @@ def upgrade_v1(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate_audit_dict(data: Any, source: str = "audit JSON") -> AuditDocument:
-    """Check a parsed audit result against the schema.
+def upgrade_v2(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A version-2 audit as version 3 (see the module docstring). The input is not modified.
+
+    Version 2's group p-values were each group's own (not adjusted for the
+    number of groups), so they move to ``p_value_raw`` and the group verdicts
+    built on them read "not assessed" (null); they are never re-derived.
+    Attribute verdicts came from the test of the lowest ratio, as now, and keep
+    their category in today's words.
+    """
+    out = dict(data)
+    out["schema_version"] = 3
+    tables = out.get("tables")
+    if isinstance(tables, Mapping):
+        tables = dict(tables)
+        rows = tables.get("impact")
+        if isinstance(rows, list):
+            tables["impact"] = [{**r, "p_value": None, "verdict": None, "p_value_raw": r.get("p_value")}
+                                if isinstance(r, Mapping) else r for r in rows]
+        rows = tables.get("parity")
+        if isinstance(rows, list):
+            tables["parity"] = [{**r, "verdict": V2_WORDS.get(r.get("verdict"), r.get("verdict"))}
+                                if isinstance(r, Mapping) and isinstance(r.get("verdict"), str) else r for r in rows]
+        out["tables"] = tables
+    summary = out.get("summary")
+    verdict = summary.get("verdict") if isinstance(summary, Mapping) else None
+    if isinstance(verdict, Mapping):
+        v = dict(verdict)
+        if isinstance(v.get("category"), str):
+            v["category"] = V2_WORDS.get(v["category"], v["category"])
+        if isinstance(v.get("diversity_category"), str):
+            v["diversity_category"] = V2_GOAL_WORDS.get(v["diversity_category"], v["diversity_category"])
+        if isinstance(v.get("attributes"), Mapping):
+            v["attributes"] = {a: {**d, "verdict": V2_WORDS.get(d.get("verdict"), d.get("verdict"))}
+                               if isinstance(d, Mapping) and isinstance(d.get("verdict"), str) else d
+                               for a, d in v["attributes"].items()}
+        out["summary"] = {**summary, "verdict": v}
+    return out
+
+
+def upgrade(data: Mapping[str, Any], source: str = "audit JSON") -> dict[str, Any]:
+    """An audit of any readable version as the current version (:data:`SCHEMA_VERSION`), not yet validated.
 
     Raises
     ------
     DataError
-        One line: the first problem, its field path, and how many more there are.
+        Not a JSON object, or a schema version this fairaudit does not read.
     """
     if not isinstance(data, Mapping):
         raise DataError(f"{source} is not a fairaudit audit result (expected a JSON object)")
@@ -326,8 +378,23 @@ def validate_audit_dict(data: Any, source: str = "audit JSON") -> AuditDocument:
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise DataError(f"{source} has schema_version {version!r}; this fairaudit reads versions "
                         f"{', '.join(map(str, READABLE_VERSIONS))} (is it a fairaudit audit result?)")
+    out = dict(data)
     if version == 1:
-        data = upgrade_v1(data)
+        out = upgrade_v1(out)
+    if out["schema_version"] == 2:
+        out = upgrade_v2(out)
+    return out
+
+
+def validate_audit_dict(data: Any, source: str = "audit JSON") -> AuditDocument:
+    """Check a parsed audit result against the schema (an earlier version is upgraded first, :func:`upgrade`).
+
+    Raises
+    ------
+    DataError
+        One line: the first problem, its field path, and how many more there are.
+    """
+    data = upgrade(data, source)
     try:
         return AuditDocument.model_validate(dict(data))
     except ValidationError as exc:

@@ -34,7 +34,7 @@ from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (
 from .result import AuditConfig, AuditResult, recommender_identity
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads
-from .verdicts import gap_causes
+from .causes import gap_causes
 from ..version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
@@ -419,7 +419,7 @@ def audit(
         tables.update(extra_tables)
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
-                                   config.alpha)
+                                   config.alpha, tables["parity"])
     prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
     threads = getattr(rec, "threads", None) or default_threads()

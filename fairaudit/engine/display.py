@@ -39,7 +39,11 @@ def _fmt(v: Any, digits: int = 3) -> str:
 
 #: Verdict categories as the terminal table shows them (the full words follow below the table).
 _SHORT = {"breach, beyond chance": "BREACH (beyond chance)", "breach, within chance": "breach within chance",
-          "pass": "pass", "too small to judge": "too small to judge"}
+          "shortfall, significant": "SHORTFALL (significant)", "pass": "pass",
+          "too little power to judge": "too little power"}
+#: Group verdicts the terminal lists under the table (a pass says nothing new; the reference is named).
+_GROUP_LISTED = ("breach, beyond chance", "shortfall, significant", "breach, within chance",
+                 "too little power to judge", "reference group")
 
 
 def summary_rows(result: ResultView) -> pd.DataFrame:
@@ -63,12 +67,39 @@ def verdict_lines(result: ResultView) -> list[str]:
         return [f"Chance not assessed (no permutation null in this audit): the four-fifths figures alone "
                 "cannot tell bias from an unlucky pool"]
     n = getattr(result.config, "n_permutations", 0)
-    out = [f"Verdicts at k={v.get('k')} ({n:,} label permutations; p = share of permutations with a lowest "
-           "impact ratio at or below the observed one):"]
+    out = [f"Verdicts at k={v.get('k')} ({n:,} label shuffles; {p_formula(n)}):"]
+    imp = result.tables.get("impact")
     for name, a in attrs.items():
         out.append(f"  {name}: {a.get('text') or a.get('verdict')} (lowest impact ratio "
                    f"{_fmt(a.get('min_impact_ratio'))}; a recommender that ignores {name} shows median "
                    f"{_fmt(a.get('null_min_ir_median'))}, 5th percentile {_fmt(a.get('null_min_ir_p05'))})")
+        out += [f"    {line}" for line in group_lines(imp, v.get("k"), name)]
+    return out
+
+
+def p_formula(n: int) -> str:
+    """What p is, by its formula, with the number of shuffles ``n``."""
+    return (f"p = (1 + shuffles whose lowest impact ratio is at or below the observed one) / (1 + {n:,}); "
+            "a group's p counts the shuffles whose lowest ratio of any group is at or below that group's ratio")
+
+
+def group_lines(impact: pd.DataFrame | None, k: Any, attribute: str) -> list[str]:
+    """The groups of ``attribute`` at ``k`` whose verdict is not a plain pass: verdict, family-wise p, reason."""
+    if impact is None or "verdict" not in impact or k is None:
+        return []
+    rows = impact[(impact["k"] == k) & (impact["attribute"] == attribute)]
+    out = []
+    for r in rows.to_dict("records"):
+        verdict = r.get("verdict")
+        if verdict not in _GROUP_LISTED:
+            continue
+        if verdict == "reference group":
+            out.append(f"{r['group']}: reference group (highest selection rate; no test of itself)")
+            continue
+        text = f"{r['group']}: {verdict}, impact ratio {_fmt(r.get('impact_ratio'))}, p {_fmt(r.get('p_value'))}"
+        if r.get("low_power_reason"):
+            text += f" ({r['low_power_reason']})"
+        out.append(text)
     return out
 
 
@@ -99,17 +130,16 @@ def print_summary(result: ResultView, console=None) -> None:
     console.print(
         f"Four-fifths rule at k={v.get('k')}: {'PASS' if v.get('four_fifths_pass') else 'FAIL'} "
         f"(lowest impact ratio {_fmt(v.get('min_impact_ratio'))}, {v.get('flagged_groups', 0)} group(s) flagged); "
-        f"diversity match rate {_fmt(v.get('match_rate'))} vs goal {_fmt(v.get('match_goal'))}: "
-        f"{'MET' if v.get('diversity_goal_met') else 'NOT MET'}"
-        + (f" ({v['diversity_category']})" if v.get("diversity_category") else "")
+        f"diversity match rate {_fmt(v.get('match_rate'))} vs your goal {_fmt(v.get('match_goal'))} (voluntary): "
+        + (v.get("diversity_category") or ("goal met" if v.get("diversity_goal_met") else "goal not met"))
     )
     for line in verdict_lines(result):
         console.print(line, highlight=False)
     dec = result.summary.get("decomposition")
     if dec:
         console.print(decomposition_line(dec))
-    for attr, c in (result.summary.get("causes") or {}).items():
-        console.print(f"Cause of the gap at k={c.get('k')}, {attr}: {c.get('cause')}: {c.get('reason')}", highlight=False)
+    for line in cause_lines(result.summary.get("causes") or {}):
+        console.print(line, highlight=False)
     drv = result.summary.get("drivers") or {}
     if drv:
         console.print(drivers_line(drv))
@@ -120,6 +150,17 @@ def print_summary(result: ResultView, console=None) -> None:
                           f"({d['mean_delta']:+.3f})" for d in top[:5])
         how = "removed" if coded else "neutralised"
         console.print(f"Words that widen the gap most (mean change when {how}): {words}")
+
+
+def cause_lines(causes: Mapping[str, Any]) -> list[str]:
+    """One line per attribute on the cause of its gap; once, where a verdict and its cause disagree, why."""
+    out = [f"Cause of the gap at k={c.get('k')}, {attr}: {c.get('cause')}: {c.get('reason')}"
+           for attr, c in causes.items()]
+    split = [f"{attr} ({c.get('verdict')}; gap: {c.get('cause')})" for attr, c in causes.items() if c.get("note")]
+    if split:
+        note = next(c["note"] for c in causes.values() if c.get("note"))
+        out.append(f"Verdict and cause differ for {', '.join(split)}. {note}")
+    return out
 
 
 def decomposition_line(dec: dict[str, Any]) -> str:

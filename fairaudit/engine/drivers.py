@@ -131,9 +131,59 @@ def mask_identity(texts: Sequence[str], names: Sequence[str] | None = None) -> l
         if isinstance(name, str) and name.strip():
             t = _name_pattern(name.strip()).sub(
                 lambda m: "The candidate" if m.group(0) == name.strip() else "the candidate", t)
-        t = _PRONOUN_RE.sub(lambda m: _match_case(_PRONOUNS[m.group(1).lower().rstrip(".")], m.group(1)), t)
+        t = _PRONOUN_RE.sub(lambda m: (_SUBJECT if m.group(1).lower() in ("he", "she") else "")
+                            + _match_case(_PRONOUNS[m.group(1).lower().rstrip(".")], m.group(1)), t)
+        t = _AGREE_RE.sub(_agree, t).replace(_SUBJECT, "")
         out.append(re.sub(r"\s{2,}", " ", t).strip())
     return out
+
+
+#: Marks a "they" that was a singular subject (he / she), so that its verb can be made to agree.
+_SUBJECT = "\x00"
+_AGREE_RE = re.compile(_SUBJECT + r"(they)('s\b)?(\s+(?:(?:also|still|now|often|always|never|already|currently|"
+                       r"recently|previously|later|then|\w+ly)\s+)?)([A-Za-z]+)\b", re.IGNORECASE)
+#: Irregular third-person forms whose plural lemminflect does not give as one word.
+_PLURAL_VERB = {"is": "are", "was": "were", "has": "have", "does": "do"}
+
+
+def _agree(m: "re.Match[str]") -> str:
+    """The verb after a "they" that replaced he / she in the plural: "They has worked" -> "They have worked".
+
+    Only a third-person singular present form (lemminflect's VBZ of its lemma) changes,
+    so "they worked", "they can" and nouns stay as they are; "he's" becomes "they've"
+    before a past participle and "they're" otherwise.
+    """
+    they, clitic, gap, word = m.group(1), m.group(2), m.group(3), m.group(4)
+    if clitic:
+        return they + ("'ve" if _is_participle(word) else "'re") + gap + word
+    return they + gap + _match_case_word(_plural_verb(word), word)
+
+
+def _plural_verb(word: str) -> str:
+    import lemminflect
+
+    low = word.lower()
+    if low in _PLURAL_VERB:
+        return _PLURAL_VERB[low]
+    if not low.endswith("s"):
+        return word
+    for lemma in lemminflect.getAllLemmas(low).get("VERB", ()):
+        if low in lemminflect.getInflection(lemma, tag="VBZ"):
+            return lemma
+    return word
+
+
+def _is_participle(word: str) -> bool:
+    import lemminflect
+
+    low = word.lower()
+    return any(low in lemminflect.getInflection(lemma, tag="VBN")
+               for lemma in lemminflect.getAllLemmas(low).get("VERB", ()))
+
+
+def _match_case_word(repl: str, original: str) -> str:
+    return repl.upper() if original.isupper() and len(original) > 1 else repl.capitalize() if original[:1].isupper() \
+        else repl
 
 
 @functools.lru_cache(maxsize=65536)

@@ -282,7 +282,8 @@ def group_chance(cut: Cut, g: int) -> dict[str, Any]:
         return cut.chance.group_fields(g)
     nan = float("nan")
     return {"p_value": nan, "verdict": None, "null_ir_median": nan, "null_ir_p05": nan, "power_at_0_6": nan,
-            "min_detectable_ratio": nan}
+            "min_detectable_ratio": nan, "p_value_raw": nan, "own_power_at_0_6": nan, "expected_selected": nan,
+            "low_power_reason": ""}
 
 
 def ranking_rows(cut: Cut) -> list[dict[str, Any]]:

@@ -60,7 +60,7 @@ from ..options import (DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_
                        OPTION_CHECKS, check_n_permutations, check_options, known_fields, parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
-SCHEMA_VERSION = 2  # also in fairaudit.data.schema (which reads version 1 too)
+SCHEMA_VERSION = 3  # also in fairaudit.data.schema (which reads versions 1 and 2 too)
 
 #: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
 DRIVER_SCOPES = ("flagged", "all", "none")
@@ -324,8 +324,9 @@ class AuditResult:
             A missing table or field, a non-numeric figure, a table without rows
             for some k and attribute of the configuration, or another schema version.
         """
-        from ..data.schema import validate_audit_dict
+        from ..data.schema import upgrade, validate_audit_dict
 
+        d = upgrade(d, source)  # an earlier version's summary in today's words too
         doc = validate_audit_dict(d, source)
         tables = {}
         for name, rows in doc.tables:

@@ -16,8 +16,12 @@ from .tables import Col
 #: One plain sentence on what the permutation means (the summary page and the LL144 summary print it).
 PERMUTATION_SENTENCE = ("To tell bias from chance, the audit kept every ranking as it was and shuffled the "
                         "demographic labels among the candidates {n} times: each shuffle shows what a recommender "
-                        "that ignores the attribute would produce on the same candidates and jobs, and the p-value "
-                        "is the share of shuffles with an impact ratio at or below the one observed.")
+                        "that ignores the attribute would produce on the same candidates and jobs. The p-value is "
+                        "p = (1 + number of shuffles whose lowest impact ratio is at or below the observed one) / "
+                        "(1 + {n}); a category's p-value counts the shuffles whose lowest ratio of any category is "
+                        "at or below that category's ratio, so the categories of one attribute are one family "
+                        "tested at once. The category with the highest selection rate is the reference the others "
+                        "are compared with, and is not tested itself.")
 
 
 def verdict_text(v: Any) -> str:
@@ -28,12 +32,13 @@ def verdict_text(v: Any) -> str:
 def _row_verdict(r: dict[str, Any]) -> Any:
     if str(r.get("group")) == "unknown" or str(r.get("excluded")).lower() == "true" or r.get("excluded") is True:
         return None
-    return verdict_text(r.get("verdict"))
+    reason = r.get("low_power_reason")
+    return verdict_text(r.get("verdict")) + (f" ({reason})" if isinstance(reason, str) and reason else "")
 
 
 #: Columns added to the LL144 impact tables (per group) and to the parity / headline tables (per attribute);
 #: the header matches the LL144 summary page's, and is short enough for the tables to fit a page.
-IMPACT_COLS = [Col("p_value", "p-value (chance)", "ratio", better=0, family="four-fifths rule and chance level"),
+IMPACT_COLS = [Col("p_value", "p (family-wise)", "ratio", better=0, family="four-fifths rule and chance level"),
                Col("verdict", "Verdict", "text", better=0, fn=_row_verdict, family="four-fifths rule and chance level")]
 ATTRIBUTE_COLS = [Col("verdict", "Verdict", "text", better=0, fn=lambda r: verdict_text(r.get("verdict")),
                       family="chance level"),

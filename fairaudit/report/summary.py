@@ -62,7 +62,7 @@ class CategoryRow:
     scoring_impact_ratio: float | None
     rated: bool
     note: str = ""
-    p_value: float | None = None  # permutation p-value of the impact ratio (None: not assessed / not rated)
+    p_value: float | None = None  # family-wise permutation p-value (None: not assessed, not rated, reference group)
     verdict: str | None = None  # fairaudit.engine.verdicts category of the group
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,8 +195,10 @@ def _row(r: dict[str, Any], min_share: float) -> CategoryRow:
     unknown = group == "unknown"
     excluded = as_bool(r.get("excluded")) and not unknown
     reason = r.get("exclusion_reason") or f"under {fmt(min_share, 'pctg')} of the known pool"
+    low_power = r.get("low_power_reason") if isinstance(r.get("low_power_reason"), str) else ""
     note = ("unknown category: counted, not included in the impact ratios" if unknown else
-            f"excluded from the impact ratios: {reason}" if excluded else "")
+            f"excluded from the impact ratios: {reason}" if excluded else
+            f"too little power to judge: {low_power}" if low_power else "")
     return CategoryRow(group=group, label=group_label(group), candidates=int(r.get("n_pool") or 0),
                        selections=int(r.get("selected") or 0), selection_rate=as_number(r.get("selection_rate")),
                        impact_ratio=None if (unknown or excluded) else as_number(r.get("impact_ratio")),
