@@ -138,7 +138,7 @@ def test_comparison_sections_show_every_column_of_the_single_audit(builder):
         assert _labels(two["tables"]) == _labels(one["tables"])
     impact = sec.impact_sections(before, after)[0]["tables"]
     labels = _labels(impact)
-    for label in ("Selections", "Scoring rate", "p-value (chance)", "Verdict"):  # the LL144 columns
+    for label in ("Selections", "Scoring rate", "p (family-wise)", "Verdict"):  # the LL144 columns
         assert label in labels
 
 
