@@ -173,7 +173,8 @@ def _describe(unit: Unit, prop: Proposal) -> str:
 
 def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: list[Unit], *,
                  choose: str = "first", require_gain: bool = True,
-                 gap_before: np.ndarray | None = None, notes: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
+                 gap_before: np.ndarray | None = None, notes: Sequence[Sequence[str]] | None = None,
+                 guard_log: list | None = None) -> pd.DataFrame:
     """Rewrite the driving sentences of each job and measure the result.
 
     Parameters
@@ -195,6 +196,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
         The audit's hard gaps of ``jobs`` (computed if omitted).
     notes : list of list of str, optional
         Per job, what :func:`find_units` found about attributes no wording drives (added to ``reason``).
+    guard_log : list, optional
+        Filled with one ``(rule names that fired, narrowed the gap)`` record per scored candidate
+        that changed its sentence (:func:`rewriting.guards.rule_counts` counts them per rule).
 
     Returns
     -------
@@ -239,6 +243,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
                               units_after=[p.sentence for _, p in flat], plans=[p.plan for _, p in flat],
                               fair_before=[current[units[u_i].row] for u_i, _ in flat])
         scores["unit"] = [u_i for u_i, _ in flat]
+        if guard_log is not None:
+            guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
+                             zip(scores["rules"], scores["fair_candidate"], scores["fair_before"], scores["changed"]) if c)
         scores["pos"] = range(len(flat))
         for u_i, grp in scores.groupby("unit", sort=False):
             u = units[u_i]
