@@ -32,6 +32,8 @@ from fairaudit.data.groups import INTERSECTION, candidate_attributes, encode
 from fairaudit.metrics.diversity import gap as gap_fn
 from fairaudit.metrics.diversity import soft_topk_shares
 
+#: What a job's note says of an attribute whose gap no sentence or word of the job moves.
+NO_WORDING = "no wording moves this job's gap"
 NAMES = {"sex": "sex", "race_ethnicity": "race/ethnicity", INTERSECTION: "sex × race/ethnicity"}
 
 
@@ -212,7 +214,7 @@ def text_driven(occlusion: dict[str, pd.DataFrame], n_jobs: int, min_effect: flo
             effect = float(best.get(j, 0.0))
             effect = effect if np.isfinite(effect) else 0.0
             if effect <= min_effect:
-                out[j].append(f"{NAMES.get(a, a)}: no wording moves this job's gap (largest effect of removing a "
+                out[j].append(f"{NAMES.get(a, a)}: {NO_WORDING} (largest effect of removing a "
                               f"sentence or word {effect:+.3f} <= {min_effect}); the gap comes from the candidates, "
                               "so the text is not rewritten for it")
     return out

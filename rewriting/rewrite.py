@@ -203,7 +203,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     Returns
     -------
     DataFrame with :data:`fairaudit.data.rewrites_table.COLUMNS`. Rejected or unhelpful rewrites keep the
-    original sentence; ``reason`` says why for every sentence kept.
+    original sentence; ``reason`` says why for every sentence kept. With a scorer of several attributes,
+    ``gap_before_<a>`` and ``gap_after_<a>`` for every watched attribute and, given ``notes``,
+    ``text_driven_<a>`` for every named one (some sentence or word of the job moves that gap).
     """
     if choose not in ("first", "best"):
         raise ValueError(f"choose must be 'first' or 'best', got {choose!r}")
@@ -313,6 +315,12 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     if multi:  # the audit's hard gap of every watched attribute, before and after (reports show them)
         for a in by_attr0:
             out[f"gap_before_{a}"], out[f"gap_after_{a}"] = by_attr0[a], by_attr1[a]
+        if notes is not None and len(scorer.attributes) >= 2:  # find_units measured, per named attribute,
+            from .attributes import NAMES, NO_WORDING          # whether any wording of the job moves its gap
+
+            for a in scorer.attributes:
+                out[f"text_driven_{a}"] = [not any(str(n).startswith(f"{NAMES.get(a, a)}: {NO_WORDING}")
+                                                   for n in notes[i]) for i in range(len(out))]
     return out
 
 

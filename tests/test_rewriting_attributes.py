@@ -94,6 +94,9 @@ def test_jobs_whose_gap_no_wording_moves_say_so_per_attribute(cands):
 
     out = rewrite_jobs(jobs, search_proposer, reward, units, choose="best", notes=notes)
     assert "race/ethnicity: no wording moves" in out.loc[0, "reason"]
+    # issue 26, item 6: per attribute, whether any wording of the job moves its gap
+    assert not out.loc[0, "text_driven_race_ethnicity"] and out.loc[0, "text_driven_sex"]
+    assert not out.loc[1, "text_driven_sex"]
     for a in ("sex", "race_ethnicity", "sex_race"):
         assert f"gap_before_{a}" in out and f"gap_after_{a}" in out
     np.testing.assert_allclose(out["gap_before"], (out["gap_before_sex"] + out["gap_before_race_ethnicity"]) / 2)
