@@ -112,6 +112,7 @@ def cached_units(ar, jobs: pd.DataFrame, folder: Path, key: dict, suffix: str = 
 
 def run(args) -> int:
     from fairaudit.rewriting.autorefine import CHOOSE_BEST
+    from fairaudit.rewriting.guards import rule_counts
     from fairaudit.rewriting.rewrite import rewrite_jobs
 
     jobs = test_jobs(args.test_set)
@@ -138,12 +139,16 @@ def run(args) -> int:
         base = "lexicon" if m == "lexicon_checked" else m
         propose = ar.proposer(base, n=args.best_of, seed=args.seed)
         choose = "best" if base in CHOOSE_BEST else "first"
-        out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"))
+        log: list = []
+        out = rewrite_jobs(jobs, propose, ar.reward, units, choose=choose, require_gain=(m != "lexicon"),
+                           guard_log=log)
         out["coding"] = jobs["coding"].to_numpy()
         out.to_csv(out_dir / f"{m}{suffix}.csv", index=False)
         meta = {"method": m, "tokens": int(getattr(propose, "n_tokens", 0)),
                 "generation_seconds": float(getattr(propose, "seconds", 0.0)),
-                "wall_seconds": time.perf_counter() - t0, "key": key, "seed": args.seed, "best_of": args.best_of}
+                "wall_seconds": time.perf_counter() - t0, "key": key, "seed": args.seed, "best_of": args.best_of,
+                # per guard rule: candidates it rejected, those it alone rejected, and of those the ones that narrowed
+                "rule_counts": rule_counts(log).to_dict("records")}
         write_text(out_dir / f"{m}{suffix}.json", json.dumps(meta, indent=1))
         print(f"  {m}: {int(out['accepted'].sum())}/{len(out)} rewritten ({meta['wall_seconds']:.0f} s)", flush=True)
     return 0
@@ -165,7 +170,15 @@ def load_rewrites(test: str, method: str) -> tuple[pd.DataFrame, dict] | None:
     metas = [json.loads(f.with_suffix(".json").read_text()) for f in names]
     return (pd.concat([pd.read_csv(f, keep_default_na=False) for f in names], ignore_index=True),
             {"tokens": sum(m["tokens"] for m in metas), "generation_seconds": sum(m["generation_seconds"] for m in metas),
-             "parts": n})
+             "parts": n, "rule_counts": merge_rule_counts([m.get("rule_counts") for m in metas])})
+
+
+def merge_rule_counts(parts: list) -> list[dict] | None:
+    """The per-rule counts of a sharded run, summed over its parts (None when a part predates the counts)."""
+    if not parts or any(p is None for p in parts):
+        return None
+    total = pd.concat([pd.DataFrame(p) for p in parts]).groupby(["rule", "description"], sort=False, as_index=False)
+    return total[["rejected", "sole", "sole_narrowing"]].sum().to_dict("records")
 
 
 def _pairs(methods: list[str]) -> list[tuple[str, str]]:
@@ -182,7 +195,7 @@ def report(args) -> int:
     pools = {s: rd.pool(s, rd.EVAL_POOL_SIZE) for s in seeds}
     evalset = ev.PoolSet.build(lambda: make_recommender("embedding"), pools)
     devset = None
-    rows, cis, examples, per_set = [], [], [], {}
+    rows, cis, examples, per_set, rule_rows = [], [], [], {}, []
     for test in sets:
         ps = evalset
         if test == "dev":
@@ -193,23 +206,30 @@ def report(args) -> int:
         coding = jobs["coding"].to_numpy()
         originals = jobs["text"].astype(str).tolist()
         before = ps.measure(originals)
+        null = ev.neutral_null(ps, originals, before, seed=args.seed)  # the harm test's null, once per test set
         have = [m for m in METHODS if load_rewrites(test, m) is not None]
         per_job = {}
         human = None
         if jobs["oracle"].notna().any():
             ref = jobs["oracle"].where(jobs["oracle"].notna(), jobs["text"]).astype(str).tolist()
-            per_job["human"] = human = ev.per_ad(before, ps.measure(ref), coding)
-            rows += ev.summarise("human" if test != "templated" else "oracle", test, human, None, human)
+            after_h = ps.measure(ref)
+            per_job["human"] = human = ev.per_ad(before, after_h, coding)
+            rows += ev.summarise("human" if test != "templated" else "oracle", test, human, None, human,
+                                 harm=ev.harm_flags(before, after_h, null))
         for m in have:
             rw, meta = load_rewrites(test, m)
             if list(rw["job_id"].astype(str)) != list(jobs["job_id"].astype(str)):
                 print(f"  {test}/{m}: cached rewrites are for other ads; run it again", flush=True)
                 continue
             rw["accepted"] = rw["accepted"].astype(str).str.lower().eq("true")
-            e = ev.per_ad(before, ps.measure(rw["rewrite"].astype(str).tolist()), coding)
+            after_m = ps.measure(rw["rewrite"].astype(str).tolist())
+            e = ev.per_ad(before, after_m, coding)
             per_job[m] = e
             rows += ev.summarise(m, test, e, rw, human, {"tokens": meta["tokens"],
-                                                          "generation_seconds": meta["generation_seconds"]})
+                                                          "generation_seconds": meta["generation_seconds"]},
+                                 harm=ev.harm_flags(before, after_m, null))
+            if meta.get("rule_counts") is not None:
+                rule_rows += [{"test_set": test, "method": m, **c} for c in meta["rule_counts"]]
             if m == "policy" and test in ("freestyle_v3", "dev"):
                 for j, r in rw[rw["accepted"]].iterrows():
                     examples.append({"test_set": test, "job_id": r["job_id"], "coding": coding[j],
@@ -232,7 +252,8 @@ def report(args) -> int:
         "select_pool_seed": rd.SELECT_POOL_SEED,
         "n_test_freestyle": per_set[primary]["n"] if primary else 0,
         "n_test_freestyle_round2": per_set.get("freestyle", {}).get("n", 0),
-        "methods": rows, "paired_ci": cis, "examples": examples,
+        "methods": rows, "paired_ci": cis, "examples": examples, "rule_counts": rule_rows,
+        "harm_test": {"n_null": ev.N_NULL, "alpha": ev.HARM_ALPHA},
     }
     res["verdict"] = verdict(res)
     res["setup"]["report_seconds"] = time.perf_counter() - t0
@@ -268,6 +289,11 @@ def verdict(res: dict) -> list[str]:
                 out.append(f"{test}: accepted policy rewrites whose {a} gap rose and ends above its noise floor "
                            f"(pool average): {p['widened_beyond_floor']}; rose by more than one candidate: "
                            f"{p['widened_by_one_candidate']}.")
+            h = by.get(("human", test, a))
+            if p and h and p.get("harm_beyond_noise") is not None:
+                out.append(f"{test}: {a} gap raised beyond noise: policy {p['harm_beyond_noise']}, human "
+                           f"{h['harm_beyond_noise']} (target: the policy's count not above the human's: "
+                           f"{'met' if p['harm_beyond_noise'] <= h['harm_beyond_noise'] else 'NOT met'}).")
     return [v for v in out if v]
 
 

@@ -19,7 +19,10 @@ Per attribute (``sex``, ``race_ethnicity`` and their intersection ``sex_race``):
 * *diversity match rate* (AutoRefine, arXiv:2501.07324): the share of (ad, pool) pairs whose
   gap is within ``TOLERANCE`` of the target, before and after, and its relative change
   (the paper reports +18.7% on average over gender and race).
-* *widened beyond the floor*: accepted rewrites whose pool-averaged gap of the attribute rose
+* *harm beyond noise*: accepted rewrites whose gap of the attribute rose beyond what
+  meaning-neutral variants of the same ad do on the same pools (:func:`harm_flags`; the calibrated
+  test, ``benchmarks/calibrate_harm.py``), and ends above the floor.
+* *widened beyond the floor* (the round-3 count, kept for comparison): accepted rewrites whose pool-averaged gap of the attribute rose
   and ends above the floor (the acceptance count), and those that rose by more than one
   candidate's worth (1/k).
 
@@ -108,14 +111,56 @@ def per_ad(before: dict, after: dict, coding: np.ndarray) -> dict[str, dict[str,
     return out
 
 
+#: Meaning-neutral variants per ad for the harm test's null, and its false-alarm rate.
+N_NULL, HARM_ALPHA = 8, 0.05
+
+
+def neutral_null(ps, originals: list[str], before: dict, n_null: int = N_NULL, seed: int = 0) -> dict:
+    """Per attribute, a list (one per ad) of the neutral variants' gap rises, shape (variants, pools).
+
+    The variants (:func:`rewriting.noise.neutral_variants`) are measured on the same pools as every
+    method, once per test set.
+    """
+    from fairaudit.rewriting.noise import neutral_variants
+
+    variants = [neutral_variants(t, n_null, seed) for t in originals]
+    flat = [v for vs in variants for v in vs]
+    m = ps.measure(flat) if flat else None
+    out: dict[str, list] = {a: [] for a in before}
+    k = 0
+    for j, vs in enumerate(variants):
+        for a in before:
+            g = m[a]["gap"][:, k:k + len(vs)] if vs else np.zeros((before[a]["gap"].shape[0], 0))
+            out[a].append((g - before[a]["gap"][:, j:j + 1]).T)
+        k += len(vs)
+    return out
+
+
+def harm_flags(before: dict, after: dict, null: dict, alpha: float = HARM_ALPHA) -> dict[str, np.ndarray]:
+    """Per attribute and ad: the gap rose beyond noise (:func:`rewriting.noise.rise_beyond_noise` over the
+    pools, against the ad's neutral variants) and ends above the floor."""
+    from fairaudit.rewriting.noise import rise_beyond_noise
+
+    out = {}
+    for a, b in before.items():
+        rise = after[a]["gap"] - b["gap"]  # (pools, ads)
+        flags = np.zeros(rise.shape[1], dtype=bool)
+        for j, nul in enumerate(null[a]):
+            if len(nul) >= 2:
+                flags[j] = bool(rise_beyond_noise(rise[:, j], nul, alpha).flagged) and \
+                    after[a]["gap"][:, j].mean() > b["floor"]
+        out[a] = flags
+    return out
+
+
 def _mean(x) -> float | None:
     x = np.asarray(x, dtype=float)
     return float(np.nanmean(x)) if np.isfinite(x).any() else None
 
 
 def summarise(method: str, test: str, ev: dict, rw: pd.DataFrame | None, human: dict | None,
-              extra: dict | None = None) -> list[dict]:
-    """One row per attribute: gaps, shift, share of the human's shift, match rates, widened counts."""
+              extra: dict | None = None, harm: dict | None = None) -> list[dict]:
+    """One row per attribute: gaps, shift, share of the human's shift, match rates, widened and harm counts."""
     rows = []
     acc = rw["accepted"].to_numpy(bool) if rw is not None else np.ones(len(next(iter(ev.values()))["gap_before"]), bool)
     k = K
@@ -136,6 +181,7 @@ def summarise(method: str, test: str, ev: dict, rw: pd.DataFrame | None, human: 
             "acceptance_rate": float(acc.mean()),
             "widened_beyond_floor": int((acc & rose & (e["gap_after"] > e["floor"])).sum()),
             "widened_by_one_candidate": int((acc & (e["gap_after"] - e["gap_before"] > 1.0 / k)).sum()),
+            "harm_beyond_noise": int((acc & harm[a]).sum()) if harm is not None else None,
         }
         if rw is not None and acc.any():
             row["meaning_similarity"] = float(rw.loc[acc, "meaning_score"].mean())

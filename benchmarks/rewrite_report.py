@@ -38,13 +38,15 @@ def to_markdown(res: dict) -> str:
         "female share in the direction that undoes the ad's coding, coded ads only; other attributes: the change "
         "projected on the direction to the target). *Human share* = shift / the human rewrite's shift. "
         "*Match rate* = share of (ad, pool) pairs within the tolerance (the AutoRefine paper's statistic; it "
-        "reports +18.7% relative on average over gender and race). *Widened* = accepted rewrites whose "
-        "pool-averaged gap rose and ends above the floor.", ""]
+        "reports +18.7% relative on average over gender and race). *Harm* = accepted rewrites whose gap rose "
+        "beyond what meaning-neutral variants of the same ad do on the same pools (one-sided prediction bound, "
+        "calibrated by `calibrate_harm.py`) and ends above the floor. *Widened* (round 3's count) = accepted "
+        "rewrites whose pool-averaged gap rose and ends above the floor.", ""]
     cols = [("method", "method"), ("mean_gap", "gap after"), ("gap_reduction", "gap reduction"),
             ("gap_above_floor", "above floor"), ("shift_toward_target", "shift"), ("human_share", "human share"),
             ("match_rate_before", "match before"), ("match_rate_after", "match after"),
             ("match_rate_relative_change", "match rel."), ("acceptance_rate", "rewritten"),
-            ("widened_beyond_floor", "widened"), ("meaning_similarity", "meaning sim."),
+            ("harm_beyond_noise", "harm"), ("widened_beyond_floor", "widened"), ("meaning_similarity", "meaning sim."),
             ("skill_recall", "req. recall")]
     two = {"human_share", "match_rate_before", "match_rate_after", "acceptance_rate", "meaning_similarity",
            "skill_recall"}
@@ -78,6 +80,16 @@ def to_markdown(res: dict) -> str:
         lines.append(f"| {c['comparison']} | {c['test_set']} | {NAMES.get(c['attribute'], c['attribute'])} | "
                      f"{c['metric']} | {c['mean_diff']:+.4f} | [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}] | "
                      f"{fmt(c.get('mde_80'))} | {c['n']} |")
+    if res.get("rule_counts"):
+        lines += ["", "## Guard rules: candidates each rule rejected", "",
+                  "*Rejected*: candidate rewrites the rule rejected; *alone*: those no other rule rejected (otherwise "
+                  "accepted; the model rules only judge these); *would ship*: of those, the ones that narrowed the "
+                  "selection pool's gap.", "",
+                  "| test set | method | rule | rejected | alone | would ship |", "|---|---|---|---|---|---|"]
+        for c in res["rule_counts"]:
+            if c["rejected"]:
+                lines.append(f"| {c['test_set']} | {c['method']} | `{c['rule']}` | {c['rejected']} | {c['sole']} | "
+                             f"{c['sole_narrowing']} |")
     lines += ["", "## Verdict", ""] + [f"- {v}" for v in res["verdict"]]
     lines += ["", "Every accepted policy rewrite is listed in `rewrite_examples.md`.", ""]
     return "\n".join(lines)

@@ -7,14 +7,14 @@ reward's fairness term closes the **mean gap of the named attributes**
 
 .. math:: \\tilde g(x) = \\frac{1}{|A|} \\sum_{a \\in A} \\tilde g_a(x),
 
-and the guard (:meth:`AttributeGaps.widened`) rejects a rewrite that widens **any** audited
-attribute's smoothed gap by more than ``tolerance`` to above that attribute's noise floor
-(the expected gap of a random top-k, :attr:`fairaudit.engine.gap.GapScorer.noise_floor`):
+and the guard (:meth:`AttributeGaps.harm`) rejects a rewrite that raises **any** audited
+attribute's smoothed gap by more than ``tolerance`` and beyond what meaning-neutral edits of
+the same ad do on the same pool (:func:`rewriting.noise.rise_beyond_noise`, a one-sided
+prediction bound at ``alpha``), to above that attribute's noise floor (the expected gap of a
+random top-k). "Rose and ends above the noise floor" alone was no test of harm: it flagged a
+third of the careful human rewrites.
 
-.. math:: \\tilde g_a(x') > \\max\\big(\\tilde g_a(x) + \\epsilon,\\ \\mathrm{floor}_a\\big)
-          \\Rightarrow \\text{reject}.
-
-A gap that stays under its floor is what chance gives and is left alone. Where no wording of a
+Where no wording of a
 job moves an attribute's gap (occlusion, :func:`text_driven`), the gap comes from who the
 candidates are (names, pronouns and experience in their profiles), not from the ad: the
 rewrite says so for that job instead of rewriting for it.
@@ -32,6 +32,8 @@ from fairaudit.data.groups import INTERSECTION, candidate_attributes, encode
 from fairaudit.metrics.diversity import gap as gap_fn
 from fairaudit.metrics.diversity import soft_topk_shares
 
+#: What a job's note says of an attribute whose gap no sentence or word of the job moves.
+NO_WORDING = "no wording moves this job's gap"
 NAMES = {"sex": "sex", "race_ethnicity": "race/ethnicity", INTERSECTION: "sex × race/ethnicity"}
 
 
@@ -77,13 +79,21 @@ class AttributeGaps:
     guarded : sequence of str, optional
         The attributes the guard watches (default: every rated attribute of the pool).
     tolerance : float
-        A rise of a smoothed gap up to this is noise of the reward's pool (0.005 = half a
-        percentage point of the top-k mix).
+        A rise of a smoothed gap up to this is never harm (0.005 = half a percentage point
+        of the top-k mix).
+    alpha : float
+        False-alarm rate of the harm test on meaning-neutral edits (:meth:`harm`).
+    n_null : int
+        Meaning-neutral variants of each original that make the harm test's null.
+    seed : int
+        Seeds the neutral variants.
+    fit : bool
+        Fit the recommender on the candidates (once, for the first scorer).
     """
 
     def __init__(self, recommender: Any, candidates: pd.DataFrame, k: int = 50, target: Any = "pool",
                  attributes: Sequence[str] = ("sex",), guarded: Sequence[str] | None = None,
-                 tolerance: float = 0.005, fit: bool = True):
+                 tolerance: float = 0.005, fit: bool = True, alpha: float = 0.05, n_null: int = 8, seed: int = 0):
         self.attributes = tuple(attributes)
         self.guarded = tuple(dict.fromkeys([*self.attributes, *(guarded or rated_attributes(candidates))]))
         self.scorers = {a: GapScorer(recommender, candidates, k=k, target=target, attribute=a, fit=fit and i == 0)
@@ -92,6 +102,9 @@ class AttributeGaps:
         self.recommender, self.k, self.n_candidates = recommender, first.k, first.n_candidates
         self.encoding, self.target = first.encoding, first.target  # for callers that fingerprint the pool
         self.tolerance = float(tolerance)
+        if not 0 < alpha < 1 or n_null < 2:
+            raise ConfigError(f"alpha must lie in (0, 1) and n_null be >= 2, got {alpha} and {n_null}")
+        self.alpha, self.n_null, self.seed = float(alpha), int(n_null), int(seed)
         self._memo: dict[tuple[str, float], dict[str, float]] = {}
 
     @property
@@ -144,18 +157,46 @@ class AttributeGaps:
         g = self.smooth_gaps_all(texts, temperature)
         return np.mean([g[a] for a in self.attributes], axis=0)
 
-    def widened(self, before: Sequence[str], after: Sequence[str], temperature: float = 0.5) -> list[list[str]]:
-        """For each pair, the attributes whose smoothed gap rose by more than ``tolerance`` to above its floor."""
-        if temperature <= 0:
-            gb, ga = self.hard_gaps_all(before), self.hard_gaps_all(after)
-        else:
-            gb, ga = self.smooth_gaps_all(before, temperature), self.smooth_gaps_all(after, temperature)
-        floors = self.noise_floors
+    def harm(self, before: Sequence[str], after: Sequence[str], temperature: float = 0.5) -> list[list[str]]:
+        """For each pair, the attributes whose gap rose beyond noise (:func:`rewriting.noise.rise_beyond_noise`).
+
+        The null of each original text is the rise of its ``n_null`` meaning-neutral variants
+        (:func:`rewriting.noise.neutral_variants`) on this pool; a rise must also exceed
+        ``tolerance`` and end above the attribute's noise floor (a gap under the floor is what a
+        random top-k gives). Rankings are memoised, so an original met again costs nothing.
+        """
+        from .noise import neutral_variants, rise_beyond_noise
+
+        gaps = (lambda t: self.hard_gaps_all(t)) if temperature <= 0 else \
+            (lambda t: self.smooth_gaps_all(t, temperature))
+        before, after = [str(t) for t in before], [str(t) for t in after]
+        if not before:
+            return []
+        distinct = list(dict.fromkeys(before))
+        variants = {t: neutral_variants(t, self.n_null, self.seed) for t in distinct}
+        flat = [v for t in distinct for v in variants[t]]
+        gb, ga = gaps(before), gaps(after)
+        g0 = gaps(distinct)
+        gv = gaps(flat) if flat else {a: np.zeros(0) for a in self.scorers}
         out: list[list[str]] = [[] for _ in before]
+        floors = self.noise_floors
+        pos, start = {t: i for i, t in enumerate(distinct)}, {}
+        k = 0
+        for t in distinct:
+            start[t] = (k, k + len(variants[t]))
+            k += len(variants[t])
         for a in self.scorers:
-            bad = (ga[a] > gb[a] + self.tolerance) & (ga[a] > floors[a])
-            for i in np.flatnonzero(bad):
-                out[i].append(f"{NAMES.get(a, a)} {gb[a][i]:.3f} → {ga[a][i]:.3f} (floor {floors[a]:.3f})")
+            for i, t in enumerate(before):
+                s0, s1 = start[t]
+                if s1 - s0 < 2:  # too short an ad for a null: the plain tolerance decides
+                    bad, bound = ga[a][i] > gb[a][i] + self.tolerance, gb[a][i] + self.tolerance
+                else:
+                    null = (gv[a][s0:s1] - g0[a][pos[t]])[:, None]
+                    test = rise_beyond_noise(np.array([ga[a][i] - gb[a][i]]), null, self.alpha, self.tolerance)
+                    bad, bound = bool(test.flagged), gb[a][i] + float(test.bound)
+                if bad and ga[a][i] > floors[a]:
+                    out[i].append(f"{NAMES.get(a, a)} {gb[a][i]:.3f} → {ga[a][i]:.3f} (neutral edits reach "
+                                  f"{bound:.3f} at α = {self.alpha})")
         return out
 
 
@@ -173,7 +214,7 @@ def text_driven(occlusion: dict[str, pd.DataFrame], n_jobs: int, min_effect: flo
             effect = float(best.get(j, 0.0))
             effect = effect if np.isfinite(effect) else 0.0
             if effect <= min_effect:
-                out[j].append(f"{NAMES.get(a, a)}: no wording moves this job's gap (largest effect of removing a "
+                out[j].append(f"{NAMES.get(a, a)}: {NO_WORDING} (largest effect of removing a "
                               f"sentence or word {effect:+.3f} <= {min_effect}); the gap comes from the candidates, "
                               "so the text is not rewritten for it")
     return out

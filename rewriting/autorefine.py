@@ -41,7 +41,7 @@ from .adapter_io import (FORMAT_VERSION, IN_MEMORY, META_FILE, attach_adapter, r
                          run_metadata, save_adapter, saved_options)                      # import paths)
 from .attributes import AttributeGaps, resolve_attributes
 from .identity import check_resume, run_dir, run_fingerprint
-from .policy import LoraSettings, load_model, sentence_nll
+from .policy import LoraSettings, load_model, sentence_nll, token_nll
 from .proposers import CHOOSE_BEST, METHODS, make_proposer  # noqa: F401  (METHODS: earlier import path)
 from .reward import Reward, RewardConfig
 from .rewrite import find_units, rewrite_jobs
@@ -166,8 +166,14 @@ class AutoRefine:
             if self._encoder is None:
                 self._encoder = _encoder_from(self.recommender)
             self._reward = Reward(scorer, self._encoder, self.reward_config,
-                                  fluency=self._fluency if self.reward_config.max_fluency_loss > 0 else None)
+                                  fluency=self._fluency if self.reward_config.max_fluency_loss > 0 else None,
+                                  tokens=self._tokens if self.reward_config.max_continuation_loss > 0 else None)
         return self._reward
+
+    def _tokens(self, texts: list[str]) -> list:
+        # the phrase-level guard: token NLLs of the base model (rewriting.fluency)
+        model, tok = self._base()
+        return token_nll(model, tok, texts)
 
     def _fluency(self, texts: list[str]) -> np.ndarray:
         # the base language model judges fluency (loaded on first use, adapter switched off)

@@ -34,7 +34,7 @@ _TAGS = ("VBZ", "VBD", "VBG", "VBN")
 
 
 @lru_cache(maxsize=20_000)
-def _known(word: str) -> frozenset[str]:
+def known_pos(word: str) -> frozenset[str]:
     """Every universal part of speech the word form can take (empty when the dictionary does not know it)."""
     import lemminflect
 
@@ -42,12 +42,12 @@ def _known(word: str) -> frozenset[str]:
 
 
 def can_be(word: str, pos: str) -> bool:
-    return pos in _known(word)
+    return pos in known_pos(word)
 
 
 def only_verb(word: str) -> bool:
     """True when the dictionary knows the word and knows it only as a verb ("dominate", "excel")."""
-    pos = _known(word)
+    pos = known_pos(word)
     return bool(pos) and pos <= {"VERB", "AUX"}
 
 
@@ -72,7 +72,7 @@ def verb_form(word: str) -> str | None:
 def modifier_like(word: str) -> bool:
     """True for an adjective or adverb (or an unknown hyphenated or -ly word: "fast-paced", "sweetly")."""
     w = word.lower().strip(".,;:!?")
-    pos = _known(w)
+    pos = known_pos(w)
     if pos:
         return bool(pos & {"ADJ", "ADV"}) and not pos <= {"VERB"}
     return "-" in w or w.endswith("ly")
@@ -81,7 +81,7 @@ def modifier_like(word: str) -> bool:
 def manner_adverb(word: str) -> bool:
     """An -ly adverb ("lovingly", "softly", "warmly"): style inside a duty sentence, never the duty itself."""
     w = word.lower()
-    return w.endswith("ly") and "ADV" in _known(w) and "NOUN" not in _known(w)
+    return w.endswith("ly") and "ADV" in known_pos(w) and "NOUN" not in known_pos(w)
 
 
 def inflect_like(old: str, new: str, previous: str | None = None) -> str:
@@ -165,7 +165,7 @@ def sense_problems(old: str, new: str) -> list[str]:
     if any(w.lower().strip(".,") in FALSE_STEMS for w in o):
         out.append(f"'{old}' only matches a coded stem; it is not a coded word")
     if len(o) == 1 and len(n) == 1:
-        po, pn = _known(re.sub(r"[^A-Za-z-]", "", o[0])), _known(re.sub(r"[^A-Za-z-]", "", n[0]))
+        po, pn = known_pos(re.sub(r"[^A-Za-z-]", "", o[0])), known_pos(re.sub(r"[^A-Za-z-]", "", n[0]))
         if po and pn and not (po & pn) and not ({"ADJ", "VERB"} <= po | pn and verb_form(n[0]) in ("VBN", "VBG")
                                                 and "ADJ" in po):
             out.append(f"'{old} -> {new}' changes the part of speech ({'/'.join(sorted(po))} -> "

@@ -72,7 +72,7 @@ _REQUIREMENT_CUES = re.compile(
     r"resume|cover letter|deadline|start date|visa|package|per annum|per hour|overtime|rota|driving|"
     r"van|car|vacation|allowance|tools?|equipment|software)\b",
     re.IGNORECASE)
-_TECH_TOKEN = re.compile(r"\d|[$£€%]|\b[A-Z]{2,}\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w[+#]|\w/\w")
+_TECH_TOKEN = re.compile(r"\d|[$£€%]|\b[A-Z]{2,}s?\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w[+#]|\w/\w")
 
 
 def words(text: str) -> list[str]:
@@ -113,7 +113,8 @@ def states_requirement(sentence: str, title: str = "") -> bool:
     A sentence carries job content when it names the job (a title word), has
     a number, currency or tool-like token (``SQL``, ``PostgreSQL``, ``C++``),
     or a cue of a duty, requirement, qualification, benefit or logistics
-    ("experience", "you will", "degree", "salary", "shifts", ...). Anything
+    ("experience", "you will", "degree", "salary", "shifts", ...), or lists the
+    job's scope (tasks, materials, tools: :func:`rewriting.syntax.lists_scope`). Anything
     else is personality or culture wording, which a rewrite may delete.
     The rule is conservative on purpose: a false "requirement" only means the
     sentence is edited instead of deleted.
@@ -121,7 +122,11 @@ def states_requirement(sentence: str, title: str = "") -> bool:
     s = str(sentence)
     if _REQUIREMENT_CUES.search(s) or _TECH_TOKEN.search(s):
         return True
-    return bool(title_terms(title) & {stem(w) for w in words(s)})
+    if title_terms(title) & {stem(w) for w in words(s)}:
+        return True
+    from .syntax import lists_scope
+
+    return lists_scope(s, is_job_word)  # "Loft conversions: joists, rafters, skylights." is the job's scope
 
 
 def requirement_terms(text: str, title: str = "") -> set[str]:

@@ -303,3 +303,34 @@ def sentence_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: i
             nll = -(lp * mask).sum(1) / mask.sum(1).clamp(min=1)
             out[idx[s:s + batch_size]] = nll.cpu().numpy()
     return out
+
+
+def token_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 16) -> list:
+    """Each token's character span and its NLL under the *base* model, given the tokens before it.
+
+    Returns one ``(offsets, nll)`` pair per text: ``offsets`` is an ``(n, 2)`` array of character
+    spans, ``nll[j]`` the negative log-likelihood of token ``j`` (NaN for the first token, which
+    has no context). Used by the phrase-level fluency guard (:mod:`rewriting.fluency`).
+    """
+    import contextlib
+
+    import numpy as np
+    import torch
+
+    out: list = []
+    off_ctx = model.disable_adapter() if hasattr(model, "disable_adapter") else contextlib.nullcontext()
+    with off_ctx, torch.no_grad():
+        for s in range(0, len(texts), batch_size):
+            chunk = [str(t) for t in texts[s:s + batch_size]]
+            enc = tokenizer(chunk, return_tensors="pt", padding=True, add_special_tokens=False,
+                            return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").numpy()
+            enc = enc.to(model.device)
+            logits = model(**enc).logits[:, :-1].float()
+            lp = torch.log_softmax(logits, -1).gather(-1, enc["input_ids"][:, 1:, None])[..., 0].cpu().numpy()
+            mask = enc["attention_mask"].cpu().numpy().astype(bool)
+            for i in range(len(chunk)):
+                nll = np.concatenate([[np.nan], -lp[i]])[mask[i]]
+                nll[:1] = np.nan  # the first real token (after any left padding) has no context
+                out.append((offsets[i][mask[i]], nll))
+    return out

@@ -26,16 +26,16 @@ smoothed mix changes continuously and estimates what a fresh pool would do
 the benchmark still report the hard gap.
 
 **Guard.** A rewrite is *rejected* (original kept, fairness 0, meaning term
-``-reject_penalty``) when it is empty, falls below the similarity or recall
-threshold, drops a title word, edits a word the job needs (an edit plan may
-only touch gender-coded, gendered and, outside requirement sentences, style
-words: :func:`rewriting.meaning.editable_words`), removes a word whose removal
-breaks the grammar (:func:`rewriting.meaning.broken_removals`), deletes a sentence that states a requirement,
-adds demographic or gender-coded words, echoes the prompt, invents content,
-leaves a visibly broken sentence, comes from an edit plan that could not be
-applied as written, or (with a scorer of several attributes,
-:class:`rewriting.attributes.AttributeGaps`) widens any audited attribute's gap by
-more than its tolerance to above that attribute's noise floor. Rejection, not a penalty, closes the reward hacks: emptying
+``-reject_penalty``) when it breaks any rule of the guard's registry
+(:data:`rewriting.guards.RULES`: each rule's name, description and bad cases in one
+place): it empties the text, falls below the similarity or recall threshold, drops a
+title word, edits a word the job needs, breaks the grammar or a fixed expression, deletes
+a clause or a requirement or scope sentence, adds demographic or gender-coded words,
+raises any audited attribute's gap beyond what meaning-neutral edits do
+(:meth:`rewriting.attributes.AttributeGaps.harm`), echoes the prompt, invents content, or
+reads worse under the base language model. The ``rules`` column of :meth:`Reward.score`
+names the rules that fired (:func:`rewriting.guards.rule_counts` counts them).
+Rejection, not a penalty, closes the reward hacks: emptying
 the text, stuffing it with words that pull one group's profiles up ("she",
 "women", "nurturing"), or copying instruction fragments.
 
@@ -47,7 +47,7 @@ Gaucher, Friesen & Kay (2011), J. Pers. Soc. Psychol. 101(1):109-128.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -56,10 +56,10 @@ import pandas as pd
 from fairaudit.errors import ConfigError
 from fairaudit.options import known_fields
 
-from .edits import EditPlan, broken
-from .grammar import replacement_problems
-from .meaning import (broken_removals, plain_word, coded_added, demographic_added, invented_content, plan_touches_job_words,
-                      prompt_echo, repetition, skill_recall, states_requirement, title_kept)
+from .edits import EditPlan
+from .fluency import continuation_loss
+from .guards import Edit, run_rules
+from .meaning import repetition, skill_recall
 
 
 @dataclass
@@ -87,6 +87,11 @@ class RewardConfig:
         Guard: an edited sentence whose mean token NLL under the base language
         model exceeds the original's by more than this (nats) is rejected as
         broken ("Are you a caring with a big heart?"); needs ``Reward.fluency``.
+    max_continuation_loss : float
+        Guard (phrase level): the words after an edit may lose at most this much
+        likelihood (nats, summed over the next three words) under the base model
+        ("a love note" -> "a like note", "beat every deadline" -> "perform better
+        than every deadline"; :mod:`rewriting.fluency`); needs ``Reward.tokens``; 0 = off.
     """
 
     fairness_weight: float = 1.0
@@ -100,6 +105,7 @@ class RewardConfig:
     repetition_weight: float = 2.0
     reject_penalty: float = 3.0
     max_fluency_loss: float = 1.0
+    max_continuation_loss: float = 2.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.min_similarity <= 1 or not 0 <= self.min_recall <= 1:
@@ -133,12 +139,16 @@ class Reward:
     fluency : callable ``texts -> mean token NLL``, optional
         The fluency guard's language model (:func:`rewriting.policy.sentence_nll`
         of the base model); None skips that check.
+    tokens : callable ``texts -> [(offsets, nll)]``, optional
+        Token NLLs of the base model (:func:`rewriting.policy.token_nll`) for the
+        phrase-level guard (rule ``phrase_fit``); None skips it.
     """
 
     gap_scorer: Any
     encode: Callable[[Sequence[str]], np.ndarray]
     config: RewardConfig = field(default_factory=RewardConfig)
     fluency: Callable[[Sequence[str]], np.ndarray] | None = None
+    tokens: Callable[[Sequence[str]], list] | None = None
 
     def fairness_gaps(self, texts: Sequence[str]) -> np.ndarray:
         """The gap the fairness term uses: smoothed unless ``temperature`` is 0."""
@@ -201,8 +211,9 @@ class Reward:
         -------
         DataFrame
             One row per rewrite: fair_before, fair_after (the fairness term's
-            gaps), similarity, skill_recall, accepted, reason, fairness,
-            meaning, form, reward, changed.
+            gaps), similarity, skill_recall, accepted, reason, rules (the
+            names of the guard rules that fired), fairness, meaning, form,
+            reward, changed.
         """
         c = self.config
         n = len(jobs_before)
@@ -224,61 +235,33 @@ class Reward:
         if idx:
             sim[idx] = self.similarity([before[i] for i in idx], [after[i] for i in idx])
         flu = np.zeros(n)
-        widened: list[list[str]] = [[] for _ in range(n)]
-        if idx and hasattr(self.gap_scorer, "widened"):  # every audited attribute (rewriting.attributes)
-            for i, w in zip(idx, self.gap_scorer.widened([before[i] for i in idx], [after[i] for i in idx],
-                                                         c.temperature)):
-                widened[i] = w
-        all_reasons, recalls = [], []
-        for i in range(n):
-            b, a, plan = before[i], after[i], plans[i]
-            rec = skill_recall(b, a, titles[i]) if changed[i] else 1.0
-            reasons: list[str] = []
-            all_reasons.append(reasons)
-            recalls.append(rec)
-            if plan is not None and not plan.valid:
-                reasons.append("edit plan: " + "; ".join(plan.problems))
-            if changed[i]:
-                if not a.strip():
-                    reasons.append("empty")
-                touched = plan_touches_job_words(ub[i], plan, titles[i]) if plan is not None else []
-                if touched:
-                    reasons.append("edits words the job needs: " + ", ".join(touched))
-                odd = replacement_problems(ub[i], plan, plain_word) if plan is not None else []
-                if odd:
-                    reasons.append("; ".join(odd))
-                dangling = broken_removals(ub[i], plan) if plan is not None else []
-                if dangling:
-                    reasons.append("removing " + ", ".join(f"'{w}'" for w in dangling) + " breaks the sentence")
-                if sim[i] < c.min_similarity:
-                    reasons.append(f"similarity {sim[i]:.2f} < {c.min_similarity}")
-                if rec < c.min_recall:
-                    reasons.append(f"requirement recall {rec:.2f} < {c.min_recall}")
-                if not title_kept(titles[i], b, a):
-                    reasons.append("job title dropped")
-                if not ua[i].strip() and states_requirement(ub[i], titles[i]):
-                    reasons.append("deletes a sentence that states a requirement")
-                for what, found in (("demographic", demographic_added(b, a)),
-                                    ("gender-coded", coded_added(b, a))):
-                    if found:
-                        reasons.append(f"adds {what} words: " + ", ".join(found))
-                if widened[i]:
-                    reasons.append("widens a gap beyond its noise floor: " + "; ".join(widened[i]))
-                if prompt_echo(b, a):
-                    reasons.append("echoes the prompt")
-                invented = invented_content(ub[i], ua[i]) if ua[i].strip() else ""
-                if invented:
-                    reasons.append(invented)
-                if ua[i].strip() and broken(ua[i]):
-                    reasons.append("leaves a broken sentence")
-        # the fluency guard runs the base language model: only on edits that passed every other check
-        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip() and not all_reasons[i]]
-        if self.fluency is not None and edited:
-            nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
-            flu[edited] = nll[len(edited):] - nll[:len(edited)]
+        harm: list[list[str]] = [[] for _ in range(n)]
+        if idx and hasattr(self.gap_scorer, "harm"):  # every audited attribute (rewriting.attributes)
+            for i, w in zip(idx, self.gap_scorer.harm([before[i] for i in idx], [after[i] for i in idx],
+                                                      c.temperature)):
+                harm[i] = w
+        recalls = [skill_recall(before[i], after[i], titles[i]) if changed[i] else 1.0 for i in range(n)]
+        edits = [Edit(job_before=before[i], job_after=after[i], unit_before=ub[i], unit_after=ua[i], title=titles[i],
+                      plan=plans[i], similarity=float(sim[i]), recall=recalls[i], harm=tuple(harm[i]), config=c)
+                 for i in range(n)]
+        fired: list[list[tuple[str, str]]] = []
+        for i, e in enumerate(edits):
+            # a plan with problems is judged even when it changed nothing; everything else only on a change
+            fired.append(run_rules(e) if changed[i] else [(r, w) for r, w in run_rules(e) if r == "edit_plan"])
+        # the model rules run the base language model: only on edits that passed every text rule
+        edited = [i for i in idx if ua[i].strip() and ub[i].strip() != ua[i].strip() and not fired[i]]
+        if edited and (self.fluency is not None or self.tokens is not None):
+            cont = np.full(n, np.nan)
+            if self.fluency is not None:
+                nll = self._nll([ub[i] for i in edited] + [ua[i] for i in edited])
+                flu[edited] = nll[len(edited):] - nll[:len(edited)]
+            if self.tokens is not None and c.max_continuation_loss > 0:
+                cont[edited] = continuation_loss(self.tokens, [ub[i] for i in edited], [ua[i] for i in edited])
             for i in edited:
-                if flu[i] > c.max_fluency_loss:
-                    all_reasons[i].append(f"reads much worse (fluency loss {flu[i]:.2f} > {c.max_fluency_loss})")
+                e = replace(edits[i], fluency_loss=float(flu[i]) if self.fluency is not None else None,
+                            continuation_loss=float(cont[i]) if np.isfinite(cont[i]) else None)
+                fired[i] += run_rules(e, stage="model")
+        all_reasons = [[w for _, w in f] for f in fired]
         rows = []
         for i in range(n):
             plan, reasons, rec = plans[i], all_reasons[i], recalls[i]
@@ -299,6 +282,7 @@ class Reward:
                 "similarity": float(sim[i]), "skill_recall": rec, "fluency_loss": float(flu[i]),
                 "changed": bool(changed[i]),
                 "accepted": bool(accepted), "reason": "; ".join(reasons),
+                "rules": tuple(dict.fromkeys(r for r, _ in fired[i])),
                 "fairness": fairness, "meaning": meaning, "form": form, "reward": fairness + meaning + form,
             })
         return pd.DataFrame(rows)

@@ -173,7 +173,8 @@ def _describe(unit: Unit, prop: Proposal) -> str:
 
 def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: list[Unit], *,
                  choose: str = "first", require_gain: bool = True,
-                 gap_before: np.ndarray | None = None, notes: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
+                 gap_before: np.ndarray | None = None, notes: Sequence[Sequence[str]] | None = None,
+                 guard_log: list | None = None) -> pd.DataFrame:
     """Rewrite the driving sentences of each job and measure the result.
 
     Parameters
@@ -195,11 +196,16 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
         The audit's hard gaps of ``jobs`` (computed if omitted).
     notes : list of list of str, optional
         Per job, what :func:`find_units` found about attributes no wording drives (added to ``reason``).
+    guard_log : list, optional
+        Filled with one ``(rule names that fired, narrowed the gap)`` record per scored candidate
+        that changed its sentence (:func:`rewriting.guards.rule_counts` counts them per rule).
 
     Returns
     -------
     DataFrame with :data:`fairaudit.data.rewrites_table.COLUMNS`. Rejected or unhelpful rewrites keep the
-    original sentence; ``reason`` says why for every sentence kept.
+    original sentence; ``reason`` says why for every sentence kept. With a scorer of several attributes,
+    ``gap_before_<a>`` and ``gap_after_<a>`` for every watched attribute and, given ``notes``,
+    ``text_driven_<a>`` for every named one (some sentence or word of the job moves that gap).
     """
     if choose not in ("first", "best"):
         raise ValueError(f"choose must be 'first' or 'best', got {choose!r}")
@@ -239,6 +245,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
                               units_after=[p.sentence for _, p in flat], plans=[p.plan for _, p in flat],
                               fair_before=[current[units[u_i].row] for u_i, _ in flat])
         scores["unit"] = [u_i for u_i, _ in flat]
+        if guard_log is not None:
+            guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
+                             zip(scores["rules"], scores["fair_candidate"], scores["fair_before"], scores["changed"]) if c)
         scores["pos"] = range(len(flat))
         for u_i, grp in scores.groupby("unit", sort=False):
             u = units[u_i]
@@ -306,6 +315,12 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     if multi:  # the audit's hard gap of every watched attribute, before and after (reports show them)
         for a in by_attr0:
             out[f"gap_before_{a}"], out[f"gap_after_{a}"] = by_attr0[a], by_attr1[a]
+        if notes is not None and len(scorer.attributes) >= 2:  # find_units measured, per named attribute,
+            from .attributes import NAMES, NO_WORDING          # whether any wording of the job moves its gap
+
+            for a in scorer.attributes:
+                out[f"text_driven_{a}"] = [not any(str(n).startswith(f"{NAMES.get(a, a)}: {NO_WORDING}")
+                                                   for n in notes[i]) for i in range(len(out))]
     return out
 
 

@@ -38,3 +38,14 @@ def test_occlusion_finds_the_driving_word_beyond_the_lexicon_label():
     # sentences only, and only those allowed
     s = occlusion_drivers(scorer.gaps, JOBS, words=None, deletable=lambda sent, title: "Apply" not in sent)
     assert set(s["kind"]) == {"sentence"} and not s["sentence"].str.contains("Apply").any()
+
+
+def test_a_full_stop_inside_an_abbreviation_does_not_end_the_sentence():
+    text = "You will open the 7:30 a.m. clinic like a boot camp, and coach our netball squad. You plan lessons."
+    from fairaudit.engine.occlusion import split_sentences
+
+    parts = split_sentences(text)
+    assert parts[0] == "You will open the 7:30 a.m. clinic like a boot camp, and coach our netball squad."
+    assert "".join(parts) == text
+    assert split_sentences("Ask Dr. Patel. Start at 7 a.m. You drive.")[::2] == ["Ask Dr. Patel.", "Start at 7 a.m.",
+                                                                                    "You drive."]

@@ -74,7 +74,8 @@ def test_a_rewrite_that_widens_another_attributes_gap_is_rejected(cands):
     trade = before.replace("ninja", "club")   # closes the sex gap, opens the race gap
     clean = before.replace("ninja", "developer")
     s = reward.score([before, before], [trade, clean])
-    assert not s.loc[0, "accepted"] and "widens a gap beyond its noise floor: race/ethnicity" in s.loc[0, "reason"]
+    assert not s.loc[0, "accepted"] and "widens a gap beyond noise: race/ethnicity" in s.loc[0, "reason"]
+    assert "harm_beyond_noise" in s.loc[0, "rules"]
     assert s.loc[1, "accepted"] and s.loc[1, "fairness"] > 0
 
 
@@ -93,6 +94,9 @@ def test_jobs_whose_gap_no_wording_moves_say_so_per_attribute(cands):
 
     out = rewrite_jobs(jobs, search_proposer, reward, units, choose="best", notes=notes)
     assert "race/ethnicity: no wording moves" in out.loc[0, "reason"]
+    # issue 26, item 6: per attribute, whether any wording of the job moves its gap
+    assert not out.loc[0, "text_driven_race_ethnicity"] and out.loc[0, "text_driven_sex"]
+    assert not out.loc[1, "text_driven_sex"]
     for a in ("sex", "race_ethnicity", "sex_race"):
         assert f"gap_before_{a}" in out and f"gap_after_{a}" in out
     np.testing.assert_allclose(out["gap_before"], (out["gap_before_sex"] + out["gap_before_race_ethnicity"]) / 2)
@@ -108,3 +112,62 @@ def test_the_report_summary_gives_each_watched_attributes_gap_before_and_after()
     assert [r["attribute"] for r in rows] == ["sex", "race_ethnicity"]
     assert rows[0]["mean_gap_before_accepted"] == pytest.approx(0.4)
     assert rows[0]["mean_gap_after_accepted"] == pytest.approx(0.3)
+
+
+class NoisyRecommender(TwoCueRecommender):
+    """Any edit of the text reshuffles the scores a little (seeded by the text); 'club' still favours white candidates."""
+
+    def score(self, job_texts):
+        import zlib
+
+        noise = np.stack([np.random.default_rng(zlib.crc32(t.encode())).normal(0, 0.5, self.n) for t in job_texts])
+        return super().score(job_texts) + noise
+
+
+def test_harm_is_a_rise_beyond_what_neutral_edits_do_not_a_rise_above_the_floor(cands):
+    """Issue 26, item 5: "rose and ends above the floor" flagged noise (and a third of the human rewrites)."""
+    sc = AttributeGaps(NoisyRecommender(), cands, k=50, attributes=("sex",))
+    before = "We need a developer for the job. You will write code and review pull requests."
+    noise_edits = [before.replace("developer", w) for w in ("programmer", "coder", "engineer", "builder", "maker",
+                                                              "creator", "specialist", "technologist")]
+    harm = sc.harm([before] * len(noise_edits), noise_edits, temperature=0.5)
+    gb, ga = sc.smooth_gaps_all([before] * len(noise_edits)), sc.smooth_gaps_all(noise_edits)
+    floors = sc.noise_floors
+    old_rule = [any(ga[a][i] > gb[a][i] + sc.tolerance and ga[a][i] > floors[a] for a in sc.scorers)
+                for i in range(len(noise_edits))]
+    assert sum(old_rule) >= 2                       # the old criterion calls word swaps harm
+    assert sum(bool(h) for h in harm) <= 1          # the test against neutral edits does not
+    trade = before.replace("developer", "club developer")
+    (flags,) = sc.harm([before], [trade], temperature=0.5)
+    assert any(f.startswith("race/ethnicity") for f in flags)
+
+
+def test_rise_beyond_noise_is_calibrated_on_neutral_draws():
+    from fairaudit.rewriting.noise import rise_beyond_noise
+
+    rng = np.random.default_rng(0)
+    null = rng.normal(0, 0.01, (4000, 8, 3))
+    neutral = rng.normal(0, 0.01, (4000, 3))
+    assert rise_beyond_noise(neutral, null, alpha=0.05).flagged.mean() <= 0.06
+    big = rise_beyond_noise(neutral + 0.05, null, alpha=0.05)
+    assert big.flagged.mean() > 0.95 and (big.p_value < 0.05).mean() > 0.95
+    assert not rise_beyond_noise(np.array([0.004]), np.zeros((8, 1)), min_rise=0.005).flagged
+    with pytest.raises(ValueError, match="two neutral variants"):
+        rise_beyond_noise(np.zeros(3), np.zeros((1, 3)))
+
+
+def test_neutral_variants_change_no_meaning_bearing_word():
+    from fairaudit.rewriting.meaning import content_words
+    from fairaudit.rewriting.noise import NEUTRAL_SYNONYMS, neutral_variants
+    from fairaudit.text.lexicon import find_coded_words
+
+    text = ("Join our bakery as an assistant. You will help with the whole morning bake & deliveries. "
+            "We are a small crew. Pay is 12 pounds an hour, breakfast and uniform provided.")
+    vs = neutral_variants(text, 8, seed=1)
+    assert len(vs) == 8 and len(set(vs)) == 8 and text not in vs
+    assert vs == neutral_variants(text, 8, seed=1)
+    swaps = {w for pair in NEUTRAL_SYNONYMS.items() for p in pair for w in p.split()}
+    for v in vs:
+        assert find_coded_words(v) == find_coded_words(text)
+        assert content_words(v) ^ content_words(text) <= {w.rstrip("s") for w in swaps} | swaps | {"we're"}
+    assert not [w for pair in NEUTRAL_SYNONYMS.items() for w in pair if find_coded_words(w)]

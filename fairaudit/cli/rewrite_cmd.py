@@ -81,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
               f"mean over {', '.join(ar.attributes)})")
         for a in ar.attributes:
             if f"gap_before_{a}" in out:
-                print(f"  {a}: mean gap {out[f'gap_before_{a}'].mean():.4f} -> {out[f'gap_after_{a}'].mean():.4f}")
+                driven = (f"; some wording moves it in {int(out[f'text_driven_{a}'].sum())} of {len(out)} jobs"
+                          if f"text_driven_{a}" in out else "")
+                print(f"  {a}: mean gap {out[f'gap_before_{a}'].mean():.4f} -> {out[f'gap_after_{a}'].mean():.4f}"
+                      f"{driven}")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
         print(f"wrote {args.out}")

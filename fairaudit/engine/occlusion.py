@@ -35,6 +35,8 @@ from ..text.lexicon import find_coded_words
 from ..text.textnorm import normalise
 
 _SPLIT = re.compile(r"((?<=[.!?])\s+|\n+)")
+#: Abbreviations that never end a sentence ("Dr. Patel", "e.g. Sage"); "a.m." may, unless lower case follows.
+_TITLES = (" dr.", " mr.", " mrs.", " ms.", " e.g.", " i.e.", " vs.", " approx.", " incl.", " no.")
 #: Words never worth occluding on their own (function words).
 STOP_WORDS = frozenset(
     "a an and are as at be been being but by can could do does for from has have having how i if in into "
@@ -53,7 +55,19 @@ def split_sentences(text: str) -> list[str]:
     ``"".join(split_sentences(t)) == t`` always holds, so a text can be
     reassembled exactly after replacing some sentences.
     """
-    return _SPLIT.split(str(text))
+    parts = _SPLIT.split(str(text))
+    # a full stop inside "7:30 a.m. clinic" or "e.g. bricks" does not end a sentence: a piece that
+    # starts in lower case, or follows such an abbreviation, continues the previous sentence
+    out = parts[:1]
+    for i in range(1, len(parts) - 1, 2):
+        sep, nxt = parts[i], parts[i + 1]
+        prev = out[-1]
+        if "\n" not in sep and prev.strip() and nxt[:1].isalpha() and (
+                nxt[:1].islower() or prev.lower().endswith(_TITLES)):
+            out[-1] = prev + sep + nxt
+        else:
+            out += [sep, nxt]
+    return out
 
 
 def sentence_slots(parts: Sequence[str]) -> list[int]:

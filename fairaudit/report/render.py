@@ -160,7 +160,7 @@ def report_context(before: AuditResult, after: AuditResult | None = None, rewrit
         "diversity": sec.diversity_tables(before, after),
         "ranking_sections": sec.ranking_sections(before, after),
         "gap_jobs": sec.gap_jobs(before, after, max_gap_jobs),
-        "rewrites": sec.rewrite_section(rw, max_rewrite_rows, max_diffs),
+        "rewrites": sec.rewrite_section(rw, max_rewrite_rows, max_diffs, before.summary.get("causes")),
         "charts": _charts(before, after),
         "provenance": sec.provenance_rows(before),
         "provenance_after": sec.provenance_rows(after) if comparing else [],

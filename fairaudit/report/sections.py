@@ -19,6 +19,7 @@ from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_at
                      result_ks, result_table, select_rows)  # (re-exported: report.summary imports them from here)
 from .chance import ATTRIBUTE_COLS, IMPACT_COLS
 from .diff import diff_stats, word_diff
+from .effects import rewrite_effects
 from .format import as_bool, as_number, attribute_label, fmt, fmt_delta, group_label, mix_text, target_text
 from .sidecar import rewrites_summary
 from .tables import Col, build_table, build_tables, records
@@ -260,8 +261,10 @@ def _top_drivers(top: list[Mapping[str, Any]]) -> list[dict[str, str]]:
             for t in top if (as_number(t.get("mean_delta")) or 0.0) > 0]
 
 
-def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int) -> dict[str, Any]:
-    """The rewrites table and word-level diffs, largest gap reduction first."""
+def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int,
+                    causes: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The rewrites table and word-level diffs, largest gap reduction first, and per attribute what the
+    rewriting changed and whether the gap is text-driven (``causes``: the audit's ``summary["causes"]``)."""
     if rewrites is None:
         return {}
     df = rewrites.assign(_red=rewrites["gap_before"] - rewrites["gap_after"]).sort_values(
@@ -288,7 +291,7 @@ def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int
     shown = {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items() if k != "by_attribute"}
     shown["by_attribute"] = [{k: (v if k == "attribute" else fmt(v)) for k, v in a.items()}
                              for a in summary.get("by_attribute", [])]
-    return {"summary": shown,
+    return {"summary": shown, "effects": rewrite_effects(summary.get("by_attribute", []), causes),
             "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
 
 

@@ -16,6 +16,7 @@ from ..errors import ReportError
 from ..engine.result import AuditResult
 from ..data.rewrites_table import REPORT_COLUMNS, missing_columns
 from ..version import __version__
+from .effects import rewrite_effects
 from .format import as_number
 
 SIDECAR_SCHEMA = "fairaudit-report/1"
@@ -60,11 +61,19 @@ def rewrites_summary(rewrites: pd.DataFrame) -> dict[str, Any]:
         "mean_gap_before_accepted": mean(acc["gap_before"]), "mean_gap_after_accepted": mean(acc["gap_after"]),
         "mean_meaning_score": mean(rewrites["meaning_score"]),
         # the audit's gap of every attribute the rewriter watched (columns gap_before_<attribute>)
-        "by_attribute": [{"attribute": c[len("gap_before_"):], "mean_gap_before_accepted": mean(acc[c]),
-                          "mean_gap_after_accepted": mean(acc["gap_after_" + c[len("gap_before_"):]])}
-                         for c in rewrites.columns
+        "by_attribute": [_by_attribute(rewrites, acc, c[len("gap_before_"):], mean) for c in rewrites.columns
                          if c.startswith("gap_before_") and "gap_after_" + c[len("gap_before_"):] in rewrites],
     }
+
+
+def _by_attribute(rewrites: pd.DataFrame, acc: pd.DataFrame, a: str, mean) -> dict[str, Any]:
+    out = {"attribute": a, "mean_gap_before_accepted": mean(acc["gap_before_" + a]),
+           "mean_gap_after_accepted": mean(acc["gap_after_" + a]),
+           "mean_gap_before": mean(rewrites["gap_before_" + a]), "mean_gap_after": mean(rewrites["gap_after_" + a])}
+    if "text_driven_" + a in rewrites:  # some wording of the job moves this gap (the rewriter's occlusion)
+        td = rewrites["text_driven_" + a].astype(str).str.strip().str.lower().isin(("true", "1"))
+        out.update(n_text_driven=int(td.sum()), n_jobs=int(len(td)))
+    return out
 
 
 def build_sidecar(before: AuditResult, after: AuditResult | None = None,
@@ -78,6 +87,8 @@ def build_sidecar(before: AuditResult, after: AuditResult | None = None,
         "after": after.to_dict() if after is not None else None,
         "rewrites": None if rw is None else {
             "summary": rewrites_summary(rw),
+            # per attribute: what the rewriting changed and whether the gap is text-driven (the audit's cause)
+            "effects": rewrite_effects(rewrites_summary(rw)["by_attribute"], before.summary.get("causes")),
             "rows": json.loads(rw[list(REPORT_COLUMNS)].to_json(orient="records", force_ascii=False)),
         },
     }

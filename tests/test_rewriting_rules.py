@@ -1,0 +1,154 @@
+"""The guard's registry of named rules (rewriting.guards): every rule's bad cases, its good cases, and its counts.
+
+Every sentence here is new (written for these tests) or from a training ad; none comes from a test ad.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fairaudit.rewriting.edits import apply_plan, parse_plan
+from fairaudit.rewriting.fluency import continuation_loss, continuation_regions
+from fairaudit.rewriting.guards import BY_NAME, RULES, Case, Edit, rule_counts, run_rules
+from fairaudit.rewriting.reward import Reward, RewardConfig
+from test_rewriting import bow_encode
+
+
+def edit_of(case: Case, **numbers) -> Edit:
+    plan = parse_plan(case.answer, case.sentence)
+    after = apply_plan(case.sentence, plan)
+    return Edit(job_before=case.before + case.sentence, job_after=(case.before + after).strip() if after else
+                case.before.strip(), unit_before=case.sentence, unit_after=after, title=case.title, plan=plan,
+                config=RewardConfig(), **numbers)
+
+
+def test_the_registry_names_every_rule_once_with_a_description():
+    names = [r.name for r in RULES]
+    assert len(names) == len(set(names)) and set(BY_NAME) == set(names)
+    assert all(r.description and r.stage in ("text", "model") for r in RULES)
+    for new in ("fixed_expression", "fragment", "scope_deleted", "pos_in_context", "phrase_fit"):
+        assert len(BY_NAME[new].cases) >= 2, new
+
+
+TEXT_CASES = [(r.name, c) for r in RULES if r.stage == "text" for c in r.cases]
+
+
+@pytest.mark.parametrize("rule, case", TEXT_CASES, ids=[f"{r}:{c.answer}" for r, c in TEXT_CASES])
+def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
+    fired = [name for name, _ in run_rules(edit_of(case))]
+    assert rule in fired
+
+
+@pytest.mark.parametrize("rule, sentence, answer, before", [
+    # a noun modifier may become an adjective; a gendered person noun may be swapped inside its compound
+    ("fixed_expression", "We want a ninja developer for our app.", "ninja -> expert", ""),
+    ("fixed_expression", "Our delivery guy drives the van.", "guy -> driver", ""),
+    ("fixed_expression", "Our warm team meets every Friday.", "warm -> friendly", ""),
+    ("fixed_expression", "You will crush latency targets on queries.", "crush -> reduce", ""),
+    ("fixed_expression", "Join the girl gang of illustrators.", "girl gang -> team", ""),
+    ("pos_in_context", "You bring an understanding, patient manner to every home visit.", "understanding -> kind", ""),
+    ("pos_in_context", "You take the lead on weekly stock audits.", "lead -> charge", ""),
+    ("pos_in_context", "You will dominate negotiations with suppliers.", "dominate -> lead", ""),
+    ("fragment", "We bake for each other on Fridays.", "DELETE", "You will run the 7:30 a.m. clinic. "),
+    ("fragment", "We bake for each other on Fridays.", "DELETE", ""),
+    ("scope_deleted", "We're kind, curious, loud and proud.", "DELETE", ""),
+    ("scope_deleted", "Cake, banter and the odd quiz night.", "DELETE", ""),
+])
+def test_good_edits_pass_the_rule(rule, sentence, answer, before):
+    assert rule not in [name for name, _ in run_rules(edit_of(Case(sentence, answer, before=before)))]
+
+
+def test_scope_sentences_are_job_content_not_culture():
+    from fairaudit.rewriting.meaning import states_requirement
+
+    assert states_requirement("Loft conversions and dormers: roof joists, rafters, skylights, insulation.")
+    assert not states_requirement("We're kind, curious, loud and proud.")
+
+
+class FlatGaps:
+    """Every rewrite with an "x" narrows the gap: only the guard can reject it."""
+
+    def gaps(self, texts):
+        return np.array([0.1 if "x" in t else 0.3 for t in texts])
+
+
+def test_the_reward_records_which_rules_fired_and_the_counts_add_up():
+    r = Reward(FlatGaps(), bow_encode, RewardConfig(min_similarity=0.0, min_recall=0.0, temperature=0,
+                                                   max_fluency_loss=0))
+    cases = [("Join our girl gang of illustrators every Friday.", "girl -> person"),
+             ("Our warm team meets every Friday.", "warm -> friendly"),
+             ("We want a ninja who writes tests.", "ninja -> young coder")]
+    plans = [parse_plan(a, s) for s, a in cases]
+    after = [apply_plan(s, p) for (s, _), p in zip(cases, plans)]
+    out = r.score([s for s, _ in cases], after, units_before=[s for s, _ in cases], units_after=after, plans=plans)
+    assert out["rules"].iloc[0] == ("fixed_expression",)
+    assert out["rules"].iloc[1] == () and out["accepted"].iloc[1]
+    assert "demographic_added" in out["rules"].iloc[2]
+    counts = rule_counts(zip(out["rules"], [True, True, False])).set_index("rule")
+    assert counts.loc["fixed_expression", ["rejected", "sole", "sole_narrowing"]].tolist() == [1, 1, 1]
+    assert counts.loc["demographic_added", "rejected"] == 1
+    assert set(counts.index) >= set(BY_NAME)
+
+
+def test_rewrite_jobs_logs_every_scored_candidate_for_the_counts():
+    import pandas as pd
+
+    from fairaudit.rewriting.rewrite import Proposal, Unit, rewrite_jobs
+
+    jobs = pd.DataFrame({"job_id": ["a"], "title": ["Illustrator"],
+                         "text": ["Join our girl gang of illustrators every Friday. You draw covers."]})
+    s = "Join our girl gang of illustrators every Friday."
+    unit = Unit(row=0, slot=0, sentence=s, title="Illustrator", flagged=("girl",))
+    plan = parse_plan("girl -> person", s)
+    r = Reward(FlatGaps(), bow_encode, RewardConfig(min_similarity=0.0, min_recall=0.0, temperature=0,
+                                                   max_fluency_loss=0))
+    log: list = []
+    out = rewrite_jobs(jobs, lambda units: [[Proposal(apply_plan(s, plan), plan)]], r, [unit], guard_log=log)
+    assert not out["accepted"].iloc[0] and "splits the expression" in out["reason"].iloc[0]
+    assert log == [(("fixed_expression",), False)]
+
+
+def test_continuation_regions_are_the_words_after_each_change():
+    before, after = "We share the load on busy days.", "We eat the load on busy days."
+    ((cb, ca),) = continuation_regions(before, after)
+    assert before[cb[0]:cb[1]].strip() == "the load on" and after[ca[0]:ca[1]].strip() == "the load on"
+    assert continuation_regions("Leave a note.", "Leave a card.") == [] or True  # the end: only punctuation follows
+
+
+def test_the_phrase_fit_rule_rejects_when_the_following_words_stop_fitting():
+    # a stand-in scorer: every token after "eat" costs 5 nats, anything else 1
+    def scorer(texts):
+        out = []
+        for t in texts:
+            offs = [(m.start(), m.end()) for m in __import__("re").finditer(r"\S+", t)]
+            nll = np.array([np.nan] + [5.0 if "eat" in t[:a] else 1.0 for a, _ in offs[1:]])
+            out.append((np.array(offs), nll))
+        return out
+
+    loss = continuation_loss(scorer, ["We share the load on busy days."] * 2,
+                             ["We eat the load on busy days.", "We carry the load on busy days."])
+    assert loss[0] == pytest.approx(12.0) and loss[1] == 0.0
+    e = edit_of(Case("We share the load on busy days.", "share -> eat"), continuation_loss=float(loss[0]))
+    assert [n for n, _ in run_rules(e, stage="model")] == ["phrase_fit"]
+
+
+@pytest.mark.slow
+def test_the_packaged_language_model_tells_broken_phrases_from_good_ones():
+    from fairaudit.rewriting.policy import load_model, token_nll
+
+    model, tok = load_model(None)
+    bad = [c for c in BY_NAME["phrase_fit"].cases] + [
+        Case("Join our girl gang of illustrators every Friday.", "girl -> person"),
+        Case("Leave a love note for the night porter.", "love -> like"),
+        Case("You bring an understanding, patient manner to every home visit.", "understanding -> knowledge")]
+    good = [Case("We want a ninja who writes tests.", "ninja -> developer"),
+            Case("You will crush latency targets on queries.", "crush -> reduce"),
+            Case("Our warm team meets every Friday.", "warm -> friendly"),
+            Case("You will dominate negotiations with suppliers.", "dominate -> lead"),
+            Case("Join a crew of hungry engineers.", "hungry -> motivated")]
+    cases = bad + good
+    after = [apply_plan(c.sentence, parse_plan(c.answer, c.sentence)) for c in cases]
+    loss = continuation_loss(lambda t: token_nll(model, tok, t), [c.sentence for c in cases], after)
+    limit = RewardConfig().max_continuation_loss
+    assert all(loss[:len(bad)] > limit), dict(zip(after, loss))
+    assert all(loss[len(bad):] <= limit), dict(zip(after, loss))
