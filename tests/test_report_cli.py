@@ -182,3 +182,38 @@ def test_after_audit_of_something_else_is_refused(inputs, tmp_path, capsys, chan
 def test_keys_init_refuses_to_overwrite(keys, capsys):
     assert main(["keys", "init", "--dir", str(keys)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 25, item 1: the rewrites file, typed
+def test_report_counts_the_rewrites_file_as_written(inputs, keys, tmp_path):
+    """pandas 3 reads "False" as text and ``astype(bool)`` made every row accepted: the sidecar counted them all."""
+    from test_report_render import audits
+
+    _, _, rewrites = audits()
+    rewrites = rewrites.assign(accepted=[i % 3 == 0 for i in range(len(rewrites))])
+    csv_file = tmp_path / "rw.csv"
+    rewrites.to_csv(csv_file, index=False)  # "True" / "False" as text, as any CSV writer does
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--audit", str(inputs["before"]), "--after", str(inputs["after"]),
+                 "--rewrites", str(csv_file), "--out", str(out), "--key-dir", str(keys), "--quiet"]) == 0
+    summary = json.loads(out.with_suffix(".json").read_text())["rewrites"]["summary"]
+    assert 0 < summary["n_accepted"] == int(rewrites["accepted"].sum()) < len(rewrites)
+    kept = rewrites[rewrites["accepted"]]
+    assert summary["mean_gap_after_accepted"] == pytest.approx(kept["gap_after"].mean())
+
+
+@pytest.mark.parametrize("column, value, row", [("accepted", "yes", 2), ("accepted", "", 1),
+                                                ("gap_after", "0,5", 3)])
+def test_a_bad_cell_in_the_rewrites_file_names_column_and_row(inputs, tmp_path, capsys, column, value, row):
+    from test_report_render import audits
+
+    _, _, rewrites = audits()
+    rewrites = rewrites.astype({column: object})
+    rewrites.loc[rewrites.index[row - 1], column] = value
+    rewrites.to_csv(tmp_path / "rw.csv", index=False)
+    out = tmp_path / "r.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--rewrites", str(tmp_path / "rw.csv"),
+               "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"column {column!r}, row {row}: {value!r}" in err, err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.io import read_table
+    from ..data.rewrites_table import read_rewrites
     from ..paths import guard_outputs
     from ..report import build_report, load_signer, report_paths
     from ..engine.result import AuditResult
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     say(f"reading {args.audit}")
     before = AuditResult.from_json(args.audit)
     after = AuditResult.from_json(args.after) if args.after else None
-    rewrites = read_table(args.rewrites) if args.rewrites else None
+    rewrites = read_rewrites(args.rewrites) if args.rewrites else None
     signer = None
     if args.p12:
         signer = load_signer(p12=args.p12, password=os.environ.get(args.p12_password_env))
