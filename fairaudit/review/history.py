@@ -173,7 +173,7 @@ class HistoryStore:
     def __init__(self, url: str, *, create: bool = True):
         self.url = url
         db = sqlite_file(url)
-        if not create and db is not None and not db.expanduser().is_file():  # before connecting creates it
+        if not create and db is not None and not db.is_file():  # before connecting creates it
             raise HistoryError(f"no history database at {db}; check the path, or pass --create to start one")
         self.engine = make_engine(url)
         if create:
