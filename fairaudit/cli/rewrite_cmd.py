@@ -53,9 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from ..paths import guard_outputs, if_file
 
     trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise
+    jobs_out = args.jobs_out or rewritten_jobs_path(args.out)
     guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--train-jobs": args.train_jobs,
                    "--target": if_file(args.target), "--labels": if_file(args.labels), "--adapter": None if args.train else args.adapter},
-                  {"--out": args.out, "--jobs-out": args.jobs_out or rewritten_jobs_path(args.out), "--adapter": trained, "--checkpoint-dir": args.checkpoint_dir})
+                  {"--out": args.out, "--jobs-out": jobs_out, "--adapter": trained,
+                   "--checkpoint-dir": args.checkpoint_dir})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
                             labels=read_labels(args.labels))
@@ -74,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
         if args.adapter:
             ar.save(args.adapter)
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
-    jobs_out = args.jobs_out or rewritten_jobs_path(args.out)
     write_rewrites(out, args.out, jobs=jobs, jobs_path=jobs_out)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
