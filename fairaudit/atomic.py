@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator, Mapping
@@ -123,20 +124,61 @@ def write_bytes(path: str | os.PathLike, data: bytes, *, overwrite: bool = True)
         fh.write(data)
 
 
+def _backup(target: Path) -> Path | None:
+    """A second name for the file at ``target`` (a hard link, or a copy where links fail), or None."""
+    if not os.path.lexists(target):
+        return None
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".backup", dir=target.parent)
+    os.close(fd)
+    backup = Path(name)
+    try:
+        os.unlink(backup)
+        os.link(target, backup, follow_symlinks=False)
+    except OSError:  # no hard links here, or an immutable file: copy it instead
+        shutil.copy2(target, backup, follow_symlinks=False)
+    return backup
+
+
+def _roll_back(published: list[tuple[Path, Path | None]]) -> list[Path]:
+    """Put back what ``published`` replaced (remove what it added); the backups that could not be restored."""
+    stuck = []
+    for target, backup in reversed(published):
+        try:
+            if backup is None:
+                target.unlink(missing_ok=True)
+            else:
+                os.replace(backup, target)
+        except OSError:
+            if backup is not None:
+                stuck.append(backup)
+    return stuck
+
+
 def write_all(files: Mapping[str | os.PathLike, bytes], *, overwrite: bool = True) -> None:
-    """Write several files so that all of them appear or, on an error, none of the new ones.
+    """Write several files so that all of them are replaced or, on an error, none of them.
 
     Every file is written completely to a temporary file first; only then are
-    they moved into place. With ``overwrite=False`` nothing existing is touched,
-    and files already moved into place are removed again if a later one fails
-    (e.g. a report whose sidecar was written but whose PDF met a full disk).
+    they moved into place, each existing file keeping a second name (a hard link)
+    until all are in place. When any of them fails (a folder or an immutable file
+    in the way, a full disk), the files already moved are removed again and the
+    ones they replaced are restored, so a report and its sidecar always belong
+    together. With ``overwrite=False`` nothing existing is touched at all.
+
+    Parameters
+    ----------
+    files : mapping of path-like to bytes
+        Each file and its whole content.
+    overwrite : bool
+        Replace existing files (default); with False an existing file is an error.
 
     Raises
     ------
     OutputError
-        As :func:`atomic_path`; nothing new is left behind.
+        As :func:`atomic_path`, or a target is a folder; what was there before is left as it was.
     """
-    published: list[Path] = []
+    for target in files:
+        if Path(target).is_dir():
+            raise OutputError(f"cannot write {target}: it is a folder; choose another name")
     with contextlib.ExitStack() as stack:
         temps = []
         for target, data in files.items():
@@ -149,15 +191,28 @@ def write_all(files: Mapping[str | os.PathLike, bytes], *, overwrite: bool = Tru
             except OSError as exc:
                 raise OutputError(f"cannot write {target}: {_why(exc)}") from None
             temps.append((tmp, Path(target)))
+        published: list[tuple[Path, Path | None]] = []
         try:
             for tmp, target in temps:
+                backup = None
                 try:
+                    backup = _backup(target) if overwrite else None
                     _publish(tmp, target, overwrite)
                 except OSError as exc:
+                    if backup is not None:
+                        backup.unlink(missing_ok=True)
                     raise OutputError(f"cannot write {target}: {_why(exc)}") from None
-                published.append(target)
-        except FairauditError:
-            if not overwrite:
-                for target in published:
-                    target.unlink(missing_ok=True)
+                except BaseException:
+                    if backup is not None:
+                        backup.unlink(missing_ok=True)
+                    raise
+                published.append((target, backup))
+        except BaseException as exc:
+            stuck = _roll_back(published)
+            if stuck and isinstance(exc, FairauditError):
+                raise OutputError(f"{exc}; the earlier file(s) could not be put back and are kept as "
+                                  f"{', '.join(map(str, stuck))}") from None
             raise
+        for _, backup in published:
+            if backup is not None:
+                backup.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from .atomic import atomic_path, write_text
 from .data.csvsafe import write_csv
+from .data.rewrites_table import REWRITES
 from .options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from .pipeline import AutoRefineRewriter, audit_rewrite_report
 
@@ -144,7 +145,7 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
     if run.rewrites is not None:
         files.rewrites = str(out / "rewrites.csv")
         with atomic_path(files.rewrites) as tmp:
-            write_csv(run.rewrites, tmp)
+            REWRITES.write(run.rewrites, tmp)
         files.audit_after = str(out / "audit_after.json")
         run.after.to_json(files.audit_after)
         files.adapter = rewriter.saved_adapter

@@ -85,3 +85,23 @@ def test_demo_rewrites_and_reaudit_agree(demo):
             assert float(row["gap"].iloc[0]) == pytest.approx(r["gap_after_" + attr])
         # the reward's gap is the mean over the attributes it closes; a kept rewrite never widens it
         assert r["gap_after"] <= r["gap_before"] + 1e-9
+
+
+def test_documented_before_after_report_on_the_demo_files(demo, tmp_path, capsys):
+    """Issue 25, item 1: the compliance guide's `fairaudit report --after --rewrites` on the demo's own files.
+
+    With pandas 3 it crashed (the per-attribute gaps read as text) or counted every rewrite as
+    accepted; the signed sidecar must say what rewrites.csv says, and what the demo's own report says.
+    """
+    from test_cli_chain import check_sidecar_against_rewrites
+
+    _, out, _ = demo
+    pdf = tmp_path / "r.pdf"
+    assert main(["report", "--audit", str(out / "audit_before.json"), "--after", str(out / "audit_after.json"),
+                 "--rewrites", str(out / "rewrites.csv"), "--out", str(pdf), "--key-dir", str(out / "keys"),
+                 "--quiet"]) == 0
+    assert main(["verify", str(pdf), "--trust", str(out / "keys" / "signing-cert.pem")]) == 0
+    summary = check_sidecar_against_rewrites(pdf.with_suffix(".json"), out / "rewrites.csv")
+    demo_side = json.loads((out / "report.json").read_text())["rewrites"]
+    assert summary == demo_side["summary"]
+    assert json.loads(pdf.with_suffix(".json").read_text())["rewrites"]["rows"] == demo_side["rows"]

@@ -182,3 +182,125 @@ def test_after_audit_of_something_else_is_refused(inputs, tmp_path, capsys, chan
 def test_keys_init_refuses_to_overwrite(keys, capsys):
     assert main(["keys", "init", "--dir", str(keys)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 25, item 1: the rewrites file, typed
+def test_report_counts_the_rewrites_file_as_written(inputs, keys, tmp_path):
+    """pandas 3 reads "False" as text and ``astype(bool)`` made every row accepted: the sidecar counted them all."""
+    from test_report_render import audits
+
+    _, _, rewrites = audits()
+    rewrites = rewrites.assign(accepted=[i % 3 == 0 for i in range(len(rewrites))])
+    csv_file = tmp_path / "rw.csv"
+    rewrites.to_csv(csv_file, index=False)  # "True" / "False" as text, as any CSV writer does
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--audit", str(inputs["before"]), "--after", str(inputs["after"]),
+                 "--rewrites", str(csv_file), "--out", str(out), "--key-dir", str(keys), "--quiet"]) == 0
+    summary = json.loads(out.with_suffix(".json").read_text())["rewrites"]["summary"]
+    assert 0 < summary["n_accepted"] == int(rewrites["accepted"].sum()) < len(rewrites)
+    kept = rewrites[rewrites["accepted"]]
+    assert summary["mean_gap_after_accepted"] == pytest.approx(kept["gap_after"].mean())
+
+
+@pytest.mark.parametrize("column, value, row", [("accepted", "yes", 2), ("accepted", "", 1),
+                                                ("gap_after", "0,5", 3)])
+def test_a_bad_cell_in_the_rewrites_file_names_column_and_row(inputs, tmp_path, capsys, column, value, row):
+    from test_report_render import audits
+
+    _, _, rewrites = audits()
+    rewrites = rewrites.astype({column: object})
+    rewrites.loc[rewrites.index[row - 1], column] = value
+    rewrites.to_csv(tmp_path / "rw.csv", index=False)
+    out = tmp_path / "r.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--rewrites", str(tmp_path / "rw.csv"),
+               "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and f"column {column!r}, row {row}: {value!r}" in err, err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+# ------------------------------------------------------------------ issue 25, item 9: signing keys
+def _key_dir(folder: Path, *, password: bytes | None = None, usage: dict | None = None) -> Path:
+    """A key folder like `keys init` writes, optionally with an encrypted key or another key usage."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder.mkdir(parents=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Key Test")])
+    now = dt.datetime.now(dt.timezone.utc)
+    flags = dict(digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
+                 key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(**{**flags, **(usage or {})}), critical=True)
+            .sign(key, hashes.SHA256()))
+    enc = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    (folder / "signing-key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                               serialization.PrivateFormat.PKCS8, enc))
+    (folder / "signing-key.pem").chmod(0o600)
+    (folder / "signing-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return folder
+
+
+def test_an_encrypted_key_dir_key_takes_its_password_from_the_environment(inputs, tmp_path, capsys, monkeypatch):
+    keys = _key_dir(tmp_path / "keys", password=b"s3cret")
+    out = tmp_path / "r.pdf"
+    base = ["report", "--audit", str(inputs["before"]), "--out", str(out), "--key-dir", str(keys), "--quiet"]
+    for extra, env, message in [([], None, "is encrypted and no password was given"),
+                                (["--password-env", "KEY_PW"], "wrong", "the password is wrong"),
+                                (["--password-env", "KEY_PW"], None, "KEY_PW is not set")]:
+        if env is None:
+            monkeypatch.delenv("KEY_PW", raising=False)
+        else:
+            monkeypatch.setenv("KEY_PW", env)
+        assert main([*base, *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+        assert not out.exists()
+    monkeypatch.setenv("KEY_PW", "s3cret")
+    assert main([*base, "--password-env", "KEY_PW"]) == 0
+    assert main(["verify", str(out), "--trust", str(keys / "signing-cert.pem")]) == 0
+
+
+@pytest.mark.parametrize("usage", [dict(digital_signature=False, content_commitment=False, key_encipherment=True),
+                                   dict(content_commitment=False)])
+def test_a_certificate_verify_would_reject_is_refused_at_signing(inputs, tmp_path, capsys, usage):
+    """It used to sign, and `verify` then said "not trusted" for every report it signed."""
+    keys = _key_dir(tmp_path / "keys", usage=usage)
+    out = tmp_path / "r.pdf"
+    rc = main(["report", "--audit", str(inputs["before"]), "--out", str(out), "--key-dir", str(keys), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "not meant for signing documents" in err and "key usage" in err, err
+    assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+@pytest.mark.parametrize("args, message", [(["--days", "10000000"], "the latest date a certificate can hold"),
+                                           (["--name", "x" * 65], "1 to 64 characters"),
+                                           (["--org", "o" * 65], "1 to 64 characters")])
+def test_keys_init_validates_days_and_names(tmp_path, capsys, args, message):
+    assert main(["keys", "init", "--dir", str(tmp_path / "k"), "--key-type", "ec", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert not (tmp_path / "k" / "signing-key.pem").exists()
+
+
+def test_keys_init_accepts_the_longest_validity_and_name(tmp_path):
+    import datetime as dt
+
+    from fairaudit.report.keys import make_self_signed
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    most = (dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc) - start).days
+    _, cert = make_self_signed("n" * 64, "o" * 64, days=most, key_type="ec", not_before=start)
+    assert cert.not_valid_after_utc.year == 9999
+    from fairaudit.errors import SigningError
+
+    with pytest.raises(SigningError, match=f"at most {most} days"):
+        make_self_signed(days=most + 1, key_type="ec", not_before=start)

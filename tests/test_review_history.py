@@ -194,3 +194,44 @@ def test_concurrent_processes_same_store(url):
     bad = {t: r for t, r in got.items() if not isinstance(r, list)}
     assert not bad, bad
     _check_no_lost_record(url, list(got.values()))
+
+
+# ---------------------------------------------------------------- issue 25, item 9
+def test_history_cli_refuses_a_missing_database_unless_create(tmp_path, capsys):
+    """A mistyped --db path used to create an empty database and say "no reviews recorded yet" (exit 0)."""
+    from fairaudit.cli import main
+
+    typo = tmp_path / "histroy.sqlite"
+    assert main(["history", "--db", f"sqlite:///{typo}"]) == 2
+    err = capsys.readouterr().err
+    assert "no history database at" in err and "--create" in err and len(err.strip().splitlines()) == 1
+    assert not typo.exists()
+    other = tmp_path / "other.sqlite"  # a database, but not a fairaudit history
+    import sqlite3
+
+    sqlite3.connect(other).execute("create table t (x int)").connection.commit()
+    assert main(["history", "--db", f"sqlite:///{other}", "--export", "csv", "--out", str(tmp_path / "h.csv")]) == 2
+    assert "holds no fairaudit review history" in capsys.readouterr().err and not (tmp_path / "h.csv").exists()
+    assert main(["history", "--db", f"sqlite:///{typo}", "--create"]) == 0
+    assert "no reviews recorded yet" in capsys.readouterr().out and typo.exists()
+    assert main(["history", "--db", f"sqlite:///{typo}"]) == 0  # it exists now
+
+
+def test_csv_export_keeps_failed_reviews_like_the_json(sqlite_url, tmp_path):
+    with HistoryStore(sqlite_url) as store:
+        store.add("2026-Q3", status="pass", metrics=[metrics(0.9), metrics(0.8, k=50)])
+        failed = store.start("2026-Q4")
+        store.fail(failed.id, "the source database was unreachable")
+        store.export(tmp_path / "h.csv")
+        js = json.loads(store.export(tmp_path / "h.json").read_text())
+    raw = pd.read_csv(tmp_path / "h.csv")
+    assert sorted(set(raw["review_id"])) == sorted(r["id"] for r in js["reviews"])  # the failed one is there
+    from fairaudit.review.history import HISTORY_TABLE
+
+    df = HISTORY_TABLE.read(tmp_path / "h.csv")  # read back through the schema that wrote it
+    assert sorted(set(df["review_id"])) == sorted(r["id"] for r in js["reviews"])
+    row = df[df["status"] == "error"]
+    assert len(row) == 1 and row["message"].iloc[0] == "the source database was unreachable"
+    assert row["k"].isna().all() and row["min_impact_ratio"].isna().all() and row["stage"].iloc[0] == ""
+    ok = df[df["status"] == "pass"].sort_values("k")
+    assert ok["k"].tolist() == [10, 50] and ok["min_impact_ratio"].tolist() == [0.9, 0.8]

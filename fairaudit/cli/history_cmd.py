@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--keep-last", type=int, metavar="N",
                    help="prune: delete every review except those of the N most recent periods")
     p.add_argument("--dry-run", action="store_true", help="with --keep-last: only list what would go")
+    p.add_argument("--create", action="store_true",
+                   help="create the database and its tables when missing (default: a missing history is an "
+                        "error, so that a mistyped path is not taken for an empty history)")
     p.set_defaults(func=_run)
 
 
@@ -44,7 +47,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..paths import guard_outputs, sqlite_file
 
     guard_outputs({"--config": args.config, "the history database": sqlite_file(url)}, {"--out": args.out})
-    with HistoryStore(url) as store:
+    with HistoryStore(url, create=args.create) as store:
         if args.keep_last is not None:
             pruned = store.prune(args.keep_last, dry_run=args.dry_run)
             verb = "would prune" if args.dry_run else "pruned"

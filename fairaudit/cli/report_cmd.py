@@ -20,9 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sign = p.add_mutually_exclusive_group()
     sign.add_argument("--p12", metavar="FILE", help="sign with this PKCS#12 (.p12/.pfx) certificate and key")
     sign.add_argument("--key-dir", metavar="DIR", help="sign with a key pair made by `fairaudit keys init`")
-    p.add_argument("--p12-password-env", default=DEFAULT_PASSWORD_ENV, metavar="VAR",
-                   help=f"environment variable holding the PKCS#12 password (default {DEFAULT_PASSWORD_ENV}); "
-                        "passwords are never taken on the command line")
+    p.add_argument("--password-env", "--p12-password-env", dest="password_env", metavar="VAR",
+                   help="environment variable holding the password of the --p12 file or of an encrypted "
+                        f"--key-dir key (default for --p12: {DEFAULT_PASSWORD_ENV}); passwords are never taken "
+                        "on the command line")
     p.add_argument("--page-size", choices=["A4", "Letter"], default="A4")
     p.add_argument("--title", help="report title")
     p.add_argument("--period", help="audit period shown on the cover, e.g. '2025-01 to 2025-06'")
@@ -33,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.io import read_table
+    from ..data.rewrites_table import read_rewrites
+    from ..errors import ConfigError
     from ..paths import guard_outputs
     from ..report import build_report, load_signer, report_paths
     from ..engine.result import AuditResult
@@ -44,12 +46,14 @@ def run(args: argparse.Namespace) -> int:
     say(f"reading {args.audit}")
     before = AuditResult.from_json(args.audit)
     after = AuditResult.from_json(args.after) if args.after else None
-    rewrites = read_table(args.rewrites) if args.rewrites else None
+    rewrites = read_rewrites(args.rewrites) if args.rewrites else None
     signer = None
+    if args.password_env and args.password_env not in os.environ:
+        raise ConfigError(f"--password-env: environment variable {args.password_env} is not set")
     if args.p12:
-        signer = load_signer(p12=args.p12, password=os.environ.get(args.p12_password_env))
+        signer = load_signer(p12=args.p12, password=os.environ.get(args.password_env or DEFAULT_PASSWORD_ENV))
     elif args.key_dir:
-        signer = load_signer(key_dir=args.key_dir)
+        signer = load_signer(key_dir=args.key_dir, password=os.environ.get(args.password_env or ""))
     files = build_report(before, args.out, after=after, rewrites=rewrites, sign_with=signer, title=args.title,
                          page_size=args.page_size, period=args.period, organization=args.organization,
                          visible_signature=args.visible_signature, status=say)

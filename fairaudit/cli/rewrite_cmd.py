@@ -17,6 +17,9 @@ def register(sub) -> None:
                     "an interrupted training resumes from its last checkpoint.")
     add_data_args(p)
     p.add_argument("--out", required=True, help="CSV of rewrites to write")
+    p.add_argument("--jobs-out", metavar="CSV",
+                   help="the jobs with the accepted rewrites, to re-audit with `fairaudit audit --jobs` "
+                        "(default: rewritten_jobs.csv beside --out)")
     p.add_argument("--train", action="store_true", help="fine-tune the policy on the jobs (or --train-jobs) first")
     p.add_argument("--train-jobs", help="jobs to train on (default: --jobs)")
     p.add_argument("--steps", type=int, default=None, help="GRPO steps after expert iteration (default 40)")
@@ -44,16 +47,17 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..rewriting import AutoRefine, TrainSettings
 
-    from ..atomic import atomic_open
-    from ..data.csvsafe import write_csv
     from ..data.io import load_candidates, load_jobs
+    from ..data.rewrites_table import rewritten_jobs_path, write_rewrites
     from ..data.labels import read_labels
     from ..paths import guard_outputs, if_file
 
     trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise
+    jobs_out = args.jobs_out or rewritten_jobs_path(args.out)
     guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--train-jobs": args.train_jobs,
                    "--target": if_file(args.target), "--labels": if_file(args.labels), "--adapter": None if args.train else args.adapter},
-                  {"--out": args.out, "--adapter": trained, "--checkpoint-dir": args.checkpoint_dir})
+                  {"--out": args.out, "--jobs-out": jobs_out, "--adapter": trained,
+                   "--checkpoint-dir": args.checkpoint_dir})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
                             labels=read_labels(args.labels))
@@ -72,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
         if args.adapter:
             ar.save(args.adapter)
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
-    with atomic_open(args.out, "w") as fh:
-        write_csv(out, fh)
+    write_rewrites(out, args.out, jobs=jobs, jobs_path=jobs_out)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
@@ -87,5 +90,5 @@ def run(args: argparse.Namespace) -> int:
                       f"{driven}")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
-        print(f"wrote {args.out}")
+        print(f"wrote {args.out} and {jobs_out} (the jobs with the accepted rewrites, to re-audit)")
     return 0

@@ -12,6 +12,11 @@ Only text cells are changed. Numeric columns (int, float, bool dtypes) are
 written as numbers, so a negative gap such as ``-0.05`` stays a number a
 spreadsheet can sum; a number is never a formula. A text column whose cell is
 ``-5`` gets the quote like any other text. JSON outputs keep the raw text.
+
+Reading a CSV back (:func:`fairaudit.data.io.read_table`) removes the quote again
+(:func:`restore`), so a job text that begins with ``- `` (a bullet) is audited as
+it was written. A text that itself began with a quote followed by one of these
+characters cannot be told apart and loses its quote.
 """
 from __future__ import annotations
 
@@ -23,13 +28,20 @@ import pandas as pd
 #: First characters that make a spreadsheet evaluate a cell (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "safe_frame", "write_csv"]
+__all__ = ["FORMULA_PREFIXES", "neutralise", "restore", "safe_frame", "write_csv"]
 
 
 def neutralise(value: Any) -> Any:
     """``value`` with a leading ``'`` when it is text that a spreadsheet would run as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    """The inverse of :func:`neutralise`: ``value`` without the quote that :func:`neutralise` put in front."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
     return value
 
 

@@ -29,6 +29,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .csvsafe import restore
 from .encoding import detect_encoding, not_utf8_message
 from ..errors import DataError
 from .labels import ATTRS_KEY, check_labels, merge_vocab
@@ -131,7 +132,9 @@ def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
         parses into one column, is checked with :class:`csv.Sniffer`; when it
         looks separated by another character (e.g. ``;`` from a European
         spreadsheet), the error says which ``sep`` to pass. The delimiter is
-        never switched silently.
+        never switched silently. A cell that fairaudit's CSV
+        writer quoted against spreadsheet formulas (:mod:`fairaudit.data.csvsafe`)
+        is read back without the quote.
     """
     p = Path(path)
     if not p.exists():
@@ -168,6 +171,9 @@ def read_table(path: str | os.PathLike, sep: str | None = None) -> pd.DataFrame:
                 hint = _wrong_sep(p, raw, used)
                 if hint:
                     raise DataError(hint)
+            # cells that fairaudit's CSV writer quoted against spreadsheet formulas read back as written
+            df = df.map(restore)
+            df.columns = [restore(c) for c in df.columns]
         elif suffix in (".parquet", ".pq"):
             df = pd.read_parquet(p)
         elif suffix in (".jsonl", ".ndjson", ".json"):

@@ -19,6 +19,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ..atomic import atomic_path
 from ..errors import FairauditError, SigningError
 
+#: The longest common name or organisation name a certificate may hold (RFC 5280, ub-common-name).
+MAX_NAME = 64
 KEY_FILE = "signing-key.pem"
 CERT_FILE = "signing-cert.pem"
 
@@ -49,6 +51,11 @@ def make_self_signed(common_name: str = "fairaudit report signer", organization:
     """
     if days < 1:
         raise SigningError(f"certificate validity must be at least 1 day, got {days}")
+    # X.509 names: RFC 5280's upper bound of a common name and of an organisation name is 64 characters
+    for what, value in (("common name (--name)", common_name), ("organisation (--org)", organization or None)):
+        if value is not None and not 1 <= len(value) <= MAX_NAME:
+            raise SigningError(f"the certificate's {what} must be 1 to {MAX_NAME} characters (the X.509 limit), "
+                               f"got {len(value)}")
     if key_type == "rsa":
         key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
     elif key_type == "ec":
@@ -60,6 +67,11 @@ def make_self_signed(common_name: str = "fairaudit report signer", organization:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
     name = x509.Name(attrs)
     start = (not_before or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    last = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)  # the latest date an X.509 validity can hold
+    if days > (last - start).days:
+        raise SigningError(f"a certificate valid for {days} days would end after {last:%Y-%m-%d}, the latest date "
+                           f"a certificate can hold; give at most {(last - start).days} days")
+    end = start + dt.timedelta(days=days)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -67,7 +79,7 @@ def make_self_signed(common_name: str = "fairaudit report signer", organization:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=days))
+        .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                                      data_encipherment=False, key_agreement=False, key_cert_sign=False,

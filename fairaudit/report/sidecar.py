@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ReportError
+from ..errors import DataError, ReportError
 from ..engine.result import AuditResult
-from ..data.rewrites_table import REPORT_COLUMNS, missing_columns
+from ..data.rewrites_table import REPORT_COLUMNS, REWRITES
 from ..version import __version__
 from .effects import rewrite_effects
 from .format import as_number
@@ -23,32 +23,26 @@ SIDECAR_SCHEMA = "fairaudit-report/1"
 
 
 def check_rewrites(rewrites: pd.DataFrame | None) -> pd.DataFrame | None:
-    """The rewrites table with normalised types (ids as text, ``accepted`` as bool, gaps as numbers).
+    """The rewrites table with its schema's types (:data:`fairaudit.data.rewrites_table.REWRITES`).
+
+    ``accepted`` is a boolean, the gaps and the meaning score numbers, the ids and
+    texts text, whether the table was built in memory or read from a file.
 
     Raises
     ------
     ReportError
-        Not a DataFrame, or a column of :data:`fairaudit.data.rewrites_table.REPORT_COLUMNS` is missing.
+        Not a DataFrame, a column of :data:`fairaudit.data.rewrites_table.REPORT_COLUMNS`
+        is missing, or a cell is not of its column's kind (the message names the
+        column and the row).
     """
     if rewrites is None:
         return None
     if not isinstance(rewrites, pd.DataFrame):
         raise ReportError(f"rewrites must be a DataFrame, got {type(rewrites).__name__}")
-    missing = missing_columns(rewrites)
-    if missing:
-        raise ReportError(f"rewrites table is missing column(s) {missing}; it needs {list(REPORT_COLUMNS)} "
-                          "(as written by `fairaudit rewrite`)")
-    df = rewrites.copy()
-    df["job_id"] = df["job_id"].astype(str)
-    acc = df["accepted"]
-    if acc.dtype == object:  # read back from CSV: "True" / "False"
-        acc = acc.astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
-    df["accepted"] = acc.astype(bool)
-    for c in ("gap_before", "gap_after", "meaning_score"):
-        df[c] = pd.to_numeric(df[c], errors="coerce")
-    df["original"] = df["original"].fillna("").astype(str)
-    df["rewrite"] = df["rewrite"].fillna("").astype(str)
-    return df
+    try:
+        return REWRITES.coerce(rewrites, source="given to the report")
+    except DataError as exc:
+        raise ReportError(f"{exc} (a rewrites table is written by `fairaudit rewrite`)") from None
 
 
 def rewrites_summary(rewrites: pd.DataFrame) -> dict[str, Any]:

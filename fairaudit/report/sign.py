@@ -39,6 +39,27 @@ def _check_validity(cert: x509.Certificate, source: str, now: dt.datetime | None
             "check the system clock or the certificate")
 
 
+def _check_usage(cert: x509.Certificate, source: str) -> None:
+    """Refuse a certificate whose key usage ``fairaudit verify`` would reject, before anything is signed.
+
+    The rule is pyHanko's own default for PDF signatures, the one verification applies
+    (:func:`pyhanko.sign.validation.validate_pdf_signature`), so the two cannot disagree.
+    """
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.validation.status import PdfSignatureStatus
+    from pyhanko_certvalidator.errors import InvalidCertificateError
+
+    try:
+        PdfSignatureStatus.default_usage_constraints(None).validate(
+            asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER)))
+    except InvalidCertificateError as exc:
+        raise SigningError(
+            f"the certificate in {source} ({cert.subject.rfc4514_string()}) is not meant for signing documents "
+            f"({str(exc).rstrip('.')}), so `fairaudit verify` would reject every report signed with it; use a "
+            "document-signing certificate with the nonRepudiation (content commitment) key usage, "
+            "e.g. one from `fairaudit keys init`") from None
+
+
 def check_private_file(path: Path) -> None:
     """Refuse a private key file that other users can read or write, as ssh does.
 
@@ -93,18 +114,28 @@ def load_p12_signer(path: str | os.PathLike, password: str | bytes | None = None
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, pw or None)
     except ValueError:
-        hint = ("no password was given; set it in the environment variable named by --p12-password-env "
+        hint = ("no password was given; set it in the environment variable named by --password-env "
                 "(default FAIRAUDIT_P12_PASSWORD)") if not pw else "the password is wrong"
         raise SigningError(f"cannot open PKCS#12 file {p}: {hint}, or the file is not a PKCS#12 archive") from None
     if key is None or cert is None:
         raise SigningError(f"PKCS#12 file {p} holds no private key and certificate; export it with both")
     _check_validity(cert, str(p), now)
+    _check_usage(cert, str(p))
     return _simple_signer(key, cert, list(extra or []))
 
 
 def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | None = None,
                        now: dt.datetime | None = None):
-    """A pyHanko signer from a folder made by ``fairaudit keys init`` (the key must be mode 0600)."""
+    """A pyHanko signer from a folder made by ``fairaudit keys init`` (the key must be mode 0600).
+
+    Raises
+    ------
+    SigningError
+        A missing file, a key other users can access, an encrypted key without
+        ``password`` or with a wrong one, a key and certificate that do not belong
+        together, or a certificate that is expired, not yet valid or not meant for
+        signing documents.
+    """
     folder = Path(directory)
     key_path, cert_path = folder / KEY_FILE, folder / CERT_FILE
     for f in (key_path, cert_path):
@@ -112,10 +143,18 @@ def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | Non
             raise SigningError(f"{f} not found; create a key pair with `fairaudit keys init --dir {folder}`")
     check_private_file(key_path)
     pw = password.encode() if isinstance(password, str) else password
+    data = key_path.read_bytes()
+    encrypted = b"ENCRYPTED" in data[:200]  # the PEM header of an encrypted PKCS#8 or traditional key
+    if encrypted and not pw:
+        raise SigningError(f"{key_path} is encrypted and no password was given; put it in an environment variable "
+                           "and name that variable with --password-env (review TOML: signing.password_env)")
     try:
-        key = serialization.load_pem_private_key(key_path.read_bytes(), pw or None)
+        key = serialization.load_pem_private_key(data, pw if encrypted else None)
     except (ValueError, TypeError) as exc:
-        raise SigningError(f"cannot load private key {key_path}: {exc}") from None
+        if encrypted:
+            raise SigningError(f"cannot decrypt the private key {key_path}: the password is wrong") from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SigningError(f"cannot load private key {key_path}: {first}") from None
     try:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     except ValueError as exc:
@@ -123,6 +162,7 @@ def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | Non
     if cert.public_key().public_numbers() != key.public_key().public_numbers():
         raise SigningError(f"{key_path} and {cert_path} do not belong together")
     _check_validity(cert, str(cert_path), now)
+    _check_usage(cert, str(cert_path))
     return _simple_signer(key, cert, [])
 
 

@@ -44,10 +44,12 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigError, FairauditError, HistoryError
 from ..data.io import redact_url
+from ..data.tables import TableSchema
+from ..paths import sqlite_file
 from ..metrics.better import better
 from .database import db_message, make_engine, retry
 
-__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "open_store"]
+__all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HISTORY_TABLE", "open_store"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ _log = logging.getLogger(__name__)
 METRICS: dict[str, str] = {m: "higher" if better(m) > 0 else "lower"
                            for m in ("min_impact_ratio", "dp_difference", "match_rate", "paper_score", "mean_gap")}
 STATUSES = ("running", "pass", "breach", "error")
+#: The CSV export (:meth:`HistoryStore.export`): one row per review, stage, k and attribute; a review
+#: without metrics (one that failed or is still running) has one row with those columns empty.
+HISTORY_TABLE = TableSchema("history export", {
+    "review_id": "int", "period": "text", "period_start": "text", "version": "int", "status": "text",
+    "created_at": "text", "config_hash": "text", "report_path": "text", "report_sha256": "text",
+    "message": "text", "stage": "text", "k": "int", "attribute": "text", **{m: "float" for m in METRICS}})
 
 metadata = sa.MetaData()
 
@@ -149,8 +157,12 @@ class HistoryStore:
     ----------
     url : str
         A SQLAlchemy URL, e.g. ``sqlite:///review-out/history.sqlite`` or
-        ``postgresql://user:password@host:5432/db``. Tables are created when
-        missing.
+        ``postgresql://user:password@host:5432/db``.
+    create : bool
+        Create the database (SQLite) and the tables when missing (default). With
+        False a missing database or one without fairaudit's tables is a
+        :class:`~fairaudit.errors.HistoryError`, so a mistyped path is not
+        silently an empty history.
 
     Examples
     --------
@@ -158,10 +170,18 @@ class HistoryStore:
     >>> rec = store.add("2026-Q4", metrics=rows, status="pass")  # doctest: +SKIP
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, create: bool = True):
         self.url = url
+        db = sqlite_file(url)
+        if not create and db is not None and not db.is_file():  # before connecting creates it
+            raise HistoryError(f"no history database at {db}; check the path, or pass --create to start one")
         self.engine = make_engine(url)
-        self._create_tables()
+        if create:
+            self._create_tables()
+        elif not self._guard(lambda: sa.inspect(self.engine).has_table(reviews.name)):
+            self.engine.dispose()
+            raise HistoryError(f"{redact_url(url)} holds no fairaudit review history; check the URL, "
+                               "or pass --create to start one")
 
     # -- setup ----------------------------------------------------------------
     def _create_tables(self) -> None:
@@ -328,16 +348,17 @@ class HistoryStore:
 
         return self._guard(lambda: retry(read, "cannot read the history"))
 
-    def frame(self, *, latest_only: bool = False, statuses: Sequence[str] = ("pass", "breach")) -> pd.DataFrame:
+    def frame(self, *, latest_only: bool = False, statuses: Sequence[str] = ("pass", "breach"),
+              without_metrics: bool = False) -> pd.DataFrame:
         """All stored metrics as one tidy table (one row per review, stage, k, attribute).
 
-        Columns: review_id, period, period_start, version, status, created_at,
-        config_hash, report_path, report_sha256, stage, k, attribute and the
-        :data:`METRICS`. With ``latest_only`` only the newest finished version
-        of each period is kept.
+        Columns: those of :data:`HISTORY_TABLE` (review_id, period, ..., stage, k,
+        attribute and the :data:`METRICS`). With ``latest_only`` only the newest
+        finished version of each period is kept; with ``without_metrics`` a review
+        that has no metrics (a failed one) gets one row with stage, k, attribute
+        and the metrics empty.
         """
-        cols = ["review_id", "period", "period_start", "version", "status", "created_at",
-                "config_hash", "report_path", "report_sha256", "stage", "k", "attribute", *METRICS]
+        cols = list(HISTORY_TABLE.columns)
         recs = self.records(statuses=statuses)
         if latest_only:
             latest: dict[str, ReviewRecord] = {}
@@ -350,9 +371,8 @@ class HistoryStore:
             base = {"review_id": r.id, "period": r.period, "period_start": r.period_start,
                     "version": r.version, "status": r.status, "created_at": _iso(r.created_at),
                     "config_hash": r.config_hash, "report_path": r.report_path,
-                    "report_sha256": r.report_sha256}
-            for m in r.metrics:
-                rows.append({**base, **m})
+                    "report_sha256": r.report_sha256, "message": r.message}
+            rows.extend({**base, **m} for m in (r.metrics or ([{}] if without_metrics else [])))
         df = pd.DataFrame(rows, columns=cols)
         for m in METRICS:
             df[m] = df[m].astype(float)
@@ -382,22 +402,21 @@ class HistoryStore:
         return drop
 
     def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
-        """Write the whole history as CSV (tidy metric rows) or JSON (nested reviews).
+        """Write the whole history as CSV (tidy metric rows, :data:`HISTORY_TABLE`) or JSON (nested reviews).
 
         The format comes from ``fmt`` or the file extension; the file is written
         atomically.
         """
         from ..atomic import atomic_open
-        from ..data.csvsafe import write_csv
 
         p = Path(path)
         fmt = (fmt or p.suffix.lstrip(".")).lower()
         if fmt not in ("csv", "json"):
             raise ConfigError(f"cannot export history as {fmt or 'an unknown format'!r}; use csv or json")
         if fmt == "csv":
-            df = self.frame(statuses=STATUSES)
+            df = self.frame(statuses=STATUSES, without_metrics=True)  # failed reviews too, as in the JSON
             with atomic_open(p, "w") as fh:
-                write_csv(df, fh)
+                HISTORY_TABLE.write(df, fh)
         else:
             data = {"schema": "fairaudit.review_history/1",
                     "reviews": [r.to_dict() for r in self.records()]}
@@ -416,6 +435,6 @@ class HistoryStore:
             raise HistoryError(f"history database {redact_url(self.url)}: {db_message(exc)}") from None
 
 
-def open_store(url: str) -> HistoryStore:
-    """Open (and create if needed) the history at ``url``."""
-    return HistoryStore(url)
+def open_store(url: str, *, create: bool = True) -> HistoryStore:
+    """Open the history at ``url`` (see :class:`HistoryStore`; ``create``: create it if needed)."""
+    return HistoryStore(url, create=create)
