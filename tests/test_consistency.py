@@ -143,6 +143,10 @@ def _e_ranking(d):
     d["tables"]["ranking"][0]["topk_share"] += 0.05
 
 
+def _e_created_at(d):  # it would be published as the LL144 "date of the bias audit"
+    d["provenance"]["created_at"] = "2099-01-01T00:00:00+00:00"
+
+
 def _e_summary(d):  # the cover says "pass" while the tables say otherwise
     v = d["summary"]["verdict"]
     v["category"] = _other(v["category"])
@@ -174,6 +178,7 @@ CASES = [
     ("per_job", _e_per_job, "tables.per_job[0].gap"),
     ("diversity", _e_diversity, "tables.diversity[0].match_rate"),
     ("ranking", _e_ranking, "tables.ranking[0].topk_share"),
+    ("created_at", _e_created_at, "provenance.created_at"),
     ("summary", _e_summary, "summary.verdict.category"),
     ("summary", _e_summary_text, ".text"),
 ]
@@ -206,8 +211,8 @@ def test_each_rule_refuses_its_cases(genuine, name, edit, field):
 
 def test_message_names_field_stored_and_derived(genuine):
     result = _edited(genuine, _e_impact)
-    with pytest.raises(DataError, match=r"tables\.impact\[\d+\]\.impact_ratio is 0\.95, but its audit's own "
-                                        r"counts give 0\.\d+"):
+    with pytest.raises(DataError, match=r"tables\.impact\[\d+\]\.impact_ratio is 0\.95, but its counts give "
+                                        r"0\.\d+ \(rule 'impact_ratio'\)"):
         check_consistency(result)
 
 
@@ -220,7 +225,7 @@ def test_the_demo_audits_pass():
 
 
 #: The hand-edits of the issue, as a user makes them in the file.
-HAND_EDITS = [_e_impact, _e_summary, _e_p_range, _e_counts, _e_rate, _e_impact_nan, _e_group_verdict]
+HAND_EDITS = [_e_impact, _e_summary, _e_p_range, _e_counts, _e_rate, _e_impact_nan, _e_group_verdict, _e_created_at]
 
 
 @pytest.fixture(scope="module")
@@ -248,5 +253,5 @@ def test_commands_refuse_hand_edits_before_writing(files, edit, command, tmp_pat
                         "2025-02-01"]}[command]
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and (f"{edited}: tables." in err[0] or f"{edited}: summary." in err[0]), err
+    assert len(err) == 1 and any(f"{edited}: {part}." in err[0] for part in ("tables", "summary", "provenance")), err
     assert list(tmp_path.iterdir()) == []  # no PDF, no sidecar, no HTML, no JSON

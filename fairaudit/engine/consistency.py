@@ -39,6 +39,9 @@ What is checked (the rules of :data:`RULES`, in this order)
     Each job's gap from its stored mix and the target, its match and gap score;
     the match rate, mean gap, gap score and undefined jobs as the per-job rows
     give them; top-k shares and exposure ratios.
+``created_at``
+    The audit date is an ISO 8601 time no later than now (a day of clock
+    tolerance): an LL144 summary publishes it as the date of the bias audit.
 ``summary``
     The headline verdict (cover and summary) and the gap causes are what
     :func:`~fairaudit.engine.measure.summarize` and
@@ -108,7 +111,6 @@ def check_consistency(result: AuditResult, source: str | None = None) -> None:
     first = next(disagreements(result), None)
     if first is not None:
         source = source or str((result.run_info or {}).get("source") or "audit")
-        raise DataError(f"{source}: {first.path} is {show(first.stored)}, but its audit's own counts give "
-                        f"{first.derived} (rule {first.rule!r}); the file was changed after the audit or is "
-                        "damaged, and fairaudit renders and signs only numbers it can re-derive: run "
-                        "`fairaudit audit` again")
+        raise DataError(f"{source}: {first.path} is {show(first.stored)}, but {first.derived} (rule {first.rule!r}); "
+                        "the file was changed after the audit or is damaged, and fairaudit renders and signs only "
+                        "numbers it can re-derive: run `fairaudit audit` again")

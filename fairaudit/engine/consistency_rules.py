@@ -9,6 +9,7 @@ disagreement names the field an edit started from. Every rule has its cases in
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from typing import Callable, Iterator
@@ -19,7 +20,9 @@ import pandas as pd
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import gap_score, match
 from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, selection_rates
+from ..errors import ConfigError
 from ..metrics.parity import dp_from_rates
+from ..options import check_not_future
 from .measure import summarize
 from .rederive import MIX_ATOL, AuditView, Disagreement, compare, in_range, missing, same, show, whole
 from .verdicts import VERDICTS, attribute_verdict, gap_causes, group_verdict
@@ -54,7 +57,7 @@ def _finite(view: AuditView) -> Iterator[Disagreement]:
                 bad = np.flatnonzero(np.isinf(values.to_numpy(float)))
                 if len(bad):
                     yield Disagreement("finite", f"tables.{name}[{bad[0]}].{col}", df[col].iloc[bad[0]],
-                                       "a finite number or null")
+                                       "it must be a finite number or null")
 
 
 @rule("counts")
@@ -68,12 +71,12 @@ def _counts(view: AuditView) -> Iterator[Disagreement]:
             if col == "scoring_selected" and missing(v):
                 continue
             if missing(v) or not whole(v) or float(v) < 0:
-                yield Disagreement("counts", f"tables.impact[{i}].{col}", v, "a whole number >= 0")
+                yield Disagreement("counts", f"tables.impact[{i}].{col}", v, "it must be a whole number >= 0")
                 return
             pairs = float(r["n_pool"]) * view.n_jobs if view.n_jobs and col != "n_pool" else None
             if pairs is not None and float(v) > pairs:
                 yield Disagreement("counts", f"tables.impact[{i}].{col}", v,
-                                   f"at most {show(pairs)} ({show(r['n_pool'])} candidates x {view.n_jobs} jobs)")
+                                   f"it must be at most {show(pairs)} ({show(r['n_pool'])} candidates x {view.n_jobs} jobs)")
 
 
 @rule("pool")
@@ -88,7 +91,7 @@ def _pool(view: AuditView) -> Iterator[Disagreement]:
             first.setdefault(key, cut.pool[j])
         if whole(n_cand) and cut.pool.sum() != n_cand:
             yield Disagreement("pool", f"tables.impact[{cut.rows[0]}].n_pool", cut.pool[0],
-                               f"a pool whose groups of {cut.attribute} add up to n_candidates = {n_cand}")
+                               f"the groups of {cut.attribute} must add up to n_candidates = {n_cand}")
 
 
 @rule("selections")
@@ -98,7 +101,7 @@ def _selections(view: AuditView) -> Iterator[Disagreement]:
         total = view.n_jobs * min(cut.k, int(n_cand) if whole(n_cand) else int(cut.pool.sum()))
         if cut.selected.sum() != total:
             yield Disagreement("selections", f"tables.impact[{cut.rows[0]}].selected", cut.selected[0],
-                               f"selections of {cut.attribute} at k={cut.k} adding up to {total:,} "
+                               f"the selections of {cut.attribute} at k={cut.k} must add up to {total:,} "
                                f"({view.n_jobs} jobs x top-{cut.k}), not {show(cut.selected.sum())}")
 
 
@@ -145,19 +148,22 @@ def _flags(view: AuditView) -> Iterator[Disagreement]:
                                view.tables["impact"].at[i, "four_fifths_flag"], bool(j < cut.n_known and flags[j]))
 
 
-def _p_checks(name: str, path: str, p: float, observed: float, p05: float, median: float,
+def _p_checks(name: str, table: str, i: int, r: dict, observed: float, p05_col: str, median_col: str,
               n_permutations: int) -> Iterator[Disagreement]:
     """A permutation p-value's range, and its lower bound from the stored null quantiles (module docstring)."""
+    path, p = f"tables.{table}[{i}].p_value", r.get("p_value")
+    p05, median = (float(r[c]) if not missing(r.get(c)) else float("nan") for c in (p05_col, median_col))
     yield from in_range(name, path, p, 1 / (n_permutations + 1) * (1 - 1e-9), 1.0,
                         f"a p-value of {n_permutations:,} permutations")
     for q, quantile in ((0.05, p05), (0.5, median)):
         if not missing(p) and np.isfinite(quantile) and np.isfinite(observed) and observed >= quantile \
                 and not same(observed, quantile) and float(p) < q:
-            yield Disagreement(name, path, p, f"a p-value above {q:g}: the ratio {show(observed)} is at or above "
+            yield Disagreement(name, path, p, f"it must be above {q:g}: the ratio {show(observed)} is at or above "
                                               f"the null's {'median' if q == 0.5 else '5th percentile'} "
                                               f"{show(quantile)}")
     if np.isfinite(p05) and np.isfinite(median) and p05 > median and not same(p05, median):
-        yield Disagreement(name, path.rsplit(".", 1)[0] + ".null_p05", p05, f"at most the null median {show(median)}")
+        yield Disagreement(name, f"tables.{table}[{i}].{p05_col}", p05,
+                           f"it must be at most the null median {show(median)}")
 
 
 def _too_small(power_at_judge: float, power: float) -> bool:
@@ -175,8 +181,7 @@ def _group_p(view: AuditView) -> Iterator[Disagreement]:
             if j >= cut.n_known or not cut.rated[j]:
                 yield from compare("p_value", "impact", i, "p_value", r.get("p_value"), float("nan"))
                 continue
-            yield from _p_checks("p_value", f"tables.impact[{i}].p_value", r.get("p_value"), cut.impact[j],
-                                 float(r.get("null_ir_p05", np.nan)), float(r.get("null_ir_median", np.nan)),
+            yield from _p_checks("p_value", "impact", i, r, cut.impact[j], "null_ir_p05", "null_ir_median",
                                  view.config.n_permutations)
             yield from in_range("p_value", f"tables.impact[{i}].power_at_0_6", r.get("power_at_0_6"), 0, 1, "a power")
 
@@ -232,9 +237,8 @@ def _attribute_p(view: AuditView) -> Iterator[Disagreement]:
     for i, r, cut in _parity_rows(view):
         if missing(r.get("verdict")):
             continue
-        yield from _p_checks("attribute_p_value", f"tables.parity[{i}].p_value", r.get("p_value"),
-                             float(r["min_impact_ratio"]), float(r.get("null_min_ir_p05", np.nan)),
-                             float(r.get("null_min_ir_median", np.nan)), view.config.n_permutations)
+        yield from _p_checks("attribute_p_value", "parity", i, r, float(r["min_impact_ratio"]), "null_min_ir_p05",
+                             "null_min_ir_median", view.config.n_permutations)
         yield from in_range("attribute_p_value", f"tables.parity[{i}].null_breach_share", r.get("null_breach_share"),
                             0, 1, "a share")
         yield from compare("attribute_p_value", "parity", i, "n_permutations", r.get("n_permutations"),
@@ -333,17 +337,32 @@ def _ranking(view: AuditView) -> Iterator[Disagreement]:
             yield from compare("ranking", "ranking", i, "exposure_ratio", rk.at[i, "exposure_ratio"], ratio[j])
 
 
+@rule("created_at")
+def _created_at(view: AuditView) -> Iterator[Disagreement]:
+    """The audit date (LL144's "date of the bias audit") is a time that has come."""
+    raw = view.provenance.get("created_at")
+    if raw is None:
+        return
+    try:
+        check_not_future(dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00")), "created_at")
+    except ValueError:
+        yield Disagreement("created_at", "provenance.created_at", raw, "it must be an ISO 8601 time")
+    except ConfigError:
+        yield Disagreement("created_at", "provenance.created_at", raw, "it must be a time no later than now (1 day of "
+                                                                         "clock tolerance)")
+
+
 def _walk(path: str, stored: object, derived: object) -> Iterator[Disagreement]:
     """Every value of ``derived`` (nested dicts) that ``stored`` holds differently; keys it lacks are skipped."""
     if isinstance(derived, dict):
         if not isinstance(stored, dict):
-            yield Disagreement("summary", path, stored, "an object")
+            yield Disagreement("summary", path, stored, "it must be an object")
             return
         for key, value in derived.items():
             if key in stored:
                 yield from _walk(f"{path}.{key}", stored[key], value)
     elif not same(stored, derived):
-        yield Disagreement("summary", path, stored, show(derived))
+        yield Disagreement("summary", path, stored, f"its counts give {show(derived)}")
 
 
 @rule("summary")
@@ -362,6 +381,6 @@ def _summary(view: AuditView) -> Iterator[Disagreement]:
     if view.assessed:
         category = (summary.get("verdict") or {}).get("category")
         if category is not None and category not in VERDICTS:
-            yield Disagreement("summary", "summary.verdict.category", category, f"one of {list(VERDICTS)}")
+            yield Disagreement("summary", "summary.verdict.category", category, f"it must be one of {list(VERDICTS)}")
 
 

@@ -40,7 +40,8 @@ class Disagreement:
     stored : Any
         The value in the file.
     derived : str
-        What the counts give, as text (a number, or the range a value must lie in).
+        What the counts give, as a phrase: "its counts give 0.774648", or what the value
+        must be ("it must be a p-value of 1,000 permutations in [0.000999001, 1]").
     """
 
     rule: str
@@ -155,13 +156,13 @@ def compare(name: str, table: str, row: int, column: str, stored: Any, derived: 
             atol: float = ATOL) -> Iterator[Disagreement]:
     """A disagreement of ``table[row].column`` when ``stored`` is not ``derived``."""
     if not same(stored, derived, atol):
-        yield Disagreement(name, f"tables.{table}[{row}].{column}", stored, show(derived))
+        yield Disagreement(name, f"tables.{table}[{row}].{column}", stored, f"its counts give {show(derived)}")
 
 
 def in_range(name: str, path: str, value: Any, low: float, high: float, what: str) -> Iterator[Disagreement]:
     ok = not missing(value) and not isinstance(value, (bool, np.bool_, str)) and low <= float(value) <= high
     if not ok:
-        yield Disagreement(name, path, value, f"{what} in [{low:.6g}, {high:.6g}]")
+        yield Disagreement(name, path, value, f"it must be {what} in [{low:.6g}, {high:.6g}]")
 
 
 def whole(value: Any) -> bool:
