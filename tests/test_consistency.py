@@ -198,6 +198,24 @@ def test_a_genuine_audit_passes(genuine):
     assert list(disagreements(AuditResult.from_dict(genuine))) == []
 
 
+@pytest.mark.parametrize("options", [
+    {"min_share": 0.3},  # the intersection has no rated group: no ratio, no p-value, no parity
+    {"min_share": 0.0, "target": "uniform"},  # a 2-candidate category is rated but not the reference
+    {"n_permutations": 0},  # no verdicts
+    {"scoring_median": "sample", "k": (3, 8)},
+])
+def test_genuine_audits_in_edge_cases_pass(options):
+    from toy import ToyRecommender, toy_data
+
+    jobs, cands = toy_data(n_jobs=6, n_cand=30, seed=1)
+    cands.loc[::5, "race_ethnicity"] = "unknown"
+    cands.loc[:1, "race_ethnicity"] = "aian"
+    kw = {"k": (10,), "n_bootstrap": 10, "n_permutations": 39, "decomposition": "none", "drivers": "none", **options}
+    result = fairaudit.audit(jobs, cands, ToyRecommender(), seed=1, **kw)
+    assert list(disagreements(result)) == []  # in memory, as the review renders it
+    assert list(disagreements(AuditResult.from_dict(json.loads(result.to_json())))) == []
+
+
 @pytest.mark.parametrize("name, edit, field", CASES, ids=[f"{n}-{e.__name__[3:]}" for n, e, _ in CASES])
 def test_each_rule_refuses_its_cases(genuine, name, edit, field):
     result = _edited(genuine, edit)

@@ -21,10 +21,10 @@ from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import gap_score, match
 from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, selection_rates
 from ..errors import ConfigError
-from ..metrics.parity import dp_from_rates
+from ..metrics.parity import demographic_parity
 from ..options import check_not_future
 from .measure import summarize
-from .rederive import MIX_ATOL, AuditView, Disagreement, compare, in_range, missing, same, show, whole
+from .rederive import MIX_ATOL, AuditView, Disagreement, compare, in_range, missing, number, same, show, whole
 from .verdicts import VERDICTS, attribute_verdict, gap_causes, group_verdict
 
 __all__ = ["RULES", "rule"]
@@ -152,7 +152,10 @@ def _p_checks(name: str, table: str, i: int, r: dict, observed: float, p05_col: 
               n_permutations: int) -> Iterator[Disagreement]:
     """A permutation p-value's range, and its lower bound from the stored null quantiles (module docstring)."""
     path, p = f"tables.{table}[{i}].p_value", r.get("p_value")
-    p05, median = (float(r[c]) if not missing(r.get(c)) else float("nan") for c in (p05_col, median_col))
+    if not np.isfinite(observed):  # no ratio (no rated group, or every rate 0): no test, no p-value
+        yield from compare(name, table, i, "p_value", p, float("nan"))
+        return
+    p05, median = number(r.get(p05_col)), number(r.get(median_col))
     yield from in_range(name, path, p, 1 / (n_permutations + 1) * (1 - 1e-9), 1.0,
                         f"a p-value of {n_permutations:,} permutations")
     for q, quantile in ((0.05, p05), (0.5, median)):
@@ -194,8 +197,8 @@ def _group_verdicts(view: AuditView) -> Iterator[Disagreement]:
     for cut in view.cuts:
         for j, i in enumerate(cut.rows):
             rated = j < cut.n_known and cut.rated[j]
-            derived = group_verdict(cut.impact[j], float(imp.at[i, "p_value"]),
-                                    _too_small(float(imp.at[i, "power_at_0_6"]), cfg.power), cfg.alpha,
+            derived = group_verdict(cut.impact[j], number(imp.at[i, "p_value"]),
+                                    _too_small(number(imp.at[i, "power_at_0_6"]), cfg.power), cfg.alpha,
                                     cfg.four_fifths) if rated else None
             yield from compare("group_verdict", "impact", i, "verdict", imp.at[i, "verdict"], derived)
 
@@ -217,7 +220,9 @@ def _parity(view: AuditView) -> Iterator[Disagreement]:
         with warnings.catch_warnings(), np.errstate(invalid="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             min_ir = float(np.nanmin(cut.impact)) if np.isfinite(cut.impact).any() else float("nan")
-            dpd, dpr = dp_from_rates(np.where(cut.rated, cut.rates[: cut.n_known], np.nan))
+        rated = np.flatnonzero(cut.rated)
+        labels = view.tables["impact"].loc[[cut.rows[g] for g in rated], "group"].astype(str).tolist()
+        dpd, dpr = demographic_parity(cut.selected[rated], cut.pool[rated] * view.n_jobs, labels)
         derived = {"min_impact_ratio": min_ir, "n_unknown": float(cut.pool[cut.n_known:].sum()),
                    "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, view.config.four_fifths)),
                    "dp_difference": float(dpd), "dp_ratio": float(dpr)}
@@ -237,10 +242,12 @@ def _attribute_p(view: AuditView) -> Iterator[Disagreement]:
     for i, r, cut in _parity_rows(view):
         if missing(r.get("verdict")):
             continue
-        yield from _p_checks("attribute_p_value", "parity", i, r, float(r["min_impact_ratio"]), "null_min_ir_p05",
+        observed = number(r.get("min_impact_ratio"))
+        yield from _p_checks("attribute_p_value", "parity", i, r, observed, "null_min_ir_p05",
                              "null_min_ir_median", view.config.n_permutations)
-        yield from in_range("attribute_p_value", f"tables.parity[{i}].null_breach_share", r.get("null_breach_share"),
-                            0, 1, "a share")
+        if not missing(r.get("null_breach_share")):  # none when no permutation has a ratio
+            yield from in_range("attribute_p_value", f"tables.parity[{i}].null_breach_share",
+                                r.get("null_breach_share"), 0, 1, "a share")
         yield from compare("attribute_p_value", "parity", i, "n_permutations", r.get("n_permutations"),
                            view.config.n_permutations)
 
@@ -253,8 +260,8 @@ def _attribute_verdict(view: AuditView) -> Iterator[Disagreement]:
     for i, r, cut in _parity_rows(view):
         groups = [v if isinstance(v, str) else None
                   for v in view.tables["impact"].loc[cut.rows[: cut.n_known], "verdict"].tolist()]
-        obs = float(r["min_impact_ratio"])
-        derived = attribute_verdict(obs, float(r["p_value"]), cut.impact, groups, cfg.alpha, cfg.four_fifths)
+        derived = attribute_verdict(number(r.get("min_impact_ratio")), number(r.get("p_value")), cut.impact, groups,
+                                    cfg.alpha, cfg.four_fifths)
         yield from compare("attribute_verdict", "parity", i, "verdict", r.get("verdict"), derived)
 
 

@@ -67,6 +67,16 @@ def missing(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v))
 
 
+def number(v: Any) -> float:
+    """``v`` as a float, NaN when it is missing or not a number."""
+    if missing(v) or isinstance(v, (bool, np.bool_, str)):
+        return float("nan")
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def same(stored: Any, derived: Any, atol: float = ATOL) -> bool:
     """Whether ``stored`` equals ``derived``: numbers within :data:`RTOL` / ``atol``, both missing, or equal."""
     if missing(derived):
