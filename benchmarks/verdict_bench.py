@@ -55,7 +55,7 @@ from scipy import optimize, stats  # noqa: E402
 
 from fairaudit.data.datasets import sources  # noqa: E402
 from fairaudit.data.groups import encode  # noqa: E402
-from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, selection_rates  # noqa: E402
+from fairaudit.metrics.impact import impact_ratios, is_below, rated_mask, reference_mask, selection_rates  # noqa: E402
 from fairaudit.engine.permutation import null_draws  # noqa: E402
 from fairaudit.metrics.counts import group_counts  # noqa: E402
 from fairaudit.recommenders.base import topk_block  # noqa: E402
@@ -111,7 +111,8 @@ def run_measure(cands: pd.DataFrame, sc: np.ndarray, ks: tuple[int, ...], seed: 
         rated = rated_mask(enc.pool_counts, enc.n_known, min_share)
         for k in ks:
             sel = group_counts(idx[:, :k], enc.codes, enc.n_codes).sum(axis=0)
-            ir = impact_ratios(selection_rates(sel, enc.pool_counts, n_jobs)[: enc.n_known], rated)
+            ir = impact_ratios(selection_rates(sel, enc.pool_counts, n_jobs)[: enc.n_known], rated,
+                               reference_mask(enc.pool_counts, rated))
             ch = assess(draws[(enc.attribute, k)], impact=ir, rated=rated, pool=enc.pool_counts, n_jobs=n_jobs,
                         match_rate=float("nan"), mean_gap=float("nan"), alpha=ALPHA, four_fifths=0.8, power=0.8,
                         judge_ratio=0.6, seed=seed)

@@ -25,6 +25,7 @@ Rules
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -59,6 +60,38 @@ DEFAULT_POWER = 0.8
 DEFAULT_JUDGE_RATIO = 0.6
 #: How the LL144 scoring rate's median is taken (see ``fairaudit.audit``).
 SCORING_MEDIANS = ("job", "sample")
+#: How far ahead of this machine's clock a date may lie (another time zone, a clock that runs behind).
+CLOCK_TOLERANCE = dt.timedelta(days=1)
+
+
+def check_not_future(when: dt.datetime | dt.date, what: str, now: dt.datetime | None = None) -> None:
+    """Refuse a date after now (beyond :data:`CLOCK_TOLERANCE`): an audit date or a review period to come.
+
+    An LL144 summary states when the audit was done and a review's retention keeps the
+    latest periods, so a date in the future (``--created-at 2099-01-01``, period
+    ``9999-Q4``) would be published as a fact or push real periods out.
+
+    Parameters
+    ----------
+    when : datetime or date
+        A naive datetime is UTC; a date is its first moment (UTC).
+    what : str
+        How the message names the value (``"created_at 2099-01-01T00:00:00+00:00"``).
+    now : datetime, optional
+        The current time (aware); default: this machine's clock.
+
+    Raises
+    ------
+    ConfigError
+    """
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime(when.year, when.month, when.day)
+    when = when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if when > now + CLOCK_TOLERANCE:
+        raise ConfigError(f"{what} is after now ({now.replace(microsecond=0).isoformat()}, with "
+                          f"{CLOCK_TOLERANCE.days} day of clock tolerance); a date fairaudit records or publishes "
+                          "must have happened: give today's date or an earlier one")
 
 
 def known_fields(cls: type, d: Mapping[str, Any]) -> dict[str, Any]:

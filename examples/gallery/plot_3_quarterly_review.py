@@ -6,7 +6,7 @@ A review is one call driven by a validated configuration (the same keys as
 ``examples/review.toml``): load the data, audit, compare with past periods,
 check the thresholds, write a signed-or-unsigned PDF with its JSON, and record
 the outcome in a history store (SQLite here; any SQLAlchemy URL). A scheduler
-runs ``fairaudit review --config review.toml --period 2027-Q1`` and reads the
+runs ``fairaudit review --config review.toml --period 2026-Q3`` and reads the
 exit code: 0 all thresholds met, 3 a threshold breached, 2 a configuration error.
 
 Two quarters are reviewed here on small synthetic pools with the BM25

@@ -31,6 +31,7 @@ from .measure import measure, resolve_targets
 from ..progress import StageLog, progress_bar, status
 from ..recommenders.base import Rankings, Recommender, check_k
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
+from ..options import check_not_future
 from .result import AuditConfig, AuditResult, recommender_identity
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads
@@ -48,7 +49,8 @@ def resolve_created_at(created_at: str | None = None) -> str:
     Raises
     ------
     ConfigError
-        An unparsable time or ``SOURCE_DATE_EPOCH``.
+        An unparsable time or ``SOURCE_DATE_EPOCH``, or one after now (beyond a
+        day of clock tolerance, :func:`fairaudit.options.check_not_future`).
     """
     if created_at is not None:
         try:
@@ -66,6 +68,7 @@ def resolve_created_at(created_at: str | None = None) -> str:
     else:
         t = _dt.datetime.now(_dt.timezone.utc)
     t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
+    check_not_future(t, f"created_at {t.replace(microsecond=0).isoformat()}")  # it becomes the LL144 audit date
     return t.replace(microsecond=0).isoformat()
 
 

@@ -7,8 +7,8 @@ anti-conservative (their p-values too small) for a recommender. They are shown
 because compliance practice knows them; the permutation test of
 :mod:`fairaudit.engine.permutation`, which keeps that dependence, decides the verdict.
 
-For each rated group g against the rated group h with the highest selection
-rate, with ``S`` selected of ``N = n_jobs x n_g`` pairs:
+For each rated group g against the reference group h (the highest selection
+rate among :func:`~fairaudit.metrics.impact.reference_mask`), with ``S`` selected of ``N = n_jobs x n_g`` pairs:
 
 * Fisher's exact test, one-sided (g selected less often), of the 2 x 2 table
   ``[[S_g, N_g - S_g], [S_h, N_h - S_h]]`` (``scipy.stats.fisher_exact``);
@@ -29,10 +29,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import fisher_exact
 
+from ..metrics.impact import reference_mask
+
 
 def pooled_tests(selected: np.ndarray, pool: np.ndarray, n_jobs: int, rated: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Fisher p-values and two-SD z of each known group against the highest-rate rated group.
+    """Fisher p-values and two-SD z of each known group against the reference group (highest rate).
 
     Parameters
     ----------
@@ -54,7 +56,10 @@ def pooled_tests(selected: np.ndarray, pool: np.ndarray, n_jobs: int, rated: np.
         rates = np.where(rated & (pairs > 0), selected[:n_known] / np.where(pairs > 0, pairs, 1), np.nan)
     if not np.isfinite(rates).any():
         return fisher_p, z
-    h = int(np.nanargmax(rates))
+    ref_rates = np.where(reference_mask(pool, rated), rates, np.nan)
+    if not np.isfinite(ref_rates).any():
+        return fisher_p, z
+    h = int(np.nanargmax(ref_rates))
     s_h, n_h = int(selected[h]), int(pairs[h])
     for g in np.flatnonzero(rated):
         if g == h or pairs[g] <= 0:

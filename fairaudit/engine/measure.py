@@ -26,7 +26,7 @@ from ..metrics.counts import group_counts
 from ..metrics.ties import order_decided
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import gap_score, match, target_distribution, topk_shares
-from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, selection_rates
+from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, rated_mask, reference_mask, selection_rates
 from ..metrics.parity import demographic_parity, dp_from_rates
 from ..metrics.ranking import exposure, ndkl, skew_at_k
 from ..recommenders.base import Rankings
@@ -138,7 +138,7 @@ def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: 
         return np.full(enc.n_codes, np.nan), np.full(enc.n_codes, np.nan), np.full(enc.n_known, np.nan)
     s_sel = above.sum(axis=0)
     s_rates = selection_rates(s_sel, enc.pool_counts, n_jobs)
-    return s_sel, s_rates, impact_ratios(s_rates[: enc.n_known], rated)
+    return s_sel, s_rates, impact_ratios(s_rates[: enc.n_known], rated, reference_mask(enc.pool_counts, rated))
 
 
 def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, gaps: np.ndarray,
@@ -217,7 +217,7 @@ def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: i
     ci = bootstrap_intervals(jg.counts, pool, rated, enc.n_known, jg.gaps, job_match, job_ndkl, rates, config)
     if twoway is not None:  # selection rates and impact ratios: jobs and candidates resampled (metrics.twoway)
         ci["rate"], ci["impact"] = twoway[:2], twoway[2:]
-    impact = impact_ratios(rates[: enc.n_known], rated)
+    impact = impact_ratios(rates[: enc.n_known], rated, reference_mask(pool, rated))
     defined = ~np.isnan(jg.gaps)
     chance = None if draws is None else assess(
         draws, impact=impact, rated=rated, pool=pool, n_jobs=n_jobs,
@@ -291,7 +291,7 @@ def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
     enc = cut.enc
     exp = exposure(cut.codes_topk, enc.pool_counts, enc.n_codes)
     exp_known = exp[: enc.n_known]
-    exp_ratio = impact_ratios(exp_known, cut.rated)
+    exp_ratio = impact_ratios(exp_known, cut.rated, reference_mask(enc.pool_counts, cut.rated))
     pooled_share = _pooled_share(cut)
     skew = skew_at_k(pooled_share, cut.target)
     return [{"k": cut.k, "attribute": enc.attribute, "group": label,

@@ -271,7 +271,8 @@ class AuditResult:
     run_info : dict
         In memory only (not serialised, it depends on the machine and the
         embedding cache): ``threads`` and ``stages``, one entry per stage
-        (``stage``, ``seconds``, ``texts_embedded``).
+        (``stage``, ``seconds``, ``texts_embedded``); for a result read from a
+        file, ``source`` (its name).
     """
 
     config: AuditConfig
@@ -344,6 +345,7 @@ class AuditResult:
             summary=dict(d["summary"]),
             tables=tables,
             groups={k: list(v) for k, v in doc.groups.items()},
+            run_info={"source": source},  # names the file in later messages (engine.consistency)
         )
 
     @classmethod

@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics.impact import is_below
+from ..metrics.impact import is_below, reference_mask
 from .permutation import NullDraws, p_lower, p_upper
 
 BEYOND, WITHIN, PASS = "breach, beyond chance", "breach, within chance", "pass"
@@ -96,13 +96,16 @@ def most_severe(verdicts: list[str]) -> str | None:
 def null_impact_ratios(selected: np.ndarray, pool: np.ndarray, n_jobs: int, rated: np.ndarray) -> np.ndarray:
     """Impact ratios of each null draw: (m, n_codes) selections -> (m, n_known), NaN for unrated groups.
 
-    .. math:: IR^{(b)}_g = SR^{(b)}_g / \\max_{h\\ rated} SR^{(b)}_h
+    .. math:: IR^{(b)}_g = SR^{(b)}_g / \\max_{h\\ reference} SR^{(b)}_h
+
+    with the observed audit's reference groups (:func:`~fairaudit.metrics.impact.reference_mask`).
     """
     n_known = len(rated)
+    ref = reference_mask(pool, rated)
     with np.errstate(invalid="ignore", divide="ignore"):
         rates = selected[:, :n_known] / (pool[None, :n_known].astype(float) * n_jobs)
         rates = np.where(rated[None, :], rates, np.nan)
-        top = np.nanmax(np.where(rated[None, :], rates, -np.inf), axis=1, keepdims=True) if rated.any() \
+        top = np.nanmax(np.where(ref[None, :], rates, -np.inf), axis=1, keepdims=True) if ref.any() \
             else np.full((len(selected), 1), np.nan)
         return np.where(top > 0, rates / np.where(top > 0, top, 1), np.nan)
 

@@ -5,7 +5,12 @@ group g's selection rate is
 
 .. math:: SR_g = \frac{\sum_j |\mathrm{top}_k(j) \cap g|}{n_{jobs} \cdot n_g}
 
-and its impact ratio :math:`IR_g = SR_g / \max_h SR_h` over the rated groups.
+and its impact ratio :math:`IR_g = SR_g / \max_{h \in R} SR_h`, where the
+reference set :math:`R` (:func:`reference_mask`) holds the rated groups that can
+be judged: those with at least :data:`REFERENCE_MIN_SHARE` (2 %) of the known
+pool. LL144 divides by the rate of the most selected category; a category too
+small to measure (one candidate, with ``min_share=0``) must not be that
+category, or its chance rate would make every real group look like a breach.
 
 References
 ----------
@@ -60,16 +65,56 @@ def rated_mask(pool_counts: np.ndarray, n_known: int, min_share: float = 0.02) -
     return (known > 0) & (share >= min_share)
 
 
-def impact_ratios(rates: np.ndarray, rated: np.ndarray) -> np.ndarray:
-    """Rate / highest rate among rated groups; NaN for unrated groups.
+#: The least share of the known pool a group needs to be the reference of the impact ratios, whatever
+#: ``min_share`` rates: 6 RCNY § 5-301 lets a category under 2 % be left out of the calculation, so such
+#: a category is never the one every other group is divided by.
+REFERENCE_MIN_SHARE = 0.02
 
-    Always in [0, 1] for rated groups; all 1 when every rate is zero would be
-    misleading, so a zero maximum gives NaN.
+
+def reference_mask(pool_counts: np.ndarray, rated: np.ndarray) -> np.ndarray:
+    """The rated groups that may be the reference (the denominator) of the impact ratios.
+
+    The rule, the same everywhere an impact ratio is computed (observed, scoring,
+    exposure, permutation null, power, bootstrap, pooled tests): a rated group
+    with at least :data:`REFERENCE_MIN_SHARE` of the known pool. When no rated
+    group has that much (more than 50 groups), the largest rated group(s).
+
+    Parameters
+    ----------
+    pool_counts : ndarray
+        Candidates per group code; the first ``len(rated)`` are the known groups.
+    rated : ndarray of bool
+        The rated known groups (:func:`rated_mask`).
+    """
+    rated = np.asarray(rated, dtype=bool)
+    known = np.asarray(pool_counts[: len(rated)], dtype=float)
+    total = known.sum()
+    ref = rated & (known / (total if total else 1.0) >= REFERENCE_MIN_SHARE)
+    if rated.any() and not ref.any():
+        ref = rated & (known == known[rated].max())
+    return ref
+
+
+def impact_ratios(rates: np.ndarray, rated: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Rate / highest rate among the reference groups, for each rated group; NaN for unrated groups.
+
+    Parameters
+    ----------
+    rates : ndarray
+        Selection (or scoring, or exposure) rates of the known groups.
+    rated : ndarray of bool
+        Groups that get a ratio.
+    reference : ndarray of bool, optional
+        Groups whose highest rate is the denominator (:func:`reference_mask`, a
+        subset of ``rated``); default: every rated group. A rated group outside
+        the reference can have a ratio above 1. All 1 when every rate is zero
+        would be misleading, so a zero maximum gives NaN.
     """
     out = np.full(rates.shape, np.nan)
-    if not rated.any():
+    ref = rated if reference is None else np.asarray(reference, dtype=bool) & rated
+    if not ref.any():
         return out
-    top = np.nanmax(rates[rated])
+    top = np.nanmax(rates[ref])
     if top > 0:
         out[rated] = rates[rated] / top
     return out

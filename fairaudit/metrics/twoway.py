@@ -10,7 +10,7 @@ crossed data gives each job a weight ``w_j`` and each candidate a weight
 .. math::
     SR^*_g = \\frac{\\sum_j w_j \\sum_{c \\in top_k(j) \\cap g} v_c}
                   {\\left(\\sum_j w_j\\right) \\left(\\sum_{c \\in g} v_c\\right)},
-    \\qquad IR^*_g = SR^*_g / \\max_{h\\ rated} SR^*_h
+    \\qquad IR^*_g = SR^*_g / \\max_{h\\ reference} SR^*_h
 
 and the interval is the percentile interval of the resamples. The rankings are
 kept (a candidate drawn twice counts twice where it was selected), as in the
@@ -33,6 +33,7 @@ from scipy import sparse
 
 from ..data.groups import GroupEncoding
 from .bootstrap import percentile_ci
+from .impact import reference_mask
 
 
 def twoway_intervals(indices: np.ndarray, encodings: Sequence[GroupEncoding], rated: Mapping[str, np.ndarray],
@@ -71,8 +72,9 @@ def twoway_intervals(indices: np.ndarray, encodings: Sequence[GroupEncoding], ra
             with np.errstate(invalid="ignore", divide="ignore"):
                 rates = sel / (w.sum(axis=1, keepdims=True) * cands)
             r = rated[enc.attribute]
+            ref = reference_mask(enc.pool_counts, r)
             known = np.where(r[None, :], rates[:, : enc.n_known], np.nan)
-            top = np.nanmax(np.where(r[None, :], known, -np.inf), axis=1, keepdims=True) if r.any() \
+            top = np.nanmax(np.where(ref[None, :], known, -np.inf), axis=1, keepdims=True) if ref.any() \
                 else np.full((b, 1), np.nan)
             with np.errstate(invalid="ignore", divide="ignore"):
                 ir = np.where(top > 0, known / np.where(top > 0, top, 1), np.nan)

@@ -168,9 +168,15 @@ def impact_ratio_chart(before: pd.DataFrame, after: pd.DataFrame | None = None, 
                 ax.barh(yy[below], ir[below], height=h * 0.9, color="none", edgecolor=FAIL,
                         hatch="////", linewidth=0.8)
 
+    # a small rated group outside the reference (metrics.impact.reference_mask) can exceed 1: keep its bar whole
+    shown = pd.concat([t for t in (before, after) if t is not None and "impact_ratio" in t])
+    shown = pd.to_numeric(shown[(shown["k"] == k) & shown["attribute"].isin(list(attributes))]["impact_ratio"],
+                          errors="coerce")
+    right = max(1.05, 1.05 * float(shown.max())) if shown.notna().any() else 1.05
+
     def decorate(ax: Any) -> None:
         ax.axvline(threshold, color=FAIL, linestyle="--", linewidth=1)
-        ax.set_xlim(0, 1.05)
+        ax.set_xlim(0, right)
 
     return _group_panels(before, after, k=k, attributes=attributes, label=label, draw=draw, decorate=decorate,
                          cols=["impact_ratio"], row_height=0.24,

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import ReportError
 from ..data.groups import INTERSECTION
+from ..engine.consistency import check_consistency
 from ..engine.result import AuditResult, check_comparable
 from . import charts
 from . import sections as sec
@@ -125,6 +126,9 @@ def report_context(before: AuditResult, after: AuditResult | None = None, rewrit
         raise ReportError("render_report needs AuditResult objects (load one with AuditResult.from_json)")
     if after is not None:
         check_comparable(before, after)
+    for audit in (before, after):  # what is rendered (and signed) is what its own counts give
+        if audit is not None:
+            check_consistency(audit)
     size = _page_size(page_size)
     rw = check_rewrites(rewrites)
     if sidecar_sha256 is None:

@@ -33,6 +33,7 @@ from typing import Any
 from ..atomic import write_all
 from ..errors import ConfigError, DataError, FairauditWarning, ReportError
 from ..data.groups import INTERSECTION
+from ..engine.consistency import check_consistency
 from ..engine.result import AuditResult, frame_records
 from ..version import __version__
 from ..engine.verdicts import describe
@@ -256,6 +257,7 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
     """
     if not isinstance(result, AuditResult):
         raise ReportError("build_summary needs an AuditResult (load one with AuditResult.from_json)")
+    check_consistency(result)  # the page publishes only numbers the audit's counts give
     problems = summary_problems(result)
     if problems:
         raise DataError("this audit cannot be published as an LL144 summary (6 RCNY § 5-303); it lacks "

@@ -54,7 +54,7 @@ from ..metrics.diversity import check_shares
 from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
                        DEFAULT_TOLERANCE, OPTION_CHECKS)
 from .config_errors import format_validation_error
-from .period import period_start
+from .period import period_start, reviewable_period
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
@@ -303,10 +303,9 @@ class ReviewConfig(_Model):
     @classmethod
     def _period(cls, v: str) -> str:
         try:
-            period_start(v)
+            return reviewable_period(v)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
-        return v.strip()
 
     @property
     def period_start(self) -> dt.date:
@@ -407,6 +406,5 @@ def config_hash(cfg: ReviewConfig) -> str:
 
 
 def with_period(cfg: ReviewConfig, period: str) -> ReviewConfig:
-    """The same config for another period label (validated)."""
-    period_start(period)
-    return cfg.model_copy(update={"period": period.strip()})
+    """The same config for another period label (validated: :func:`~fairaudit.review.period.reviewable_period`)."""
+    return cfg.model_copy(update={"period": reviewable_period(period)})

@@ -8,10 +8,11 @@ a unique-constraint race or timed out on a lock. Used by :mod:`.history`.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -21,7 +22,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, Operationa
 from ..errors import ConfigError, HistoryError
 from ..data.io import default_driver, redact_url
 
-__all__ = ["db_message", "make_engine", "retry"]
+__all__ = ["db_message", "make_engine", "retry", "database_identity", "same_database"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -69,6 +70,55 @@ def make_engine(url: str) -> Engine:
     except OSError as exc:
         raise HistoryError(f"cannot create the folder of the history database {redact_url(url)}: "
                            f"{exc.strerror}") from None
+
+
+#: Ports a server listens on when a URL gives none.
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
+#: Host names that all mean "this machine" (an empty host is the local socket).
+_LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
+
+
+def database_identity(url: str) -> Optional[tuple]:
+    """What identifies the database behind ``url``: backend, host, port and database name.
+
+    The driver, user, password and query options (a schema search path, for example)
+    are left out: another schema or another login of the same database is the same
+    database. SQLite's is its file, resolved (relative to the working folder, as
+    SQLAlchemy opens it; symbolic links followed). None for an in-memory database
+    (each one is separate) or a URL that cannot be parsed.
+
+    Parameters
+    ----------
+    url : str
+        A SQLAlchemy database URL.
+    """
+    try:
+        parsed = sa.engine.make_url(str(url))
+    except ArgumentError:
+        return None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        db = parsed.database or ""
+        if db.startswith("file:"):  # URI filename: file:path?mode=...
+            db = db[len("file:"):].split("?", 1)[0]
+        if not db or db == ":memory:" or "mode=memory" in str(parsed):
+            return None
+        return ("sqlite", os.path.realpath(os.path.expanduser(db)))
+    host = (parsed.host or "").lower()
+    host = "localhost" if host in _LOCAL_HOSTS else host
+    return (backend, host, parsed.port or _DEFAULT_PORTS.get(backend), parsed.database or "")
+
+
+def same_database(a: str, b: str) -> bool:
+    """Whether two database URLs name the same database (:func:`database_identity`).
+
+    Parameters
+    ----------
+    a, b : str
+        SQLAlchemy database URLs.
+    """
+    ida, idb = database_identity(a), database_identity(b)
+    return ida is not None and ida == idb
 
 
 def retry(fn: Callable[[], T], what: str, attempts: int = 20) -> T:

@@ -221,10 +221,13 @@ class HistoryStore:
               fairaudit_version: str | None = None) -> ReviewRecord:
         """Record that a review of ``period`` started; allocate its version.
 
-        The row has status ``running`` until :meth:`finish` or :meth:`fail`.
+        The row has status ``running`` until :meth:`finish` or :meth:`fail`. The period is
+        stored in its one spelling; one that has not begun is refused
+        (:func:`~fairaudit.review.period.reviewable_period`).
         """
-        from .period import period_start
+        from .period import period_start, reviewable_period
 
+        period = reviewable_period(period)  # one spelling per period, and none still to come
         start_date = period_start(period)
 
         def tx() -> ReviewRecord:

@@ -105,9 +105,14 @@ def output_paths(cfg: ReviewConfig, version: int) -> dict[str, Path]:
 
 
 def _guard_inputs(cfg: ReviewConfig) -> None:
-    """Refuse a history database that is one of the review's inputs (its own files are never overwritten)."""
+    """Refuse a history database that is one of the review's inputs (its own files are never overwritten).
+
+    The ``sql`` source's database is an input like a file: the history may not be
+    created in it (:func:`~fairaudit.review.database.same_database`).
+    """
     from ..paths import guard_outputs, sqlite_file
-    from .config import FilesSource
+    from .config import FilesSource, SqlSource, expand_env
+    from .database import same_database
 
     src, sign = cfg.source, cfg.signing
     files = isinstance(src, FilesSource)
@@ -115,6 +120,11 @@ def _guard_inputs(cfg: ReviewConfig) -> None:
                    "signing.p12": sign.p12 if sign else None, "signing.key_dir": sign.key_dir if sign else None,
                    "rewrite.adapter": cfg.rewrite.adapter},
                   {"history.url": sqlite_file(cfg.history_url)})
+    if isinstance(src, SqlSource) and same_database(cfg.history_url, expand_env(src.url, "source.url")):
+        raise ConfigError(f"history.url {redact_url(cfg.history_url)} is the database the review reads "
+                          f"(source.url {redact_url(expand_env(src.url, 'source.url'))}); fairaudit never writes "
+                          "its history tables into its input database: set [history] url to another database "
+                          "(or leave it out for output_dir/history.sqlite)")
 
 
 def _check_unused(cfg: ReviewConfig, paths: Mapping[str, Path]) -> None:
