@@ -19,13 +19,14 @@ import pandas as pd
 
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import gap_score, match
-from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, selection_rates
+from ..metrics.impact import four_fifths_flags, impact_ratios, is_below, reference_groups, selection_rates
 from ..errors import ConfigError
 from ..metrics.parity import demographic_parity
 from ..options import check_not_future
 from .measure import summarize
 from .rederive import MIX_ATOL, AuditView, Disagreement, compare, in_range, missing, number, same, show, whole
-from .verdicts import VERDICTS, attribute_verdict, gap_causes, group_verdict
+from .causes import gap_causes
+from .verdicts import BEYOND, PASS, SHORTFALL, TOO_SMALL, VERDICTS, WITHIN, attribute_verdict, group_verdict
 
 __all__ = ["RULES", "rule"]
 
@@ -175,13 +176,14 @@ def _too_small(power_at_judge: float, power: float) -> bool:
 
 @rule("p_value")
 def _group_p(view: AuditView) -> Iterator[Disagreement]:
-    if not view.assessed:
+    if not view.groups_assessed:
         return
     imp = view.tables["impact"]
     for cut in view.cuts:
+        ref = reference_groups(cut.impact, cut.rated, cut.pool)
         for j, i in enumerate(cut.rows):
             r = imp.loc[i]
-            if j >= cut.n_known or not cut.rated[j]:
+            if j >= cut.n_known or not cut.rated[j] or ref[j]:  # no test: unrated, unknown, or the reference
                 yield from compare("p_value", "impact", i, "p_value", r.get("p_value"), float("nan"))
                 continue
             yield from _p_checks("p_value", "impact", i, r, cut.impact[j], "null_ir_p05", "null_ir_median",
@@ -191,15 +193,16 @@ def _group_p(view: AuditView) -> Iterator[Disagreement]:
 
 @rule("group_verdict")
 def _group_verdicts(view: AuditView) -> Iterator[Disagreement]:
-    if not view.assessed:
+    if not view.groups_assessed:
         return
     cfg, imp = view.config, view.tables["impact"]
     for cut in view.cuts:
+        ref = reference_groups(cut.impact, cut.rated, cut.pool)
         for j, i in enumerate(cut.rows):
             rated = j < cut.n_known and cut.rated[j]
             derived = group_verdict(cut.impact[j], number(imp.at[i, "p_value"]),
                                     _too_small(number(imp.at[i, "power_at_0_6"]), cfg.power), cfg.alpha,
-                                    cfg.four_fifths) if rated else None
+                                    cfg.four_fifths, bool(ref[j])) if rated else None
             yield from compare("group_verdict", "impact", i, "verdict", imp.at[i, "verdict"], derived)
 
 
@@ -262,6 +265,9 @@ def _attribute_verdict(view: AuditView) -> Iterator[Disagreement]:
                   for v in view.tables["impact"].loc[cut.rows[: cut.n_known], "verdict"].tolist()]
         derived = attribute_verdict(number(r.get("min_impact_ratio")), number(r.get("p_value")), cut.impact, groups,
                                     cfg.alpha, cfg.four_fifths)
+        if not view.groups_assessed and derived not in (BEYOND, SHORTFALL) \
+                and r.get("verdict") in (WITHIN, TOO_SMALL, PASS):
+            continue  # an earlier version's file: which non-significant category came from its group rows
         yield from compare("attribute_verdict", "parity", i, "verdict", r.get("verdict"), derived)
 
 
@@ -384,6 +390,8 @@ def _summary(view: AuditView) -> Iterator[Disagreement]:
     if "causes" in summary:
         causes = gap_causes(tables["diversity"], summary.get("decomposition"), view.config.effective_gap_k,
                             view.config.alpha)
+        if view.legacy:  # an earlier version's sentences: only the cause itself is compared
+            causes = {a: {"cause": c.get("cause")} for a, c in causes.items() if isinstance(c, dict)}
         yield from _walk("summary.causes", summary["causes"], causes)
     if view.assessed:
         category = (summary.get("verdict") or {}).get("category")

@@ -128,6 +128,22 @@ class AuditView:
         return int(pj["job_id"].nunique()) if pj is not None and len(pj) and "job_id" in pj else None
 
     @cached_property
+    def groups_assessed(self) -> bool:
+        """Whether the group rows carry family-wise p-values and verdicts.
+
+        A file written before schema version 3 held each group's own, unadjusted
+        p-value; it is read with its group verdicts "not assessed" (null) and
+        nothing at group level is re-derived from it.
+        """
+        return self.assessed and not self.legacy
+
+    @cached_property
+    def legacy(self) -> bool:
+        """Whether the file was written before schema version 3 (its words are an earlier version's)."""
+        version = (self.result.run_info or {}).get("schema_version")
+        return isinstance(version, int) and version < 3
+
+    @cached_property
     def assessed(self) -> bool:
         """Whether the audit has a permutation null (verdicts and p-values)."""
         par = self.tables.get("parity")

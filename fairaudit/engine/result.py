@@ -327,6 +327,7 @@ class AuditResult:
         """
         from ..data.schema import upgrade, validate_audit_dict
 
+        version = d.get("schema_version") if isinstance(d, Mapping) else None
         d = upgrade(d, source)  # an earlier version's summary in today's words too
         doc = validate_audit_dict(d, source)
         tables = {}
@@ -345,7 +346,8 @@ class AuditResult:
             summary=dict(d["summary"]),
             tables=tables,
             groups={k: list(v) for k, v in doc.groups.items()},
-            run_info={"source": source},  # names the file in later messages (engine.consistency)
+            # names the file in later messages, and says which version it was written in (engine.consistency)
+            run_info={"source": source, "schema_version": version},
         )
 
     @classmethod

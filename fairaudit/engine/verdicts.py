@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics.impact import is_below, reference_mask
+from ..metrics.impact import is_below, reference_groups, reference_mask
 from .permutation import NullDraws, p_lower, p_upper
 
 BEYOND, WITHIN, PASS = "breach, beyond chance", "breach, within chance", "pass"
@@ -191,10 +191,11 @@ def min_detectable_ratio(power_row: np.ndarray, power: float, grid: tuple[float,
     return float(max(ok)) if ok else float("nan")
 
 
-def group_verdict(ir: float, p: float, too_small: bool, alpha: float, four_fifths: float) -> str | None:
+def group_verdict(ir: float, p: float, too_small: bool, alpha: float, four_fifths: float,
+                  reference: bool | None = None) -> str | None:
     """One group's verdict from its impact ratio, its family-wise p-value and its power (None: unrated).
 
-    The highest-rate group (ratio 1) is the reference and has no test of itself.
+    The reference group (:func:`reference_groups`; by default, ratio 1) has no test of itself.
     Otherwise ``p <= alpha`` is beyond chance: a breach under 4/5, a significant
     shortfall at or above it. Not significant, a group without the power to
     detect a true ratio of 0.6 is "too little power to judge". A NaN ``p``
@@ -203,7 +204,7 @@ def group_verdict(ir: float, p: float, too_small: bool, alpha: float, four_fifth
     """
     if not np.isfinite(ir):
         return None
-    if not is_below(ir, 1.0):
+    if (not is_below(ir, 1.0)) if reference is None else reference:
         return REFERENCE
     significant = bool(np.isfinite(p) and p <= alpha)
     if is_below(ir, four_fifths):
@@ -341,7 +342,7 @@ def assess(draws: NullDraws, *, impact: np.ndarray, rated: np.ndarray, pool: np.
     null_ir = null_impact_ratios(draws.selected, pool, n_jobs, rated)
     n_known = len(rated)
     null_min = lowest(null_ir)
-    reference = np.array([bool(rated[g] and not is_below(impact[g], 1.0)) for g in range(n_known)])
+    reference = reference_groups(impact, rated, pool)
     p = np.where(reference, np.nan, family_p_values(null_ir, impact, rated))  # no test of the reference itself
     p_raw = np.array([p_lower(null_ir[:, g], impact[g]) if rated[g] and not reference[g] else np.nan
                       for g in range(n_known)])
@@ -355,7 +356,8 @@ def assess(draws: NullDraws, *, impact: np.ndarray, rated: np.ndarray, pool: np.
     too_small = np.where(rated, ~(at_judge >= power), False)
     low = [("" if not too_small[g] else LOW_POWER_TEST if own_at_judge[g] >= power else LOW_POWER_SIZE)
            for g in range(n_known)]
-    verdicts = [group_verdict(impact[g], p[g], bool(too_small[g]), alpha, four_fifths) if rated[g] else None
+    verdicts = [group_verdict(impact[g], p[g], bool(too_small[g]), alpha, four_fifths, bool(reference[g]))
+                if rated[g] else None
                 for g in range(n_known)]
     return Chance(
         p=p, p_raw=p_raw, null_median=np.array([_quantile(null_ir[:, g], 0.5) for g in range(n_known)]),

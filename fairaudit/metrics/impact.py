@@ -95,6 +95,27 @@ def reference_mask(pool_counts: np.ndarray, rated: np.ndarray) -> np.ndarray:
     return ref
 
 
+def reference_groups(impact: np.ndarray, rated: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """The group(s) the impact ratios divide by: ratio 1 among the groups allowed to be the reference.
+
+    A small rated group outside :func:`~fairaudit.metrics.impact.reference_mask` may
+    have a ratio above 1; it is not the reference and keeps a test of its own.
+
+    Parameters
+    ----------
+    impact : ndarray
+        Impact ratios of the known groups (NaN for unrated ones).
+    rated : ndarray of bool
+        The rated known groups.
+    pool : ndarray
+        Candidates per group code (the known groups first).
+    """
+    rated = np.asarray(rated, dtype=bool)
+    allowed = reference_mask(np.nan_to_num(np.asarray(pool, dtype=float)), rated)
+    return np.array([bool(allowed[g] and np.isfinite(impact[g]) and not is_below(impact[g], 1.0))
+                     for g in range(len(rated))], dtype=bool)
+
+
 def impact_ratios(rates: np.ndarray, rated: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
     """Rate / highest rate among the reference groups, for each rated group; NaN for unrated groups.
 
