@@ -126,3 +126,68 @@ def test_build_has_no_setuptools_warnings(tmp_path):
     log = proc.stdout + proc.stderr
     assert "BuildBackendWarning" not in log and "absent from the `packages`" not in log, log[-3000:]
     assert "project.license" not in log
+
+
+def _peft_deprecations(caught):
+    return [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
+
+
+def test_attaching_an_adapter_raises_no_transformers_deprecation_warning(tiny_model_dir, tmp_path):
+    """Issue 25: every demo run printed transformers' `is_gradient_checkpointing` FutureWarning (from PEFT)."""
+    from peft import PeftModel, get_peft_model
+
+    from fairaudit.rewriting.adapter_io import attach_adapter, save_adapter
+    from fairaudit.rewriting.policy import LoraSettings, load_model
+
+    model, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = save_adapter(get_peft_model(model, LoraSettings().to_peft(1)), {}, tmp_path / "adapter")
+    base, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PeftModel.from_pretrained(base, str(folder))  # control: PEFT alone makes transformers warn
+    assert _peft_deprecations(caught)
+    base, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        attach_adapter(base, folder, trainable=False)
+    assert not _peft_deprecations(caught), [str(w.message) for w in caught]
+
+
+def test_quiet_loading_turns_off_the_gguf_loaders_own_progress_bar(capfd):
+    """Issue 25: de-quantising the packaged GGUF printed 272 "de-quantizing GGUF tensors" lines (tqdm, not
+    transformers' progress setting); other warnings still show."""
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    from fairaudit.models import quiet_transformers
+
+    def loader():  # what the GGUF loader does for every tensor
+        for _ in gguf_utils.tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
+            pass
+
+    loader()
+    assert "de-quantizing GGUF" in capfd.readouterr().err  # control
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with quiet_transformers():
+            loader()
+            warnings.warn("another FutureWarning", FutureWarning)
+    assert "de-quantizing GGUF" not in capfd.readouterr().err
+    assert [str(w.message) for w in caught] == ["another FutureWarning"]
+    loader()  # the bar is back afterwards
+    assert "de-quantizing GGUF" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_converting_the_packaged_gguf_prints_no_progress_lines(tmp_path, monkeypatch, capfd):
+    """The real path: ensure_default_model de-quantises the packaged SmolLM2 GGUF into an empty cache."""
+    monkeypatch.setenv("FAIRAUDIT_CACHE", str(tmp_path))
+    from fairaudit.rewriting.policy import ensure_default_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folder = ensure_default_model(progress=True)
+    err = capfd.readouterr().err
+    assert (folder / "config.json").is_file() and "de-quantizing" not in err and "%|" not in err, err[-2000:]
+    assert not _peft_deprecations(caught)
