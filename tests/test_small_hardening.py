@@ -191,3 +191,51 @@ def test_converting_the_packaged_gguf_prints_no_progress_lines(tmp_path, monkeyp
     err = capfd.readouterr().err
     assert (folder / "config.json").is_file() and "de-quantizing" not in err and "%|" not in err, err[-2000:]
     assert not _peft_deprecations(caught)
+
+
+@pytest.mark.slow
+def test_the_makefiles_editable_install_is_quiet_and_still_reports_errors(tmp_path):
+    """Issue 25: `pip install -q -e .` (the Makefile's install) printed setuptools' "Editable installation." banner.
+
+    Runs the Makefile's own PIP_EDITABLE command into a throwaway venv that sees this environment's pip
+    and setuptools (no download): quiet on success, the error shown when the build fails."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    src = tmp_path / "src"
+    for name in ("fairaudit", "reports", "rewriting"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
+                                   "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    def pip_version(folder):  # the newest pip of this environment's folders comes first
+        import re
+
+        init = Path(folder) / "pip" / "__init__.py"
+        m = re.search(r'__version__ = "(\d+)\.(\d+)', init.read_text()) if init.is_file() else None
+        return tuple(int(x) for x in m.groups()) if m else (0, 0)
+
+    # this environment's site folders, with the ones its .pth files add
+    here = sorted(dict.fromkeys(p for p in sys.path if p.endswith("site-packages")), key=pip_version, reverse=True)
+    (purelib / "_outer.pth").write_text("\n".join(dict.fromkeys(here)) + "\n")
+    (venv / "bin" / "pip").write_text(f"#!/bin/sh\nexec {venv / 'bin' / 'python'} -m pip \"$@\"\n")
+    (venv / "bin" / "pip").chmod(0o755)
+
+    def install(command="$(PIP_EDITABLE)"):
+        rule = f"try-editable: ; {command} $(SRC) --no-deps --no-build-isolation"
+        return subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), "--eval", rule,
+                               "try-editable", f"BIN={venv / 'bin'}", f"SRC={src}"],
+                              capture_output=True, text=True, cwd=tmp_path)
+
+    control = install("$(BIN)/pip install -q -e")  # the command before the fix
+    if "Editable installation" not in control.stderr:
+        pytest.skip("this pip does not show the build backend's warnings (pip < 24), so there is no banner to hide")
+    proc = install()
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stdout + proc.stderr
+    text = (src / "pyproject.toml").read_text().replace("fairaudit.version.__version__", "fairaudit.nope.__version__")
+    (src / "pyproject.toml").write_text(text)
+    proc = install()
+    assert proc.returncode != 0 and "error" in (proc.stdout + proc.stderr).lower()
