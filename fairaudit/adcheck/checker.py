@@ -80,9 +80,9 @@ def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, al
     top-k is a prefix of it, measured with the audit's own
     :func:`fairaudit.engine.measure.job_gaps`. Places filled by row order among
     tied scores (:func:`fairaudit.metrics.ties.order_decided`, what the audit
-    warns about) can move the gap by at most
-    :func:`fairaudit.metrics.ties.order_radius`; when that is enough to cross
-    the tolerance the verdict is :data:`~fairaudit.adcheck.outcome.TIED`, since
+    warns about) can move the gap within
+    :func:`fairaudit.metrics.ties.order_gap_range`; when that range holds the
+    tolerance the verdict is :data:`~fairaudit.adcheck.outcome.TIED`, since
     the file order, not the recommender, decides it.
     """
     big = scorers[max(scorers)]
