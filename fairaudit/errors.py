@@ -59,15 +59,20 @@ class FairauditWarning(UserWarning):
 
 
 def read_input_bytes(path: str | os.PathLike, what: str, expected: str,
-                     error: type[FairauditError] = DataError) -> bytes:
+                     error: type[FairauditError] = DataError, max_bytes: int | None = None) -> bytes:
     """The bytes of a file the user named, or one readable ``error`` saying why not.
 
     ``what`` names the file in "<what> not found: PATH"; ``expected`` completes
-    "PATH is a folder; pass <expected>".
+    "PATH is a folder; pass <expected>". With ``max_bytes``, at most
+    ``max_bytes + 1`` bytes are read, so that a caller can refuse a longer file
+    without loading it.
     """
     p = Path(path)
     try:
-        return p.read_bytes()
+        if max_bytes is None:
+            return p.read_bytes()
+        with open(p, "rb") as fh:
+            return fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise error(f"{what} not found: {p}") from None
     except IsADirectoryError:

@@ -17,12 +17,15 @@ root of fairaudit's on-disk caches (embeddings, converted models, training runs)
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
 import threading
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import ModelError
 
@@ -202,19 +205,55 @@ def _hash_content(h: Any, f: Path, size: int) -> None:
             h.update(fh.read(_BLOCK))
 
 
-def quiet_load(factory: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``factory`` with transformers' per-weight "Loading weights" bar switched off."""
+#: transformers' deprecation warning that PEFT triggers when it wraps any model
+#: (``getattr(model, "is_gradient_checkpointing", ...)``), not something a fairaudit user can act on.
+_PEFT_DEPRECATION = r"`is_gradient_checkpointing` is deprecated"
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' loading noise off, and only that: its per-weight progress bar, the GGUF
+    loader's own tqdm bar (one line per tensor in a log: 272 for SmolLM2) and the
+    ``is_gradient_checkpointing`` FutureWarning PEFT triggers. Other warnings still show.
+    """
     try:
         from transformers.utils import logging as hf_logging
     except ImportError:
-        return factory(*args, **kwargs)
+        yield
+        return
     was_on = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
+    gguf_utils, gguf_bar = None, None
+    try:  # the GGUF loader calls tqdm itself, which transformers' progress setting does not reach
+        import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+        gguf_bar = gguf_utils.tqdm
+        gguf_utils.tqdm = functools.partial(gguf_bar, disable=True)
+    except (ImportError, AttributeError):
+        gguf_utils = None
     try:
-        return factory(*args, **kwargs)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=_PEFT_DEPRECATION, category=FutureWarning)
+            yield
     finally:
+        if gguf_utils is not None:
+            gguf_utils.tqdm = gguf_bar
         if was_on:
             hf_logging.enable_progress_bar()
+
+
+def quiet_load(factory: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``factory`` inside :func:`quiet_transformers` (no loading bars, no PEFT deprecation warning).
+
+    Parameters
+    ----------
+    factory : callable
+        E.g. ``AutoModelForCausalLM.from_pretrained`` or ``PeftModel.from_pretrained``.
+    *args, **kwargs
+        Passed to ``factory``.
+    """
+    with quiet_transformers():
+        return factory(*args, **kwargs)
 
 
 _LOADED: dict[tuple[str, str], Any] = {}

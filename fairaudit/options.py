@@ -38,6 +38,9 @@ DEFAULT_KS: tuple[int, ...] = (10, 50)
 DEFAULT_N_BOOTSTRAP = 1000
 #: A job matches the target when its gap is at most this.
 DEFAULT_TOLERANCE = 0.1
+#: The longest ad ``fairaudit check`` accepts, in characters (a long job ad is about 5,000): each
+#: occluded unit re-ranks the whole ad, and a longer text is not an ad; refused before any model loads.
+MAX_AD_CHARS = 30_000
 #: Share of matching jobs the diversity verdict asks for.
 DEFAULT_MATCH_GOAL = 0.8
 #: Categories under this share of the known pool are not rated (6 RCNY § 5-301 allows 2 %).

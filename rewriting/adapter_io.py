@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fairaudit.errors import ModelError
+from fairaudit.models import quiet_load
 
 from .identity import json_default, model_fingerprint, training_versions
 
@@ -61,7 +62,7 @@ def attach_adapter(base: Any, folder: Path, trainable: bool) -> tuple[Any, dict]
         raise ModelError(f"the adapter in {folder} was trained on another base model (fingerprint "
                          f"{want[:12]}...); load it with the model it was trained on")
     try:
-        policy = PeftModel.from_pretrained(base, str(folder), is_trainable=trainable)
+        policy = quiet_load(PeftModel.from_pretrained, base, str(folder), is_trainable=trainable)
     except Exception as exc:
         raise ModelError(f"cannot load the adapter in {folder} onto its base model: {exc}") from None
     policy.eval()

@@ -67,6 +67,32 @@ def resolve_attributes(attributes: Any, candidates: pd.DataFrame | None, default
     return tuple(dict.fromkeys(names))
 
 
+def attribute_target(target: Any, candidates: pd.DataFrame, attributes: Sequence[str]) -> Any:
+    """``target`` for the rewrite's attributes and the rated ones it guards: a flat ``{group: share}``
+    mapping applies to the attribute whose groups it names (:func:`fairaudit.metrics.diversity.nest_flat_target`).
+
+    Parameters
+    ----------
+    target : any
+        The target spec given to AutoRefine.
+    candidates : DataFrame
+        The pool (its group labels, with the canonical ones of each attribute).
+    attributes : sequence of str
+        The attributes the rewrite closes the gap of.
+    """
+    from fairaudit.data.group_labels import LABELS
+    from fairaudit.metrics.diversity import nest_flat_target
+
+    groups = {}
+    for a in dict.fromkeys([*attributes, *rated_attributes(candidates)]):
+        try:
+            labels = set(encode(candidates, a).labels)
+        except Exception:  # an attribute the pool cannot encode is reported where it is used
+            labels = set()
+        groups[a] = labels | set(LABELS.get(a, {}))
+    return nest_flat_target(target, groups)
+
+
 class AttributeGaps:
     """The gaps of several attributes from one ranking (a drop-in for :class:`GapScorer` in the reward).
 

@@ -39,7 +39,7 @@ from fairaudit.progress import status
 
 from .adapter_io import (FORMAT_VERSION, IN_MEMORY, META_FILE, attach_adapter, read_metadata,  # noqa: F401  (earlier
                          run_metadata, save_adapter, saved_options)                      # import paths)
-from .attributes import AttributeGaps, resolve_attributes
+from .attributes import AttributeGaps, attribute_target, resolve_attributes
 from .identity import check_resume, run_dir, run_fingerprint
 from .policy import LoraSettings, load_model, sentence_nll, token_nll
 from .proposers import CHOOSE_BEST, METHODS, make_proposer  # noqa: F401  (METHODS: earlier import path)
@@ -77,6 +77,9 @@ class AutoRefine:
         Candidate pool (``text`` + the attribute); required unless ``gap_scorer`` is given.
     k : int, default 50
     target : "pool" | "uniform" | mapping, default "pool"
+        A per-attribute mapping ``{attribute: {group: share}}``, or a flat ``{group: share}``
+        that applies to the attribute whose groups it names (the other attributes keep their
+        pool mix; groups of no attribute, or of two, are a ConfigError).
     attribute : str, default "sex"
         The attribute of a custom ``gap_scorer`` (kept for adapters saved before ``attributes``).
     attributes : None, "all", str or sequence of str
@@ -130,6 +133,8 @@ class AutoRefine:
         self.k, self.target, self.attribute = int(k), target, attribute
         self.attributes = resolve_attributes(attributes, None if gap_scorer is not None else self.candidates,
                                              default=attribute)
+        if self.candidates is not None:  # a flat {group: share} target is for the attribute whose groups it names
+            self.target = attribute_target(target, self.candidates, self.attributes)
         self.notes_: list[list[str]] = []
         self._gap_scorer = gap_scorer
         self._reward: Reward | None = None

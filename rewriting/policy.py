@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.models import cache_root, default_generator_gguf_path, hf_offline, quiet_load, resolve_model_spec
+from fairaudit.models import (cache_root, default_generator_gguf_path, hf_offline, quiet_load, quiet_transformers,
+                              resolve_model_spec)
 from fairaudit.options import known_fields
 
 DEFAULT_MODEL_NAME = "smollm2-135m-instruct"
@@ -83,14 +84,15 @@ def ensure_default_model(progress: bool = True) -> Path:
             if not progress:
                 hf_logging.set_verbosity_error()
             tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name, local_files_only=True)
-            model = quiet_load(AutoModelForCausalLM.from_pretrained,
-                               gguf.parent, gguf_file=gguf.name, dtype=torch.float32, local_files_only=True)
-            # The GGUF loader leaves a quantizer attached even though every weight
-            # is now a plain fp32 tensor; drop it so the model can be saved/trained.
-            quantizer = getattr(model, "hf_quantizer", None)
-            if quantizer is not None:
-                quantizer.remove_quantization_config(model)
-            model.save_pretrained(tmp)
+            with quiet_transformers():  # no bar per de-quantised tensor, none for the shards written
+                model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32,
+                                                             local_files_only=True)
+                # The GGUF loader leaves a quantizer attached even though every weight
+                # is now a plain fp32 tensor; drop it so the model can be saved/trained.
+                quantizer = getattr(model, "hf_quantizer", None)
+                if quantizer is not None:
+                    quantizer.remove_quantization_config(model)
+                model.save_pretrained(tmp)
             _fix_tokenizer(tok).save_pretrained(tmp)
             if target.exists():
                 shutil.rmtree(target)

@@ -35,6 +35,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from fairaudit.errors import ConfigError
+from fairaudit.models import quiet_load
 from fairaudit.options import known_fields
 
 from .policy import LoraSettings
@@ -152,7 +153,8 @@ def train_policy(model: Any, tokenizer: Any, reward: Reward, jobs: pd.DataFrame,
     n_layers = getattr(getattr(model, "config", None), "num_hidden_layers", None)
     # an adapter that is already trained samples from round 0 on: it knows edits no fixed set has
     pretrained = isinstance(model, PeftModel)
-    peft_model = model if pretrained else get_peft_model(model, (lora or LoraSettings()).to_peft(n_layers))
+    peft_model = model if pretrained else quiet_load(get_peft_model, model,
+                                                     (lora or LoraSettings()).to_peft(n_layers))
     if pretrained:
         for name, p in peft_model.named_parameters():  # a loaded adapter is frozen: train it further
             p.requires_grad = "lora_" in name

@@ -10,14 +10,16 @@ import pytest
 import fairaudit
 from fairaudit.adcheck.outcome import diff_text, format_check
 from fairaudit.cli import main
-from fairaudit.errors import ConfigError, DataError
+from fairaudit.errors import ConfigError, DataError, FairauditWarning
 from fairaudit.engine.gap import GapScorer
 from fairaudit.metrics import random_topk_gap
-from fairaudit.adcheck.checker import SYNTHETIC_POOL, check, default_title, read_ad
+from fairaudit.adcheck.checker import MAX_AD_CHARS, SYNTHETIC_POOL, check, default_title, read_ad
+from fairaudit.adcheck.outcome import TIED
 from toy import ToyRecommender, toy_data
 
 NINJA = "Engineer\nWe build software. We want a competitive ninja who wins. Apply now."
 PLAIN = "Engineer\nWe build software. We want a careful person who tests. Apply now."
+FEMALE = "Engineer\nWe want a female candidate."
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -99,7 +101,7 @@ def test_cli_exit_codes_json_and_bad_input(pool, tmp_path, capsys):
     cands = tmp_path / "candidates.csv"
     pool.to_csv(cands, index=False)
     ad = tmp_path / "ad.txt"
-    ad.write_text(NINJA, encoding="utf-8")
+    ad.write_text(FEMALE, encoding="utf-8")  # BM25 ranks the women first: a gap the recommender decides
     out = tmp_path / "check.json"
     base = ["check", "--text", str(ad), "--candidates", str(cands), "--recommender", "bm25", "--no-rewrite",
             "--quiet", "--k", "10", "50"]
@@ -157,3 +159,104 @@ def test_real_recommender_and_shipped_autorefine_rewrite():
     assert words and any(not d.coded for d in words)  # measured beyond the word list ("developer", "sprint")
     again = check(ad, cands, k=(10, 50), seed=0)
     assert again.to_dict() == r.to_dict()  # deterministic
+
+
+class ScoresToy(ToyRecommender):
+    """Returns fixed scores for every ad (to set up ties at the cut-off)."""
+
+    def __init__(self, scores):
+        self.fixed = np.asarray(scores, dtype=float)
+
+    def score(self, job_texts):
+        return np.tile(self.fixed, (len(job_texts), 1))
+
+
+def test_a_top_k_decided_by_row_order_is_not_judged(pool, tmp_path, capsys):
+    """Issue 25: with every score tied (BM25 and an ad with no indexed word) check reported a breach and exit 3."""
+    cands = tmp_path / "candidates.csv"
+    pool.to_csv(cands, index=False)
+    ad = tmp_path / "ad.txt"
+    ad.write_text(NINJA, encoding="utf-8")  # no word of it is in the toy profiles: every BM25 score is 0
+    rc = main(["check", "--text", str(ad), "--candidates", str(cands), "--recommender", "bm25", "--no-rewrite",
+               "--quiet", "--k", "10", "50", "--tolerance", "0"])
+    out, err = capsys.readouterr()
+    assert rc == 4 and "EXCEEDS" not in out and "breach" not in out and "cannot be judged" in out
+    assert "decided entirely by row order" in err and err.count("fairaudit check: warning:") == 2
+    with pytest.warns(FairauditWarning, match="row order"):
+        r = check(NINJA, pool, recommender="bm25", k=50, rewrite=False, identity_blind=False, tolerance=0)
+    assert not r.judgeable and r.headline.verdict == TIED and r.headline.order_decided == 50
+    assert r.headline.p_value is None and r.exit_code == 4 and not r.text_driven
+    assert r.to_dict()["judgeable"] is False
+
+
+def test_ties_at_the_cut_off_are_judged_only_when_no_order_can_change_the_verdict(pool):
+    female = (pool["sex"] == "female").to_numpy()
+    n = len(pool)
+    # 40 distinct top scores, then one tied score shared by candidates of both groups
+    scores = np.zeros(n)
+    first = np.arange(40)
+    scores[first] = 10.0 - first / 100
+    mixed_tie = np.arange(40, n)
+    scores[mixed_tie] = 1.0
+    with pytest.warns(FairauditWarning, match="10 of the ad's top-50 places"):
+        r = check(PLAIN, pool, recommender=ScoresToy(scores), k=50, rewrite=False, identity_blind=False,
+                  tolerance=0.05)
+    assert r.headline.order_decided == 10 and not r.judgeable and r.exit_code == 4
+    # the same tie with a tolerance no order can reach either way: judged
+    r = check(PLAIN, pool, recommender=ScoresToy(scores), k=50, rewrite=False, identity_blind=False, tolerance=1.0)
+    assert r.judgeable and r.exit_code == 0
+    # tied candidates all of one group: every order gives the same mix, so the verdict stands
+    women = np.flatnonzero(female)
+    one_group = np.zeros(n)
+    one_group[women[:40]] = 10.0 - np.arange(40) / 100
+    one_group[women[40:]] = 1.0
+    r = check(PLAIN, pool, recommender=ScoresToy(one_group), k=50, rewrite=False, identity_blind=False, tolerance=0)
+    assert r.headline.order_decided == 10 and r.judgeable and r.headline.mix["female"] == 1.0 and r.exit_code == 3
+
+
+def test_an_ad_longer_than_the_limit_is_refused_before_any_model_loads(pool, tmp_path, capsys):
+    """Issue 25: a 1 MB ad was read whole and checked (23 GB of memory); it is refused with the limit named."""
+
+    class MustNotLoad(ToyRecommender):
+        def fit(self, texts):
+            raise AssertionError("the model was loaded for an ad over the limit")
+
+    long_ad = "We build software. " * (MAX_AD_CHARS // 19 + 2)
+    with pytest.raises(DataError, match=f"at most {MAX_AD_CHARS:,} characters"):
+        check(long_ad, pool, recommender=MustNotLoad(), rewrite=False)
+    assert check(long_ad[:MAX_AD_CHARS], pool, recommender=ToyRecommender(), k=10, rewrite=False,
+                 identity_blind=False).n_candidates == len(pool)
+    big = tmp_path / "big.txt"
+    big.write_text("x" * (4 * MAX_AD_CHARS + 10), encoding="utf-8")
+    with pytest.raises(DataError, match="MAX_AD_CHARS"):
+        read_ad(big)
+    rc = main(["check", "--text", str(big), "--no-rewrite", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1 and f"{MAX_AD_CHARS:,} characters" in err
+
+
+class CountingToy(ToyRecommender):
+    """Counts the characters of every text it is asked to score: the work a recommender does."""
+
+    chars = 0
+
+    def score(self, job_texts):
+        CountingToy.chars += sum(len(t) for t in job_texts)
+        return super().score(job_texts)
+
+
+def test_the_work_of_a_check_grows_linearly_with_the_ad(pool):
+    """Issue 25: occluding every sentence and word of a long ad ranks one whole-ad variant per unit (quadratic)."""
+    def word(i):  # a distinct word of letters only (occlusion skips words with digits)
+        return "".join(chr(97 + int(d)) for d in f"{i:03d}")
+
+    def ad(n_sentences):
+        return " ".join(f"Sentence {word(i)} mentions alpha{word(i)} bravo{word(i)} charlie{word(i)}."
+                        for i in range(n_sentences))
+
+    work = {}
+    for n in (100, 200):  # 700 and 1,400 occlusion units, both above MAX_OCCLUSIONS
+        CountingToy.chars = 0
+        check(ad(n), pool, recommender=CountingToy(), k=10, rewrite=False, identity_blind=False)
+        work[n] = CountingToy.chars
+    assert work[200] / work[100] < 2.3, work  # twice the ad, about twice the work (4x before the bound)

@@ -244,3 +244,41 @@ def test_parity_difference_zero_for_identical_groups(n, s):
     assert d == pytest.approx(0.0)
     if s:
         assert r == pytest.approx(1.0)
+
+
+def _all_tie_breaks(fixed, tied, o, target):
+    """Every gap a choice of o tied candidates can give (brute force over group compositions)."""
+    import itertools
+
+    n_known = len(target)
+    out = []
+    for x in itertools.product(*[range(int(c) + 1) for c in tied]):
+        if sum(x) != o:
+            continue
+        c = np.asarray(fixed, dtype=float) + np.asarray(x)
+        if c[:n_known].sum() == 0:
+            continue
+        out.append(0.5 * np.abs(c[:n_known] / c[:n_known].sum() - target).sum())
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 3), st.data())
+def test_order_gap_range_holds_every_tie_break(n_known, data):
+    from fairaudit.metrics.ties import order_gap_range
+
+    fixed = data.draw(st.lists(st.integers(0, 6), min_size=n_known + 1, max_size=n_known + 1))
+    tied = data.draw(st.lists(st.integers(0, 5), min_size=n_known + 1, max_size=n_known + 1))
+    o = data.draw(st.integers(1, max(1, sum(tied))))
+    if sum(tied) < o:
+        return
+    w = np.asarray(data.draw(st.lists(st.integers(1, 5), min_size=n_known, max_size=n_known)), dtype=float)
+    target = w / w.sum()
+    gaps = _all_tie_breaks(fixed, tied, o, target)
+    low, high = order_gap_range(np.array(fixed), np.array(tied), o, target)
+    if gaps:
+        assert low <= min(gaps) + 1e-12 and max(gaps) <= high + 1e-12
+        if n_known == 2:  # two groups: the highest gap is reached (at an extreme share)
+            assert high == pytest.approx(max(gaps))
+    if tied[:n_known].count(0) == n_known - 1 and tied[n_known] == 0 and gaps:  # one group tied: no choice
+        assert low == pytest.approx(high)

@@ -49,3 +49,27 @@ def test_a_full_stop_inside_an_abbreviation_does_not_end_the_sentence():
     assert "".join(parts) == text
     assert split_sentences("Ask Dr. Patel. Start at 7 a.m. You drive.")[::2] == ["Ask Dr. Patel.", "Start at 7 a.m.",
                                                                                     "You drive."]
+
+
+def test_a_bound_on_variants_keeps_sentences_then_the_words_of_the_strongest_sentence():
+    _, cands = toy_data(n_cand=200, seed=1)
+    scorer = GapScorer(ToyRecommender(), cands, k=50, target="pool")
+    full = occlusion_drivers(scorer.gaps, JOBS)
+    same = occlusion_drivers(scorer.gaps, JOBS, max_variants=100)  # every job within the bound: the same table
+    pd.testing.assert_frame_equal(full, same)
+    assert same.attrs["not_occluded"] == {}
+    seen = []
+
+    def counting(texts):
+        seen.extend(texts)
+        return scorer.gaps(texts)
+
+    # job a: 3 sentences and 6 content words; a bound of 5 ranks the 3 sentences, then the words of the
+    # sentence whose removal narrows the gap most (the "ninja" sentence), in the text's order
+    t = occlusion_drivers(counting, JOBS.iloc[:1], max_variants=5)
+    assert sorted(t["kind"]) == ["sentence"] * 3 + ["word"] * 2
+    assert list(t[t["kind"] == "word"]["word"]) != [] and set(t[t["kind"] == "word"]["sentence_no"]) == {2}
+    assert set(t[t["kind"] == "word"]["word"]) <= {"want", "ninja", "competitive", "person"}
+    assert t.attrs["not_occluded"] == {"a": len(full[full["job_id"] == "a"]) - 5}
+    assert len(seen) == 1 + 5  # the original, then each variant once (the sentences' gaps are reused)
+    np.testing.assert_allclose(t["delta"], t["gap"] - t["gap_without"])

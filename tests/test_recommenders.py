@@ -122,6 +122,22 @@ def test_rank_with_protocol_object_and_raw_score_checks():
         check_scores([["a", "b"]], 1, 2, "x")
 
 
+def test_complex_scores_are_refused_with_one_clear_error_and_no_numpy_warning():
+    """Issue 25: complex scores from a callable were cast to real with numpy's ComplexWarning."""
+    import warnings
+
+    rec = CallableRecommender(lambda jobs, cands: overlap(jobs, cands) + 1j, name="cplx").fit(CANDIDATES)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's ComplexWarning would raise here
+        with pytest.raises(RecommenderError, match="'cplx' returned complex scores.*real numbers"):
+            rank(rec, JOBS, 1, n_candidates=4)
+        with pytest.raises(RecommenderError, match="complex"):
+            check_scores(np.ones((1, 2), dtype=np.complex64), 1, 2, "x")
+        with pytest.raises(RecommenderError, match="non-numeric"):
+            check_scores(np.array([[1 + 1j, 2]], dtype=object), 1, 2, "x")
+        assert check_scores(np.ones((1, 2), dtype=np.int64), 1, 2, "x").dtype == np.float64
+
+
 def test_rank_k_larger_than_pool_is_config_error():
     rec = CallableRecommender(overlap).fit(CANDIDATES)
     with pytest.raises(ConfigError, match="larger than the candidate pool"):

@@ -171,3 +171,34 @@ def test_neutral_variants_change_no_meaning_bearing_word():
         assert find_coded_words(v) == find_coded_words(text)
         assert content_words(v) ^ content_words(text) <= {w.rstrip("s") for w in swaps} | swaps | {"we're"}
     assert not [w for pair in NEUTRAL_SYNONYMS.items() for w in pair if find_coded_words(w)]
+
+
+def test_a_flat_target_applies_to_the_attribute_whose_groups_it_names(cands):
+    """Issue 25: {"female": .5, "male": .5} with the default attributes failed on race/ethnicity."""
+    from fairaudit.rewriting import AutoRefine
+
+    class Described(TwoCueRecommender):
+        def describe(self):
+            return {"name": self.name}
+
+    ar = AutoRefine(recommender=Described(), candidates=cands, target={"female": 0.5, "male": 0.5}, progress=False)
+    gaps = ar.gap_scorer  # builds a scorer per watched attribute: race/ethnicity keeps its pool mix
+    assert "race_ethnicity" in ar.attributes and ar.target == {"sex": {"female": 0.5, "male": 0.5}}
+    assert list(gaps.scorers["sex"].target) == [0.5, 0.5]
+    race = gaps.scorers["race_ethnicity"]
+    pool_mix = race.encoding.pool_counts[:race.encoding.n_known] / race.encoding.pool_counts[:race.encoding.n_known].sum()
+    np.testing.assert_allclose(race.target, pool_mix)
+    # race groups alone go to race/ethnicity; groups of no attribute, or of two, are one clear error
+    shares = {g: 0.25 for g in race.labels[:4]}
+    assert AutoRefine(recommender=Described(), candidates=cands, target=shares,
+                      progress=False).target == {"race_ethnicity": shares}
+    with pytest.raises(ConfigError, match="no single attribute"):
+        AutoRefine(recommender=Described(), candidates=cands, target={"female": 0.5, "white": 0.5})
+    with pytest.raises(ConfigError, match="no single attribute"):
+        AutoRefine(recommender=Described(), candidates=cands, target={"women": 1.0})
+    from fairaudit.metrics.diversity import nest_flat_target
+
+    with pytest.raises(ConfigError, match="names groups of a and b"):
+        nest_flat_target({"x": 1.0}, {"a": ["x", "y"], "b": ["x", "z"]})
+    for kept in ("pool", {"sex": {"female": 0.5, "male": 0.5}}, {"sex": "uniform"}):
+        assert nest_flat_target(kept, {"sex": ["female", "male"], "race_ethnicity": ["white"]}) == kept

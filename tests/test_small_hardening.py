@@ -126,3 +126,116 @@ def test_build_has_no_setuptools_warnings(tmp_path):
     log = proc.stdout + proc.stderr
     assert "BuildBackendWarning" not in log and "absent from the `packages`" not in log, log[-3000:]
     assert "project.license" not in log
+
+
+def _peft_deprecations(caught):
+    return [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
+
+
+def test_attaching_an_adapter_raises_no_transformers_deprecation_warning(tiny_model_dir, tmp_path):
+    """Issue 25: every demo run printed transformers' `is_gradient_checkpointing` FutureWarning (from PEFT)."""
+    from peft import PeftModel, get_peft_model
+
+    from fairaudit.rewriting.adapter_io import attach_adapter, save_adapter
+    from fairaudit.rewriting.policy import LoraSettings, load_model
+
+    model, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = save_adapter(get_peft_model(model, LoraSettings().to_peft(1)), {}, tmp_path / "adapter")
+    base, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        PeftModel.from_pretrained(base, str(folder))  # control: PEFT alone makes transformers warn
+    assert _peft_deprecations(caught)
+    base, _ = load_model(tiny_model_dir, device="cpu")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        attach_adapter(base, folder, trainable=False)
+    assert not _peft_deprecations(caught), [str(w.message) for w in caught]
+
+
+def test_quiet_loading_turns_off_the_gguf_loaders_own_progress_bar(capfd):
+    """Issue 25: de-quantising the packaged GGUF printed 272 "de-quantizing GGUF tensors" lines (tqdm, not
+    transformers' progress setting); other warnings still show."""
+    import transformers.modeling_gguf_pytorch_utils as gguf_utils
+
+    from fairaudit.models import quiet_transformers
+
+    def loader():  # what the GGUF loader does for every tensor
+        for _ in gguf_utils.tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
+            pass
+
+    loader()
+    assert "de-quantizing GGUF" in capfd.readouterr().err  # control
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with quiet_transformers():
+            loader()
+            warnings.warn("another FutureWarning", FutureWarning)
+    assert "de-quantizing GGUF" not in capfd.readouterr().err
+    assert [str(w.message) for w in caught] == ["another FutureWarning"]
+    loader()  # the bar is back afterwards
+    assert "de-quantizing GGUF" in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_converting_the_packaged_gguf_prints_no_progress_lines(tmp_path, monkeypatch, capfd):
+    """The real path: ensure_default_model de-quantises the packaged SmolLM2 GGUF into an empty cache."""
+    monkeypatch.setenv("FAIRAUDIT_CACHE", str(tmp_path))
+    from fairaudit.rewriting.policy import ensure_default_model
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folder = ensure_default_model(progress=True)
+    err = capfd.readouterr().err
+    assert (folder / "config.json").is_file() and "de-quantizing" not in err and "%|" not in err, err[-2000:]
+    assert not _peft_deprecations(caught)
+
+
+@pytest.mark.slow
+def test_the_makefiles_editable_install_is_quiet_and_still_reports_errors(tmp_path):
+    """Issue 25: `pip install -q -e .` (the Makefile's install) printed setuptools' "Editable installation." banner.
+
+    Runs the Makefile's own PIP_EDITABLE command into a throwaway venv that sees this environment's pip
+    and setuptools (no download): quiet on success, the error shown when the build fails."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    src = tmp_path / "src"
+    for name in ("fairaudit", "reports", "rewriting"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.safetensors"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
+                                   "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    def pip_version(folder):  # the newest pip of this environment's folders comes first
+        import re
+
+        init = Path(folder) / "pip" / "__init__.py"
+        m = re.search(r'__version__ = "(\d+)\.(\d+)', init.read_text()) if init.is_file() else None
+        return tuple(int(x) for x in m.groups()) if m else (0, 0)
+
+    # this environment's site folders, with the ones its .pth files add
+    here = sorted(dict.fromkeys(p for p in sys.path if p.endswith("site-packages")), key=pip_version, reverse=True)
+    (purelib / "_outer.pth").write_text("\n".join(dict.fromkeys(here)) + "\n")
+    (venv / "bin" / "pip").write_text(f"#!/bin/sh\nexec {venv / 'bin' / 'python'} -m pip \"$@\"\n")
+    (venv / "bin" / "pip").chmod(0o755)
+
+    def install(command="$(PIP_EDITABLE)"):
+        rule = f"try-editable: ; {command} $(SRC) --no-deps --no-build-isolation"
+        return subprocess.run(["make", "-s", "--no-print-directory", "-f", str(ROOT / "Makefile"), "--eval", rule,
+                               "try-editable", f"BIN={venv / 'bin'}", f"SRC={src}"],
+                              capture_output=True, text=True, cwd=tmp_path)
+
+    control = install("$(BIN)/pip install -q -e")  # the command before the fix
+    if "Editable installation" not in control.stderr:
+        pytest.skip("this pip does not show the build backend's warnings (pip < 24), so there is no banner to hide")
+    proc = install()
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == "", proc.stdout + proc.stderr
+    text = (src / "pyproject.toml").read_text().replace("fairaudit.version.__version__", "fairaudit.nope.__version__")
+    (src / "pyproject.toml").write_text(text)
+    proc = install()
+    assert proc.returncode != 0 and "error" in (proc.stdout + proc.stderr).lower()

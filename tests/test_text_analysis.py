@@ -9,7 +9,7 @@ import pytest
 
 from fairaudit.adcheck.outcome import format_check
 from fairaudit.engine.drivers import word_drivers
-from fairaudit.text.language import english_share, language_warnings
+from fairaudit.text.language import english_share, job_text_warnings, language_warnings
 from fairaudit.text.lexicon import find_coded_words, neutralize_text
 from fairaudit.engine.occlusion import content_words, occlusion_drivers
 from fairaudit.adcheck.checker import check
@@ -73,6 +73,20 @@ def test_mixed_script_words_are_warned_about():
     notes = script_warnings(EVASIVE)
     assert len(notes) == 2 and "mixes scripts inside 1 word" in notes[0] and "zero width space" in notes[1]
     assert script_warnings(PLAIN) == []
+
+
+def test_non_latin_scripts_next_to_latin_words_are_not_homoglyphs():
+    """Issue 25: a Chinese ad (no spaces, Latin product names inside) got the "letters look Latin" warning."""
+    chinese = "\u6211\u4eec\u6b63\u5728\u62db\u8058\u5de5\u7a0b\u5e08\uff0c\u8d1f\u8d23\u5f00\u53d1Python\u540e\u7aef\u670d\u52a1\uff0c\u719f\u6089AWS\u548cDocker\u3002"
+    japanese = "Python\u30a8\u30f3\u30b8\u30cb\u30a2\u3092\u52df\u96c6\u3057\u3066\u3044\u307e\u3059\u3002"
+    korean = "Java\uac1c\ubc1c\uc790 \ucc44\uc6a9"
+    hyphenated = "Python-\u0440\u0430\u0437\u0440\u0430\u0431\u043e\u0442\u0447\u0438\u043a"  # a Latin and a Russian word
+    for text in (chinese, japanese, korean, hyphenated, "Wir suchen eine Entwicklerin f\u00fcr M\u00fcnchen."):
+        assert mixed_script_words(text) == [] and script_warnings(text) == [], text
+    assert not [w for w in job_text_warnings(["zh"], [chinese]) if "mix scripts" in w]  # the audit's warning too
+    # a look-alike letter inside a Latin word is still found, in any of those contexts
+    assert mixed_script_words(chinese + f" n{CYR_I}nja") == [f"n{CYR_I}nja"]
+    assert mixed_script_words(f"\u5f00\u53d1n{CYR_I}nja\u540e\u7aef") == [f"\u5f00\u53d1n{CYR_I}nja\u540e\u7aef"]
 
 
 class ReadsThroughToy(ToyRecommender):

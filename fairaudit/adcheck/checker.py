@@ -33,95 +33,36 @@ import contextlib
 import os
 import time
 import warnings
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .outcome import CheckResult, Driver, IdentityBlind, MixAtK, RewriteCheck
+from .inputs import (MAX_AD_CHARS, SYNTHETIC_POOL, check_ks, check_text, default_title, read_ad,  # noqa: F401
+                     resolve_pool)
+from .outcome import TIED, CheckResult, Driver, IdentityBlind, MixAtK, RewriteCheck
 from ..engine.drivers import mask_identity
-from ..errors import DataError, read_input_bytes
+from ..errors import FairauditWarning
 from ..engine.gap import GapScorer
-from ..data.io import load_candidates, validate_candidates
 from ..text.language import language_warnings
 from ..engine.measure import job_gaps
 from ..engine.occlusion import occlusion_drivers
-from ..options import DEFAULT_ALPHA, DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance, parse_ks
+from ..options import DEFAULT_ALPHA, DEFAULT_KS, DEFAULT_TOLERANCE, check_tolerance
 from ..engine.permutation import p_upper, random_topk_gaps
 from ..progress import status
 from ..engine.reading import ReadExtent, recommender_read_extent
 from ..recommenders import clone_recommender, make_recommender
-from ..recommenders.base import check_k
+from ..recommenders.base import rank
+from ..metrics.ties import order_decided, order_gap_range
 from ..report.diff import word_diff
 from ..text.textnorm import script_warnings
 from ..engine.verdicts import BEYOND, PASS, WITHIN
 
-#: What the check runs on when no candidates are given.
-SYNTHETIC_POOL = ("the packaged synthetic pool (fairaudit.datasets.make_hiring_data: 2,000 candidates, seed 0; "
-                  "not real people)")
 AD_ID = "ad"
-
-
-# --------------------------------------------------------------------------- inputs
-def read_ad(path: str | os.PathLike) -> str:
-    """The text of an ad file (UTF-8, a byte-order mark is dropped).
-
-    Raises
-    ------
-    DataError
-        The file is missing, a folder, not UTF-8, or holds no text.
-    """
-    p = Path(path)
-    raw = read_input_bytes(p, "ad file", "the ad as a text file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{p} is not UTF-8 text (byte {exc.start}: {raw[exc.start:exc.start + 1]!r}); "
-                        "save it as UTF-8") from None
-    return check_text(text, str(p))
-
-
-def check_text(text: Any, source: str = "the ad") -> str:
-    """``text`` as a stripped string; DataError when it is not text or holds none."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{source} is not UTF-8 text; decode it or save it as UTF-8") from None
-    if not isinstance(text, str):
-        raise DataError(f"{source} must be text, got {type(text).__name__}")
-    if "\x00" in text:
-        raise DataError(f"{source} holds NUL bytes: is it a binary file? pass the ad as plain text")
-    if not text.strip():
-        raise DataError(f"{source} is empty; write the job ad's text in it")
-    return text.strip()
-
-
-def default_title(text: str) -> str:
-    """The first line of a multi-line ad when it is short enough to be a title, else ""."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[0].rstrip(".:") if len(lines) > 1 and len(lines[0]) <= 80 else ""
-
-
-def resolve_pool(candidates: Any, columns: dict[str, str] | None = None, sep: str | None = None
-                 ) -> tuple[pd.DataFrame, str, bool]:
-    """``(candidates, description, synthetic)``: a file, a DataFrame, or None for the packaged synthetic pool."""
-    if candidates is None:
-        from ..data.datasets import make_hiring_data
-
-        return make_hiring_data(seed=0)[1], SYNTHETIC_POOL, True
-    if isinstance(candidates, pd.DataFrame):
-        return validate_candidates(candidates, "candidates"), f"{len(candidates):,} candidates (DataFrame)", False
-    return load_candidates(candidates, columns, sep=sep), str(candidates), False
-
-
-def check_ks(k: int | Sequence[int], n_candidates: int) -> list[int]:
-    """Distinct cut-offs (:func:`fairaudit.options.parse_ks`), each within the pool, in the order given."""
-    ks = parse_ks(k)
-    for v in ks:
-        check_k(v, n_candidates)
-    return list(ks)
+#: The most texts occlusion ranks for one ad (:func:`text_drivers`): sentences first, then the
+#: words of the sentences whose removal narrows the gap most. Bounding the count keeps the
+#: check's time linear in the ad's length (each variant is the whole ad once).
+MAX_OCCLUSIONS = 400
 
 
 # --------------------------------------------------------------------------- measures
@@ -134,24 +75,78 @@ def measure_mixes(scorers: dict[int, GapScorer], text: str, tolerance: float, al
     a gap over the tolerance is "breach, beyond chance" when at most ``alpha``
     of them reach it (p-value as in :func:`fairaudit.engine.permutation.p_lower`).
 
-    The ad is ranked once, at the largest k: rankings are a total order (score,
-    then row), so each smaller top-k is a prefix of it, measured with the
-    audit's own :func:`fairaudit.engine.measure.job_gaps`.
+    The ad is ranked once, at the largest k (and one place more, to see ties at
+    the cut-off): rankings are a total order (score, then row), so each smaller
+    top-k is a prefix of it, measured with the audit's own
+    :func:`fairaudit.engine.measure.job_gaps`. Places filled by row order among
+    tied scores (:func:`fairaudit.metrics.ties.order_decided`, what the audit
+    warns about) can move the gap within
+    :func:`fairaudit.metrics.ties.order_gap_range`; when that range holds the
+    tolerance the verdict is :data:`~fairaudit.adcheck.outcome.TIED`, since
+    the file order, not the recommender, decides it.
     """
-    top = scorers[max(scorers)].topk([text])
+    big = scorers[max(scorers)]
+    ranked = rank(big.recommender, [text], min(max(scorers) + 1, big.n_candidates), None,
+                  n_candidates=big.n_candidates, block_size=big.block_size)
+    top = ranked.indices
+    whole: list[np.ndarray] = []
+
+    def all_scores() -> np.ndarray:  # the ad's score for every candidate, only when some place is tied
+        if not whole:
+            whole.append(big.scores([text])[0])
+        return whole[0]
+
     out = []
     for k, sc in scorers.items():
         res = job_gaps(top[:, :k], sc.encoding, sc.target)
         gap = float(res.gaps[0])
         within = bool(gap <= tolerance + 1e-12)
+        by_order = int(order_decided(ranked.scores, k)[0])
+        judgeable = by_order == 0
+        if not judgeable:
+            low, high = _tie_gap_range(sc, all_scores(), top[0, :k - by_order], float(ranked.scores[0, k - 1]),
+                                       by_order)
+            judgeable = bool(low > tolerance + 1e-12 or high <= tolerance + 1e-12)
         null = random_topk_gaps(sc.encoding.pool_counts, sc.encoding.n_known, k, sc.target, n_draws, seed)
         p = p_upper(null, gap)
         exceed = float(np.mean(null > tolerance + 1e-12))
-        verdict = PASS if within else BEYOND if p <= alpha else WITHIN
+        verdict = TIED if not judgeable else PASS if within else BEYOND if p <= alpha else WITHIN
         out.append(MixAtK(k=k, mix={g: float(v) for g, v in zip(sc.labels, res.shares[0])},
                           target={g: float(v) for g, v in zip(sc.labels, sc.target)}, gap=gap,
-                          noise_floor=float(sc.noise_floor), within_tolerance=within, p_value=p, verdict=verdict,
-                          null_exceed_share=exceed))
+                          noise_floor=float(sc.noise_floor), within_tolerance=within,
+                          p_value=p if judgeable else None, verdict=verdict,
+                          null_exceed_share=exceed, order_decided=by_order, judgeable=judgeable))
+    return out
+
+
+def _tie_gap_range(sc: GapScorer, scores: np.ndarray, untied: np.ndarray, tied_score: float,
+                   n_places: int) -> tuple[float, float]:
+    """The gap range over tie-breaks (:func:`fairaudit.metrics.ties.order_gap_range`) of one k's top-k."""
+    n_codes = sc.encoding.n_codes
+    fixed = np.bincount(sc.encoding.codes[untied], minlength=n_codes)
+    tied = np.bincount(sc.encoding.codes[scores.astype(np.float64) == tied_score], minlength=n_codes)
+    return order_gap_range(fixed, tied, n_places, sc.target)
+
+
+def tie_warnings(mixes: Sequence[MixAtK]) -> list[str]:
+    """The audit's warning for a top-k decided by row order (:func:`fairaudit.engine.auditing`), one per k.
+
+    Also for a top-k decided partly by row order when that part can carry the
+    gap across the tolerance (the verdict is then :data:`~fairaudit.adcheck.outcome.TIED`).
+    """
+    out = []
+    for m in mixes:
+        if m.order_decided == m.k:
+            out.append(f"the ad's top-{m.k} is decided entirely by row order: every candidate in it ties with one "
+                       "left out (e.g. all scores equal, as BM25 gives a text with no indexed word), so its gap "
+                       "reflects the file order, not the recommender; the result at this k cannot be judged")
+        elif not m.judgeable:
+            out.append(f"{m.order_decided} of the ad's top-{m.k} places are decided by row order among tied scores, "
+                       "and another order of the tied candidates could put the gap on the other side of the "
+                       "tolerance, so the result at this k cannot be judged (the file order, not the recommender, "
+                       "would decide it)")
+    for msg in out:
+        warnings.warn(msg, FairauditWarning, stacklevel=3)
     return out
 
 
@@ -186,14 +181,19 @@ def driver_label(kind: str, word: str | None, sentence: str, title: str, categor
 
 
 def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = None,
-                 max_sentence_no: int | None = None) -> list[Driver]:
-    """Words and sentences whose removal narrows the gap, largest effect first (occlusion).
+                 max_sentence_no: int | None = None, max_variants: int | None = MAX_OCCLUSIONS
+                 ) -> tuple[list[Driver], int]:
+    """Words and sentences whose removal narrows the gap, largest effect first (occlusion), and how many were skipped.
 
     ``max_sentence_no`` limits occlusion to the sentences the model reads
-    (:func:`truncation_warning`).
+    (:func:`truncation_warning`); ``max_variants`` bounds the texts ranked
+    (:data:`MAX_OCCLUSIONS`; :func:`fairaudit.engine.occlusion.occlusion_drivers`
+    says which units it keeps). The second value counts the units left out.
     """
     table = occlusion_drivers(scorer.gaps, pd.DataFrame({"job_id": [AD_ID], "title": [title], "text": [text]}),
-                              base_gaps=None if gap is None else np.array([gap]), max_sentence_no=max_sentence_no)
+                              base_gaps=None if gap is None else np.array([gap]), max_sentence_no=max_sentence_no,
+                              max_variants=max_variants)
+    skipped = int(table.attrs.get("not_occluded", {}).get(AD_ID, 0))
     out = []
     for r in table.itertuples(index=False):
         if float(r.delta) <= 1e-12:
@@ -204,7 +204,16 @@ def text_drivers(scorer: GapScorer, text: str, title: str, gap: float | None = N
                           sentence_no=int(r.sentence_no), coded=bool(r.coded), category=category,
                           label=driver_label(str(r.kind), word, str(r.sentence), title, category),
                           gap_without=float(r.gap_without), delta=float(r.delta)))
-    return sorted(out, key=lambda d: -d.delta)  # stable: ties keep the text's order
+    return sorted(out, key=lambda d: -d.delta), skipped  # stable: ties keep the text's order
+
+
+def occlusion_warning(skipped: int) -> list[str]:
+    """The warning for an ad with more sentences and words than occlusion examines (empty when it examines all)."""
+    if not skipped:
+        return []
+    return [f"the ad is long: occlusion ranked {MAX_OCCLUSIONS:,} variants of it (every sentence first, then the "
+            f"words of the sentences that move the gap most) and left {skipped:,} sentences and words unexamined; "
+            "shorten the ad for a word-by-word answer"]
 
 
 def truncation_warning(extent: ReadExtent | None) -> list[str]:
@@ -233,6 +242,9 @@ def judge_text_driven(mix: MixAtK, drivers: list[Driver]) -> tuple[bool, str]:
     part of the gap that needs the names and pronouns in the profiles.
     """
     floor = mix.noise_floor
+    if not mix.judgeable:
+        return False, (f"row order among tied scores fills {mix.order_decided} of the top-{mix.k} places, so what "
+                       "drives the gap cannot be judged either")
     if mix.gap <= floor:
         return False, f"the gap {mix.gap:.3f} is within what a random top-{mix.k} from this pool gives ({floor:.3f})"
     best = drivers[0] if drivers else None
@@ -321,7 +333,10 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     Returns
     -------
     CheckResult
-        ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it.
+        ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it, 4
+        when it cannot be judged: row order among tied scores fills enough
+        top-k places to decide it (:func:`measure_mixes`; warned about as a
+        :class:`~fairaudit.errors.FairauditWarning`, as the audit does).
         ``warnings`` says when the ad mixes scripts inside a word or holds
         invisible characters (the analysis reads it normalised,
         :mod:`fairaudit.text.textnorm`), does not look English
@@ -332,7 +347,8 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     Raises
     ------
     DataError
-        Empty or non-text ad, unusable candidates (no attribute column, ...).
+        Empty or non-text ad, an ad over :data:`fairaudit.options.MAX_AD_CHARS` characters (before any model
+        loads), unusable candidates (no attribute column, ...).
     ConfigError
         A bad k, tolerance, target or recommender.
     """
@@ -354,7 +370,7 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
                                                        fit=False) for kk in ks}
     mixes = measure_mixes(scorers, text, float(tolerance))
     extent = recommender_read_extent(rec, text)
-    notes = text_warnings(text, extent)  # printed with the result (format_check), kept in its JSON
+    notes = tie_warnings(mixes) + text_warnings(text, extent)  # printed with the result (format_check), in its JSON
     seconds["mix"] = time.perf_counter() - t0
     head = next(m for m in mixes if m.k == gap_k)
     t = time.perf_counter()
@@ -365,8 +381,10 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     seconds["identity_blind"] = time.perf_counter() - t
     t = time.perf_counter()
     status("fairaudit check: removing each sentence and word in turn (occlusion)", progress)
-    drivers = text_drivers(scorers[gap_k], text, title, gap=head.gap,
-                           max_sentence_no=extent.last_sentence_no if extent is not None and extent.truncated else None)
+    drivers, skipped = text_drivers(scorers[gap_k], text, title, gap=head.gap,
+                                    max_sentence_no=extent.last_sentence_no if extent is not None and extent.truncated
+                                    else None)
+    notes += occlusion_warning(skipped)
     seconds["drivers"] = time.perf_counter() - t
     driven, reason = judge_text_driven(head, drivers)
     t = time.perf_counter()

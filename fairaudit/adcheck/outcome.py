@@ -12,6 +12,10 @@ from typing import Any, Sequence
 from ..report.format import attribute_label, group_label, target_text
 from ..engine.verdicts import describe
 
+#: The verdict category of a top-k whose tied scores, broken by row order, decide whether the gap
+#: exceeds the tolerance: the recommender did not decide it, so the check does not judge it.
+TIED = "cannot be judged (tied scores)"
+
 
 @dataclass(frozen=True)
 class MixAtK:
@@ -26,6 +30,8 @@ class MixAtK:
     p_value: float | None = None  # share of random top-k lists from the pool with a gap at least this large
     verdict: str | None = None  # fairaudit.engine.verdicts category of the gap against the tolerance
     null_exceed_share: float | None = None  # share of random top-k lists whose gap exceeds the tolerance
+    order_decided: int = 0  # top-k places filled by row order among tied scores (fairaudit.metrics.ties)
+    judgeable: bool = True  # False when those places can carry the gap across the tolerance (verdict TIED)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,16 +132,21 @@ class CheckResult:
         return self.headline.within_tolerance
 
     @property
+    def judgeable(self) -> bool:
+        """False when row order among tied scores decides the verdict at the gap k (:data:`TIED`)."""
+        return self.headline.judgeable
+
+    @property
     def exit_code(self) -> int:
-        """0 when the gap at the gap k is within the tolerance, 3 when it exceeds it."""
-        return 0 if self.within_tolerance else 3
+        """0 when the gap at the gap k is within the tolerance, 3 when it exceeds it, 4 when that cannot be judged."""
+        return 4 if not self.judgeable else 0 if self.within_tolerance else 3
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "text": self.text, "title": self.title, "pool": self.pool, "synthetic_pool": self.synthetic_pool,
             "n_candidates": self.n_candidates, "recommender": self.recommender, "attribute": self.attribute,
             "target": self.target, "tolerance": self.tolerance, "gap_k": self.gap_k,
-            "within_tolerance": self.within_tolerance, "exit_code": self.exit_code,
+            "within_tolerance": self.within_tolerance, "judgeable": self.judgeable, "exit_code": self.exit_code,
             "mixes": [m.to_dict() for m in self.mixes],
             "identity_blind": None if self.identity_blind is None else self.identity_blind.to_dict(),
             "text_driven": self.text_driven, "text_driven_reason": self.text_driven_reason,
@@ -156,9 +167,11 @@ def mix_lines(mixes: Sequence[MixAtK], groups: Sequence[str], indent: str = "  "
     out = []
     for m in mixes:
         shares = ", ".join(f"{group_label(g)} {_pct(m.mix.get(g, 0.0))}" for g in groups)
-        verdict = "within" if m.within_tolerance else "EXCEEDS"
+        verdict = "within tolerance" if m.within_tolerance else "EXCEEDS tolerance"
+        if not m.judgeable:
+            verdict = f"row order among tied scores filled {m.order_decided} of the {m.k} places"
         chance = f"; {describe(m.verdict, m.p_value)}" if m.verdict else ""
-        out.append(f"{indent}top-{m.k}: {shares}; gap {m.gap:.3f} ({verdict} tolerance), "
+        out.append(f"{indent}top-{m.k}: {shares}; gap {m.gap:.3f} ({verdict}), "
                    f"random top-{m.k}: {m.noise_floor:.3f}{chance}")
     return out
 
@@ -189,8 +202,14 @@ def format_check(result: CheckResult, max_drivers: int = 8) -> str:
     lines += mix_lines(result.mixes, groups)
     verdict = "within" if result.within_tolerance else "exceeds"
     category = f"; {describe(head.verdict, head.p_value, head.null_exceed_share)}" if head.verdict else ""
-    lines.append(f"Verdict at k={result.gap_k}: gap {head.gap:.3f} {verdict} the tolerance {result.tolerance:.3f}"
-                 f"{category} (exit {result.exit_code})")
+    if not result.judgeable:
+        lines.append(f"Verdict at k={result.gap_k}: cannot be judged: {head.order_decided} of the top-{result.gap_k} "
+                     f"places were filled by row order among tied scores, and another order could put the gap "
+                     f"(here {head.gap:.3f}) on the other side of the tolerance {result.tolerance:.3f} "
+                     f"(exit {result.exit_code})")
+    else:
+        lines.append(f"Verdict at k={result.gap_k}: gap {head.gap:.3f} {verdict} the tolerance "
+                     f"{result.tolerance:.3f}{category} (exit {result.exit_code})")
     lines.append(f"Text-driven: {'yes' if result.text_driven else 'no'}: {result.text_driven_reason}")
     if result.identity_blind is not None:
         b = result.identity_blind

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..options import DEFAULT_KS, DEFAULT_TOLERANCE
+from ..options import DEFAULT_KS, DEFAULT_TOLERANCE, MAX_AD_CHARS
 from ._common import column_map, target_spec
 
 
@@ -14,8 +14,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Rank the candidates for one ad and compare the top-k mix with the target and with a random "
                     "top-k (the noise floor); find out whether the gap comes from the text (identity-blind "
                     "re-ranking, removing each sentence and word in turn) and which words drive it; rewrite it "
-                    "with the shipped AutoRefine policy. Exit 0 within the tolerance, 3 beyond it, 2 on bad input.")
-    p.add_argument("--text", required=True, metavar="FILE", help="the ad, a UTF-8 text file")
+                    "with the shipped AutoRefine policy. Exit 0 within the tolerance, 3 beyond it, 4 when tied scores "
+                    "broken by row order decide it (cannot be judged), 2 on bad input (an ad over "
+                    f"{MAX_AD_CHARS:,} characters, ...).")
+    p.add_argument("--text", required=True, metavar="FILE",
+                   help=f"the ad, a UTF-8 text file of at most {MAX_AD_CHARS:,} characters")
     p.add_argument("--candidates", metavar="FILE",
                    help="candidates file (default: the packaged synthetic pool, and the output says so)")
     p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=bio")

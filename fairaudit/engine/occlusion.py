@@ -111,11 +111,49 @@ def drop_word(sentence: str, word: str) -> str:
     return re.sub(r",\s*,", ",", out).strip()
 
 
+def _job_units(text: str, title: str, words: Callable[[str, str], Sequence[str]] | None, sentences: bool,
+               deletable: Callable[[str, str], bool] | None,
+               max_sentence_no: int | None) -> tuple[list[str], list[tuple[str, int, str | None]]]:
+    """A text's parts and its occlusion units ``(kind, slot, word)`` in text order (no variant built yet)."""
+    parts = split_sentences(text)
+    slots = sentence_slots(parts)
+    units: list[tuple[str, int, str | None]] = []
+    for s in slots:
+        if max_sentence_no is not None and s // 2 + 1 > max_sentence_no:
+            break
+        sent = parts[s]
+        if sentences and len(slots) > 1 and (deletable is None or deletable(sent, title)):
+            units.append(("sentence", s, None))
+        if words is not None:
+            units += [("word", s, w) for w in words(sent, title)]
+    return parts, units
+
+
+def _within_budget(units: list[tuple[str, int, str | None]], budget: int | None,
+                   sentence_delta: dict[int, float] | None) -> list[tuple[str, int, str | None]]:
+    """The units to occlude: all of them within ``budget``; else sentences, then words of the strongest sentences.
+
+    ``sentence_delta`` (slot -> delta of removing that sentence, known after a
+    first pass over the sentences) orders the sentences whose words are
+    occluded; unmeasured sentences count as 0, ties keep the text's order.
+    """
+    if budget is None or len(units) <= budget:
+        return units
+    sent = [u for u in units if u[0] == "sentence"][:budget]
+    if sentence_delta is None:
+        return sent
+    order = {s: i for i, s in enumerate(sorted(dict.fromkeys(u[1] for u in units),
+                                               key=lambda s: -sentence_delta.get(s, 0.0)))}
+    words = sorted((u for u in units if u[0] == "word"), key=lambda u: order[u[1]])  # stable: text order within
+    return sent + words[: max(budget - len(sent), 0)]
+
+
 def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFrame, *,
                       words: Callable[[str, str], Sequence[str]] | None = content_words,
                       remove: Callable[[str, str], str] = drop_word, sentences: bool = True,
                       deletable: Callable[[str, str], bool] | None = None,
-                      base_gaps: np.ndarray | None = None, max_sentence_no: int | None = None) -> pd.DataFrame:
+                      base_gaps: np.ndarray | None = None, max_sentence_no: int | None = None,
+                      max_variants: int | None = None) -> pd.DataFrame:
     """The effect of removing each sentence and each candidate word of every job text.
 
     Parameters
@@ -137,6 +175,13 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
     max_sentence_no : int, optional
         Occlude only sentences numbered up to this (``sentence_no``): the part
         of a long text the model reads (:func:`fairaudit.engine.reading.read_extent`).
+    max_variants : int, optional
+        The most units occluded per job. Each variant is the whole text, so
+        without a bound the work grows with the square of a text's length.
+        When a job has more units, its sentences are occluded first (in a
+        first pass) and then the words of the sentences whose removal narrows
+        the gap most, until the bound; ``table.attrs["not_occluded"]`` counts
+        the units left out, per job id.
 
     Returns
     -------
@@ -149,31 +194,45 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
     ids = jobs["job_id"].astype(str).tolist()
     titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(texts)
     g0 = np.asarray(gap_fn(texts) if base_gaps is None else base_gaps, dtype=float)
-    rows, variants = [], []
-    for j, text in enumerate(texts):
-        parts = split_sentences(text)
-        slots = sentence_slots(parts)
-        for s in slots:
-            if max_sentence_no is not None and s // 2 + 1 > max_sentence_no:
-                break
+    found = [_job_units(t, titles[j], words, sentences, deletable, max_sentence_no) for j, t in enumerate(texts)]
+    over = [j for j, (_, units) in enumerate(found) if max_variants is not None and len(units) > max_variants]
+    deltas: dict[int, dict[int, float]] = {}
+    gap_of: dict[str, float] = {}
+    if over:  # first pass: the sentences of the long texts, to choose whose words to occlude
+        first = [(j, u[1], assemble(found[j][0], u[1], "")) for j in over
+                 for u in _within_budget(found[j][1], max_variants, None)]
+        g1 = np.asarray(gap_fn([v for _, _, v in first]), dtype=float) if first else np.zeros(0)
+        for (j, slot, v), g in zip(first, g1):
+            deltas.setdefault(j, {})[slot] = float(g0[j] - g)
+            gap_of[v] = float(g)
+    rows, variants, left_out = [], [], {}
+    for j, (parts, units) in enumerate(found):
+        chosen = _within_budget(units, max_variants, deltas.get(j, {}))
+        if len(chosen) < len(units):
+            left_out[ids[j]] = len(units) - len(chosen)
+        coded_by_slot: dict[int, dict[str, str]] = {}
+        for kind, s, w in chosen:
             sent = parts[s]
-            if sentences and len(slots) > 1 and (deletable is None or deletable(sent, titles[j])):
+            if kind == "sentence":
                 rows.append((j, "sentence", s, sent, None, False, None))
                 variants.append(assemble(parts, s, ""))
-            if words is None:
                 continue
-            coded = {normalise(w).lower(): cat for w, cat in find_coded_words(sent)}
-            for w in words(sent, titles[j]):
-                new = remove(sent, w)
-                if new != sent:
-                    key = normalise(w).lower()
-                    rows.append((j, "word", s, sent, w, key in coded, coded.get(key)))
-                    variants.append(assemble(parts, s, new))
+            new = remove(sent, w)
+            if new != sent:
+                if s not in coded_by_slot:
+                    coded_by_slot[s] = {normalise(cw).lower(): cat for cw, cat in find_coded_words(sent)}
+                coded = coded_by_slot[s]
+                key = normalise(w).lower()
+                rows.append((j, "word", s, sent, w, key in coded, coded.get(key)))
+                variants.append(assemble(parts, s, new))
     if not rows:
-        return pd.DataFrame(columns=list(COLUMNS))
-    # one ranking pass per distinct text
-    uniq = list(dict.fromkeys(variants))
-    gap_of = dict(zip(uniq, np.asarray(gap_fn(uniq), dtype=float)))
+        out = pd.DataFrame(columns=list(COLUMNS))
+        out.attrs["not_occluded"] = left_out
+        return out
+    # one ranking pass per distinct text not ranked in the first pass
+    uniq = [v for v in dict.fromkeys(variants) if v not in gap_of]
+    if uniq:
+        gap_of.update(zip(uniq, np.asarray(gap_fn(uniq), dtype=float).tolist()))
     out = pd.DataFrame({
         "job_id": [ids[r[0]] for r in rows], "kind": [r[1] for r in rows],
         "sentence_no": [r[2] // 2 + 1 for r in rows], "sentence": [r[3].strip() for r in rows],
@@ -182,5 +241,7 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
     })
     out["delta"] = out["gap"] - out["gap_without"]
     out["_o"] = [r[0] for r in rows]
-    return (out.sort_values(["_o", "delta"], ascending=[True, False], kind="stable").drop(columns="_o")
-            .reset_index(drop=True)[list(COLUMNS)])
+    out = (out.sort_values(["_o", "delta"], ascending=[True, False], kind="stable").drop(columns="_o")
+           .reset_index(drop=True)[list(COLUMNS)])
+    out.attrs["not_occluded"] = left_out
+    return out

@@ -53,6 +53,44 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
     return np.array([float(spec.get(lbl, 0.0)) for lbl in labels])
 
 
+def nest_flat_target(target: Any, groups: Mapping[str, Any]) -> Any:
+    """A flat ``{group: share}`` target nested under the one attribute whose groups it names.
+
+    With several attributes in play, ``{"female": .5, "male": .5}`` is meant for
+    sex: it becomes ``{"sex": {"female": .5, "male": .5}}`` and every other
+    attribute keeps its pool mix (:func:`target_distribution`'s rule for an
+    attribute a per-attribute mapping does not name). Any other target is
+    returned as it is.
+
+    Parameters
+    ----------
+    target : any
+        A target spec (``"pool"``, ``"uniform"``, a flat or a per-attribute mapping).
+    groups : mapping attribute -> iterable of str
+        The group labels each attribute in play can take.
+
+    Raises
+    ------
+    ConfigError
+        A flat mapping whose groups belong to no attribute, or to more than one.
+    """
+    if not isinstance(target, Mapping) or not target or any(k in groups for k in target):
+        return target
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in target.values()):
+        return target
+    named = {str(k) for k in target}
+    owners = [a for a, gs in groups.items() if named <= {str(g) for g in gs}]
+    known = "; ".join(f"{a}: {', '.join(sorted(map(str, gs)))}" for a, gs in groups.items())
+    if not owners:
+        raise ConfigError(f"target {dict(target)} names group(s) of no single attribute ({known}); name the "
+                          "groups of one attribute, or give one mapping per attribute, e.g. "
+                          "{\"sex\": {\"female\": 0.5, \"male\": 0.5}}")
+    if len(owners) > 1:
+        raise ConfigError(f"target {dict(target)} names groups of {' and '.join(owners)}; say which attribute it "
+                          f"is for: {{\"{owners[0]}\": {dict(target)}}}")
+    return {owners[0]: dict(target)}
+
+
 def check_shares(attribute: str, shares: Mapping[str, float]) -> None:
     """The one rule of a target's shares: finite, non-negative, at least one, summing to 1 (within 1e-6).
 

@@ -83,17 +83,23 @@ def as_texts(texts: Sequence[str], what: str) -> list[str]:
 
 
 def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.ndarray:
-    """Validate a score block: shape, dtype and finiteness.
+    """Validate a score block: shape, dtype (real numbers: complex scores are refused) and finiteness.
 
     float32 and float64 blocks are returned as they are (no copy: a block of
     256 jobs x 1M candidates is 1 GB in float64); anything else becomes float64.
     """
     try:
         arr = np.asarray(scores)
-        if arr.dtype not in (np.float32, np.float64):
-            arr = arr.astype(np.float64)
     except (TypeError, ValueError):
         raise RecommenderError(f"recommender {name!r} returned non-numeric scores") from None
+    if arr.dtype.kind == "c":  # numpy would drop the imaginary part with a ComplexWarning
+        raise RecommenderError(f"recommender {name!r} returned complex scores ({arr.dtype}); scores must be real "
+                               "numbers (take .real, abs() or another real part of them in the recommender)")
+    if arr.dtype not in (np.float32, np.float64):
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise RecommenderError(f"recommender {name!r} returned non-numeric scores") from None
     if arr.shape != (n_jobs, n_candidates):
         raise RecommenderError(
             f"recommender {name!r} returned scores of shape {arr.shape}; expected ({n_jobs}, {n_candidates})"

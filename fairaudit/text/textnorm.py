@@ -110,22 +110,43 @@ def format_characters(text: str) -> list[str]:
     return list(dict.fromkeys(n.lower() for n in names))
 
 
+def _segments(word: str) -> list[str]:
+    """``word`` split at punctuation and symbols (a hyphen between a Latin and a Russian word splits them).
+
+    Combining accents and invisible format characters stay inside a segment: they hide letters, not words.
+    """
+    return [s for s in re.split(r"[^\w\u0300-\u036f\u200b-\u200f\u2060\u00ad]+", word) if s]
+
+
+def _hides_latin(segment: str) -> bool:
+    """A Latin letter next to a letter of another script that looks like a Latin letter."""
+    letters = [ch for ch in segment if ch.isalpha()]
+    has_latin = any(_script(ch) == "LATIN" for ch in letters)
+    return has_latin and any(_script(ch) != "LATIN" and _latin_lookalike(ch) is not None for ch in letters)
+
+
 def mixed_script_words(text: str) -> list[str]:
-    """Words (as written, punctuation stripped) whose letters come from more than one script.
+    """Words (as written, punctuation stripped) whose Latin letters sit next to look-alike letters of another script.
 
-    Scripts as in Unicode's Scripts data (``COMMON`` and ``INHERITED`` characters,
-    such as digits, hyphens and combining accents, belong to none).
+    A word is read in segments split at punctuation and symbols; a segment
+    counts when it holds a Latin letter and a letter of another script that
+    Unicode's confusables map to a Latin letter ("n\u0456nja" with a Cyrillic
+    "\u0456"). Scripts without Latin look-alikes (Chinese, Japanese, Korean,
+    Arabic, ...) never count, even written next to Latin words with no space
+    between ("\u5f00\u53d1Python\u540e\u7aef"), and neither does a word of
+    another script joined to a Latin one by a hyphen.
 
-    >>> mixed_script_words("a n\\u0456nja and a ninja")
+    >>> mixed_script_words("a n\u0456nja and a ninja")
     ['nіnja']
+    >>> mixed_script_words("\u5f00\u53d1Python\u540e\u7aef\u670d\u52a1")
+    []
     """
     out = []
     for m in _WORD.finditer(str(text)):
         word = m.group(0)
         if word.isascii():
             continue
-        scripts = {_script(ch) for ch in word if ch.isalpha()} - _NEUTRAL_SCRIPTS
-        if len(scripts) > 1:
+        if any(_hides_latin(seg) for seg in _segments(word)):
             out.append(word.strip(".,;:!?()[]{}\"'\u201c\u201d\u2018\u2019"))
     return list(dict.fromkeys(out))
 
