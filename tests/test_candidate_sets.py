@@ -167,3 +167,19 @@ def test_cli_log_audit(tmp_path, live):
     pd.testing.assert_frame_equal(back.tables["impact"][["group", "selected", "n_assessed"]],
                                   result.tables["impact"][["group", "selected", "n_assessed"]])
     assert main(["audit", "--log", str(log), "--out", str(tmp_path / "x.json"), "--quiet"]) != 0  # no --candidates
+
+
+def test_ll144_summary_of_a_log_says_historical_with_dates_and_individuals(live):
+    from fairaudit.report.summary import build_summary
+
+    _, cands, sets, result = live
+    log = result.rankings.to_frame(cands["candidate_id"])
+    log["timestamp"] = np.where(log["job_id"] == "j0", "2025-01-02", "2025-03-31")
+    r = fairaudit.audit_log(log, cands[["candidate_id", "sex", "race_ethnicity"]], k=5, n_bootstrap=0,
+                            n_permutations=99)
+    assert r.provenance["period"] == "2025-01-02 to 2025-03-31"
+    s = build_summary(r, distribution_date="2100-01-01", data_explanation="Our vendor's log.")
+    n_people = sets["candidate_id"].nunique()
+    assert s.n_candidates == n_people
+    assert "Historical data" in s.data_explanation and "from 2025-01-02 to 2025-03-31" in s.data_explanation
+    assert f"{n_people:,} distinct individuals" in s.data_explanation

@@ -237,7 +237,10 @@ def audit_counts(counts: pd.DataFrame | str | os.PathLike, *, min_share: float =
     prov = {"source": "counts", "historical": True, "counts_sha256": frame_sha256(table),
             "config_sha256": sha256_of(config.to_dict()), "recommender": {"name": "aggregate counts", "source": src},
             "data_source": data_source or f"counts: {src}", "period": period, "created_at": created,
-            "n_jobs": None, "n_candidates": None, "versions": library_versions(),
+            "n_jobs": None, "versions": library_versions(),
+            # the individuals assessed (LL144's count): of the first attribute, whose categories cover everyone
+            "n_candidates": int(table.loc[table["attribute"] == attrs[0]].pipe(
+                lambda t: t[t["k"] == ks[0]]["individuals" if "individuals" in t else "assessed"].sum())) or None,
             "attribute_sources": {a: "self-reported" for a in attrs}}
     prov["audit_id"] = sha256_of({"counts": prov["counts_sha256"], "config": prov["config_sha256"]})[:16]
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups)
