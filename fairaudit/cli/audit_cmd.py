@@ -27,6 +27,11 @@ def register(sub) -> None:
                    help="audit the tool's historical output instead of running a recommender: one row per "
                         "(job_id, candidate_id) pair it considered, with rank and/or score (and selected); "
                         "--candidates gives the categories, --jobs (optional) the titles")
+    p.add_argument("--stream", action="store_true",
+                   help="with --log: leave the log on disk and aggregate it with DuckDB in bounded memory "
+                        "(for logs of millions of rows)")
+    p.add_argument("--memory-limit", default="2GB", metavar="SIZE",
+                   help="DuckDB's memory limit with --stream (default 2GB; it spills to disk beyond it)")
     p.add_argument("--counts", metavar="FILE",
                    help="audit aggregate counts: a table of attribute, category, assessed, selected "
                         "(and optionally k, scored_above_median); no other input is needed")
@@ -159,4 +164,4 @@ def _historical(args: argparse.Namespace, kind: str):
                      match_goal=args.match_goal, min_share=args.min_share, n_bootstrap=args.bootstrap,
                      seed=args.seed, n_permutations=args.permutations, alpha=args.alpha,
                      use_inferred=args.infer_attributes, labels=read_labels(args.labels), period=args.period,
-                     created_at=args.created_at)
+                     created_at=args.created_at, stream=args.stream, memory_limit=args.memory_limit)

@@ -75,6 +75,21 @@ class SetRanking:
         return self.rank is not None or self.score is not None
 
     @property
+    def has_flags(self) -> bool:
+        """Whether the tool's ``selected`` flags are known."""
+        return self.selected is not None
+
+    @property
+    def n_pairs(self) -> int:
+        """(job, candidate) pairs considered."""
+        return int(len(self.job))
+
+    @property
+    def n_individuals(self) -> int:
+        """Distinct candidates some job considered."""
+        return int(len(np.unique(self.candidate)))
+
+    @property
     def places(self) -> np.ndarray:
         """Each pair's place within its job, 0 = best."""
         return np.arange(len(self.job)) - self.starts[self.job]
@@ -225,3 +240,161 @@ def from_pairs(pairs: pd.DataFrame, candidate_ids: Sequence[str], job_ids: Seque
     col = (lambda c: pairs[c].to_numpy() if c in pairs.columns else None)  # noqa: E731
     return build(job, cand, ids, len(candidate_ids), rank=col("rank"), score=col("score"),
                  selected=col("selected"))
+
+
+@dataclass(frozen=True)
+class StreamedSets:
+    """A :class:`SetRanking` of a log too large for memory: per-job aggregates and first places only.
+
+    Built by :func:`streamed` from :func:`fairaudit.data.log_stream.stream_log`; it
+    answers every question :func:`fairaudit.engine.sets_measure.measure_sets` asks of a
+    :class:`SetRanking`, with the same numbers, for cut-offs up to ``k_stored - 1``.
+    Counts are kept per (job, group combination) (``combo_rep[c]``: one candidate row
+    of combination ``c``), and any attribute's counts are their sums.
+
+    Attributes
+    ----------
+    job_ids : tuple of str
+        The jobs (sorted).
+    n_candidates : int
+        Rows of the candidates table.
+    combo_rep : ndarray (n_combos,) of int
+        A candidate row of each combination.
+    counts : dict
+        ``considered``, ``above``, ``flagged``: (n_jobs, n_combos) int arrays.
+    people : ndarray (n_combos,) of int
+        Distinct candidates considered per combination.
+    top : tuple of ndarray
+        ``(job, place, candidate, key)`` of every place below ``k_stored``.
+    k_stored : int
+        Places kept per job.
+    flags : tuple of bool
+        Whether the log has ``(rank, score, selected)``.
+    """
+
+    job_ids: tuple[str, ...]
+    n_candidates: int
+    combo_rep: np.ndarray
+    counts: dict
+    people: np.ndarray
+    top_places: tuple
+    k_stored: int
+    flags: tuple[bool, bool, bool]
+
+    @property
+    def n_jobs(self) -> int:
+        """Number of jobs."""
+        return len(self.job_ids)
+
+    @property
+    def sizes(self) -> np.ndarray:
+        """Candidates each job considered, (n_jobs,)."""
+        return self.counts["considered"].sum(axis=1)
+
+    @property
+    def ordered(self) -> bool:
+        """Whether places within a job are known (a rank or a score)."""
+        return self.flags[0] or self.flags[1]
+
+    @property
+    def has_flags(self) -> bool:
+        """Whether the tool's ``selected`` flags are known."""
+        return self.flags[2]
+
+    @property
+    def n_pairs(self) -> int:
+        """(job, candidate) pairs considered."""
+        return int(self.counts["considered"].sum())
+
+    @property
+    def n_individuals(self) -> int:
+        """Distinct candidates some job considered."""
+        return int(self.people.sum())
+
+    def _by_code(self, name: str, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        onehot = np.zeros((len(self.combo_rep), n_codes), dtype=np.int64)
+        onehot[np.arange(len(self.combo_rep)), codes[self.combo_rep]] = 1
+        return self.counts[name] @ onehot
+
+    def considered(self, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """Candidates of each group code each job considered, (n_jobs, n_codes)."""
+        return self._by_code("considered", codes, n_codes)
+
+    def individuals(self, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """Distinct candidates of each group code that some job considered, (n_codes,)."""
+        return np.bincount(codes[self.combo_rep], weights=self.people, minlength=n_codes).astype(np.int64)
+
+    def flagged(self, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """Selected candidates of each group code per job, (n_jobs, n_codes)."""
+        if not self.has_flags:
+            raise DataError("this ranking has no 'selected' flags")
+        return self._by_code("flagged", codes, n_codes)
+
+    def above_median(self, codes: np.ndarray, n_codes: int) -> np.ndarray | None:
+        """Candidates of each group scoring above their job's median score, (n_jobs, n_codes); None without scores."""
+        return self._by_code("above", codes, n_codes) if self.flags[1] else None
+
+    def _places(self, k: int, fill: float | int, values: np.ndarray) -> np.ndarray:
+        if k > self.k_stored:
+            raise DataError(f"the streamed log kept {self.k_stored} places per job; k={k} needs more")
+        job, place = self.top_places[0], self.top_places[1]
+        keep = place < k
+        out = np.full((self.n_jobs, k), fill, dtype=values.dtype)
+        out[job[keep], place[keep]] = values[keep]
+        return out
+
+    def top(self, k: int) -> np.ndarray:
+        """Each job's top-k candidate rows, (n_jobs, k), padded with ``n_candidates``."""
+        return self._places(k, self.n_candidates, self.top_places[2])
+
+    def order_keys(self, k: int) -> np.ndarray:
+        """The values that ordered each job's first ``k`` places (higher is better), NaN-padded."""
+        return self._places(k, np.nan, self.top_places[3])
+
+    def top_counts(self, k: int, codes: np.ndarray, n_codes: int) -> np.ndarray:
+        """Group counts of each job's top-k, (n_jobs, n_codes)."""
+        return group_counts(self.top(k), np.append(codes, n_codes), n_codes)
+
+
+def streamed(agg: dict, combos: np.ndarray, n_candidates: int, k_stored: int) -> StreamedSets:
+    """A :class:`StreamedSets` of :func:`fairaudit.data.log_stream.stream_log`'s output.
+
+    Parameters
+    ----------
+    agg : dict
+        The aggregates and first places.
+    combos : ndarray (n_candidates,) of int
+        Each candidate's group combination, as given to ``stream_log``.
+    n_candidates : int
+        Rows of the candidates table.
+    k_stored : int
+        Places kept per job.
+    """
+    _, rep = np.unique(combos, return_index=True)  # the first candidate row of each combination (0..n-1)
+    return StreamedSets(job_ids=tuple(agg["job_ids"]), n_candidates=int(n_candidates), combo_rep=rep,
+                        counts={name: agg[name] for name in ("considered", "above", "flagged")},
+                        people=agg["people"], top_places=(agg["top_job"], agg["top_place"], agg["top_candidate"],
+                                                          agg["top_key"]),
+                        k_stored=int(k_stored), flags=(agg["has_rank"], agg["has_score"], agg["has_selected"]))
+
+
+def reorder(sets: StreamedSets, job_ids: Sequence[str]) -> StreamedSets:
+    """``sets`` with its jobs in the order of ``job_ids`` (the jobs table), those without pairs left out.
+
+    Raises
+    ------
+    DataError
+        A job of the log is not in ``job_ids``.
+    """
+    have = pd.Index(sets.job_ids)
+    missing = have.difference(pd.Index(list(map(str, job_ids))))
+    if len(missing):
+        raise DataError(f"{len(missing)} job id(s) in the log are not in the jobs table (first: {list(missing[:5])})")
+    order = [j for j in map(str, job_ids) if j in have]
+    old = have.get_indexer(order)
+    new_of_old = np.empty(len(old), dtype=np.int64)
+    new_of_old[old] = np.arange(len(old))
+    job, place, cand, key = sets.top_places
+    return StreamedSets(job_ids=tuple(order), n_candidates=sets.n_candidates, combo_rep=sets.combo_rep,
+                        counts={name: arr[old] for name, arr in sets.counts.items()}, people=sets.people,
+                        top_places=(new_of_old[job], place, cand, key), k_stored=sets.k_stored, flags=sets.flags)

@@ -26,14 +26,16 @@ import pandas as pd
 
 from ..data.groups import GroupEncoding, candidate_attributes, usable_encodings
 from ..data.io import candidates_sha256, frame_sha256, load_jobs, read_table, validate_jobs
+from ..data.log_stream import DEFAULT_MEMORY_LIMIT, stream_log
 from ..data.logs import load_pairs, log_period, validate_pairs, validate_people
 from ..errors import ConfigError, FairauditWarning, RecommenderError
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from ..recommenders.base import Recommender, check_scores
 from ..version import library_versions
-from .candidate_sets import SetRanking, build, from_pairs
+from .candidate_sets import SetRanking, StreamedSets, build, from_pairs, reorder, streamed
 from .counterfactuals import empty_tables
-from .provenance import sha256_of, resolve_created_at
+from .inputs import parquet_sha256
+from .provenance import resolve_created_at, sha256_of
 from .result import AuditConfig, AuditResult
 from .sets_measure import OWN, check_set_ks, measure_sets, set_provenance
 from .verdicts import gap_causes
@@ -198,6 +200,8 @@ def audit_log(
     data_source: str | None = None,
     period: str | None = None,
     created_at: str | None = None,
+    stream: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
 ) -> AuditResult:
     """Audit a recommender's historical output: who it put in each job's top-k, among the candidates it considered.
 
@@ -233,6 +237,12 @@ def audit_log(
     data_source, period, created_at : str, optional
         Recorded in the provenance; ``period`` defaults to the log's date range
         when it has a ``timestamp`` column.
+    stream : bool
+        Leave the log on disk and compute its per-job aggregates with DuckDB
+        in bounded memory (:mod:`fairaudit.data.log_stream`); the same tables.
+        Jobs are then in ``jobs``' order, or sorted by id without ``jobs``.
+    memory_limit : str
+        DuckDB's memory limit when streaming (it spills to disk beyond it).
 
     Returns
     -------
@@ -246,36 +256,54 @@ def audit_log(
                          **{name: value for name, value in (("n_permutations", n_permutations), ("alpha", alpha))
                             if value is not None})
     created = resolve_created_at(created_at)
-    pairs, log_src = pairs_frame(log, outcomes=True)
+    if stream and not isinstance(log, (str, os.PathLike)):
+        raise ConfigError("stream=True reads the log from a Parquet or CSV file; pass its path")
     on_disk = isinstance(candidates, (str, os.PathLike))
     people = validate_people(read_table(candidates) if on_disk else candidates,
                              source=str(candidates) if on_disk else "table", labels=labels)
     jobs_df = None
     if jobs is not None:
         jobs_df = load_jobs(jobs) if isinstance(jobs, (str, os.PathLike)) else validate_jobs(jobs)
-    sets = from_pairs(pairs, people["candidate_id"].tolist(),
-                      None if jobs_df is None else jobs_df["job_id"].tolist(), table="log")
+    job_ids = None if jobs_df is None else jobs_df["job_id"].tolist()
     encodings, notes = set_encodings(people, attributes, use_inferred)
     config.attributes = tuple(e.attribute for e in encodings)
     if config.gap_attribute not in config.attributes:
         config.gap_attribute = config.attributes[0]
+    if stream:  # the log stays on disk: DuckDB computes the per-job aggregates (fairaudit.data.log_stream)
+        sets, dates, log_sha = _streamed_sets(log, people, encodings, config, job_ids, memory_limit)
+        log_src = str(log)
+    else:
+        pairs, log_src = pairs_frame(log, outcomes=True)
+        sets = from_pairs(pairs, people["candidate_id"].tolist(), job_ids, table="log")
+        dates, log_sha = log_period(pairs), frame_sha256(pairs)
     titles = None
     if jobs_df is not None:
         title_of = dict(zip(jobs_df["job_id"], jobs_df["title"]))
         titles = [title_of[j] for j in sets.job_ids]
     rows, texts = not_possible(NOT_FROM_LOG, "Not possible from a log")
-    dates = log_period(pairs)
     cand_src = str(candidates) if isinstance(candidates, (str, os.PathLike)) else "DataFrame"
-    prov = {"source": "log", "log_sha256": frame_sha256(pairs), "historical": True, "log_period": dates,
+    prov = {"source": "log", "log_sha256": log_sha, "historical": True, "log_period": dates, "log_streamed": stream,
             "jobs_sha256": None if jobs_df is None else frame_sha256(jobs_df, ["job_id", "title", "text"]),
-            "config_sha256": sha256_of(config.to_dict()), "recommender": {"name": "historical log", "source": log_src},
-            "backend": None, "candidates_streamed": False,
-            "data_source": data_source or f"log: {log_src}; candidates: {cand_src}",
+            "config_sha256": sha256_of(config.to_dict()),
+            "recommender": {"name": "historical log", "source": log_src}, "backend": None,
+            "candidates_streamed": False, "data_source": data_source or f"log: {log_src}; candidates: {cand_src}",
             "period": period or (f"{dates['start']} to {dates['end']}" if dates else None), "created_at": created}
     prov["audit_id"] = sha256_of({"log": prov["log_sha256"], "config": prov["config_sha256"],
-                             "candidates": candidates_sha256(people)})[:16]
+                                  "candidates": candidates_sha256(people)})[:16]
     return set_result(sets, people, encodings, config, prov, titles=titles, notes=notes, not_possible=rows,
                       not_possible_notes=texts)
+
+
+def _streamed_sets(log: Any, people: pd.DataFrame, encodings: Sequence[GroupEncoding], config: AuditConfig,
+                   job_ids: Sequence[str] | None, memory_limit: str) -> tuple[StreamedSets, Any, str]:
+    """The log's per-job aggregates from DuckDB, in the jobs table's order when one is given."""
+    combos = np.unique(np.stack([e.codes for e in encodings]), axis=1, return_inverse=True)[1].ravel()
+    k_stored = max(config.ks) + 1
+    agg = stream_log(log, people["candidate_id"].tolist(), combos, k_stored, memory_limit=memory_limit)
+    sets = streamed(agg, combos, len(people), k_stored)
+    if job_ids is not None:
+        sets = reorder(sets, job_ids)
+    return sets, agg["period"], parquet_sha256(log)
 
 
 def check_set_options(target: Any, candidate_sets: Any, backend: Any) -> Any:

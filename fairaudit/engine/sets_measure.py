@@ -135,7 +135,7 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
     if not sets.ordered and not recorded:
         raise ConfigError("the log has neither a rank nor a score, so it has no top-k: add a 'rank' or 'score' "
                           "column, or audit its 'selected' flags with k=0 (--k 0)")
-    if recorded and sets.selected is None:
+    if recorded and not sets.has_flags:
         raise ConfigError("k=0 audits the selection as recorded, which needs a 'selected' column in the log")
     titles = list(titles) if titles is not None else [""] * sets.n_jobs
     rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
@@ -165,7 +165,7 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
 
 def set_provenance(sets: SetRanking, encodings: Sequence[GroupEncoding]) -> dict[str, Any]:
     """What an audit of candidate sets adds to the provenance: pairs, jobs and distinct individuals assessed."""
-    return {"n_pairs": int(len(sets.job)), "n_individuals": int(len(np.unique(sets.candidate))),
+    return {"n_pairs": sets.n_pairs, "n_individuals": sets.n_individuals,
             "candidate_sets": True, "set_size_min": int(sets.sizes.min()) if sets.n_jobs else 0,
             "set_size_max": int(sets.sizes.max()) if sets.n_jobs else 0}
 
