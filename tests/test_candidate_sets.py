@@ -183,3 +183,14 @@ def test_ll144_summary_of_a_log_says_historical_with_dates_and_individuals(live)
     assert s.n_candidates == n_people
     assert "Historical data" in s.data_explanation and "from 2025-01-02 to 2025-03-31" in s.data_explanation
     assert f"{n_people:,} distinct individuals" in s.data_explanation
+
+
+def test_recurring_candidates_are_flagged_for_the_chance_level(live):
+    # 20 jobs x 40 of 200 candidates: each candidate is in about 4 jobs' sets
+    _, _, _, result = live
+    assert any("candidates recur across jobs" in w for w in result.summary["warnings"])
+    # one job per candidate: no such note
+    log = pd.DataFrame({"job_id": ["A", "A", "B", "B"], "candidate_id": ["c0", "c1", "c2", "c3"], "rank": [1, 2, 1, 2]})
+    people = pd.DataFrame({"candidate_id": ["c0", "c1", "c2", "c3"], "sex": ["female", "male", "female", "male"]})
+    r = fairaudit.audit_log(log, people, k=1, n_bootstrap=0, n_permutations=0)
+    assert not any("recur" in w for w in r.summary["warnings"])

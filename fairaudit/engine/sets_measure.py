@@ -170,9 +170,20 @@ def set_provenance(sets: SetRanking, encodings: Sequence[GroupEncoding]) -> dict
             "set_size_max": int(sets.sizes.max()) if sets.n_jobs else 0}
 
 
+#: Mean jobs per candidate above which the per-job chance level is flagged as possibly too narrow.
+RECURRENCE_NOTE = 1.5
+
+
 def check_set_ks(sets: SetRanking, ks: Sequence[int]) -> list[str]:
-    """Notes on jobs whose set is not larger than a cut-off (they select every candidate they considered)."""
+    """Notes on jobs whose set is not larger than a cut-off (they select every candidate they considered), and
+    on candidates who recur across jobs (the per-job chance level treats jobs as independent draws)."""
     out = []
+    per_person = sets.n_pairs / max(sets.n_individuals, 1)
+    if per_person > RECURRENCE_NOTE:
+        out.append(f"candidates recur across jobs ({per_person:.1f} jobs each on average): the chance level permutes "
+                   "labels within each job independently, so when the same strong candidates are ranked high for "
+                   "many jobs it understates chance and 'beyond chance' verdicts are too frequent (measured in "
+                   "benchmarks/verdict_bench.py --only sets); read them with care")
     for k in (k for k in ks if k != RECORDED_SELECTION):
         small = int((sets.sizes <= k).sum())
         if small:
