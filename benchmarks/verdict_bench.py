@@ -23,7 +23,14 @@
    5 % or 15 % of a 4,000-candidate pool (``min_share = 0.009``: the 1 % group is rated, the
    0.7 % American Indian or Alaska Native group is not, as with the default 2 %),
    200 jobs. Detection = "breach, beyond chance" for race/ethnicity.
-3. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
+3. **Per-job candidate sets** (``--only sets``): each of 200 jobs ranks only its own
+   200 applicants, drawn from a 4,000-candidate pool with occupational
+   segregation (a job's applicants are 20 %, 50 % or 80 % women), with the same
+   attribute-blind scores within each set; the verdicts use the per-job chance
+   level (labels permuted within each job's set, :func:`set_null_draws`). Type I
+   error of "breach, beyond chance" at k = 10 and 50 (must lie in [3 %, 7 %] for
+   the test), and power with one race/ethnicity group's scores lowered.
+4. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
    (``make_hiring_data(seed=0)``, packaged embedding recommender, embeddings
    cached by a first run), the core audit (no drivers, no decomposition), with
    ``n_permutations=0`` and with the default 1,000, interleaved; the ratio of
@@ -60,6 +67,9 @@ from fairaudit.engine.permutation import null_draws  # noqa: E402
 from fairaudit.metrics.counts import group_counts  # noqa: E402
 from fairaudit.recommenders.base import topk_block  # noqa: E402
 from fairaudit.engine.verdicts import BEYOND, SIGNIFICANT, assess  # noqa: E402
+from fairaudit.engine.candidate_sets import build  # noqa: E402
+from fairaudit.engine.result import AuditConfig  # noqa: E402
+from fairaudit.engine.sets_measure import measure_sets  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -218,6 +228,63 @@ def power(reps: int, n_perm: int, n_jobs: int, n: int, ratios: tuple[float, ...]
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
+def segregated_sets(cands: pd.DataFrame, n_jobs: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """Each job's applicants: ``size`` of the pool, 20 %, 50 % or 80 % women in expectation (one third each)."""
+    female = (cands["sex"] == "female").to_numpy()
+    job, cand = [], []
+    for j in range(n_jobs):
+        w = (0.2, 0.5, 0.8)[j % 3]
+        p = np.where(female, w, 1 - w)
+        cand.append(rng.choice(len(cands), size, replace=False, p=p / p.sum()))
+        job.append(np.full(size, j))
+    return np.concatenate(job), np.concatenate(cand)
+
+
+def run_sets(cands: pd.DataFrame, job: np.ndarray, cand: np.ndarray, sc: np.ndarray, ks: tuple[int, ...], seed: int,
+             n_perm: int, min_share: float = 0.02) -> pd.DataFrame:
+    """The parity rows (verdicts) of an audit of per-job sets: each job ranks its own applicants by ``sc``."""
+    sets = build(job, cand, [f"j{j}" for j in range(sc.shape[0])], len(cands), score=sc[job, cand])
+    config = AuditConfig(ks=ks, n_bootstrap=0, n_permutations=n_perm, n_permutations_gap=0, seed=seed,
+                         min_share=min_share, target="own", attributes=("sex", "race_ethnicity"))
+    tables, _ = measure_sets(sets, [encode(cands, "sex"), encode(cands, "race_ethnicity")], config)
+    return tables["parity"]
+
+
+def sets_part(reps: int, n_perm: int, n_jobs: int, n: int, size: int, ratios: tuple[float, ...],
+              share: float = 0.05) -> dict[str, Any]:
+    """Type I error on segregated per-job sets with attribute-blind scores, and power on a lowered group."""
+    t0, rows, cells = time.perf_counter(), [], []
+    for r in range(reps):
+        rng = np.random.default_rng([2028, r])
+        cands = pool(n, rng, race_mix())
+        job, cand = segregated_sets(cands, n_jobs, size, rng)
+        for rec in run_sets(cands, job, cand, scores(rng, n_jobs, n), (10, 50), r, n_perm).to_dict("records"):
+            rows.append({"k": rec["k"], "attribute": rec["attribute"], "p_value": rec["p_value"],
+                         "verdict": rec["verdict"]})
+    df = pd.DataFrame(rows)
+    calib = [{"attribute": a, "k": int(k), "test_rejects": _rate(g["p_value"] <= ALPHA),
+              "breach_beyond_chance": _rate(g["verdict"] == BEYOND),
+              "within_band_3_7": bool(0.03 <= (g["p_value"] <= ALPHA).mean() <= 0.07)}
+             for (a, k), g in df.groupby(["attribute", "k"])]
+    base = race_mix()
+    rest = {g: v for g, v in base.items() if g != "asian"}
+    mix = {g: (1 - share) * v / sum(rest.values()) for g, v in rest.items()} | {"asian": share}
+    for ir in ratios:
+        for k in (10, 50):
+            delta, hits = solve_delta(ir, share, k / size), []
+            for r in range(max(1, reps // 10)):
+                rng = np.random.default_rng([2029, int(ir * 100), k, r])
+                cands = pool(n, rng, mix, exact="asian")
+                job, cand = segregated_sets(cands, n_jobs, size, rng)
+                low = (cands["race_ethnicity"] == "asian").to_numpy()
+                par = run_sets(cands, job, cand, scores(rng, n_jobs, n, low, delta), (k,), r, n_perm)
+                hits.append(par.set_index("attribute").loc["race_ethnicity", "verdict"] == BEYOND)
+            cells.append({"true_impact_ratio": ir, "k": k, "detection": _rate(np.array(hits))})
+    return {"replications": reps, "permutations_per_replication": n_perm, "n_jobs": n_jobs, "n_candidates": n,
+            "set_size": size, "women_share_of_sets": [0.2, 0.5, 0.8], "lowered_group_share": share,
+            "calibration": calib, "power": cells, "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def timing(n_jobs: int, n: int, repeats: int) -> dict[str, Any]:
     import warnings
 
@@ -292,6 +359,18 @@ def markdown(res: dict[str, Any]) -> str:
             for ir, row in tab.iterrows():
                 lines.append(f"| {ir:.1f} | " + " | ".join(f"{100 * v:.0f}%" for v in row) + " |")
             lines.append("")
+    st = res.get("sets")
+    if st:
+        lines += ["## Per-job candidate sets (segregated applicants, per-job chance level)", "",
+                  f"{st['replications']} replications, {st['n_jobs']} jobs x {st['set_size']} applicants of "
+                  f"{st['n_candidates']:,}, sets 20/50/80 % women.", "",
+                  "| attribute | k | test rejects | breach, beyond chance | in [3%, 7%] |", "|---|---|---|---|---|"]
+        lines += [f"| {c['attribute']} | {c['k']} | {100 * c['test_rejects']['rate']:.1f}% | "
+                  f"{100 * c['breach_beyond_chance']['rate']:.1f}% | {'yes' if c['within_band_3_7'] else 'no'} |"
+                  for c in st["calibration"]]
+        lines += ["", "| true impact ratio | k | detection |", "|---|---|---|"]
+        lines += [f"| {c['true_impact_ratio']} | {c['k']} | {100 * c['detection']['rate']:.0f}% |" for c in st["power"]]
+        lines.append("")
     tm = res.get("time")
     if tm:
         lines += ["## Time of the significance step", "",
@@ -303,7 +382,7 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("calibration", "power", "time")
+PARTS = ("calibration", "power", "sets", "time")
 
 
 def assemble(computed: dict[str, Any]) -> dict[str, Any]:
@@ -350,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
         print("power", flush=True)
         res["power"] = power(5 if quick else args.power_reps, 99 if quick else 199, 200, 4000,
                              (0.9, 0.8, 0.7, 0.6, 0.5), (0.01, 0.05, 0.15), (10, 50))
+    if "sets" in parts:
+        print("sets", flush=True)
+        res["sets"] = sets_part(20 if quick else args.calibration_reps, 99 if quick else 199, 200, 4000, 200,
+                                (0.8, 0.6) if quick else (0.9, 0.8, 0.7, 0.6, 0.5))
     if "time" in parts:
         print("time", flush=True)
         res["time"] = timing(100, 1000, 1) if quick else timing(1000, 10000, args.time_repeats)

@@ -10,6 +10,7 @@ from .data.io import load_candidates, load_jobs
 from .engine.result import AuditConfig, AuditResult
 from .version import __version__
 from .engine.auditing import audit
+from .engine.log_audit import audit_log
 
 
 def __getattr__(name: str):
@@ -29,5 +30,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'fairaudit' has no attribute {name!r}")
 
 
-__all__ = ["audit", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "check", "load_candidates",
+__all__ = ["audit", "audit_log", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "check", "load_candidates",
            "load_jobs", "make_hiring_data", "__version__"]

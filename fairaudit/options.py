@@ -117,8 +117,16 @@ def _whole(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+#: ``k = 0`` (on its own): the selection as recorded, a log's ``selected`` flags or aggregate counts, no top-k.
+RECORDED_SELECTION = 0
+
+
 def parse_ks(k: int | Sequence[int], name: str = "k") -> tuple[int, ...]:
     """The cut-offs as distinct positive ints, in the order given (the first is the headline k).
+
+    ``(0,)`` alone (:data:`RECORDED_SELECTION`) stands for the selection as
+    recorded (a log audit of ``selected`` flags, a counts audit); a live audit
+    refuses it (:func:`fairaudit.recommenders.base.check_k`).
 
     Raises
     ------
@@ -133,6 +141,8 @@ def parse_ks(k: int | Sequence[int], name: str = "k") -> tuple[int, ...]:
         raise ConfigError(f"{name} must be positive whole numbers, got {k!r}") from None
     if not values:
         raise ConfigError(f"give at least one {name}, e.g. --k 10 50")
+    if len(values) == 1 and _whole(values[0]) and values[0] == RECORDED_SELECTION and name == "k":
+        return (RECORDED_SELECTION,)
     for x in values:
         if not _whole(x) and not (isinstance(x, float) and x.is_integer()):
             raise ConfigError(f"{name} must be positive whole numbers, got {x!r}")

@@ -21,20 +21,20 @@ def column_map(pairs: list[str] | None) -> dict[str, str]:
 
 
 def target_spec(value: str) -> Any:
-    """``pool``, ``uniform``, inline JSON, or a path to a JSON file."""
-    if value in ("pool", "uniform"):
+    """``own``, ``pool``, ``uniform``, inline JSON, or a path to a JSON file (None stays None: the default)."""
+    if value is None or value in ("own", "pool", "uniform"):
         return value
     p = Path(value)
     try:
         text = p.read_text(encoding="utf-8") if p.exists() else value
         return json.loads(text)
     except (json.JSONDecodeError, OSError) as exc:
-        raise ConfigError(f"--target must be 'pool', 'uniform', a JSON mapping or a JSON file: {exc}") from None
+        raise ConfigError(f"--target must be 'own', 'pool', 'uniform', a JSON mapping or a JSON file: {exc}") from None
 
 
-def add_data_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", required=True, help="jobs file (CSV, TSV, Parquet, JSONL) or Parquet folder")
-    p.add_argument("--candidates", required=True, help="candidates file or Parquet folder")
+def add_data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--jobs", required=required, help="jobs file (CSV, TSV, Parquet, JSONL) or Parquet folder")
+    p.add_argument("--candidates", required=required, help="candidates file or Parquet folder")
     p.add_argument("--job-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=description")
     p.add_argument("--candidate-columns", nargs="*", metavar="CANON=NAME", help="map columns, e.g. text=bio")
     p.add_argument("--sep", metavar="CHAR",

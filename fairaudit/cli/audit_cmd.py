@@ -1,4 +1,11 @@
-"""``fairaudit audit``: audit a recommender on job and candidate files."""
+"""``fairaudit audit``: audit a recommender on job and candidate files, a recommendation log, or counts.
+
+Four sources, one API call each: ``--jobs`` and ``--candidates`` (the recommender
+ranks every candidate for every job, :func:`fairaudit.audit`), plus
+``--candidate-sets`` (each job ranks only its own candidates), ``--log`` (the
+tool's historical output, :func:`fairaudit.audit_log`) or ``--counts``
+(aggregate counts per category, :func:`fairaudit.engine.counts_audit.audit_counts`).
+"""
 from __future__ import annotations
 
 import argparse
@@ -11,12 +18,29 @@ from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 def register(sub) -> None:
     p = sub.add_parser("audit", help="measure who the recommender puts in each job's top-k",
-                       description="Audit a recommender and write the results as JSON.")
-    add_data_args(p)
+                       description="Audit a recommender, a recommendation log or aggregate counts and write "
+                                   "the results as JSON.")
+    add_data_args(p, required=False)
+    p.add_argument("--candidate-sets", metavar="FILE",
+                   help="who each job ranks: (job_id, candidate_id) pairs; each job ranks only its own candidates")
+    p.add_argument("--log", metavar="FILE",
+                   help="audit the tool's historical output instead of running a recommender: one row per "
+                        "(job_id, candidate_id) pair it considered, with rank and/or score (and selected); "
+                        "--candidates gives the categories, --jobs (optional) the titles")
+    p.add_argument("--stream", action="store_true",
+                   help="with --log: leave the log on disk and aggregate it with DuckDB in bounded memory "
+                        "(for logs of millions of rows)")
+    p.add_argument("--memory-limit", default="2GB", metavar="SIZE",
+                   help="DuckDB's memory limit with --stream (default 2GB; it spills to disk beyond it)")
+    p.add_argument("--counts", metavar="FILE",
+                   help="audit aggregate counts: a table of attribute, category, assessed, selected "
+                        "(and optionally k, scored_above_median); no other input is needed")
     p.add_argument("--out", required=True, help="audit JSON to write")
     p.add_argument("--k", type=int, nargs="+", default=list(DEFAULT_KS),
                    help=f"cut-offs, the first is the headline k (default: {' '.join(map(str, DEFAULT_KS))})")
-    p.add_argument("--target", default="pool", help="pool | uniform | JSON mapping | JSON file")
+    p.add_argument("--target", default=None,
+                   help="own | pool | uniform | JSON mapping | JSON file (default: own with --candidate-sets or "
+                        "--log, each job's own candidates' mix; pool otherwise)")
     p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     p.add_argument("--scoring-median", choices=["job", "sample"], default="job",
                    help="LL144 scoring rate: pairs above each job's median score (default) or above the median "
@@ -54,6 +78,25 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def _sources(args: argparse.Namespace) -> str:
+    """Which audit the arguments ask for (one error line when they do not fit together)."""
+    from ..errors import ConfigError
+
+    given = [name for name in ("log", "counts") if getattr(args, name)]
+    if len(given) > 1:
+        raise ConfigError("give one of --log and --counts")
+    kind = given[0] if given else "live"
+    if kind == "counts" and (args.jobs or args.candidates or args.candidate_sets):
+        raise ConfigError("--counts is audited on its own: leave out --jobs, --candidates and --candidate-sets")
+    if kind == "log" and args.candidate_sets:
+        raise ConfigError("a log already says who each job considered: leave out --candidate-sets")
+    if kind == "log" and not args.candidates:
+        raise ConfigError("--log needs --candidates (candidate_id and the self-reported categories)")
+    if kind == "live" and not (args.jobs and args.candidates):
+        raise ConfigError("give --jobs and --candidates (or --log with --candidates, or --counts)")
+    return kind
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine.auditing import audit
     from ..engine.display import print_summary
@@ -62,8 +105,17 @@ def run(args: argparse.Namespace) -> int:
     from ..paths import guard_outputs, if_file
 
     guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--target": if_file(args.target),
-                   "--labels": if_file(args.labels)},
+                   "--labels": if_file(args.labels), "--log": args.log, "--counts": args.counts,
+                   "--candidate-sets": args.candidate_sets},
                   {"--out": args.out})
+    kind = _sources(args)
+    if kind != "live":
+        result = _historical(args, kind)
+        result.to_json(args.out)
+        if not args.quiet:
+            print_summary(result)
+            print(f"wrote {args.out}")
+        return 0
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     if streams_candidates(args.backend, args.candidates) and not args.candidate_columns \
             and not args.infer_attributes:
@@ -86,9 +138,30 @@ def run(args: argparse.Namespace) -> int:
                    use_inferred=args.infer_attributes, backend=args.backend, progress=not args.quiet,
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
                    created_at=args.created_at, labels=read_labels(args.labels),
-                   n_permutations=args.permutations, strata=args.strata, alpha=args.alpha)
+                   n_permutations=args.permutations, strata=args.strata, alpha=args.alpha,
+                   candidate_sets=args.candidate_sets)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)
         print(f"wrote {args.out}")
     return 0
+
+
+def _historical(args: argparse.Namespace, kind: str):
+    """A log or counts audit with the command's options."""
+    from ..data.labels import read_labels
+
+    if kind == "counts":
+        from ..engine.counts_audit import audit_counts
+
+        return audit_counts(args.counts, min_share=args.min_share, n_permutations=args.permutations,
+                            alpha=args.alpha, seed=args.seed, period=args.period, created_at=args.created_at,
+                            labels=read_labels(args.labels))
+    from ..engine.log_audit import audit_log
+
+    return audit_log(args.log, args.candidates, args.jobs, k=args.k,
+                     target=target_spec(args.target) or "own", tolerance=args.tolerance,
+                     match_goal=args.match_goal, min_share=args.min_share, n_bootstrap=args.bootstrap,
+                     seed=args.seed, n_permutations=args.permutations, alpha=args.alpha,
+                     use_inferred=args.infer_attributes, labels=read_labels(args.labels), period=args.period,
+                     created_at=args.created_at, stream=args.stream, memory_limit=args.memory_limit)

@@ -54,7 +54,7 @@ class _Row(BaseModel):
 
 
 class _Keyed(_Row):
-    k: StrictInt = Field(ge=1)
+    k: StrictInt = Field(ge=0)  # 0: the selection as recorded (selected flags, counts; fairaudit.options)
     attribute: StrictStr
 
 
@@ -172,8 +172,8 @@ class Tables(BaseModel):
 
     impact: list[ImpactRow] = Field(min_length=1)
     parity: list[ParityRow] = Field(min_length=1)
-    diversity: list[DiversityRow] = Field(min_length=1)
-    per_job: list[PerJobRow] = Field(min_length=1)
+    diversity: list[DiversityRow] = Field(default_factory=list)  # rows required unless counts (see below)
+    per_job: list[PerJobRow] = Field(default_factory=list)
     ranking: list[RankingRow] = Field(default_factory=list)
     drivers: list[DriverRow] = Field(default_factory=list)
     occlusion: list[OcclusionRow] = Field(default_factory=list)
@@ -273,7 +273,11 @@ class AuditDocument(BaseModel):
 
     @model_validator(mode="after")
     def _every_cut_off_and_attribute_present(self) -> "AuditDocument":
-        for name in ("impact", "parity", "diversity", "per_job"):
+        # an audit of aggregate counts has no jobs: no diversity or per-job rows (fairaudit.engine.counts_audit)
+        counts = getattr(self.provenance, "source", None) == "counts"
+        for name in ("impact", "parity") + (() if counts else ("diversity", "per_job")):
+            if not getattr(self.tables, name):
+                raise ValueError(f"tables.{name}: has no rows")
             have = {(r.k, r.attribute) for r in getattr(self.tables, name)}
             for k in self.config.ks:
                 for a in self.config.attributes:

@@ -11,77 +11,28 @@ the local one by default), the numbers through :func:`fairaudit.engine.measure.m
 """
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
-import json
 import os
 import warnings
-from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
 from .counterfactuals import counterfactuals, empty_tables
-from ..errors import ConfigError, DataError, FairauditWarning
+from ..errors import ConfigError, FairauditWarning
 from ..data.groups import GroupEncoding, candidate_attributes, usable_encodings
-from ..data.io import (candidates_sha256, jobs_sha256, load_candidates, load_jobs, streams_candidates,
-                       validate_candidates, validate_jobs)
+from .inputs import AuditInputs, load_inputs, same_table_warning
+from .provenance import audit_provenance, sha256_of, resolve_created_at  # noqa: F401  (resolve_created_at: its earlier home)
 from ..text.language import job_text_warnings
 from .measure import measure, resolve_targets
 from ..progress import StageLog, progress_bar, status
 from ..recommenders.base import Rankings, Recommender, check_k
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
-from ..options import check_not_future
-from .result import AuditConfig, AuditResult, recommender_identity
+from .result import AuditConfig, AuditResult
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads
 from .causes import gap_causes
-from ..version import library_versions
-
-def resolve_created_at(created_at: str | None = None) -> str:
-    """The audit's creation time as an ISO 8601 UTC string, to the second.
-
-    ``created_at`` when given (any ISO 8601 time; naive times are UTC), else
-    ``$SOURCE_DATE_EPOCH`` (seconds since 1970-01-01 UTC, the reproducible-builds
-    convention) when set, else now. Fixing it makes the audit JSON of the same
-    inputs byte-identical.
-
-    Raises
-    ------
-    ConfigError
-        An unparsable time or ``SOURCE_DATE_EPOCH``, or one after now (beyond a
-        day of clock tolerance, :func:`fairaudit.options.check_not_future`).
-    """
-    if created_at is not None:
-        try:
-            t = _dt.datetime.fromisoformat(str(created_at).strip())
-        except ValueError:
-            raise ConfigError(f"created_at {created_at!r} is not an ISO 8601 time, "
-                              "e.g. 2026-01-01T00:00:00Z") from None
-    elif os.environ.get("SOURCE_DATE_EPOCH", "").strip():
-        raw = os.environ["SOURCE_DATE_EPOCH"].strip()
-        try:
-            t = _dt.datetime.fromtimestamp(int(raw), _dt.timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            raise ConfigError(f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, "
-                              f"got {raw!r}") from None
-    else:
-        t = _dt.datetime.now(_dt.timezone.utc)
-    t = t.replace(tzinfo=_dt.timezone.utc) if t.tzinfo is None else t.astimezone(_dt.timezone.utc)
-    check_not_future(t, f"created_at {t.replace(microsecond=0).isoformat()}")  # it becomes the LL144 audit date
-    return t.replace(microsecond=0).isoformat()
-
-
-def _sha(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _as_frame(data: Any, kind: str, labels: Any = None) -> tuple[pd.DataFrame, str]:
-    if kind == "jobs":
-        return (load_jobs(data), str(data)) if isinstance(data, (str, os.PathLike)) else (validate_jobs(data), "DataFrame")
-    if isinstance(data, (str, os.PathLike)):
-        return load_candidates(data, labels=labels), str(data)
-    return validate_candidates(data, labels=labels), "DataFrame"
+from ..data.io import frame_sha256
+from .log_audit import NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result
 
 
 def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
@@ -101,88 +52,11 @@ def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list
     return out
 
 
-def _attributes_only(path: Any, labels: Any = None) -> pd.DataFrame:
-    """Candidate ids and attributes of a Parquet file/folder (no texts), validated."""
-    import pyarrow.dataset as pds
-
-    from ..backends.local import read_parquet_folder
-
-    try:
-        names = pds.dataset(str(path), format="parquet").schema.names
-    except Exception as exc:
-        raise DataError(f"cannot read Parquet data at {path}: {exc}") from None
-    if "text" not in names:
-        raise DataError(f"candidates {path} is missing required column(s) ['text']; it has {names}")
-    cols = [c for c in ("candidate_id", "sex", "race_ethnicity", "name") if c in names]
-    batches = list(read_parquet_folder(path, cols))
-    import pyarrow as pa
-
-    df = pa.Table.from_batches(batches).to_pandas() if batches else pd.DataFrame(columns=cols)
-    df["text"] = "(streamed)"  # placeholder: validated for ids and labels only
-    return validate_candidates(df, source=str(path), labels=labels)
-
-
-def _parquet_sha256(path: Any) -> str:
-    """Hash of the Parquet files' bytes, in the order the backends read them."""
-    from pathlib import Path
-
-    p = Path(path)
-    files = sorted(p.rglob("*.parquet")) if p.is_dir() else [p]
-    h = hashlib.sha256()
-    for f in files:
-        with open(f, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-    return h.hexdigest()
-
-
 def _check_backend(scoring_median: str, backend: Any) -> None:
     """The one option rule that depends on the backend (not an audit setting): the sample median is local."""
     if scoring_median == "sample" and backend not in (None, "local"):
         raise ConfigError("scoring_median='sample' is computed by the local backend only; "
                           "use backend='local' or scoring_median='job'")
-
-
-@dataclass
-class _Inputs:
-    """The audit's tables and where they came from; ``streamed``: candidate texts stay on disk."""
-
-    jobs: pd.DataFrame
-    jobs_source: str
-    candidates: pd.DataFrame
-    candidates_source: str
-    streamed: bool = False
-
-
-def _load_inputs(jobs: Any, candidates: Any, backend: Any, labels: Any = None) -> _Inputs:
-    jobs_df, jobs_src = _as_frame(jobs, "jobs")
-    if streams_candidates(backend, candidates):
-        # millions of profiles: only ids and attributes come into memory; the texts
-        # are streamed from Parquet and embedded on the cluster by the backend
-        return _Inputs(jobs_df, jobs_src, _attributes_only(candidates, labels), str(candidates), streamed=True)
-    cand_df, cand_src = _as_frame(candidates, "candidates", labels)
-    return _Inputs(jobs_df, jobs_src, cand_df, cand_src)
-
-
-def _same_table_warning(inputs: _Inputs) -> list[str]:
-    """Warn when one table (a file with both tables' columns, say) was passed as jobs and as candidates."""
-    from ..paths import same_file
-
-    jobs, cands = inputs.jobs, inputs.candidates
-    same_path = "DataFrame" not in (inputs.jobs_source, inputs.candidates_source) and not inputs.streamed \
-        and same_file(inputs.jobs_source, inputs.candidates_source)
-    same_rows = len(jobs) == len(cands) and not inputs.streamed and any(
-        bool((a[col].astype(str).to_numpy() == b[col].astype(str).to_numpy()).all())
-        for a, b, col in ((jobs, cands, "text"), (jobs, cands, "job_id"), (cands, jobs, "candidate_id"))
-        if col in a and col in b)  # same texts, or each table carries the other's ids row for row
-    if not (same_path or same_rows):
-        return []
-    msg = (f"the jobs and the candidates are the same table ({len(jobs):,} rows"
-           + (f", file {inputs.jobs_source}" if same_path else "") + "): each row is both a job and a candidate, "
-           "so the audit ranks the file against itself; pass the job ads as jobs and the candidate profiles as "
-           "candidates (separate files), unless that is what you mean")
-    warnings.warn(msg, FairauditWarning, stacklevel=3)
-    return [msg]
 
 
 def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
@@ -194,7 +68,7 @@ def _backend(spec: Any, block_size: int, scoring_median: str) -> Any:
     return get_backend(spec)
 
 
-def _truncation_warning(rec: Recommender, inputs: _Inputs) -> list[str]:
+def _truncation_warning(rec: Recommender, inputs: AuditInputs) -> list[str]:
     """Warn when job or candidate texts exceed the model's maximum sequence length (it reads only the start)."""
     count = getattr(rec, "count_truncated", None)
     if not callable(count) or inputs.streamed:
@@ -212,7 +86,7 @@ def _truncation_warning(rec: Recommender, inputs: _Inputs) -> list[str]:
     return [msg]
 
 
-def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
+def _rank(rec: Recommender, inputs: AuditInputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
           backend: Any, block_size: int, progress: bool, candidates: Any) -> Rankings:
     n_cand = len(inputs.candidates)
     group_codes = {e.attribute: (e.codes, e.n_codes) for e in encodings}
@@ -224,38 +98,12 @@ def _rank(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding],
         progress=lambda it: progress_bar(it, progress, desc="ranking jobs", unit="block"), **extra)
 
 
-def _provenance(rec: Recommender, inputs: _Inputs, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                *, backend: Any, candidates: Any, data_source: str | None, period: str | None,
-                created_at: str) -> dict[str, Any]:
-    """Input hashes, the recommender's description, versions and the audit id."""
-    describe = getattr(rec, "describe", None)
-    rec_info = describe() if callable(describe) else {"name": getattr(rec, "name", type(rec).__name__)}
-    prov = {
-        "jobs_sha256": jobs_sha256(inputs.jobs),
-        "candidates_sha256": _parquet_sha256(candidates) if inputs.streamed else candidates_sha256(inputs.candidates),
-        "candidates_streamed": inputs.streamed,
-        "config_sha256": _sha(config.to_dict()),
-        "recommender": rec_info,
-        "backend": backend if isinstance(backend, str) or backend is None else type(backend).__name__,
-        "n_jobs": len(inputs.jobs), "n_candidates": len(inputs.candidates),
-        "attribute_sources": {e.attribute: e.source for e in encodings},
-        "data_source": data_source or f"jobs: {inputs.jobs_source}; candidates: {inputs.candidates_source}",
-        "period": period,
-        "versions": library_versions(),
-    }
-    # machine-specific details (cache folder, paths, device) must not change the id
-    prov["audit_id"] = _sha({"jobs": prov["jobs_sha256"], "candidates": prov["candidates_sha256"],
-                             "config": prov["config_sha256"], "recommender": recommender_identity(rec_info)})[:16]
-    prov["created_at"] = created_at
-    return prov
-
-
 def audit(
     jobs: pd.DataFrame | str | os.PathLike,
     candidates: pd.DataFrame | str | os.PathLike,
     recommender: Any = "embedding",
     k: int | Sequence[int] = DEFAULT_KS,
-    target: Any = "pool",
+    target: Any = None,
     *,
     attributes: Sequence[str] | None = None,
     tolerance: float = 0.1,
@@ -281,6 +129,7 @@ def audit(
     n_permutations: int | None = None,
     strata: Sequence[str] | str | None = None,
     alpha: float | None = None,
+    candidate_sets: pd.DataFrame | str | os.PathLike | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -292,8 +141,11 @@ def audit(
         A callable is ``fn(job_texts, candidate_texts) -> scores``.
     k : int or sequence of int
         Cut-offs; the first is the headline k.
-    target : "pool" | "uniform" | mapping
-        Target group distribution for the diversity match rate and the gap.
+    target : "own" | "pool" | "uniform" | mapping, optional
+        Target group distribution for the diversity match rate and the gap:
+        each job's own candidates' mix ("own", the default with
+        ``candidate_sets``), the whole pool's mix ("pool", the default
+        without), equal shares or given shares.
     tolerance : float
         A job matches when its gap (W1 / TV) is at most this.
     match_goal : float
@@ -351,6 +203,13 @@ def audit(
         ``AuditConfig.n_permutations``, 1,000; 0 leaves the verdicts unassessed),
         candidate columns to permute within (default none) and the significance
         level (default 0.05).
+    candidate_sets : DataFrame or path, optional
+        Who each job ranks: one row per (``job_id``, ``candidate_id``) pair
+        (:mod:`fairaudit.data.logs`). Each job then ranks only its own
+        candidates, rates count the pairs considered and the chance level
+        permutes labels within each job's set
+        (:mod:`fairaudit.engine.sets_measure`); local backend only. Default:
+        every job ranks every candidate.
 
     Returns
     -------
@@ -360,6 +219,7 @@ def audit(
     """
     from ..recommenders import make_recommender
 
+    target = check_set_options(target, candidate_sets, backend)
     # the config validates every setting before any data is read or model loaded
     config = AuditConfig(ks=k, target=target, tolerance=tolerance, match_goal=match_goal,
                          min_share=float(min_share), scoring_median=scoring_median,
@@ -371,9 +231,9 @@ def audit(
     ks = config.ks
     created_at = resolve_created_at(created_at)  # fail early on a bad value
     _check_backend(config.scoring_median, backend)
-    inputs = _load_inputs(jobs, candidates, backend, labels)
-    notes_inputs = _same_table_warning(inputs)
-    if inputs.streamed:  # the counterfactuals re-rank candidate texts, which stay on disk
+    inputs = load_inputs(jobs, candidates, backend, labels)
+    notes_inputs = same_table_warning(inputs)
+    if inputs.streamed or candidate_sets is not None:  # the counterfactuals re-rank the whole pool's texts
         config.drivers = config.decomposition = "none"
     drivers, decomposition = config.drivers, config.decomposition
     n_cand = len(inputs.candidates)
@@ -384,7 +244,9 @@ def audit(
         warnings.warn(note, FairauditWarning, stacklevel=2)
     attrs = tuple(e.attribute for e in encodings)
     config.attributes = attrs
-    targets = resolve_targets(config.target, encodings)  # once, before any model runs; the engine passes it on
+    # once, before any model runs; the engine passes it on ("own" is each job's own mix, resolved per job)
+    targets = resolve_targets(config.target, encodings) if not (isinstance(config.target, str)
+                                                                and config.target == "own") else {}
     # the significance settings need the candidates' columns (strata); the config holds their defaults
     for key, value in chance_options(n_permutations, strata, alpha, inputs.candidates,
                                      streamed=inputs.streamed).items():
@@ -396,6 +258,11 @@ def audit(
     rec = make_recommender(recommender)
     if progress and isinstance(recommender, str) and hasattr(rec, "progress"):
         rec.progress = True  # a recommender the audit built: show its embedding bar
+    if candidate_sets is not None:
+        return _audit_sets(rec, inputs, candidate_sets, encodings, config, notes_inputs + notes, block_size=block_size,
+                           provenance=audit_provenance(rec, inputs, encodings, config, backend=backend,
+                                                  candidates=candidates, data_source=data_source, period=period,
+                                                  created_at=created_at))
     log = StageLog()
     say = lambda msg: status(f"fairaudit: {msg}", progress)  # noqa: E731
     if not inputs.streamed:
@@ -423,12 +290,31 @@ def audit(
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
                                    config.alpha, tables["parity"])
-    prov = _provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
+    prov = audit_provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
     threads = getattr(rec, "threads", None) or default_threads()
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
                        groups={e.attribute: list(e.labels) for e in encodings}, rankings=rankings,
                        run_info={"threads": threads, "stages": log.stages})
+
+
+def _audit_sets(rec: Recommender, inputs: AuditInputs, candidate_sets: Any, encodings: Sequence[GroupEncoding],
+                config: AuditConfig, notes: list[str], *, block_size: int, provenance: dict[str, Any]) -> AuditResult:
+    """A live audit of per-job candidate sets: rank each job's own candidates, then measure as a log is measured."""
+    if config.strata:
+        raise ConfigError("strata do not apply with candidate_sets: the chance level already permutes labels "
+                          "within each job's own candidates")
+    pairs, _ = pairs_frame(candidate_sets, outcomes=False)
+    rec.fit(inputs.candidates["text"].tolist())
+    sets = rank_sets(rec, inputs.jobs["text"].tolist(), inputs.jobs["job_id"].tolist(), pairs,
+                     inputs.candidates["candidate_id"].tolist(), block_size)
+    title_of = dict(zip(inputs.jobs["job_id"], inputs.jobs["title"]))
+    rows, texts = not_possible(NOT_YET_FOR_SETS, "Not computed for per-job candidate sets yet")
+    provenance["candidate_sets_sha256"] = frame_sha256(pairs, ["job_id", "candidate_id"])
+    provenance["audit_id"] = sha256_of({"id": provenance["audit_id"], "sets": provenance["candidate_sets_sha256"]})[:16]
+    return set_result(sets, inputs.candidates, encodings, config, provenance,
+                      titles=[title_of[j] for j in sets.job_ids], notes=notes, not_possible=rows,
+                      not_possible_notes=texts)
 
 
 def _announce_fit(rec: Recommender, texts: list[str], say: Any) -> None:

@@ -45,7 +45,7 @@ What is checked (the rules of :data:`RULES`, in this order)
 ``summary``
     The headline verdict (cover and summary) and the gap causes are what
     :func:`~fairaudit.engine.measure.summarize` and
-    :func:`~fairaudit.engine.verdicts.gap_causes` give for the checked tables.
+    :func:`~fairaudit.engine.causes.gap_causes` give for the checked tables.
 
 What is not checked
 -------------------

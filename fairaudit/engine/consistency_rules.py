@@ -389,7 +389,7 @@ def _summary(view: AuditView) -> Iterator[Disagreement]:
     yield from _walk("summary.verdict", summary.get("verdict", {}), derived)
     if "causes" in summary:
         causes = gap_causes(tables["diversity"], summary.get("decomposition"), view.config.effective_gap_k,
-                            view.config.alpha)
+                            view.config.alpha, tables["parity"])
         if view.legacy:  # an earlier version's sentences: only the cause itself is compared
             causes = {a: {"cause": c.get("cause")} for a, c in causes.items() if isinstance(c, dict)}
         yield from _walk("summary.causes", summary["causes"], causes)

@@ -5,13 +5,14 @@ and the candidates' group codes, and returns the tidy tables described in
 :mod:`fairaudit.engine.result`. Every number in a report comes from here.
 
 For each attribute and k, :func:`measure_cut` computes the arrays once (a
-:class:`Cut`, with its bootstrap intervals from :func:`bootstrap_intervals`);
-one small builder per table turns a cut into rows.
+:class:`Cut`, with its bootstrap intervals from
+:func:`fairaudit.engine.intervals.bootstrap_intervals`); one small builder per table
+turns a cut into rows. Audits of per-job candidate sets build their cuts in
+:mod:`fairaudit.engine.sets_measure` and share these builders.
 """
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -21,7 +22,6 @@ import pandas as pd
 from ..errors import ConfigError
 from .crosscheck import pooled_tests
 from ..data.groups import GroupEncoding
-from ..metrics import bootstrap as boot
 from ..metrics.counts import group_counts
 from ..metrics.ties import order_decided
 from ..metrics.diversity import gap as gap_fn
@@ -31,6 +31,7 @@ from ..metrics.parity import demographic_parity, dp_from_rates
 from ..metrics.ranking import exposure, ndkl, skew_at_k
 from ..recommenders.base import Rankings
 from ..metrics.twoway import twoway_intervals
+from .intervals import BOOTSTRAPPED, bootstrap_intervals  # noqa: F401  (their earlier home)
 from .permutation import NullDraws, null_draws
 from .result import AuditConfig
 from .verdicts import Chance, assess, summary_fields
@@ -77,29 +78,6 @@ def resolve_targets(config_target: Any, encodings: Sequence[GroupEncoding]) -> d
     return {enc.attribute: resolve_target(config_target, enc) for enc in encodings}
 
 
-def _jackknife(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, defined: np.ndarray,
-               match0: np.ndarray, gaps0: np.ndarray, job_ndkl: np.ndarray) -> dict[str, np.ndarray] | None:
-    """Each bootstrapped statistic with one job left out (closed form: they are sums over jobs).
-
-    Feeds the acceleration of the BCa intervals; None with fewer than two jobs.
-    """
-    n = counts.shape[0]
-    if n < 2:
-        return None
-    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of unrated groups
-        rates = (counts.sum(axis=0)[None, :] - counts) / (pool[None, :] * (n - 1))
-        dpd, dpr = dp_from_rates(np.where(rated[None, :], rates[:, :n_known], np.nan))
-        nd = defined.sum() - defined
-        return {"rate": rates, "dpd": dpd, "dpr": dpr,
-                "match": (match0.sum() - match0) / nd, "gap": (gaps0.sum() - gaps0) / nd,
-                "ndkl": (job_ndkl.sum() - job_ndkl) / nd}
-
-
-#: The statistics with bootstrap intervals (each a mean over jobs or a function of such means).
-BOOTSTRAPPED = ("rate", "dpd", "dpr", "match", "gap", "ndkl")
-
-
 @dataclass
 class Cut:
     """One attribute at one k: the measured arrays every table of that cut is built from.
@@ -128,6 +106,16 @@ class Cut:
     by_order: np.ndarray        # places decided by row order (see order_decided)
     ci: dict[str, tuple[np.ndarray, np.ndarray]]
     chance: Chance | None = None  # permutation null, power and verdicts (None without permutations)
+    pairs: np.ndarray | None = None  # (n_codes,) (job, candidate) pairs considered; None: n_jobs x pool
+    individuals: np.ndarray | None = None  # (n_codes,) distinct candidates considered; None: the pool
+
+    def assessed(self) -> np.ndarray:
+        """(job, candidate) pairs considered per group code: the selection rates' denominators."""
+        return self.enc.pool_counts * self.gaps.gaps.shape[0] if self.pairs is None else self.pairs
+
+    def people(self) -> np.ndarray:
+        """Distinct candidates per group code that some job considered."""
+        return self.enc.pool_counts if self.individuals is None else self.individuals
 
 
 def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: int
@@ -139,60 +127,6 @@ def _scoring(rankings: Rankings, enc: GroupEncoding, rated: np.ndarray, n_jobs: 
     s_sel = above.sum(axis=0)
     s_rates = selection_rates(s_sel, enc.pool_counts, n_jobs)
     return s_sel, s_rates, impact_ratios(s_rates[: enc.n_known], rated, reference_mask(enc.pool_counts, rated))
-
-
-def bootstrap_intervals(counts: np.ndarray, pool: np.ndarray, rated: np.ndarray, n_known: int, gaps: np.ndarray,
-                        job_match: np.ndarray, job_ndkl: np.ndarray, rates: np.ndarray,
-                        config: AuditConfig) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """BCa intervals of every :data:`BOOTSTRAPPED` statistic, resampling jobs.
-
-    Parameters
-    ----------
-    counts : ndarray (n_jobs, n_codes)
-        Each job's top-k group counts.
-    pool : ndarray (n_codes,)
-        Candidates per group.
-    rated : ndarray (n_known,) of bool
-    gaps, job_match, job_ndkl : ndarray (n_jobs,)
-        Per-job gap (NaN when undefined), match and NDKL.
-    rates : ndarray (n_codes,)
-        Observed selection rates.
-    """
-    n_jobs = counts.shape[0]
-    counts = counts.astype(float)
-    pool_f = pool.astype(float)
-    defined = ~np.isnan(gaps)
-    gaps0 = np.where(defined, gaps, 0.0)
-    match0 = np.where(defined, job_match, 0.0)
-    # NDKL is undefined exactly where the gap is (no known member in the top-k): both average over defined jobs
-    ndkl0 = np.where(defined, job_ndkl, 0.0)
-    stats: dict[str, list[np.ndarray]] = {key: [] for key in BOOTSTRAPPED}
-    for w in boot.bootstrap_weights(n_jobs, config.n_bootstrap, config.seed):
-        b_sel = w @ counts  # (B, n_codes)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            b_rates = b_sel / (pool_f[None, :] * n_jobs)
-        stats["rate"].append(b_rates)
-        d, r = dp_from_rates(np.where(rated[None, :], b_rates[:, :n_known], np.nan))
-        stats["dpd"].append(d)
-        stats["dpr"].append(r)
-        nd = w @ defined.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stats["match"].append((w @ match0) / nd)
-            stats["gap"].append((w @ gaps0) / nd)
-            stats["ndkl"].append((w @ ndkl0) / nd)
-    if config.n_bootstrap > 0:
-        s = {key: np.concatenate(v) for key, v in stats.items()}
-    else:  # no resampling asked for: intervals are undefined
-        s = {key: np.full((1, len(pool)) if key == "rate" else (1,), np.nan) for key in stats}
-    jack = _jackknife(counts, pool_f, rated, n_known, defined, match0, gaps0, ndkl0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        obs_dpd, obs_dpr = dp_from_rates(np.where(rated, rates[:n_known], np.nan))
-    observed = {"rate": rates, "dpd": obs_dpd, "dpr": obs_dpr,
-                "match": job_match[defined].mean() if defined.any() else np.nan,
-                "gap": gaps[defined].mean() if defined.any() else np.nan, "ndkl": ndkl0[defined].mean() if defined.any() else np.nan}
-    return {key: boot.bca_interval(observed[key], s[key], None if jack is None else jack[key], config.confidence)
-            for key in s}
 
 
 def measure_cut(rankings: Rankings, enc: GroupEncoding, target: np.ndarray, k: int, config: AuditConfig,
@@ -237,16 +171,16 @@ def _exclusion(cut: Cut, g: int, config: AuditConfig) -> str:
     if g == cut.enc.n_known:
         return "unknown category: counted, not rated"
     if not cut.rated[g]:
-        return f"under {100 * config.min_share:g}% of the known pool" if cut.enc.pool_counts[g] else "no candidates"
+        return f"under {100 * config.min_share:g}% of the known pool" if cut.assessed()[g] else "no candidates"
     return ""
 
 
 def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
     """Rows of the ``impact`` table: one per group, the unknown group last (counted, not rated)."""
-    enc, pool = cut.enc, cut.enc.pool_counts
+    enc, pool, pairs = cut.enc, cut.people(), cut.assessed()
     rate_lo, rate_hi = cut.ci["rate"]
     flags = four_fifths_flags(cut.impact, config.four_fifths)
-    fisher_p, two_sd_z = pooled_tests(cut.selected, pool, cut.gaps.gaps.shape[0], cut.rated)
+    fisher_p, two_sd_z = pooled_tests(cut.selected, pairs, 1, cut.rated)
     rows = []
     for g, label in enumerate(enc.all_labels()):
         is_unknown = g == enc.n_known
@@ -272,6 +206,8 @@ def impact_rows(cut: Cut, config: AuditConfig) -> list[dict[str, Any]]:
             # approximate (pairs are not independent): see fairaudit.engine.crosscheck
             "fisher_p_value": float(fisher_p[g]) if g < enc.n_known else float("nan"),
             "two_sd_z": float(two_sd_z[g]) if g < enc.n_known else float("nan"),
+            # the selection rate's denominator: (job, candidate) pairs considered (n_pool x jobs for the whole pool)
+            "n_assessed": int(pairs[g]),
         })
     return rows
 
@@ -289,7 +225,7 @@ def group_chance(cut: Cut, g: int) -> dict[str, Any]:
 def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
     """Rows of the ``ranking`` table: skew@k of the pooled top-k share and exposure, per known group."""
     enc = cut.enc
-    exp = exposure(cut.codes_topk, enc.pool_counts, enc.n_codes)
+    exp = exposure(cut.codes_topk, cut.assessed() / max(cut.codes_topk.shape[0], 1), enc.n_codes)
     exp_known = exp[: enc.n_known]
     exp_ratio = impact_ratios(exp_known, cut.rated, reference_mask(enc.pool_counts, cut.rated))
     pooled_share = _pooled_share(cut)
@@ -307,10 +243,9 @@ def _pooled_share(cut: Cut) -> np.ndarray:
 
 def parity_row(cut: Cut, config: AuditConfig) -> dict[str, Any]:
     """The ``parity`` row: demographic parity (fairlearn) over the rated groups, and the four-fifths rule."""
-    enc, pool, rated = cut.enc, cut.enc.pool_counts, cut.rated
-    n_jobs = cut.gaps.gaps.shape[0]
+    enc, pool, rated = cut.enc, cut.people(), cut.rated
     rated_labels = [lbl for g, lbl in enumerate(enc.labels) if rated[g]]
-    dpd, dpr = demographic_parity(cut.selected[: enc.n_known][rated], (pool[: enc.n_known] * n_jobs)[rated],
+    dpd, dpr = demographic_parity(cut.selected[: enc.n_known][rated], cut.assessed()[: enc.n_known][rated],
                                   rated_labels)
     dpd_lo, dpd_hi = cut.ci["dpd"]
     dpr_lo, dpr_hi = cut.ci["dpr"]

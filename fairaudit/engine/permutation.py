@@ -109,12 +109,7 @@ def _diversity(counts: np.ndarray, n_known: int, target: np.ndarray, tolerance: 
     """Match rate and mean gap of each permutation from its per-job counts (b, n_jobs, n_codes)."""
     b, n_jobs, n_codes = counts.shape
     gaps = gap_fn(topk_shares(counts.reshape(b * n_jobs, n_codes), n_known), target).reshape(b, n_jobs)
-    defined = ~np.isnan(gaps)
-    nd = defined.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = (match(gaps.ravel(), tolerance).reshape(b, n_jobs) & defined).sum(axis=1) / nd
-        g = np.where(defined, gaps, 0.0).sum(axis=1) / nd
-    return np.where(nd > 0, m, np.nan), np.where(nd > 0, g, np.nan)
+    return _rates_of_gaps(gaps, tolerance)
 
 
 def null_draws(indices: np.ndarray, encodings: Sequence[GroupEncoding], ks: Sequence[int],
@@ -197,3 +192,106 @@ def random_topk_gaps(pool_counts: np.ndarray, n_known: int, k: int, target: np.n
     counts = rng.multivariate_hypergeometric(np.asarray(pool_counts, dtype=np.int64), min(k, int(pool_counts.sum())),
                                              size=n_draws)
     return gap_fn(topk_shares(counts, n_known), target)
+
+
+def hypergeometric_counts(considered: np.ndarray, n_selected: np.ndarray, size: int,
+                          rng: np.random.Generator) -> np.ndarray:
+    """``size`` draws of every job's top-k group counts when labels are permuted within each job's set.
+
+    Permuting the labels among the candidates job ``j`` considered, while its
+    ranking stays fixed, makes the labels of its ``n_selected[j]`` selected
+    candidates a draw without replacement from its set: multivariate
+    hypergeometric with the set's group counts ``considered[j]``. Drawn group by
+    group (group g from a hypergeometric of g against the groups after it, given
+    what is left to draw: the "marginals" method of
+    :meth:`numpy.random.Generator.multivariate_hypergeometric`), vectorised over
+    jobs and draws.
+
+    Parameters
+    ----------
+    considered : ndarray (n_jobs, n_codes) of int
+        Each job's candidates per group code.
+    n_selected : ndarray (n_jobs,) of int
+        Each job's selections (its top-k size, ``min(k, set size)``).
+    size : int
+        Draws (permutations).
+    rng : numpy.random.Generator
+        The source of randomness.
+
+    Returns
+    -------
+    ndarray (size, n_jobs, n_codes) of int
+    """
+    considered = np.asarray(considered, dtype=np.int64)
+    n_jobs, n_codes = considered.shape
+    out = np.empty((size, n_jobs, n_codes), dtype=np.int64)
+    left = np.broadcast_to(np.asarray(n_selected, dtype=np.int64), (size, n_jobs)).copy()
+    rest = considered[:, ::-1].cumsum(axis=1)[:, ::-1]  # rest[:, g]: candidates of groups g and after
+    for g in range(n_codes - 1):
+        out[:, :, g] = rng.hypergeometric(considered[:, g], rest[:, g + 1], left)
+        left -= out[:, :, g]
+    out[:, :, n_codes - 1] = left
+    return out
+
+
+def set_null_draws(considered: np.ndarray, n_selected: np.ndarray, n_known: int, target: np.ndarray,
+                   tolerance: float, n_permutations: int, seed: int | Sequence[int],
+                   n_permutations_gap: int | None = None) -> NullDraws:
+    """One attribute at one k under label permutations within each job's candidate set.
+
+    The same null as permuting the labels of each job's candidates (see
+    :func:`hypergeometric_counts`), drawn without materialising a permutation, in
+    blocks of about :data:`_BLOCK_ENTRIES` counts, so its memory does not grow
+    with the number of permutations.
+
+    Parameters
+    ----------
+    considered : ndarray (n_jobs, n_codes) of int
+        Each job's candidates per group code (unknown last).
+    n_selected : ndarray (n_jobs,) of int
+        Each job's selections.
+    n_known : int
+        Known groups (the codes before the unknown one).
+    target : ndarray (n_known,) or (n_jobs, n_known)
+        The target of the per-job gaps (one for all jobs or each job's own).
+    tolerance : float
+        A job matches when its gap is at most this.
+    n_permutations : int
+        Draws of the selections.
+    seed : int or sequence of int
+        Seed of the draws.
+    n_permutations_gap : int, optional
+        Of those, how many feed the match rate and mean gap (default all).
+    """
+    rng = np.random.default_rng(seed)
+    n_jobs, n_codes = considered.shape
+    n_gap = n_permutations if n_permutations_gap is None else min(n_permutations, n_permutations_gap)
+    block = max(1, _BLOCK_ENTRIES // max(n_jobs * n_codes, 1))
+    sel, m, g = [], [], []
+    done = 0
+    while done < n_permutations:
+        b = min(block, n_permutations - done)
+        counts = hypergeometric_counts(considered, n_selected, b, rng)
+        sel.append(counts.sum(axis=1))
+        n_div = max(0, min(b, n_gap - done))
+        if n_div:
+            gaps = gap_fn(topk_shares(counts[:n_div].reshape(n_div * n_jobs, n_codes), n_known),
+                          np.broadcast_to(target, (n_div, n_jobs, n_known)).reshape(n_div * n_jobs, n_known)
+                          if np.ndim(target) == 2 else target).reshape(n_div, n_jobs)
+            mm, gg = _rates_of_gaps(gaps, tolerance)
+            m.append(mm)
+            g.append(gg)
+        done += b
+    cat = (lambda parts: np.concatenate(parts) if parts else np.empty(0))  # noqa: E731
+    return NullDraws(selected=cat(sel).reshape(-1, n_codes), match_rate=cat(m), mean_gap=cat(g))
+
+
+def _rates_of_gaps(gaps: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Match rate and mean gap of each row of per-job gaps (b, n_jobs), over the jobs where they are defined."""
+    b, n_jobs = gaps.shape
+    defined = ~np.isnan(gaps)
+    nd = defined.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = (match(gaps.ravel(), tolerance).reshape(b, n_jobs) & defined).sum(axis=1) / nd
+        g = np.where(defined, gaps, 0.0).sum(axis=1) / nd
+    return np.where(nd > 0, m, np.nan), np.where(nd > 0, g, np.nan)

@@ -125,8 +125,16 @@ def total_variation(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
     r"""Total variation distance per row.
 
     .. math:: \mathrm{TV}(p, q) = \tfrac12 \sum_g |p_g - q_g|
+
+    ``target`` is one distribution (G,) or one per row (n, G).
     """
-    return 0.5 * np.abs(shares - target[None, :]).sum(axis=1)
+    return 0.5 * np.abs(shares - _rows(target)).sum(axis=1)
+
+
+def _rows(target: np.ndarray) -> np.ndarray:
+    """A target as (1, G) or (n, G), to broadcast against rows of shares."""
+    target = np.asarray(target, dtype=float)
+    return target[None, :] if target.ndim == 1 else target
 
 
 def wasserstein_binary(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -138,11 +146,11 @@ def wasserstein_binary(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
     """
     if shares.shape[1] != 2:
         raise ValueError("wasserstein_binary needs exactly two groups")
-    return np.abs(shares[:, 0] - target[0])
+    return np.abs(shares[:, 0] - _rows(target)[:, 0])
 
 
 def gap(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The per-job gap: W1 for two groups (as in AutoRefine), TV otherwise."""
+    """The per-job gap: W1 for two groups (as in AutoRefine), TV otherwise; ``target`` (G,) or per job (n, G)."""
     if shares.shape[1] == 2:
         return wasserstein_binary(shares, target)
     return total_variation(shares, target)

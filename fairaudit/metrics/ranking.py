@@ -44,10 +44,13 @@ def ndkl(topk_codes: np.ndarray, target: np.ndarray) -> np.ndarray:
     unknowns and closing up the ranking would instead move known members to
     places the recommender did not give them. A ranking with no known member
     at all gives NaN. 0 means every defined prefix matches the target.
-    See ``docs/concepts/ranking-metrics.md``.
+    See ``docs/concepts/ranking-metrics.md``. ``target`` is one distribution
+    (G,) for every ranking or one per ranking (n_jobs, G), e.g. each job's own
+    candidates' mix.
     """
     n, k = topk_codes.shape
-    g = len(target)
+    g = target.shape[-1]
+    tgt = target[None, None, :] if target.ndim == 1 else target[:, None, :]
     onehot = np.zeros((n, k, g))
     for c in range(g):
         onehot[:, :, c] = topk_codes == c
@@ -55,7 +58,7 @@ def ndkl(topk_codes: np.ndarray, target: np.ndarray) -> np.ndarray:
     tot = cum.sum(axis=2, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = np.where(tot > 0, cum / np.where(tot > 0, tot, 1), 0.0)
-        terms = np.where(p > 0, p * np.log(p / target[None, None, :]), 0.0).sum(axis=2)
+        terms = np.where(p > 0, p * np.log(p / tgt), 0.0).sum(axis=2)
     w = position_weights(k)[None, :] * (tot[:, :, 0] > 0)  # undefined prefixes weigh nothing
     z = w.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -4,7 +4,7 @@ A before/after report must never read as "rewriting fixed it" for a breach that 
 drives. This joins two results that already exist: the rewrites table's gaps per attribute
 (``gap_before_<attribute>``, ``gap_after_<attribute>`` and, where the rewriter measured it,
 ``text_driven_<attribute>``: some sentence or word of the job moves that gap) and the audit's
-cause of each gap (``summary["causes"]``, :func:`fairaudit.engine.verdicts.gap_causes`: within
+cause of each gap (``summary["causes"]``, :func:`fairaudit.engine.causes.gap_causes`: within
 chance, identity cues in the profiles, the job text, or both, from the identity-blind
 decomposition).
 """

@@ -177,7 +177,8 @@ def target_text(target: Any) -> str:
         try:
             target = json.loads(target)
         except ValueError:
-            return {"pool": "the candidate pool's mix", "uniform": "equal shares"}.get(target, target)
+            return {"pool": "the candidate pool's mix", "uniform": "equal shares",
+                    "own": "each job's own candidates' mix"}.get(target, target)
     if isinstance(target, Mapping):
         if all(isinstance(v, Mapping) for v in target.values()):
             return "; ".join(f"{attribute_label(a)}: {target_text(t)}" for a, t in target.items())

@@ -217,12 +217,30 @@ def _explanation(result: AuditResult, tool: dict[str, str], own: str | None) -> 
         warnings.warn(problem, FairauditWarning, stacklevel=3)
     ks = ", ".join(str(k) for k in result_ks(result))
     model = f" ({tool['model']})" if tool.get("model") else ""
+    if prov.get("historical") or prov.get("candidate_sets"):
+        return f"{opening} {_historical_text(prov, ks)}"
     text = (f"The tool ranked {fmt(prov.get('n_candidates'), 'int')} candidate profiles against each of "
             f"{fmt(prov.get('n_jobs'), 'int')} job texts with the recommender {tool.get('name') or 'of the audit'}"
             f"{model}. Each job's top-k (k = {ks}) counts as a selection of those candidates, so selections "
             "are (job, candidate) pairs: a candidate shown for three jobs counts three times. Sex and "
             "race/ethnicity are the categories the candidates reported themselves.")
     return f"{opening} {text}"
+
+
+def _historical_text(prov: dict, ks: str) -> str:
+    """The data explanation of a log, counts or per-job candidate-set audit (fairaudit.engine.log_audit)."""
+    if prov.get("source") == "counts":
+        return ("Historical data: aggregate counts of candidates assessed and selected per category, as supplied; "
+                "the rates, impact ratios and verdicts are computed from those counts alone.")
+    dates = prov.get("log_period") or {}
+    when = f", from {dates['start']} to {dates['end']}" if dates.get("start") else ""
+    what = "Historical data: the tool's recorded output for" if prov.get("historical") else "The tool ranked"
+    return (f"{what} {fmt(prov.get('n_pairs'), 'int')} (job, candidate) pairs{when}: "
+            f"{fmt(prov.get('n_individuals'), 'int')} distinct individuals assessed for "
+            f"{fmt(prov.get('n_jobs'), 'int')} jobs, each job only among the candidates it considered. "
+            + ("The selections the tool recorded count" if ks == "0" else f"Each job's top-k (k = {ks}) counts")
+            + " as selections of (job, candidate) pairs. Sex and race/ethnicity are the categories the candidates "
+            "reported themselves.")
 
 
 def build_summary(result: AuditResult, *, distribution_date: str | dt.date | None = None,
@@ -286,7 +304,8 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
     return PublicSummary(
         audit_id=str(prov.get("audit_id") or ""), audit_date=str(_audit_date(result)), distribution_date=date,
         organization=(organization or "").strip() or None, data_source=public_source(str(prov["data_source"]), data_source),
-        data_explanation=_explanation(result, tool, data_explanation), n_candidates=int(prov["n_candidates"]),
+        data_explanation=_explanation(result, tool, data_explanation),
+        n_candidates=int(prov.get("n_individuals") or prov["n_candidates"]),  # a log: the individuals it assessed
         n_jobs=None if as_number(prov.get("n_jobs")) is None else int(prov["n_jobs"]), unknown=unknown,
         tables=tables, tool=tool, ks=[int(k) for k in result_ks(result)], headline_k=k0,
         scoring_median=str(cfg.scoring_median), min_share=float(cfg.min_share),

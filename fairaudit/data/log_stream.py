@@ -1,0 +1,163 @@
+"""Stream a large recommendation log through DuckDB: per-job aggregates in bounded memory.
+
+An audit of per-job candidate sets needs, per job, only small things: how many
+candidates of each group it considered, scored above its median and flagged,
+and its first ``k_max + 1`` places. This module computes exactly those with
+DuckDB, an embedded analytical engine that reads Parquet and CSV files itself,
+ranks and takes medians per job with window functions and spills to disk under
+a memory limit, so a log of tens of millions of (job, candidate) rows never
+comes into Python memory. (pyarrow's dataset scanner streams batches too, but
+has no exact per-group median or per-group top-k; both need every row of a job
+together, which is what a spilling window operator provides.)
+
+Groups are handled as *combinations*: every candidate gets one integer, the
+combination of its group codes over the audited attributes, and the aggregates
+are per (job, combination); any attribute's counts are sums of them
+(:class:`fairaudit.engine.candidate_sets.StreamedSets`).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, DataError
+
+#: DuckDB's memory limit when none is given: the whole audit then stays well under 4 GB.
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def _connect(memory_limit: str, threads: int | None, spill: str):
+    try:
+        import duckdb
+    except ImportError:
+        raise ConfigError("streaming a log needs DuckDB (a dependency of fairaudit): pip install duckdb") from None
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+    except duckdb.Error:
+        raise ConfigError(f"memory_limit {memory_limit!r} is not a size such as '2GB' or '500MB'") from None
+    con.execute(f"SET temp_directory = '{Path(spill).as_posix()}'")  # spilled rows go to a folder removed after
+    con.execute("SET preserve_insertion_order = false")  # lets the scans stream; the order is set by SQL
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def _source(path: Any) -> str:
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"file not found: {p}")
+    if p.is_dir():
+        return f"read_parquet('{(p / '**' / '*.parquet').as_posix()}')"
+    suffix = p.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return f"read_parquet('{p.as_posix()}')"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return f"read_csv('{p.as_posix()}', header = true)"
+    raise DataError(f"a streamed log must be Parquet (a file or a folder) or CSV, got {p}")
+
+
+def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, k_max: int, *,
+               memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None) -> dict[str, Any]:
+    """Per-job aggregates and first places of a log file, computed by DuckDB.
+
+    Parameters
+    ----------
+    path : path-like
+        The log: Parquet file or folder, or CSV, with ``job_id``, ``candidate_id``
+        and any of ``rank``, ``score``, ``selected``, ``timestamp``.
+    candidate_ids : sequence of str
+        The candidates table's ids, in row order.
+    combos : ndarray (n_candidates,) of int
+        Each candidate's group combination (see the module).
+    k_max : int
+        Places kept per job (the largest cut-off plus one).
+    memory_limit : str
+        DuckDB's memory limit (it spills to a temporary folder beyond it).
+    threads : int, optional
+        DuckDB's threads (default: all cores).
+
+    Returns
+    -------
+    dict
+        ``job_ids`` (sorted), ``n_combos``; per (job, combination) ``considered``,
+        ``above`` and ``flagged`` (n_jobs, n_combos); ``people`` per combination;
+        the first places ``top_job``, ``top_place``, ``top_candidate``,
+        ``top_key``; ``has_rank``, ``has_score``, ``has_selected``; ``period``.
+
+    Raises
+    ------
+    DataError
+        Missing columns, a pair listed twice, an unknown candidate, a missing rank or score.
+    """
+    src = _source(path)
+    with tempfile.TemporaryDirectory(prefix="fairaudit-duckdb-") as spill:
+        con = _connect(memory_limit, threads, spill)
+        try:
+            return _aggregate(con, src, path, candidate_ids, combos, k_max)
+        finally:
+            con.close()
+
+
+def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.ndarray, k_max: int) -> dict[str, Any]:
+    """The queries of :func:`stream_log` on an open connection."""
+    cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+    missing = [c for c in ("job_id", "candidate_id") if c not in cols]
+    if missing:
+        raise DataError(f"log {path} is missing column(s) {missing}; it has {cols}")
+    has = {c: c in cols for c in ("rank", "score", "selected", "timestamp")}
+    if not (has["rank"] or has["score"] or has["selected"]):
+        raise DataError(f"log {path} has none of the columns ['rank', 'score', 'selected']")
+    cands = pd.DataFrame({"candidate_id": pd.Series(candidate_ids, dtype=str),
+                          "row": np.arange(len(combos), dtype=np.int64), "combo": np.asarray(combos, dtype=np.int64)})
+    con.register("cands", cands)
+    sel = "CAST(selected AS BOOLEAN)" if has["selected"] else "NULL::BOOLEAN"
+    con.execute(f"""CREATE TEMP TABLE pairs AS
+        SELECT CAST(l.job_id AS VARCHAR) AS job_id, c.row AS row, c.combo AS combo,
+               {'CAST(rank AS DOUBLE)' if has['rank'] else 'NULL::DOUBLE'} AS rank,
+               {'CAST(score AS DOUBLE)' if has['score'] else 'NULL::DOUBLE'} AS score, {sel} AS selected
+        FROM {src} AS l LEFT JOIN cands AS c ON CAST(l.candidate_id AS VARCHAR) = c.candidate_id""")
+    bad = con.execute("SELECT count(*) FILTER (WHERE row IS NULL), count(*) FILTER (WHERE job_id IS NULL), "
+                      "count(*) FILTER (WHERE (rank IS NULL AND ?) OR (score IS NULL AND ?)), count(*) FROM pairs",
+                      [has["rank"], has["score"]]).fetchone()
+    if bad[0]:
+        raise DataError(f"{bad[0]:,} row(s) of the log name a candidate that is not in the candidates table")
+    if bad[1] or bad[2]:
+        raise DataError(f"log {path}: {bad[1] + bad[2]:,} row(s) lack a job_id, rank or score")
+    dup = con.execute("SELECT count(*) FROM (SELECT job_id, row FROM pairs GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    if dup:
+        raise DataError(f"log {path}: {dup:,} (job_id, candidate_id) pair(s) appear more than once")
+    order = ", ".join([*(["rank ASC"] if has["rank"] else []), *(["score DESC"] if has["score"] else []),
+                       *([] if has["rank"] or has["score"] else ["selected DESC"]), "row ASC"])
+    con.execute(f"""CREATE TEMP TABLE placed AS SELECT job_id, row, combo, rank, score, selected,
+        row_number() OVER (PARTITION BY job_id ORDER BY {order}) - 1 AS place,
+        median(score) OVER (PARTITION BY job_id) AS med FROM pairs""")
+    jobs = [r[0] for r in con.execute("SELECT DISTINCT job_id FROM placed ORDER BY job_id").fetchall()]
+    con.register("job_index", pd.DataFrame({"job_id": jobs, "j": np.arange(len(jobs), dtype=np.int64)}))
+    n_jobs, n_combos = len(jobs), int(np.max(combos)) + 1 if len(combos) else 0
+    agg = con.execute("""SELECT j, combo, count(*) AS n, count(*) FILTER (WHERE score > med) AS above,
+        count(*) FILTER (WHERE selected) AS flagged FROM placed JOIN job_index USING (job_id) GROUP BY j, combo""").df()
+    out: dict[str, Any] = {"job_ids": jobs, "n_combos": n_combos, "has_rank": has["rank"],
+                           "has_score": has["score"], "has_selected": has["selected"]}
+    for name, col in (("considered", "n"), ("above", "above"), ("flagged", "flagged")):
+        arr = np.zeros((n_jobs, n_combos), dtype=np.int64)
+        arr[agg["j"].to_numpy(), agg["combo"].to_numpy()] = agg[col].to_numpy()
+        out[name] = arr
+    people = con.execute("SELECT combo, count(DISTINCT row) AS n FROM pairs GROUP BY combo").df()
+    out["people"] = np.bincount(people["combo"], weights=people["n"], minlength=n_combos).astype(np.int64)
+    top = con.execute(f"""SELECT j, place, row, {'-rank' if has['rank'] else 'score'} AS key FROM placed
+        JOIN job_index USING (job_id) WHERE place < {int(k_max)}""").df()
+    out.update(top_job=top["j"].to_numpy(np.int64), top_place=top["place"].to_numpy(np.int64),
+               top_candidate=top["row"].to_numpy(np.int64), top_key=top["key"].to_numpy(float))
+    out["period"] = None
+    if has["timestamp"]:
+        lo, hi = con.execute(f"SELECT min(TRY_CAST(timestamp AS TIMESTAMP)), max(TRY_CAST(timestamp AS TIMESTAMP)) "
+                             f"FROM {src}").fetchone()
+        if lo is not None:
+            out["period"] = {"start": lo.date().isoformat(), "end": hi.date().isoformat()}
+    return out
