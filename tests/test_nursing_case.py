@@ -73,8 +73,9 @@ def test_a_flag_against_the_global_pool():
     assert imp["selection_rate"].to_dict() == pytest.approx({"female": 26 / 200, "male": 74 / 200})
     assert imp.loc["female", "impact_ratio"] == pytest.approx(26 / 74) and imp.loc["female", "four_fifths_flag"]
     assert div["mean_gap"] == pytest.approx(0.4) and div["match_rate"] == 0.0
-    # a breach (whether beyond chance depends on the permutations: only 20 distinct people are ever selected)
-    assert result.summary["verdict"]["attributes"]["sex"]["verdict"].startswith("breach")
+    # flagged by the four-fifths rule; whether chance explains it is for the permutation test (20 people selected)
+    assert result.summary["verdict"]["attributes"]["sex"]["verdict"] in ("breach, beyond chance", "breach, within chance",
+                                                                          "too little power to judge")
 
 
 def test_the_own_sets_measured_against_the_global_pool_mix():
