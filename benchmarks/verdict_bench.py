@@ -23,7 +23,10 @@
    5 % or 15 % of a 4,000-candidate pool (``min_share = 0.009``: the 1 % group is rated, the
    0.7 % American Indian or Alaska Native group is not, as with the default 2 %),
    200 jobs. Detection = "breach, beyond chance" for race/ethnicity.
-3. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
+3. **Review** (issue 27, :mod:`review_calibration`): no-change reviews (same
+   recommender, new pool) must flag any change in at most 5 %; power for one
+   group's scores lowered by 0.1 and 0.25 SD.
+4. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
    (``make_hiring_data(seed=0)``, packaged embedding recommender, embeddings
    cached by a first run), the core audit (no drivers, no decomposition), with
    ``n_permutations=0`` and with the default 1,000, interleaved; the ratio of
@@ -33,6 +36,7 @@ Usage::
 
     python benchmarks/verdict_bench.py                 # everything (about 20-40 min on 2 shared cores)
     python benchmarks/verdict_bench.py --only calibration power
+    python benchmarks/verdict_bench.py --only review    # the review calibration and power
     python benchmarks/verdict_bench.py --quick         # a smoke run with few replications
 """
 from __future__ import annotations
@@ -60,6 +64,9 @@ from fairaudit.engine.permutation import null_draws  # noqa: E402
 from fairaudit.metrics.counts import group_counts  # noqa: E402
 from fairaudit.recommenders.base import topk_block  # noqa: E402
 from fairaudit.engine.verdicts import BEYOND, SIGNIFICANT, assess  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from review_calibration import review, review_markdown  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -291,6 +298,8 @@ def markdown(res: dict[str, Any]) -> str:
             for ir, row in tab.iterrows():
                 lines.append(f"| {ir:.1f} | " + " | ".join(f"{100 * v:.0f}%" for v in row) + " |")
             lines.append("")
+    if res.get("review"):
+        lines += review_markdown(res["review"])
     tm = res.get("time")
     if tm:
         lines += ["## Time of the significance step", "",
@@ -302,7 +311,7 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("calibration", "power", "time")
+PARTS = ("calibration", "power", "review", "time")
 
 
 def assemble(computed: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calibration-reps", type=int, default=1000)
     p.add_argument("--power-reps", type=int, default=100)
     p.add_argument("--time-repeats", type=int, default=3)
+    p.add_argument("--review-reps", type=int, default=500)
     args = p.parse_args(argv)
     parts = set() if args.assemble else set(args.only or PARTS)
     res: dict[str, Any] = {}
@@ -349,6 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         print("power", flush=True)
         res["power"] = power(5 if quick else args.power_reps, 99 if quick else 199, 200, 4000,
                              (0.9, 0.8, 0.7, 0.6, 0.5), (0.01, 0.05, 0.15), (10, 50))
+    if "review" in parts:
+        print("review", flush=True)
+        res["review"] = review(4 if quick else args.review_reps, 100, 500 if quick else 2000, (0.1, 0.25), pool,
+                               scores, race_mix(), _rate, "review")
     if "time" in parts:
         print("time", flush=True)
         res["time"] = timing(100, 1000, 1) if quick else timing(1000, 10000, args.time_repeats)
