@@ -35,6 +35,7 @@ from .result import AuditConfig, AuditResult, recommender_identity
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads
 from .causes import gap_causes
+from .breach_cause import breach_cuts
 from ..version import library_versions
 
 def resolve_created_at(created_at: str | None = None) -> str:
@@ -415,7 +416,8 @@ def audit(
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,
                                                       rankings, targets, block_size=block_size, progress=progress,
-                                                      say=say, log=log)
+                                                      say=say, log=log,
+                                                      breaches=breach_cuts(tables["parity"], config.four_fifths))
         tables.update(extra_tables)
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
