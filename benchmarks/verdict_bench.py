@@ -30,6 +30,9 @@
    level (labels permuted within each job's set, :func:`set_null_draws`). Type I
    error of "breach, beyond chance" at k = 10 and 50 (must lie in [3 %, 7 %] for
    the test), and power with one race/ethnicity group's scores lowered.
+4. **Review** (issue 27, :mod:`review_calibration`): no-change reviews (same
+   recommender, new pool) must flag any change in at most 5 %; power for one
+   group's scores lowered by 0.1 and 0.25 SD.
 4. **Time**: ``fairaudit.audit`` on 1,000 jobs x 10,000 candidates
    (``make_hiring_data(seed=0)``, packaged embedding recommender, embeddings
    cached by a first run), the core audit (no drivers, no decomposition), with
@@ -40,6 +43,7 @@ Usage::
 
     python benchmarks/verdict_bench.py                 # everything (about 20-40 min on 2 shared cores)
     python benchmarks/verdict_bench.py --only calibration power
+    python benchmarks/verdict_bench.py --only review    # the review calibration and power
     python benchmarks/verdict_bench.py --quick         # a smoke run with few replications
 """
 from __future__ import annotations
@@ -70,6 +74,9 @@ from fairaudit.engine.verdicts import BEYOND, SIGNIFICANT, assess  # noqa: E402
 from fairaudit.engine.candidate_sets import build  # noqa: E402
 from fairaudit.engine.result import AuditConfig  # noqa: E402
 from fairaudit.engine.sets_measure import measure_sets  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from review_calibration import review, review_markdown  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 ALPHA = 0.05
@@ -371,6 +378,8 @@ def markdown(res: dict[str, Any]) -> str:
         lines += ["", "| true impact ratio | k | detection |", "|---|---|---|"]
         lines += [f"| {c['true_impact_ratio']} | {c['k']} | {100 * c['detection']['rate']:.0f}% |" for c in st["power"]]
         lines.append("")
+    if res.get("review"):
+        lines += review_markdown(res["review"])
     tm = res.get("time")
     if tm:
         lines += ["## Time of the significance step", "",
@@ -382,7 +391,7 @@ def markdown(res: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("calibration", "power", "sets", "time")
+PARTS = ("calibration", "power", "sets", "review", "time")
 
 
 def assemble(computed: dict[str, Any]) -> dict[str, Any]:
@@ -414,6 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--calibration-reps", type=int, default=1000)
     p.add_argument("--power-reps", type=int, default=100)
     p.add_argument("--time-repeats", type=int, default=3)
+    p.add_argument("--review-reps", type=int, default=500)
     args = p.parse_args(argv)
     parts = set() if args.assemble else set(args.only or PARTS)
     res: dict[str, Any] = {}
@@ -433,6 +443,10 @@ def main(argv: list[str] | None = None) -> int:
         print("sets", flush=True)
         res["sets"] = sets_part(20 if quick else args.calibration_reps, 99 if quick else 199, 200, 4000, 200,
                                 (0.8, 0.6) if quick else (0.9, 0.8, 0.7, 0.6, 0.5))
+    if "review" in parts:
+        print("review", flush=True)
+        res["review"] = review(4 if quick else args.review_reps, 100, 500 if quick else 2000, (0.1, 0.25), pool,
+                               scores, race_mix(), _rate, "review")
     if "time" in parts:
         print("time", flush=True)
         res["time"] = timing(100, 1000, 1) if quick else timing(1000, 10000, args.time_repeats)

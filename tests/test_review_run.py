@@ -17,8 +17,8 @@ from fairaudit.review.history import HistoryStore
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def make_data(folder: Path, seed: int = 0) -> None:
-    """A small pool where BM25 favours men for 'competitive' job ads."""
+def make_data(folder: Path, seed: int = 0, n_jobs: int = 12, n_pairs: int = 40) -> None:
+    """A small pool where BM25 favours men for 'competitive' job ads (``n_pairs`` women and as many men)."""
     rng = np.random.default_rng(seed)
     words = {"male": ["engineer", "competitive", "driven", "lead", "strong", "rugby"],
              "female": ["collaborative", "supportive", "nurse", "caring", "community", "team"]}
@@ -26,10 +26,10 @@ def make_data(folder: Path, seed: int = 0) -> None:
     races = ["white", "black", "asian", "hispanic"]
     cands = [{"candidate_id": f"c{i}", "sex": sex, "race_ethnicity": races[i % 4],
               "bio": " ".join(rng.choice(words[sex], 3).tolist() + rng.choice(common, 3).tolist())}
-             for i, sex in enumerate(["female", "male"] * 40)]
+             for i, sex in enumerate(["female", "male"] * n_pairs)]
     jobs = [{"job_id": f"j{j}", "title": f"Job {j}",
              "text": " ".join(rng.choice(words["male"] if j % 3 == 0 else words["male"] + words["female"], 3)
-                              .tolist() + rng.choice(common, 2).tolist())} for j in range(12)]
+                              .tolist() + rng.choice(common, 2).tolist())} for j in range(n_jobs)]
     pd.DataFrame(jobs).to_csv(folder / "jobs.csv", index=False)
     pd.DataFrame(cands).to_csv(folder / "candidates.csv", index=False)
 
@@ -56,8 +56,9 @@ max_gap = 0.6
 """
 
 
-def write_config(tmp_path: Path, floor: float = 0.1, recommender: str = 'name = "bm25"', extra: str = "") -> Path:
-    make_data(tmp_path)
+def write_config(tmp_path: Path, floor: float = 0.1, recommender: str = 'name = "bm25"', extra: str = "",
+                 **size: int) -> Path:
+    make_data(tmp_path, **size)
     p = tmp_path / "review.toml"
     p.write_text(CONFIG.format(floor=floor, recommender=recommender, extra=extra), encoding="utf-8")
     return p
@@ -71,7 +72,10 @@ def test_review_pass_rerun_and_breach(tmp_path, capsys):
     from fairaudit.report import init_keys, verify_report
 
     keys = init_keys(tmp_path / "keys")
-    cfg = write_config(tmp_path, extra='fail_on_regression = true\n[signing]\nkey_dir = "keys"\n')
+    # enough jobs and candidates that a collapse of one group's ratio is beyond chance (judged against the
+    # spread of each period's figures over resampled jobs and candidates)
+    cfg = write_config(tmp_path, extra='fail_on_regression = true\n[signing]\nkey_dir = "keys"\n', n_jobs=40,
+                       n_pairs=150)
     assert main(["review", "--config", str(cfg), "-q"]) == 0
     out = tmp_path / "out"
     pdf1 = out / "review-2026-Q3-v1.pdf"
@@ -311,3 +315,24 @@ def test_two_periods_give_trend_chart_and_two_rows(tmp_path, history_url, capsys
     text = "".join(p.extract_text() for p in PdfReader(tmp_path / "out" / "review-2026-Q4-v1.pdf").pages)
     for metric, *_ in charts:  # every chart is in the signed PDF (its title is text there)
         assert f"{metric_label(metric)} by period" in text, metric
+
+
+def test_a_no_change_quarter_is_not_a_regression(tmp_path, capsys):
+    """Same recommender, a new pool (issue 27): every change is shown, judged against chance, and none fails.
+
+    The plain 0.02 tolerance called such quarters a regression (exit 3 with fail_on_regression).
+    """
+    cfg = write_config(tmp_path, extra="fail_on_regression = true\n", n_jobs=40, n_pairs=150)
+    assert main(["review", "--config", str(cfg), "-q"]) == 0
+    make_data(tmp_path, seed=1, n_jobs=40, n_pairs=150)  # next quarter: other jobs and candidates, same BM25
+    capsys.readouterr()
+    code = main(["review", "--config", str(cfg), "--period", "2026-Q4", "-q"])
+    printed = capsys.readouterr().out
+    q4 = json.loads((tmp_path / "out" / "review-2026-Q4-v1-outcome.json").read_text())
+    changes = pd.DataFrame(q4["changes"])
+    assert (changes["worse_by"] > changes["tolerance"]).any()  # the old rule would have failed this quarter
+    assert code == 0 and not q4["regressions"] and "changes since 2026-Q3" in printed
+    assert set(changes["verdict"]) <= {"within chance", "better beyond chance", "reference group in both periods"}
+    assert changes.loc[changes["verdict"] == "within chance", "p_value"].gt(0.05).all()
+    n_groups = {"sex": 2, "race_ethnicity": 4, "sex_race": 4}  # make_data: women white/asian, men black/hispanic
+    assert len(changes) == sum(2 * (6 + n) for n in n_groups.values())  # every figure at both k, none dropped

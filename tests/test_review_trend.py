@@ -121,6 +121,11 @@ def test_regression_can_breach_when_asked(tmp_path):
     assert {b.metric for b in br} == {"min_impact_ratio", "match_rate", "mean_gap", "dp_difference",
                                       "paper_score"}
     assert all(b.rule == "regression" for b in br)
+    # judged against chance (issue 27): without the resamples of either period nothing is worse beyond chance
+    from fairaudit.review.changes import change_table
+
+    judged = change_table(reg, {}, {})
+    assert evaluate_thresholds(rows, Thresholds(min_impact_ratio=0.8, fail_on_regression=True), judged) == []
     store.close()
 
 

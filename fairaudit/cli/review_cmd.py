@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..review.config import load_config, with_period
+    from ..review.changes import change_line
     from ..review.run import run_review
 
     cfg = load_config(args.config)
@@ -42,9 +43,11 @@ def _run(args: argparse.Namespace) -> int:
         for b in outcome.breaches:
             print(f"  breach: {b.message}")
         reg = outcome.regressions
-        n_reg = int(reg["regressed"].sum()) if len(reg) else 0
-        if n_reg:
-            print(f"  {n_reg} metric(s) regressed since {reg['previous_period'].iloc[0]}")
+        if len(reg):
+            print(f"  {change_line(reg)}")
+            n_reg = int(reg["regressed"].sum())
+            if n_reg:
+                print(f"  {n_reg} metric(s) regressed since {reg['previous_period'].iloc[0]}")
         print(f"  report: {outcome.report_path} (sha256 {outcome.report_sha256[:16]}...)")
         if outcome.pruned:
             print(f"  pruned periods: {', '.join(outcome.pruned)}")

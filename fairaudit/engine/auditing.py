@@ -33,6 +33,7 @@ from ..threads import default_threads
 from .causes import gap_causes
 from ..data.io import frame_sha256
 from .log_audit import NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result
+from .breach_cause import breach_cuts
 
 
 def _tie_warnings(per_job: pd.DataFrame, ks: Sequence[int], n_jobs: int) -> list[str]:
@@ -285,7 +286,8 @@ def audit(
     if drivers != "none" or decomposition != "none":
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,
                                                       rankings, targets, block_size=block_size, progress=progress,
-                                                      say=say, log=log)
+                                                      say=say, log=log,
+                                                      breaches=breach_cuts(tables["parity"], config.four_fifths))
         tables.update(extra_tables)
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,

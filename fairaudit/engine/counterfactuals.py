@@ -30,6 +30,7 @@ import pandas as pd
 
 from .drivers import decomposition as exact_decomposition
 from .drivers import flagged_for_drivers, mask_identity, word_drivers
+from .breach_cause import breach_entry, ratios_of
 from ..data.groups import GroupEncoding
 from .identity_blind import bootstrap_identity, ranking_depth, sample_k, stratified_sample
 from .measure import job_gaps
@@ -62,6 +63,7 @@ class Context:
     encodings: Sequence[GroupEncoding] = ()  # every audited attribute (the decomposition covers each)
     targets: dict[str, np.ndarray] | None = None
     rankings: Rankings | None = None
+    breaches: Sequence[tuple[str, int, float]] = ()  # (attribute, k, lowest ratio) below the floor
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:
@@ -163,7 +165,7 @@ def _sample_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame,
     original.fit(texts)
     blind.fit(masked)
     ks = sample_k(k, len(rows), n)
-    depth = ranking_depth(ks, len(rows))
+    depth = ranking_depth(max([ks] + [sample_k(kb, len(rows), n) for _, kb, _ in ctx.breaches]), len(rows))
     job_texts = ctx.jobs["text"].tolist()
     order = rank(original, job_texts, depth, None, n_candidates=len(rows), block_size=ctx.block_size).indices
     order_blind = rank(blind, job_texts, depth, None, n_candidates=len(rows), block_size=ctx.block_size).indices
@@ -180,7 +182,8 @@ def _sample_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame,
     summary = {"method": "sample", "sample_size": len(rows), "n_candidates": n, "sample_k": ks,
                "stratified_by": cfg.gap_attribute, "sample_seed": cfg.seed,
                **by_attr[cfg.gap_attribute], "confidence": cfg.confidence, "n_resamples": est.n_resamples,
-               "_by_attribute": by_attr}
+               "_by_attribute": by_attr,
+               "breaches": _breaches(ctx, order, order_blind, rows, lambda kb: sample_k(kb, len(rows), n), "sample")}
     return table, summary
 
 
@@ -205,17 +208,39 @@ def _full_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, d
     blind = clone_recommender(ctx.rec)
     watch.append(blind)
     blind.fit(masked)
+    depth = max([k] + [kb for _, kb, _ in ctx.breaches])
     r_blind = LocalBackend(block_size=ctx.block_size).rank(
-        blind, ctx.jobs["text"].tolist(), k, None, n_candidates=len(cands),
+        blind, ctx.jobs["text"].tolist(), depth, None, n_candidates=len(cands),
         progress=lambda it: progress_bar(it, ctx.progress, desc="identity-blind ranking", unit="block"))
     tables = []
     for enc in _all_encodings(ctx):
         target = _target(ctx, enc)
         base = ctx.base_gaps if enc is ctx.enc else job_gaps(ctx.rankings.top(k), enc, target).gaps
-        tables.append(exact_decomposition(base, job_gaps(r_blind.indices, enc, target).gaps,
+        tables.append(exact_decomposition(base, job_gaps(r_blind.indices[:, :k], enc, target).gaps,
                                           ctx.jobs["job_id"].tolist(), k, enc.attribute))
     table = pd.concat(tables, ignore_index=True).assign(method="full", sample_size=len(cands), sample_k=k)
-    return table, {"method": "full", "sample_size": len(cands), "n_candidates": len(cands), "sample_k": k}
+    breaches = _breaches(ctx, ctx.rankings.indices, r_blind.indices, np.arange(len(cands)), lambda kb: kb, "full")
+    return table, {"method": "full", "sample_size": len(cands), "n_candidates": len(cands), "sample_k": k,
+                   "breaches": breaches}
+
+
+def _breaches(ctx: Context, order: np.ndarray, order_blind: np.ndarray, rows: np.ndarray,
+              k_of: Callable[[int], int], method: str) -> list[dict[str, Any]]:
+    """Each breaching lowest impact ratio on the two rankings (as written, masked) at the breach's k."""
+    from ..metrics.impact import rated_mask
+
+    encs = {e.attribute: e for e in _all_encodings(ctx)}
+    out = []
+    for attr, kb, ratio in ctx.breaches:
+        enc = encs.get(attr)
+        if enc is None:
+            continue
+        rated = rated_mask(enc.pool_counts, enc.n_known, ctx.config.min_share)
+        codes = enc.codes[rows]
+        original, masked = ratios_of([order, order_blind], codes, enc, rated, k_of(kb))
+        out.append(breach_entry(attr, kb, ratio, original, masked, ctx.config.four_fifths, method, len(rows),
+                                k_of(kb)))
+    return out
 
 
 def run_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -240,17 +265,21 @@ def counterfactuals(rec: Recommender, jobs: pd.DataFrame, candidates: pd.DataFra
                     encodings: Sequence[GroupEncoding], config: AuditConfig, rankings: Rankings,
                     targets: Mapping[str, np.ndarray], *,
                     block_size: int, progress: bool, say: Callable[[str], None],
-                    log: StageLog) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+                    log: StageLog, breaches: Sequence[tuple[str, int, float]] = ()
+                    ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The ``drivers``, ``occlusion`` and ``decomposition`` tables and their summaries.
 
     ``targets``: each attribute's target as the audit resolved it (:func:`fairaudit.engine.measure.resolve_targets`).
+    ``breaches``: (attribute, k, lowest ratio) of every impact-ratio breach
+    (:func:`fairaudit.engine.breach_cause.breach_cuts`); the decomposition's two
+    rankings give each of them masked (``summary["decomposition"]["breaches"]``).
     """
     enc = next(e for e in encodings if e.attribute == config.gap_attribute)
     target = targets[enc.attribute]
     base = job_gaps(rankings.top(config.effective_gap_k), enc, target).gaps
     ctx = Context(rec=rec, jobs=jobs, candidates=candidates, config=config, enc=enc, target=target, base_gaps=base,
                   block_size=block_size, progress=progress, say=say, encodings=encodings,
-                  targets=dict(targets), rankings=rankings)
+                  targets=dict(targets), rankings=rankings, breaches=list(breaches))
     tables, summary = empty_tables(), {}
     if config.drivers != "none":
         with log.stage("drivers", rec):

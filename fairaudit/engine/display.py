@@ -12,6 +12,8 @@ from typing import Any, Mapping, Protocol
 
 import pandas as pd
 
+from .breach_cause import breach_line
+
 
 class ResultView(Protocol):
     """What the views read of a :class:`fairaudit.AuditResult`."""
@@ -138,6 +140,8 @@ def print_summary(result: ResultView, console=None) -> None:
     dec = result.summary.get("decomposition")
     if dec:
         console.print(decomposition_line(dec))
+        for e in dec.get("breaches") or []:
+            console.print(breach_line(e), highlight=False)
     for line in cause_lines(result.summary.get("causes") or {}):
         console.print(line, highlight=False)
     drv = result.summary.get("drivers") or {}

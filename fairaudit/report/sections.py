@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ..engine.breach_cause import breach_line
 from ..engine.result import AuditResult
 from ..version import library_versions
 from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_attributes,  # noqa: F401
@@ -193,6 +194,8 @@ def _decomposition_summary(dsum: Mapping[str, Any]) -> dict[str, Any]:
                    confidence=fmt(dsum.get("confidence"), "pctg"), n_resamples=fmt(dsum.get("n_resamples"), "int"),
                    sample_size=fmt(dsum.get("sample_size"), "int"), n_candidates=fmt(dsum.get("n_candidates"), "int"),
                    sample_k=dsum.get("sample_k"), stratified_by=attribute_label(dsum.get("stratified_by") or "sex"))
+    # each impact-ratio breach with its ratio masked: the terminal's sentences, word for word
+    out["breaches"] = [breach_line(e) for e in dsum.get("breaches") or []]
     return out
 
 

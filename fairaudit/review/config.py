@@ -206,8 +206,10 @@ class Thresholds(_Model):
       within the tolerance of the target distribution),
     - ``mean_gap`` > ``max_gap`` (mean distance of the top-k mix from the target),
 
-    and, only with ``fail_on_regression = true``, when a metric is worse than
-    in the previous period by more than ``regression_tolerance``.
+    and, only with ``fail_on_regression = true``, when a change since the previous
+    period is "worse beyond chance" (two-way bootstrap, max-T adjusted over every
+    change the stage compares; :mod:`fairaudit.review.changes`) and worse by more
+    than ``regression_tolerance`` (x100 for the gap score).
     Metrics that cannot be computed (NaN) are reported but never breach.
     """
 

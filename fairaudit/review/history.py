@@ -1,6 +1,6 @@
 """The review history: every review ever run, in any SQLAlchemy database.
 
-Two tables (SQLAlchemy 2.x Core):
+Three tables (SQLAlchemy 2.x Core, defined in :mod:`.tables`):
 
 ``fairaudit_reviews``
     one row per review run: ``period``, ``period_start``, ``version`` (1, 2, ...
@@ -9,6 +9,9 @@ Two tables (SQLAlchemy 2.x Core):
     ``created_at`` / ``finished_at`` (UTC), ``config_hash``, ``input_hashes``
     (JSON: sha256 of jobs and candidates), ``report_path``, ``report_sha256``,
     ``breaches`` (JSON), ``fairaudit_version`` and a free ``message``.
+``fairaudit_review_spreads``
+    per review and stage, every figure the next review compares with its
+    two-way bootstrap resamples (see :mod:`.tables`).
 ``fairaudit_review_metrics``
     the audit summary of each review, one row per ``stage`` (``before``, and
     ``after`` when job texts were rewritten), ``k`` and ``attribute``:
@@ -46,58 +49,20 @@ from ..errors import ConfigError, FairauditError, HistoryError
 from ..data.io import redact_url
 from ..data.tables import TableSchema
 from ..paths import sqlite_file
-from ..metrics.better import better
 from .database import db_message, make_engine, retry
+from .tables import METRICS, STATUSES, metadata, review_metrics, review_spreads, reviews
 
 __all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HISTORY_TABLE", "open_store"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 
-#: Metrics kept per (stage, k, attribute), with the direction that is better
-#: (from :data:`fairaudit.metrics.better.BETTER`, the one table of directions).
-METRICS: dict[str, str] = {m: "higher" if better(m) > 0 else "lower"
-                           for m in ("min_impact_ratio", "dp_difference", "match_rate", "paper_score", "mean_gap")}
-STATUSES = ("running", "pass", "breach", "error")
 #: The CSV export (:meth:`HistoryStore.export`): one row per review, stage, k and attribute; a review
 #: without metrics (one that failed or is still running) has one row with those columns empty.
 HISTORY_TABLE = TableSchema("history export", {
     "review_id": "int", "period": "text", "period_start": "text", "version": "int", "status": "text",
     "created_at": "text", "config_hash": "text", "report_path": "text", "report_sha256": "text",
     "message": "text", "stage": "text", "k": "int", "attribute": "text", **{m: "float" for m in METRICS}})
-
-metadata = sa.MetaData()
-
-reviews = sa.Table(
-    "fairaudit_reviews", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("period", sa.String(32), nullable=False),
-    sa.Column("period_start", sa.Date, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("config_hash", sa.String(64), nullable=True),
-    sa.Column("input_hashes", sa.JSON, nullable=True),
-    sa.Column("report_path", sa.Text, nullable=True),
-    sa.Column("report_sha256", sa.String(64), nullable=True),
-    sa.Column("breaches", sa.JSON, nullable=True),
-    sa.Column("fairaudit_version", sa.String(32), nullable=True),
-    sa.Column("message", sa.Text, nullable=True),
-    sa.UniqueConstraint("period", "version", name="uq_fairaudit_reviews_period_version"),
-)
-
-review_metrics = sa.Table(
-    "fairaudit_review_metrics", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("review_id", sa.Integer, sa.ForeignKey("fairaudit_reviews.id", ondelete="CASCADE"),
-              nullable=False, index=True),
-    sa.Column("stage", sa.String(16), nullable=False),
-    sa.Column("k", sa.Integer, nullable=False),
-    sa.Column("attribute", sa.String(64), nullable=False),
-    *[sa.Column(m, sa.Float, nullable=True) for m in METRICS],
-    sa.UniqueConstraint("review_id", "stage", "k", "attribute", name="uq_fairaudit_metrics_row"),
-)
 
 
 @dataclass
@@ -249,11 +214,17 @@ class HistoryStore:
     def finish(self, review_id: int, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
                report_path: str | None = None, report_sha256: str | None = None,
                breaches: Sequence[Mapping[str, Any]] = (), input_hashes: Mapping[str, str] | None = None,
-               message: str | None = None) -> ReviewRecord:
-        """Store the metrics and outcome of a started review (one transaction)."""
+               message: str | None = None, spreads: Mapping[str, Mapping[str, Any]] | None = None) -> ReviewRecord:
+        """Store the metrics and outcome of a started review (one transaction).
+
+        ``spreads``: per stage, what the next review's change test needs
+        (:meth:`fairaudit.metrics.change.ChangeSpread.to_dict`); see :meth:`spreads`.
+        """
         if status not in ("pass", "breach"):
             raise ValueError(f"status must be 'pass' or 'breach', got {status!r}")
         rows = [self._metric_row(review_id, m) for m in metrics]
+        spread_rows = [{"review_id": review_id, "stage": str(st), "spread": dict(sp)}
+                       for st, sp in (spreads or {}).items()]
 
         def tx() -> None:
             with self.engine.begin() as conn:
@@ -266,8 +237,11 @@ class HistoryStore:
                 if n != 1:
                     raise HistoryError(f"review id {review_id} is not in the history (was it pruned?)")
                 conn.execute(review_metrics.delete().where(review_metrics.c.review_id == review_id))
+                conn.execute(review_spreads.delete().where(review_spreads.c.review_id == review_id))
                 if rows:
                     conn.execute(review_metrics.insert(), rows)
+                if spread_rows:
+                    conn.execute(review_spreads.insert(), spread_rows)
 
         self._guard(lambda: retry(tx, f"cannot store review {review_id}"))
         return self.get(review_id)
@@ -340,6 +314,16 @@ class HistoryStore:
 
         return self._guard(lambda: retry(read, "cannot read the history"))
 
+    def spreads(self, review_id: int) -> dict[str, dict[str, Any]]:
+        """The stored change spreads of a review, by stage (empty for a review stored without them)."""
+        q = sa.select(review_spreads.c.stage, review_spreads.c.spread).where(review_spreads.c.review_id == review_id)
+
+        def read() -> dict[str, dict[str, Any]]:
+            with self.engine.connect() as conn:
+                return {r.stage: r.spread for r in conn.execute(q)}
+
+        return self._guard(lambda: retry(read, "cannot read the history"))
+
     def periods(self) -> list[str]:
         """Distinct periods with at least one review, oldest first."""
         first = sa.func.min(reviews.c.period_start)
@@ -399,6 +383,7 @@ class HistoryStore:
                 ids = sa.select(reviews.c.id).where(reviews.c.period.in_(drop))
                 # explicit child delete: SQLite foreign-key cascades depend on a pragma
                 conn.execute(review_metrics.delete().where(review_metrics.c.review_id.in_(ids)))
+                conn.execute(review_spreads.delete().where(review_spreads.c.review_id.in_(ids)))
                 conn.execute(reviews.delete().where(reviews.c.period.in_(drop)))
 
         self._guard(lambda: retry(tx, "cannot prune the history"))

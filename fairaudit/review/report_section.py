@@ -1,4 +1,4 @@
-"""The review's section of the report: thresholds, breaches, trends, regressions and history.
+"""The review's section of the report: thresholds, breaches, trends, every change judged against chance, history.
 
 The review report is the audit report of :mod:`fairaudit.report` (before/after
 and rewrites) with one more :class:`~fairaudit.report.ReportSection`,
@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..report import ReportSection
 from ..report.charts import svg_data_uri
+from .changes import CHANGE_VERDICTS
 from .thresholds import Breach
 from .config import ReviewConfig, config_hash
 from .history import METRICS
@@ -96,9 +97,12 @@ def review_context(cfg: ReviewConfig, *, version: int, created_at: str, status: 
         "breaches": [b.to_dict() for b in breaches],
         "summary": [clean_row(r) for r in rows],
         "metric_labels": {m: metric_label(m) for m in METRICS},
+        "figure_labels": {m: metric_label(m) for m in (*METRICS, "impact_ratio", "ndkl")},
         "charts": _charts(cfg, trend),
         "previous_period": _previous_period(cfg, trend, reg),
         "regressions": [clean_row(r) for r in reg[reg["regressed"]].to_dict("records")] if len(reg) else [],
+        "changes": [clean_row(r) for r in reg.to_dict("records")],
+        "change_counts": {v: int((reg["verdict"] == v).sum()) if "verdict" in reg else 0 for v in CHANGE_VERDICTS},
         "n_compared": int(len(reg)),
         "tolerance": th.regression_tolerance,
         "history": history,

@@ -39,7 +39,8 @@ from .config import ReviewConfig, config_hash, load_config
 from .data import build_recommender, load_review_data
 from .history import HistoryStore
 from .report_section import clean_row, history_rows, review_context, review_section
-from .trend import changes_beyond_chance, regressions, trend_frame
+from .changes import change_table, review_spread
+from .trend import regressions, trend_frame
 
 __all__ = ["ReviewOutcome", "run_review", "output_paths"]
 
@@ -58,6 +59,8 @@ class ReviewOutcome:
     audit_path: Path
     summary_path: Path
     metrics: list[dict[str, Any]]
+    #: every change since the previous period with its verdict (:func:`~fairaudit.review.changes.change_table`);
+    #: ``regressed`` rows fail the review with ``fail_on_regression``
     regressions: pd.DataFrame = field(repr=False)
     pruned: list[str] = field(default_factory=list)
 
@@ -74,18 +77,20 @@ class ReviewOutcome:
             "report_path": str(self.report_path), "report_sha256": self.report_sha256,
             "audit_path": str(self.audit_path), "metrics": [clean_row(m) for m in self.metrics],
             "regressions": [clean_row(r) for r in reg[reg["regressed"]].to_dict("records")] if len(reg) else [],
+            "changes": [clean_row(r) for r in reg.to_dict("records")],
             "pruned_periods": self.pruned,
         }
 
 
 @dataclass
 class _Evaluation:
-    """The review's verdict on the audits: metric rows, trend, regressions and breaches."""
+    """The review's verdict on the audits: metric rows, trend, changes judged against chance and breaches."""
 
     rows: list[dict[str, Any]]
     trend: pd.DataFrame
     regressions: pd.DataFrame
     breaches: list[Breach]
+    spreads: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -178,8 +183,8 @@ def _rewriter(cfg: ReviewConfig, recommender: Any, candidates: pd.DataFrame,
 
 
 def _evaluate(cfg: ReviewConfig, store: HistoryStore, rec: Any, before: AuditResult,
-              after: AuditResult | None) -> _Evaluation:
-    """Metric rows of both stages, the trend with this run, regressions and threshold breaches."""
+              after: AuditResult | None, candidates: pd.DataFrame) -> _Evaluation:
+    """Metric rows of both stages, the trend with this run, every change judged against chance, breaches."""
     rows = metric_rows(before, "before") + (metric_rows(after, "after") if after is not None else [])
     current = pd.DataFrame(rows)
     current["period"], current["period_start"] = cfg.period, cfg.period_start
@@ -187,31 +192,20 @@ def _evaluate(cfg: ReviewConfig, store: HistoryStore, rec: Any, before: AuditRes
     trend = trend_frame(store, current=current)
     reg = regressions(trend, cfg.thresholds.regression_tolerance, period=cfg.period)
     audits = {"before": before, "after": after}
-    reg = changes_beyond_chance(reg, {s: a.tables["parity"] for s, a in audits.items() if a is not None},
-                                _previous_parity(cfg, trend, reg), float(getattr(before.config, "alpha", 0.05)))
-    return _Evaluation(rows=rows, trend=trend, regressions=reg,
-                       breaches=evaluate_thresholds(rows, cfg.thresholds, reg))
+    spreads = {s: review_spread(a, candidates, cfg.labels or None) for s, a in audits.items() if a is not None}
+    changes = change_table(reg, spreads, _previous_spreads(store, trend, reg),
+                           float(getattr(before.config, "alpha", 0.05)), cfg.thresholds.regression_tolerance,
+                           seed=cfg.audit.seed)
+    return _Evaluation(rows=rows, trend=trend, regressions=changes,
+                       breaches=evaluate_thresholds(rows, cfg.thresholds, changes), spreads=spreads)
 
 
-def _previous_parity(cfg: ReviewConfig, trend: pd.DataFrame, reg: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The ``parity`` tables of the previous period's audits (read back from ``output_dir``), by stage.
-
-    A missing or unreadable file leaves that stage out: its changes keep the plain tolerance rule.
-    """
+def _previous_spreads(store: HistoryStore, trend: pd.DataFrame, reg: pd.DataFrame) -> dict[str, Any]:
+    """The previous period's stored spreads by stage (empty for a review stored without them)."""
     if reg.empty:
         return {}
-    prev = str(reg["previous_period"].iloc[0])
-    rows = trend[trend["period"] == prev]
-    if rows.empty:
-        return {}
-    version = int(rows["version"].iloc[0])
-    out = {}
-    for stage, suffix in (("before", ""), ("after", "-after")):
-        path = cfg.output_dir / f"audit-{prev}-v{version}{suffix}.json"
-        if path.exists():
-            with contextlib.suppress(FairauditError):
-                out[stage] = AuditResult.from_json(path).tables["parity"]
-    return out
+    rows = trend[trend["period"] == str(reg["previous_period"].iloc[0])]
+    return store.spreads(int(rows["review_id"].iloc[0])) if len(rows) else {}
 
 
 def _signer(cfg: ReviewConfig) -> Any:
@@ -292,7 +286,7 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     evaluations: list[_Evaluation] = []
 
     def sections(before: AuditResult, after: AuditResult | None) -> list[Any]:
-        ev = _evaluate(cfg, store, rec, before, after)
+        ev = _evaluate(cfg, store, rec, before, after, candidates)
         evaluations.append(ev)
         history = history_rows(store.records(statuses=("pass", "breach")),
                                {"period": cfg.period, "version": version, "status": ev.status,
@@ -311,6 +305,7 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
                             breaches=ev.breaches, report_path=paths["report"], report_sha256=report_sha,
                             audit_path=paths["audit"], summary_path=paths["outcome"], metrics=ev.rows,
                             regressions=ev.regressions)
+    spreads = {s: sp.to_dict() for s, sp in ev.spreads.items() if sp is not None}
     files = {paths["sidecar"]: run.report.sidecar, paths["report"]: run.report.pdf,
              paths["audit"]: (run.before.to_json() + "\n").encode("utf-8")}
     if run.after is not None:
@@ -319,7 +314,7 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     # all or nothing, never over an existing file: a full disk leaves no half review behind
     write_all(files, overwrite=False)
     try:
-        _finish(cfg, store, rec, outcome)
+        _finish(cfg, store, rec, outcome, spreads)
     except BaseException:
         # the caller marks the history row "error"; leave no report behind that the history does not vouch for
         for p in files:
@@ -329,12 +324,14 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
     return outcome
 
 
-def _finish(cfg: ReviewConfig, store: HistoryStore, rec: Any, outcome: ReviewOutcome) -> None:
-    """Record the outcome in the history, prune it, and write the outcome JSON."""
+def _finish(cfg: ReviewConfig, store: HistoryStore, rec: Any, outcome: ReviewOutcome,
+            spreads: dict[str, Any]) -> None:
+    """Record the outcome (with what the next review's change test needs) in the history, prune it, and
+    write the outcome JSON."""
     breaches = outcome.breaches
     store.finish(rec.id, status=outcome.status, metrics=outcome.metrics, report_path=str(outcome.report_path),
                  report_sha256=outcome.report_sha256, breaches=[b.to_dict() for b in breaches],
-                 message=f"{len(breaches)} threshold breach(es)" if breaches else None)
+                 message=f"{len(breaches)} threshold breach(es)" if breaches else None, spreads=spreads)
     if cfg.history.keep_periods:
         outcome.pruned = store.prune(cfg.history.keep_periods)
     write_text(outcome.summary_path, json.dumps(outcome.to_dict(), indent=2, ensure_ascii=False) + "\n",

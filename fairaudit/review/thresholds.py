@@ -39,7 +39,7 @@ class Breach:
     value: float
     limit: float
     message: str
-    verdict: str | None = None  # the audit's verdict category for an impact-ratio breach (None: not assessed)
+    verdict: str | None = None  # the audit's verdict for an impact-ratio breach, the change's for a regression
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,7 +81,8 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
     - ``match_rate < thresholds.match_rate_goal``
     - ``mean_gap > thresholds.max_gap``
     - with ``fail_on_regression``: every row of ``regression_table`` flagged
-      ``regressed`` (see :func:`~fairaudit.review.trend.regressions`).
+      ``regressed``: a change "worse beyond chance" (max-T adjusted) by more than
+      the tolerance (see :func:`~fairaudit.review.changes.change_table`).
     """
     out: list[Breach] = []
     stage = thresholds.stage
@@ -109,10 +110,14 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
     if thresholds.fail_on_regression and regression_table is not None and len(regression_table):
         reg = regression_table[(regression_table["regressed"]) & (regression_table["stage"] == stage)]
         for r in reg.to_dict(orient="records"):
+            group = f" of {r['group']}" if isinstance(r.get("group"), str) and r["group"] else ""
             out.append(Breach("regression", stage, int(r["k"]), str(r["attribute"]), str(r["metric"]),
                               float(r["value"]), float(r["previous"]),
-                              f"{r['attribute']} @k={int(r['k'])}: {r['metric']} went from "
-                              f"{r['previous']:.3f} ({r['previous_period']}) to {r['value']:.3f}, "
-                              f"worse by more than {r['tolerance']:g}"
-                              + (f", beyond chance (z = {r['change_z']:.2f})" if r.get("beyond_chance") else "")))
+                              f"{r['attribute']} @k={int(r['k'])}: {r['metric']}{group} went from "
+                              f"{r['previous']:.3f} ({r['previous_period']}) to {r['value']:.3f}: "
+                              + (f"worse beyond chance (p = {r['p_value']:.3f}, adjusted over the "
+                                 f"{int(r['n_family'])} changes compared), by more than the tolerance "
+                                 f"{r['tolerance']:g}" if r.get("verdict") else
+                                 f"worse by more than {r['tolerance']:g} (not judged against chance)"),
+                              verdict=r.get("verdict")))
     return out

@@ -12,7 +12,6 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..options import DEFAULT_ALPHA
 from ..report import charts
 from .history import METRICS, HistoryStore
 
@@ -24,6 +23,8 @@ _LABELS = {
     "match_rate": "Diversity match rate",
     "paper_score": "Gap score (-100 x mean gap)",
     "mean_gap": "Mean gap to target",
+    "impact_ratio": "Impact ratio",
+    "ndkl": "NDKL",
 }
 _RANGES = {"min_impact_ratio": (0.0, 1.05), "dp_difference": (0.0, 1.05), "match_rate": (0.0, 1.05),
            "mean_gap": (0.0, 1.05), "paper_score": (-105.0, 0.0)}
@@ -77,7 +78,11 @@ def trend_frame(store: HistoryStore, current: pd.DataFrame | None = None,
 
 def regressions(frame: pd.DataFrame, tolerance: float | Mapping[str, float] = 0.02,
                 period: str | None = None, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """Metrics that got worse than in the previous period by more than a tolerance.
+    """The stored metrics' changes since the previous period, and which got worse by more than a tolerance.
+
+    This is the plain comparison of the stored figures; a review judges each
+    change against chance with :func:`fairaudit.review.changes.change_table`,
+    which fails a review only on a change "worse beyond chance".
 
     For each stage, k, attribute and metric, with ``value`` in ``period`` and
     ``previous`` in the period just before it (by start date)::
@@ -199,59 +204,3 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
             ax.text(0.5, 0.5, "no reviews yet", ha="center", va="center", transform=ax.transAxes)
         fig.tight_layout()
         return charts.to_svg(fig)
-
-
-def changes_beyond_chance(reg: pd.DataFrame, current: Mapping[str, pd.DataFrame],
-                          previous: Mapping[str, pd.DataFrame], alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
-    """Keep a worsening of the lowest impact ratio as a regression only when it is beyond chance.
-
-    Both periods' audits carry the permutation null of each attribute's lowest
-    impact ratio (``parity`` columns ``null_min_ir_median`` and
-    ``null_min_ir_p05``): how much that ratio moves by chance on that period's
-    pool and jobs. With the spread of each null taken as the sampling spread of
-    the observed ratio, ``sd = (median - p05) / z_0.95``, a change is beyond
-    chance when
-
-    .. math:: z = \\frac{IR_{now} - IR_{before}}{\\sqrt{sd_{now}^2 + sd_{before}^2}} < -z_{1-\\alpha}
-
-    (an approximation: the two periods' pools are independent, and the null's
-    spread stands for the estimate's). Rows of ``reg`` get ``change_z`` and
-    ``beyond_chance`` (None where a period has no null, e.g. an audit of schema
-    version 1, which then keeps the plain tolerance rule); ``regressed`` of the
-    ``min_impact_ratio`` rows becomes ``regressed and beyond_chance``.
-
-    Parameters
-    ----------
-    reg : DataFrame from :func:`regressions`
-    current, previous : mapping stage -> the audits' ``parity`` tables
-    """
-    from scipy.stats import norm
-
-    out = reg.copy()
-    out["change_z"] = np.nan
-    out["beyond_chance"] = None
-    if out.empty:
-        return out
-    z05, z_alpha = norm.ppf(0.95), norm.ppf(1 - alpha)
-
-    def spread(par: pd.DataFrame | None, k: int, attribute: str) -> float:
-        if par is None or "null_min_ir_p05" not in par:
-            return float("nan")
-        row = par[(par["k"] == k) & (par["attribute"] == attribute)]
-        if row.empty:
-            return float("nan")
-        med, p05 = float(row["null_min_ir_median"].iloc[0]), float(row["null_min_ir_p05"].iloc[0])
-        return (med - p05) / z05
-
-    for i, r in out[out["metric"] == "min_impact_ratio"].iterrows():
-        sd_now = spread(current.get(r["stage"]), int(r["k"]), r["attribute"])
-        sd_before = spread(previous.get(r["stage"]), int(r["k"]), r["attribute"])
-        sd = math.hypot(sd_now, sd_before)
-        if not math.isfinite(sd) or not math.isfinite(r["change"]):
-            continue
-        z = r["change"] / sd if sd > 0 else (-math.inf if r["change"] < 0 else 0.0)
-        beyond = bool(z < -z_alpha)
-        out.at[i, "change_z"] = z
-        out.at[i, "beyond_chance"] = beyond
-        out.at[i, "regressed"] = bool(r["regressed"]) and beyond
-    return out
