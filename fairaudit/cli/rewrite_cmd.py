@@ -17,6 +17,9 @@ def register(sub) -> None:
                     "an interrupted training resumes from its last checkpoint.")
     add_data_args(p)
     p.add_argument("--out", required=True, help="CSV of rewrites to write")
+    p.add_argument("--jobs-out", metavar="FILE",
+                   help="also write the jobs as a CSV with the accepted rewrites in place of their texts "
+                        "(the input of a re-audit: fairaudit audit --jobs FILE ...)")
     p.add_argument("--train", action="store_true", help="fine-tune the policy on the jobs (or --train-jobs) first")
     p.add_argument("--train-jobs", help="jobs to train on (default: --jobs)")
     p.add_argument("--steps", type=int, default=None, help="GRPO steps after expert iteration (default 40)")
@@ -48,12 +51,14 @@ def run(args: argparse.Namespace) -> int:
     from ..data.csvsafe import write_csv
     from ..data.io import load_candidates, load_jobs
     from ..data.labels import read_labels
+    from ..data.rewrites_table import apply_rewrites
     from ..paths import guard_outputs, if_file
 
     trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise
     guard_outputs({"--jobs": args.jobs, "--candidates": args.candidates, "--train-jobs": args.train_jobs,
                    "--target": if_file(args.target), "--labels": if_file(args.labels), "--adapter": None if args.train else args.adapter},
-                  {"--out": args.out, "--adapter": trained, "--checkpoint-dir": args.checkpoint_dir})
+                  {"--out": args.out, "--jobs-out": args.jobs_out, "--adapter": trained,
+                   "--checkpoint-dir": args.checkpoint_dir})
     jobs = load_jobs(args.jobs, column_map(args.job_columns), sep=args.sep)
     cands = load_candidates(args.candidates, column_map(args.candidate_columns), sep=args.sep,
                             labels=read_labels(args.labels))
@@ -74,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     out = ar.rewrite(jobs, method=args.method, n=args.n, seed=args.seed)
     with atomic_open(args.out, "w") as fh:
         write_csv(out, fh)
+    if args.jobs_out:
+        with atomic_open(args.jobs_out, "w") as fh:
+            write_csv(apply_rewrites(jobs, out), fh)
     if not args.quiet:
         print(f"{ar.last_stats_['method']}: {int(out['accepted'].sum())}/{len(out)} jobs rewritten; "
               f"mean gap at k={args.k} {out['gap_before'].mean():.4f} -> {out['gap_after'].mean():.4f} "
@@ -84,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {a}: mean gap {out[f'gap_before_{a}'].mean():.4f} -> {out[f'gap_after_{a}'].mean():.4f}")
         if args.train and args.adapter:
             print(f"adapter saved to {args.adapter}")
-        print(f"wrote {args.out}")
+        print(f"wrote {args.out}" + (f" and {args.jobs_out}" if args.jobs_out else ""))
     return 0
