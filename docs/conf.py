@@ -37,6 +37,7 @@ extensions = [
     "offline_math",
     "apipages",
     "benchmark_tables",
+    "result_tables",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
