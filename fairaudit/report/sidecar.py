@@ -40,10 +40,12 @@ def check_rewrites(rewrites: pd.DataFrame | None) -> pd.DataFrame | None:
     df = rewrites.copy()
     df["job_id"] = df["job_id"].astype(str)
     acc = df["accepted"]
-    if acc.dtype == object:  # read back from CSV: "True" / "False"
+    if not pd.api.types.is_bool_dtype(acc):  # read back from CSV: "True" / "False" (object or string dtype)
         acc = acc.astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
     df["accepted"] = acc.astype(bool)
-    for c in ("gap_before", "gap_after", "meaning_score"):
+    # read back from a file every column is text: the per-attribute gaps are numbers too
+    for c in ["gap_before", "gap_after", "meaning_score",
+              *(c for c in df.columns if str(c).startswith(("gap_before_", "gap_after_")))]:
         df[c] = pd.to_numeric(df[c], errors="coerce")
     df["original"] = df["original"].fillna("").astype(str)
     df["rewrite"] = df["rewrite"].fillna("").astype(str)
