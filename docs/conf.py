@@ -123,7 +123,8 @@ html_theme_options = {
     "footer_end": [],
     "icon_links": [],
 }
-html_sidebars = {"index": [], "getting-started": [], "errors": [], "architecture": [], "contributing": []}
+html_sidebars = {"index": [], "getting-started": [], "errors": [], "architecture": [], "contributing": [],
+                 "benchmarks": []}
 html_copy_source = False
 html_show_sourcelink = False
 suppress_warnings = ["config.cache"]  # sphinx-gallery's callables in the config are not pickled

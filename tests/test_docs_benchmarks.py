@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -132,3 +133,24 @@ def test_plots_draw_or_say_why(tmp_path):
     opts = {"kind": "line", "rows": "cells", "where": "k=10", "x": "r", "y": "d.rate", "hue": "g", "hline": "0.8"}
     assert R.draw(data, opts, png) is None and png.stat().st_size > 1000
     assert "No plot" in R.draw(data, {**opts, "rows": "gone"}, tmp_path / "q.png")
+
+
+def test_every_cell_of_the_pages_record_tables_resolves():
+    text = PAGE.read_text(encoding="utf-8")
+    blocks = re.findall(r"^```\{bench-records\} (\S+)\n(.*?)^```", text, re.S | re.M)
+    assert blocks
+    empty = []
+    for name, body in blocks:
+        opts = dict(re.findall(r"^:(\w+): (.*)$", body, re.M))
+        data = json.loads((ROOT / "benchmarks" / "results" / name).read_text(encoding="utf-8"))
+        records = R._records(data, opts["rows"], opts.get("where", ""))
+        assert records, f"{name}: no records under {opts['rows']}"
+        for field, label, spec in R._columns(opts["columns"]):
+            if any(R.value(r, field, spec) == R.MISSING for _, r in records):
+                empty.append(f"{name} {opts['rows']}: {field} ({label})")
+    assert empty == []
+
+
+def test_column_specs_keep_commas_in_labels_and_formats():
+    assert R._columns("a=x, b.c=breach, beyond chance|.1%, n=jobs|,, d=in [3 %, 7 %]") == [
+        ("a", "x", None), ("b.c", "breach, beyond chance", ".1%"), ("n", "jobs", ","), ("d", "in [3 %, 7 %]", None)]

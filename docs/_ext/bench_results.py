@@ -135,7 +135,8 @@ def _records(data: Any, path: str, where: str) -> list[tuple[str, Any]]:
 
 def _columns(spec: str) -> list[tuple[str, str, str | None]]:
     out = []
-    for part in (p.strip() for p in spec.split(",") if p.strip()):
+    # entries split at a comma that starts the next FIELD= (labels and specs may hold commas)
+    for part in (p.strip() for p in re.split(r",\s*(?=[A-Za-z_][\w.\[\]]*=)", spec) if p.strip()):
         field, _, rest = part.partition("=")
         label, _, fspec = (rest or field).partition("|")
         out.append((field.strip(), label.strip(), fspec.strip() or None))
@@ -171,7 +172,10 @@ class BenchTable(_BenchDirective):
     def run(self):
         data = load(self, self.arguments[0])
         lines = [ln for ln in self.content if ln.strip()]
-        rows = [[substitute(c.strip(), data) for c in ln.split("|")] for ln in lines]
+        # cells split on "|" outside {PATH|SPEC}
+        rows = [[substitute(c.strip(), data) for c in re.split(r"\|(?![^{]*\})", ln)] for ln in lines]
+        width = len(rows[0])
+        rows = [(r + [""] * width)[:width] for r in rows]
         return self._wrap(make_table(rows[0], rows[1:], ("bench-results",)))
 
 
