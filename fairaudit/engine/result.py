@@ -235,7 +235,10 @@ class AuditResult:
     summary : dict
         Headline figures and the verdict (see :meth:`verdict`).
     tables : dict of str -> DataFrame
-        See the module docstring.
+        ``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
+        ``occlusion``, ``decomposition`` (:meth:`to_frame` returns a copy); every
+        column is defined in :data:`fairaudit.data.columns.TABLES`, shown on the
+        documentation's "Result tables" page.
     groups : dict of attribute -> list of group labels (code order).
     rankings : Rankings or None
         In memory only (not serialised): top-k per job for further analysis.
