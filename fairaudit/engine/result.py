@@ -237,8 +237,8 @@ class AuditResult:
     tables : dict of str -> DataFrame
         ``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
         ``occlusion``, ``decomposition`` (:meth:`to_frame` returns a copy); every
-        column is defined in :data:`fairaudit.data.columns.TABLES`, shown on the
-        documentation's "Result tables" page.
+        column is defined in ``fairaudit.data.columns.TABLES``, shown on
+        :doc:`/api/result-tables`.
     groups : dict of attribute -> list of group labels (code order).
     rankings : Rankings or None
         In memory only (not serialised): top-k per job for further analysis.
@@ -273,8 +273,8 @@ class AuditResult:
             (demographic parity and the attribute's verdict), ``"diversity"`` (match
             rate, mean gap, NDKL), ``"ranking"`` (skew@k, exposure), ``"per_job"``,
             ``"drivers"``, ``"occlusion"`` or ``"decomposition"``. Every column is
-            defined in :data:`fairaudit.data.columns.TABLES` (the "Result tables"
-            reference page).
+            defined in ``fairaudit.data.columns.TABLES``, shown on
+            :doc:`/api/result-tables`.
 
         Raises
         ------
