@@ -284,4 +284,5 @@ def setup(app):
     for name, cls in (("bench-table", BenchTable), ("bench-records", BenchRecords), ("bench-plot", BenchPlot),
                       ("bench-list", BenchList)):
         app.add_directive(name, cls)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: bump it when the rendering changes, so that Sphinx re-reads the pages that use it
+    return {"version": "1", "env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}
