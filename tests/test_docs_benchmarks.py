@@ -129,7 +129,8 @@ def test_a_page_reference_to_a_missing_key_is_caught():
 
 def test_plots_draw_or_say_why(tmp_path):
     png = tmp_path / "p.png"
-    data = {"cells": [{"k": 10, "r": 0.5, "d": {"rate": 0.2}, "g": 0.01}, {"k": 10, "r": 0.9, "d": {"rate": 0.1}, "g": 0.01}]}
+    data = {"cells": [{"k": 10, "r": 0.5, "d": {"rate": 0.2}, "g": 0.01},
+                      {"k": 10, "r": 0.9, "d": {"rate": 0.1}, "g": 0.01}]}
     opts = {"kind": "line", "rows": "cells", "where": "k=10", "x": "r", "y": "d.rate", "hue": "g", "hline": "0.8"}
     assert R.draw(data, opts, png) is None and png.stat().st_size > 1000
     assert "No plot" in R.draw(data, {**opts, "rows": "gone"}, tmp_path / "q.png")

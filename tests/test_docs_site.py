@@ -243,7 +243,8 @@ def test_site_has_no_external_assets():
 # ----------------------------------------------------------------------------- maths (MathJax shipped with the site)
 MATH_PAGES = ("concepts/metrics.html", "concepts/ranking-metrics.html", "concepts/significance.html")
 _TYPESET = ("(window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve()).then(() => "
-            "[document.querySelectorAll('div.math, span.math').length, document.querySelectorAll('mjx-container').length,"
+            "[document.querySelectorAll('div.math, span.math').length,"
+            " document.querySelectorAll('mjx-container').length,"
             " document.querySelectorAll('mjx-merror, [data-mjx-error]').length])")
 
 
