@@ -1,7 +1,9 @@
 """Sphinx configuration of the fairaudit documentation (built by ``make docs``).
 
-Offline by design: no intersphinx, no CDN. Math is rendered to SVG by matplotlib's
-mathtext at build time (``_ext/offline_math.py``), the API pages are generated
+Offline by design: no intersphinx, no CDN. Math is typeset by MathJax 3 from files the
+site ships (``_ext/offline_math.py``, MathJax from the ``sphinx-mathjax-offline``
+package), the result-table reference from ``fairaudit.data.columns``
+(``_ext/result_tables.py``), the API pages are generated
 from each public module's ``__all__`` (``_ext/apipages.py``), the benchmark tables
 from ``benchmarks/results/*.json`` (``_ext/benchmark_tables.py``) and the example
 gallery is executed by sphinx-gallery.
@@ -33,10 +35,13 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "myst_parser",
+    "sphinx_design",
     "sphinx_gallery.gen_gallery",
     "offline_math",
     "apipages",
     "benchmark_tables",
+    "bench_results",
+    "result_tables",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
@@ -109,13 +114,17 @@ html_static_path = ["_static"]
 html_css_files = ["fairaudit.css"]
 html_theme_options = {
     "navigation_with_keys": False,
+    # the top bar: Getting started, User guide, Concepts, Examples, API reference, Benchmarks;
+    # errors, architecture and contributing under "More"
+    "header_links_before_dropdown": 6,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
     "footer_start": ["copyright"],
     "footer_end": [],
     "icon_links": [],
 }
-html_sidebars = {"index": [], "getting-started": [], "errors": [], "architecture": [], "contributing": []}
+html_sidebars = {"index": [], "getting-started": [], "errors": [], "architecture": [], "contributing": [],
+                 "benchmarks": []}
 html_copy_source = False
 html_show_sourcelink = False
 suppress_warnings = ["config.cache"]  # sphinx-gallery's callables in the config are not pickled

@@ -2,6 +2,7 @@
 
 - three pages (the index, a guide page, an API page) open in headless Chromium, driven over
   the DevTools protocol, without a console error, an uncaught exception or a failed load;
+- every formula of the concept pages is typeset by the MathJax the site ships, none as an error;
 - every relative link, image, script and stylesheet of every built page points to a file that
   exists, and every ``#anchor`` to an id on its page (Sphinx's own checks cover the sources;
   this covers what the theme and the gallery add).
@@ -237,3 +238,36 @@ def test_site_has_no_external_assets():
                 remote.append(f"{page.relative_to(site)}: {m.group(2)}")
         assert parsed.links is not None
     assert not remote, "\n".join(remote[:20])
+
+
+# ----------------------------------------------------------------------------- maths (MathJax shipped with the site)
+MATH_PAGES = ("concepts/metrics.html", "concepts/ranking-metrics.html", "concepts/significance.html")
+_TYPESET = ("(window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve()).then(() => "
+            "[document.querySelectorAll('div.math, span.math').length,"
+            " document.querySelectorAll('mjx-container').length,"
+            " document.querySelectorAll('mjx-merror, [data-mjx-error]').length])")
+
+
+@pytest.mark.parametrize("page", MATH_PAGES)
+def test_every_formula_is_typeset_offline(page, tmp_path):
+    # the site's own MathJax (docs/_ext/offline_math.py) typesets every formula, none as an error
+    site = _site()
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        skip_or_fail("chromium", "chromium is not installed (Debian: apt-get install chromium)")
+    assert (site / "_static" / "mathjax" / "tex-svg.js").is_file()
+    text = (site / page).read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-svg.js" in text and "cdn" not in text.lower()
+    tools = DevTools(browser, tmp_path / "profile")
+    try:
+        target = next(t for t in tools.send("Target.getTargets")["targetInfos"] if t["type"] == "page")
+        session = tools.send("Target.attachToTarget", {"targetId": target["targetId"], "flatten": True})["sessionId"]
+        tools.send("Page.enable", session=session)
+        tools.send("Page.navigate", {"url": (site / page).as_uri()}, session=session)
+        assert tools.wait_for("Page.loadEventFired", 90)
+        formulas, typeset, errors = tools.send("Runtime.evaluate", {"expression": _TYPESET, "awaitPromise": True,
+                                                                    "returnByValue": True},
+                                               session=session)["result"]["value"]
+    finally:
+        tools.close()
+    assert formulas > 0 and typeset == formulas and errors == 0, (formulas, typeset, errors)

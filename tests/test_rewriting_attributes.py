@@ -202,3 +202,20 @@ def test_a_flat_target_applies_to_the_attribute_whose_groups_it_names(cands):
         nest_flat_target({"x": 1.0}, {"a": ["x", "y"], "b": ["x", "z"]})
     for kept in ("pool", {"sex": {"female": 0.5, "male": 0.5}}, {"sex": "uniform"}):
         assert nest_flat_target(kept, {"sex": ["female", "male"], "race_ethnicity": ["white"]}) == kept
+
+
+def test_a_rewrites_file_read_back_as_text_gives_the_per_attribute_summary(tmp_path):
+    # `fairaudit report --rewrites rewrites.csv` reads every column as text; the per-attribute gaps
+    # were averaged as strings (a TypeError traceback), and "False" counted as accepted, until
+    # check_rewrites read both as what they are
+    from fairaudit.data.csvsafe import write_csv
+    from fairaudit.data.io import read_table
+    from fairaudit.report.sidecar import check_rewrites, rewrites_summary
+
+    df = pd.DataFrame({"job_id": ["J1", "J2"], "original": ["a", "b"], "rewrite": ["a2", "b"],
+                       "accepted": [True, False], "gap_before": [0.3, 0.2], "gap_after": [0.2, 0.2],
+                       "meaning_score": [0.9, 1.0], "gap_before_sex": [0.4, 0.1], "gap_after_sex": [0.3, 0.1]})
+    write_csv(df, tmp_path / "rewrites.csv")
+    summary = rewrites_summary(check_rewrites(read_table(tmp_path / "rewrites.csv")))
+    assert summary["n_accepted"] == 1  # "False" read as text is not accepted
+    assert summary["by_attribute"][0]["mean_gap_before_accepted"] == pytest.approx(0.4)

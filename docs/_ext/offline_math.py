@@ -1,92 +1,55 @@
-"""Render math offline: LaTeX → SVG with matplotlib's mathtext, inlined as data URIs.
+"""Math typeset by MathJax 3 in the reader's browser, from files shipped with the site (no CDN).
 
-The default HTML math renderer (MathJax) loads a script from a CDN, which an offline
-build cannot ship and an offline reader cannot load. mathtext covers the subset the
-concept pages use (fractions, sums, sub/superscripts, Greek, ``\\log``, ``\\mathrm``).
-A formula mathtext cannot parse is a build warning (an error under ``-W``).
+The MathJax files come from a PyPI package, ``sphinx-mathjax-offline`` (MathJax 3.2.2,
+in the ``docs`` extra). This extension points ``sphinx.ext.mathjax`` at the SVG
+build of MathJax (``tex-svg.js``: glyphs drawn as paths, so no web fonts to load,
+which browsers refuse from ``file://`` pages) and copies it, with the TeX extensions
+it loads on demand, into ``_static/mathjax`` of the built site. Sphinx adds the
+script only to pages that have math.
 """
 from __future__ import annotations
 
-import base64
-import functools
-import html
-import io
-import re
+import importlib.util
+import shutil
+from pathlib import Path
 
-from docutils import nodes
-from sphinx.util import logging
+from sphinx.errors import ExtensionError
 
-logger = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=None)
-def latex_to_svg(latex: str, fontsize: float) -> str:
-    """The SVG text of one formula (glyphs as paths, so the page needs no font).
-
-    Parameters
-    ----------
-    latex : str
-        A formula in mathtext's subset of LaTeX, without the ``$`` delimiters.
-    fontsize : float
-        Font size in points.
-    """
-    import matplotlib
-    from matplotlib import mathtext
-    from matplotlib.font_manager import FontProperties
-
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "mathtext.fontset": "dejavuserif",
-                                "svg.hashsalt": "fairaudit"}):
-        mathtext.math_to_image(f"${latex}$", buf, prop=FontProperties(size=fontsize), format="svg")
-    return buf.getvalue().decode("utf-8")
+PACKAGE = "sphinx-mathjax-offline"   # the distribution's import name has a hyphen
+SCRIPT = "tex-svg.js"
+#: What tex-svg.js may load later (TeX packages by \require or autoload, the menu, assistive MathML).
+ON_DEMAND = ("input", "ui", "a11y", "sre", "adaptors")
 
 
-# LaTeX commands mathtext lacks, spelled the way it knows them
-_ALIASES = [(re.compile(r"\\[td]frac\s*(\d)\s*(\d)"), r"\\frac{\1}{\2}"), (re.compile(r"\\[td]frac"), r"\\frac"),
-            (re.compile(r"\\le(?![a-zA-Z])"), r"\\leq"), (re.compile(r"\\ge(?![a-zA-Z])"), r"\\geq"),
-            (re.compile(r"\\[lr]vert(?![a-zA-Z])"), "|")]
+def mathjax_source() -> Path:
+    """The folder of MathJax files inside the installed package."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ExtensionError(f"the docs need the package {PACKAGE} (pip install -e '.[docs]'): it ships MathJax")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
+    if not (folder / SCRIPT).is_file():
+        raise ExtensionError(f"{PACKAGE} has no {SCRIPT} under {folder}")
+    return folder
 
 
-def normalise(latex: str) -> str:
-    """One line of LaTeX in mathtext's dialect (``\\le`` → ``\\leq``, ``\\tfrac12`` → ``\\frac{1}{2}``).
-
-    Parameters
-    ----------
-    latex : str
-        The formula as written.
-    """
-    latex = " ".join(latex.split())
-    for pattern, repl in _ALIASES:
-        latex = pattern.sub(repl, latex)
-    return latex
+def _configure(app, config) -> None:
+    mathjax_source()  # fail at the start of the build, not after it
+    config.mathjax_path = f"mathjax/{SCRIPT}"
 
 
-def _img(self, node: nodes.Node, latex: str, display: bool) -> str:
-    latex = normalise(latex)
-    try:
-        svg = latex_to_svg(latex, 13.0 if display else 11.0)
-    except Exception as exc:  # mathtext's parse errors are ValueError, but be sure to report any
-        logger.warning("formula not rendered (%s): %s", " ".join(str(exc).split()), latex, location=node)
-        return f'<code class="math">{html.escape(latex)}</code>'
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
-    cls = "math-display" if display else "math-inline"
-    return f'<img class="{cls}" alt="{html.escape(latex, quote=True)}" src="{uri}"/>'
-
-
-def visit_math(self, node: nodes.Node) -> None:
-    self.body.append(_img(self, node, node.astext(), False))
-    raise nodes.SkipNode
-
-
-def visit_displaymath(self, node: nodes.Node) -> None:
-    # one image per line (mathtext has no multi-line environments)
-    lines = [ln for ln in node.astext().replace("\\\\", "\n").splitlines() if ln.strip()]
-    body = "<br/>".join(_img(self, node, ln, True) for ln in lines)
-    self.body.append(f'<div class="math-block">{body}</div>')
-    raise nodes.SkipNode
+def _copy(app, exc) -> None:
+    if exc is not None or app.builder.format != "html":
+        return
+    src, dest = mathjax_source(), Path(app.outdir) / "_static" / "mathjax"
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src / SCRIPT, dest / SCRIPT)
+    for name in ON_DEMAND:
+        if (src / name).is_dir():
+            shutil.copytree(src / name, dest / name, dirs_exist_ok=True)
 
 
 def setup(app):
-    app.add_html_math_renderer("mathtext", (visit_math, None), (visit_displaymath, None))
-    app.config.html_math_renderer = "mathtext"
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.setup_extension("sphinx.ext.mathjax")
+    app.connect("config-inited", _configure)
+    app.connect("build-finished", _copy)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

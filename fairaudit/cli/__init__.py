@@ -20,7 +20,7 @@ from typing import Sequence
 from ..errors import FairauditError, FairauditWarning
 
 #: Sub-command modules, in the order they appear in ``--help``.
-COMMANDS = ("demo", "audit", "check", "rewrite", "report", "summary", "verify", "keys", "review", "history")
+COMMANDS = ("demo", "datasets", "audit", "check", "rewrite", "report", "summary", "verify", "keys", "review", "history")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data.io import load_candidates, load_jobs
     from ..data.rewrites_table import rewritten_jobs_path, write_rewrites
     from ..data.labels import read_labels
+    from ..data.rewrites_table import apply_rewrites
     from ..paths import guard_outputs, if_file
 
     trained = args.adapter if args.train else None  # --adapter is written after --train, read otherwise

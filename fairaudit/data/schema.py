@@ -33,6 +33,7 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, Str
 
 from ..errors import ConfigError, DataError
 from ..options import parse_ks
+from .columns import column_definition
 
 __all__ = ["AuditDocument", "validate_audit_dict", "SCHEMA_VERSION"]
 
@@ -165,6 +166,19 @@ class DecompositionRow(_Keyed):
     method: Literal["full", "sample"] = "full"
     sample_size: Optional[StrictInt] = Field(None, ge=1)
     sample_k: Optional[StrictInt] = Field(None, ge=1)
+
+
+def _describe(model: type[BaseModel], table: str) -> None:
+    """Copy the definitions of :mod:`fairaudit.data.columns` into the model's JSON schema."""
+    for name, field in model.model_fields.items():
+        field.description = column_definition(table, name)
+    model.model_rebuild(force=True)
+
+
+for _model, _table in ((ImpactRow, "impact"), (ParityRow, "parity"), (DiversityRow, "diversity"),
+                       (RankingRow, "ranking"), (PerJobRow, "per_job"), (DriverRow, "drivers"),
+                       (OcclusionRow, "occlusion"), (DecompositionRow, "decomposition")):
+    _describe(_model, _table)
 
 
 class Tables(BaseModel):

@@ -6,39 +6,10 @@ without recomputing anything.
 
 Tables of an :class:`AuditResult`
 ---------------------------------
-impact
-    k, attribute, group, n_pool, pool_share, selected, selection_rate,
-    selection_rate_ci_low, selection_rate_ci_high, impact_ratio,
-    scoring_selected, scoring_rate, scoring_impact_ratio, excluded,
-    exclusion_reason, four_fifths_flag.  (NYC LL144 / EEOC; one row per
-    group incl. an ``unknown`` row that is counted but not rated.)
-parity
-    k, attribute, dp_difference, dp_ratio (fairlearn), their ``_ci_low`` /
-    ``_ci_high``, min_impact_ratio, four_fifths_pass.
-diversity
-    k, attribute, target (JSON), tolerance, match_rate, mean_gap, mean_wasserstein
-    (sex only), paper_score (the gap score -100 x mean gap, see
-    :func:`fairaudit.metrics.gap_score`; the column keeps the name audit files and
-    review histories were written with), ndkl, each with ``_ci_low`` / ``_ci_high``.
-ranking
-    k, attribute, group, target_share, topk_share, skew_at_k, exposure,
-    exposure_ratio.
-per_job
-    job_id, title, k, attribute, gap, paper_score, match, dp_difference, ndkl,
-    mix (JSON object group -> share in the top-k).
-drivers
-    job_id, word, category, count, gap, gap_without, delta (positive: removing
-    the word narrows the gap); lexicon drivers of the jobs in the audit's
-    ``drivers`` scope (default: the flagged ones).
-occlusion
-    job_id, kind (sentence/word), sentence_no, sentence, word, coded, category,
-    gap, gap_without, delta: occlusion drivers (``driver_method="occlusion"``,
-    :mod:`fairaudit.engine.occlusion`), same scope.
-decomposition
-    job_id, k, attribute, gap, gap_blind, identity_part, text_part, method
-    (full/sample), sample_size, sample_k; with ``method == "sample"`` the gaps
-    are those of the top-``sample_k`` of the sampled candidates
-    (:mod:`fairaudit.engine.identity_blind`).
+``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
+``occlusion`` and ``decomposition``: every column is defined once, in
+:data:`fairaudit.data.columns.TABLES` (rendered on the documentation's "Result
+tables" page and copied into the JSON schema's descriptions).
 """
 from __future__ import annotations
 
@@ -264,7 +235,10 @@ class AuditResult:
     summary : dict
         Headline figures and the verdict (see :meth:`verdict`).
     tables : dict of str -> DataFrame
-        See the module docstring.
+        ``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
+        ``occlusion``, ``decomposition`` (:meth:`to_frame` returns a copy); every
+        column is defined in ``fairaudit.data.columns.TABLES``, shown on
+        :doc:`/api/result-tables`.
     groups : dict of attribute -> list of group labels (code order).
     rankings : Rankings or None
         In memory only (not serialised): top-k per job for further analysis.
@@ -291,7 +265,23 @@ class AuditResult:
         raise AttributeError(name)
 
     def to_frame(self, table: str = "impact") -> pd.DataFrame:
-        """One result table as a DataFrame (a copy)."""
+        """One result table as a DataFrame (a copy).
+
+        Parameters
+        ----------
+        table : str
+            ``"impact"`` (NYC LL144 rates and impact ratios per group), ``"parity"``
+            (demographic parity and the attribute's verdict), ``"diversity"`` (match
+            rate, mean gap, NDKL), ``"ranking"`` (skew@k, exposure), ``"per_job"``,
+            ``"drivers"``, ``"occlusion"`` or ``"decomposition"``. Every column is
+            defined in ``fairaudit.data.columns.TABLES``, shown on
+            :doc:`/api/result-tables`.
+
+        Raises
+        ------
+        KeyError
+            A table this result does not have.
+        """
         if table not in self.tables:
             raise KeyError(f"unknown table {table!r}; available: {sorted(self.tables)}")
         return self.tables[table].copy()
