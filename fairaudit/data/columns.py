@@ -65,7 +65,10 @@ TABLES: dict[str, ResultTable] = {t.name: t for t in (
                 ("concepts/metrics", "concepts/significance"), {
         **_K,
         "group": "The category (a built-in label, one of your own labels, or ``unknown``).",
-        "n_pool": "Candidates of this group in the pool.",
+        "n_pool": "Candidates of this group in the pool (in a candidate-set or log audit: the distinct "
+                  "people of this group assessed).",
+        "n_assessed": "Candidate-set and log audits: the (job, candidate) pairs of this group that were "
+                      "considered, the denominator of ``selection_rate``.",
         "pool_share": "The group's share of the candidates whose category is known (null for ``unknown``).",
         "selected": "Top-k places the group holds, summed over all jobs.",
         "selection_rate": "``selected / (jobs x n_pool)``: the share of the group's (job, candidate) pairs "
@@ -82,8 +85,17 @@ TABLES: dict[str, ResultTable] = {t.name: t for t in (
         "exclusion_reason": "Why the group is not rated (empty when it is).",
         "four_fifths_flag": "True when ``impact_ratio`` is below the config's ``four_fifths`` (0.8: 29 CFR "
                             "1607.4(D)).",
-        "p_value": f"One-sided p-value of the group's impact ratio under {_NULL}: "
-                   "``(1 + draws at or below the observed ratio) / (1 + draws)``; null when not assessed.",
+        "p_value": f"Family-wise p-value of the group's impact ratio under {_NULL} (Westfall-Young single-step "
+                   "max-T over the attribute's groups): ``(1 + draws whose lowest ratio of any group is at or below "
+                   "this group's ratio) / (1 + draws)``; null for the reference group and when not assessed.",
+        "p_value_raw": "The group's own one-sided p-value, ``(1 + draws of its ratio at or below the observed) / "
+                       "(1 + draws)``, not adjusted for the number of groups: for reading only, no verdict uses it.",
+        "own_power_at_0_6": "Power of a test of this group alone against a true ratio of ``judge_ratio``; beside "
+                            "``power_at_0_6`` it tells whether low power comes from the group's size or from the "
+                            "attribute's test at this k.",
+        "expected_selected": "The group's expected top-k places over all jobs under the permutation null.",
+        "low_power_reason": "Why the group has too little power to judge (its size, or the attribute's test at "
+                            "this k), in one sentence; empty when it has enough.",
         "verdict": "The group's verdict (one of ``fairaudit.engine.verdicts.VERDICTS``); null when the group is "
                    "not rated or the audit ran without permutations.",
         "null_ir_median": f"Median of the group's impact ratio over {_NULL}: what chance alone shows here.",
@@ -122,6 +134,8 @@ TABLES: dict[str, ResultTable] = {t.name: t for t in (
         "null_breach_share": "Share of permutation draws whose lowest impact ratio is below ``four_fifths``: "
                              "how often chance alone breaks the rule on this pool.",
         "n_permutations": "Permutation draws behind the verdict.",
+        "critical_ratio": "The alpha-quantile of the lowest impact ratio over the permutation null: a lowest "
+                          "ratio below it is beyond chance.",
         "too_small_groups": "Rated groups whose ``power_at_0_6`` is below the config's ``power``.",
     }),
     ResultTable("diversity", "one per k and attribute",
