@@ -315,7 +315,13 @@ class HistoryStore:
         return self._guard(lambda: retry(read, "cannot read the history"))
 
     def spreads(self, review_id: int) -> dict[str, dict[str, Any]]:
-        """The stored change spreads of a review, by stage (empty for a review stored without them)."""
+        """The stored change spreads of a review, by stage (empty for a review stored without them).
+
+        Parameters
+        ----------
+        review_id : int
+            The review's id (:attr:`ReviewRecord.id`).
+        """
         q = sa.select(review_spreads.c.stage, review_spreads.c.spread).where(review_spreads.c.review_id == review_id)
 
         def read() -> dict[str, dict[str, Any]]:
