@@ -320,7 +320,7 @@ class HistoryStore:
         Parameters
         ----------
         review_id : int
-            The review's id (:attr:`ReviewRecord.id`).
+            The review's id (``ReviewRecord.id``).
         """
         q = sa.select(review_spreads.c.stage, review_spreads.c.spread).where(review_spreads.c.review_id == review_id)
 
