@@ -88,8 +88,14 @@ def continuation_loss(score: TokenScorer, befores: Sequence[str], afters: Sequen
     out = np.zeros(len(befores))
     if not todo:
         return out
-    scored = score([befores[i] for i in todo] + [afters[i] for i in todo])
+    # a causal model's NLL of a token depends only on the tokens before it: each text is scored up to the end of
+    # its last continuation (words end before a space or punctuation, so the prefix tokenises the same), and a
+    # prefix shared by several edits (the same original sentence) is scored once
+    texts = [befores[i][:max(cb[1] for cb, _ in regions[i])] for i in todo] + \
+            [afters[i][:max(ca[1] for _, ca in regions[i])] for i in todo]
+    unique = list(dict.fromkeys(texts))
+    scored = dict(zip(unique, score(unique)))
     for k, i in enumerate(todo):
-        (ob, nb), (oa, na) = scored[k], scored[len(todo) + k]
+        (ob, nb), (oa, na) = scored[texts[k]], scored[texts[len(todo) + k]]
         out[i] = max(_span_nll(oa, na, ca) - _span_nll(ob, nb, cb) for cb, ca in regions[i])
     return out

@@ -152,3 +152,18 @@ def test_the_packaged_language_model_tells_broken_phrases_from_good_ones():
     limit = RewardConfig().max_continuation_loss
     assert all(loss[:len(bad)] > limit), dict(zip(after, loss))
     assert all(loss[len(bad):] <= limit), dict(zip(after, loss))
+
+
+def test_continuation_loss_scores_each_prefix_once_and_only_up_to_its_continuation():
+    seen: list[str] = []
+
+    def score(texts):
+        seen.extend(texts)
+        return [(np.array([[m, m + 1] for m in range(len(t))]), np.ones(len(t))) for t in texts]
+
+    before = "We share the load on busy days, and much more besides."
+    loss = continuation_loss(score, [before, before], ["We eat the load on busy days, and much more besides.",
+                                                       "We split the load on busy days, and much more besides."])
+    assert loss.shape == (2,)
+    assert seen.count("We share the load on") == 1           # the shared original: scored once, 3 words on
+    assert all("busy" not in t for t in seen)                # nothing after the continuation is scored
