@@ -163,7 +163,7 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
     tables.update(empty_tables())
     summary["causes"] = gap_causes(tables["diversity"], None, config.effective_gap_k, config.alpha,
                                    tables.get("parity"))
-    prov = {**provenance, **set_provenance(sets, encodings), "n_jobs": sets.n_jobs,
+    prov = {**provenance, **set_provenance(sets, encodings, config.ks), "n_jobs": sets.n_jobs,
             "n_candidates": len(candidates), "attribute_sources": {e.attribute: e.source for e in encodings},
             "candidates_sha256": candidates_sha256(candidates), "versions": library_versions()}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
