@@ -198,3 +198,16 @@ def test_commands_refuse_an_edited_file_of_each_kind(files, kind, tmp_path, caps
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and f"{edited}: tables.impact[" in err[0] and ".n_assessed is " in err[0], err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_streamed_log_audit_passes(tmp_path):
+    pytest.importorskip("duckdb")
+    jobs, cands = toy_data(10, 80, seed=5)
+    live = fairaudit.audit(jobs, cands, recommender=ToyRecommender(), k=(5, 10), candidate_sets=_sets(jobs, cands),
+                           n_bootstrap=0, n_permutations=39, seed=2)
+    path = tmp_path / "recs.parquet"
+    live.rankings.to_frame(cands["candidate_id"]).to_parquet(path)
+    streamed = fairaudit.audit_log(path, cands[["candidate_id", "sex", "race_ethnicity"]], jobs, k=(5, 10),
+                                   n_bootstrap=0, n_permutations=39, seed=2, stream=True)
+    assert streamed.provenance["selections"] == live.provenance["selections"]
+    assert list(disagreements(AuditResult.from_dict(json.loads(streamed.to_json())))) == []
