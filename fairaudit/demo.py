@@ -2,7 +2,10 @@
 
 load (synthetic hiring data) -> :func:`fairaudit.pipeline.audit_rewrite_report`
 (audit, rewrite the flagged jobs with AutoRefine, re-audit, signed pre/post PDF
-report with its JSON sidecar) -> write every file -> verify.
+report with its JSON sidecar) -> write every file -> the audit's own
+recommendations written as a log (Parquet, every (job, candidate) pair ranked)
+and audited as one (:func:`fairaudit.audit_log`), which must give the audit's
+LL144 tables -> verify.
 
 Every step is the public API; the CLI's ``fairaudit demo`` only calls
 :func:`run_demo` and prints where the files are.
@@ -39,6 +42,8 @@ class DemoConfig:
     train_steps: int = 10  # GRPO steps of that fine-tuning
     max_flagged: int = 40  # flagged jobs considered for rewriting, largest gap first
     sign: bool = True
+    #: write the audit's recommendations as a log and audit it as one (the same LL144 tables)
+    log: bool = True
     #: ``"embedding"`` (the packaged MiniLM, as in the README) or ``"bm25"`` (no model: a fast, small demo for tests)
     recommender: str = "embedding"
 
@@ -56,6 +61,12 @@ class DemoOutputs:
     report_json: str | None = None
     cert: str | None = None
     verified: bool | None = None
+    #: the audit's recommendations as a log (job_id, candidate_id, rank, score) and the audit of that log
+    recommendations_log: str | None = None
+    audit_from_log: str | None = None
+    #: whether the log audit's LL144 tables equal the audit's; the columns that differ otherwise
+    log_matches_audit: bool | None = None
+    log_differences: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     #: per attribute at the gap k: diversity match rate and mean gap before and after rewriting
     rewriting_effect: list[dict[str, Any]] = field(default_factory=list)
@@ -85,6 +96,41 @@ def _signer(out: Path, sign: bool) -> tuple[Any, str | None]:
     if not (key_dir / "signing-key.pem").exists():
         init_keys(key_dir, common_name="fairaudit demo signer")
     return load_signer(key_dir=key_dir), str(key_dir / "signing-cert.pem")
+
+
+def log_step(out: Path, rec: Any, jobs: Any, cands: Any, before: Any, cfg: DemoConfig, files: DemoOutputs) -> None:
+    """Write the audit's recommendations as a log, audit it as one and compare the LL144 tables (into ``files``).
+
+    Parameters
+    ----------
+    out : Path
+        The demo's folder.
+    rec : Recommender
+        The audit's recommender, fitted on ``cands``.
+    jobs, cands : DataFrame
+        The jobs and candidates of the audit ``before``.
+    before : AuditResult
+        The audit whose recommendations are logged.
+    cfg : DemoConfig
+        The demo's settings (k, seed, bootstrap).
+    files : DemoOutputs
+        Where the paths and the comparison are recorded.
+    """
+    from .engine.log_audit import audit_log, ll144_differences, recommendation_log
+
+    log = recommendation_log(rec, jobs["text"].tolist(), jobs["job_id"].tolist(), cands["candidate_id"].tolist())
+    files.recommendations_log = str(out / "recommendations.parquet")
+    with atomic_path(files.recommendations_log) as tmp:
+        log.to_parquet(tmp, index=False)
+    people = cands[["candidate_id", *(c for c in ("sex", "race_ethnicity") if c in cands.columns)]]
+    # every job considered every candidate: the whole pool is each job's set, so the target is the pool's mix
+    from_log = audit_log(files.recommendations_log, people, jobs, k=cfg.k, target="pool", seed=cfg.seed,
+                         n_bootstrap=cfg.n_bootstrap, attributes=before.config.attributes,
+                         data_source="the demo audit's recommendations, written as a log")
+    files.audit_from_log = str(out / "audit_from_log.json")
+    from_log.to_json(files.audit_from_log)
+    files.log_differences = ll144_differences(before, from_log)
+    files.log_matches_audit = not files.log_differences
 
 
 def rewriting_effect(before: Any, after: Any) -> list[dict[str, Any]]:
@@ -150,6 +196,12 @@ def run_demo(out_dir: str | Path = "demo_out", config: DemoConfig | None = None,
         run.after.to_json(files.audit_after)
         files.adapter = rewriter.saved_adapter
         files.rewriting_effect = rewriting_effect(run.before, run.after)
+    if cfg.log:
+        t_log = time.perf_counter()
+        step(f"writing the audit's recommendations as a log ({len(jobs) * len(cands):,} (job, candidate) rows) and "
+             "auditing it as one")
+        log_step(out, rec, jobs, cands, run.before, cfg, files)
+        t["log"] = time.perf_counter() - t_log
     rf = write_report(run.report, out / "report.pdf")
     files.report_pdf, files.report_json = str(rf.pdf), str(rf.sidecar)
 

@@ -27,7 +27,7 @@ from .report import ReportBytes, ReportSection, make_report
 from .engine.result import AuditResult
 from .data.rewrites_table import apply_rewrites, empty_rewrites
 
-__all__ = ["AutoRefineRewriter", "PipelineResult", "Rewriter", "audit_rewrite_report", "flagged_jobs"]
+__all__ = ["AutoRefineRewriter", "PipelineResult", "Rewriter", "audit_rewrite_report", "flagged_jobs", "log_report"]
 
 
 def _quiet(_message: str) -> None:
@@ -192,3 +192,50 @@ def audit_rewrite_report(jobs: pd.DataFrame, candidates: pd.DataFrame, *, audit_
     report = make_report(before, after, rewrites, extra_sections=extra, **options)
     seconds["report"] = time.perf_counter() - start
     return PipelineResult(before=before, after=after, rewrites=rewrites, report=report, seconds=seconds)
+
+
+def log_report(log: pd.DataFrame, candidates: pd.DataFrame, jobs: pd.DataFrame | None = None, *,
+               audit_options: Mapping[str, Any], report_options: Mapping[str, Any] | None = None,
+               sections: Callable[[AuditResult, AuditResult | None], Sequence[ReportSection]] | None = None,
+               say: Callable[[str], None] = _quiet) -> PipelineResult:
+    """Audit a recommender's historical output (:func:`fairaudit.audit_log`) and render the (signed) report.
+
+    Nothing is rewritten: a log has no recommender to rank a rewritten text, and
+    the report says which analyses a log cannot support.
+
+    Parameters
+    ----------
+    log : DataFrame
+        One row per (job, candidate) pair the tool considered (:mod:`fairaudit.data.logs`).
+    candidates : DataFrame
+        The candidates' ids and categories.
+    jobs : DataFrame, optional
+        The jobs (titles for the per-job table).
+    audit_options : mapping
+        Keyword arguments of :func:`fairaudit.audit_log` (k, target, ...).
+    report_options : mapping, optional
+        Keyword arguments of :func:`fairaudit.report.make_report`.
+    sections : callable, optional
+        ``sections(audit, None)`` -> extra report sections.
+    say : callable
+        Receives a one-line message before each step.
+
+    Returns
+    -------
+    PipelineResult
+        The audit (``before``; no ``after`` or rewrites), the report's bytes and the seconds of each step.
+    """
+    from .engine.log_audit import audit_log
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    say(f"auditing a log of {len(log):,} (job, candidate) pairs, {candidates['candidate_id'].nunique():,} candidates")
+    before = audit_log(log, candidates, jobs, **audit_options)
+    seconds["audit"] = time.perf_counter() - start
+    options = dict(report_options or {})
+    say("rendering the PDF report" + (" and signing it" if options.get("sign_with") is not None else ""))
+    start = time.perf_counter()
+    extra = list(sections(before, None)) if sections is not None else []
+    report = make_report(before, None, None, extra_sections=extra, **options)
+    seconds["report"] = time.perf_counter() - start
+    return PipelineResult(before=before, after=None, rewrites=None, report=report, seconds=seconds)

@@ -194,3 +194,37 @@ def test_recurring_candidates_are_flagged_for_the_chance_level(live):
     people = pd.DataFrame({"candidate_id": ["c0", "c1", "c2", "c3"], "sex": ["female", "male", "female", "male"]})
     r = fairaudit.audit_log(log, people, k=1, n_bootstrap=0, n_permutations=0)
     assert not any("recur" in w for w in r.summary["warnings"])
+
+
+def test_the_log_of_an_audits_recommendations_reproduces_its_ll144_tables(tmp_path):
+    from fairaudit.engine.log_audit import LL144_COLUMNS, ll144_differences, recommendation_log
+
+    jobs, cands = toy_data(12, 120, seed=2)
+    cands.loc[::7, "race_ethnicity"] = "unknown"
+    rec = ToyRecommender()
+    opts = dict(k=(5, 10), n_bootstrap=0, n_permutations=39, seed=1)
+    live = fairaudit.audit(jobs, cands, recommender=rec, drivers="none", decomposition="none", **opts)
+    log = recommendation_log(rec, jobs["text"].tolist(), jobs["job_id"].tolist(), cands["candidate_id"].tolist())
+    assert len(log) == 12 * 120 and list(log.columns) == ["job_id", "candidate_id", "rank", "score"]
+    path = tmp_path / "recs.parquet"
+    log.to_parquet(path, index=False)
+    people = cands[["candidate_id", "sex", "race_ethnicity"]]
+    from_log = fairaudit.audit_log(path, people, jobs, target="pool", **opts)
+    assert ll144_differences(live, from_log) == []
+    for table, cols in LL144_COLUMNS.items():  # the comparison itself, independently
+        pd.testing.assert_frame_equal(live.tables[table][list(cols)], from_log.tables[table][list(cols)])
+    # a log that misses one job's last candidate is a different audit, and the comparison says where
+    fewer = fairaudit.audit_log(log.drop(index=log.index[(log["job_id"] == "j0") & (log["rank"] == 120)]), people,
+                                jobs, target="pool", **opts)
+    assert "impact.n_assessed" in ll144_differences(live, fewer)
+
+
+def test_a_recommendation_log_of_candidate_sets_is_the_live_audits_ranking(live):
+    from fairaudit.engine.log_audit import recommendation_log
+
+    jobs, cands, sets, result = live
+    rec = ToyRecommender()
+    rec.fit(cands["text"].tolist())
+    log = recommendation_log(rec, jobs["text"].tolist(), jobs["job_id"].tolist(), cands["candidate_id"].tolist(),
+                             candidate_sets=sets)
+    pd.testing.assert_frame_equal(log, result.rankings.to_frame(cands["candidate_id"]))

@@ -237,7 +237,7 @@ def test_message_names_field_stored_and_derived(genuine):
 @pytest.mark.skipif(not (DEMO.exists() or MAIN_DEMO.exists()), reason="the demo's outputs are not there")
 def test_the_demo_audits_pass():
     folder = (DEMO if DEMO.exists() else MAIN_DEMO).parent
-    for name in ("audit_before.json", "audit_after.json"):
+    for name in ("audit_before.json", "audit_after.json", "audit_from_log.json"):
         if (folder / name).exists():
             check_consistency(AuditResult.from_json(folder / name))
 

@@ -96,6 +96,9 @@ def test_what_counts_cannot_give_is_stated(tmp_path):
     (pd.DataFrame({"category": ["female", "male"], "assessed": [10, -1], "selected": [1, 0]}), "whole numbers"),
     (pd.DataFrame({"category": ["female", "white"], "assessed": [10, 10], "selected": [1, 2]}), "attribute"),
     (pd.DataFrame({"category": ["female", "female"], "assessed": [10, 10], "selected": [1, 2]}), "twice"),
+    # more people than assessments: the summary would publish more individuals than were assessed
+    (pd.DataFrame({"category": ["female", "male"], "assessed": [10, 10], "selected": [1, 2],
+                   "individuals": [11, 10]}), "'individuals' exceeds 'assessed'"),
 ])
 def test_bad_counts_get_one_clear_error(counts, message):
     with pytest.raises(DataError, match=message):

@@ -21,3 +21,25 @@ def test_flagged_jobs_and_apply_rewrites():
     assert out.set_index("job_id").loc[flagged.job_id.iloc[1], "text"] == jobs.set_index("job_id").loc[
         flagged.job_id.iloc[1], "text"]
     assert len(out) == len(jobs)
+
+
+def test_the_demo_audits_its_own_recommendations_as_a_log(tmp_path):
+    import json
+
+    from fairaudit.demo import DemoConfig, run_demo
+    from fairaudit.engine.log_audit import LL144_COLUMNS
+    from fairaudit.engine.result import AuditResult
+
+    lines = []
+    files = run_demo(tmp_path, DemoConfig(n_jobs=8, n_candidates=120, k=(5, 10), n_bootstrap=0, rewrite=False,
+                                          sign=False, recommender="bm25", seed=1), status=lines.append,
+                     progress=False)
+    assert files.log_matches_audit is True and files.log_differences == []
+    log = pd.read_parquet(files.recommendations_log)
+    assert len(log) == 8 * 120 and log.groupby("job_id")["rank"].max().eq(120).all()
+    before, from_log = AuditResult.from_json(files.audit_before), AuditResult.from_json(files.audit_from_log)
+    for table, cols in LL144_COLUMNS.items():
+        pd.testing.assert_frame_equal(before.tables[table][list(cols)], from_log.tables[table][list(cols)])
+    assert from_log.provenance["historical"] is True
+    assert any("recommendations as a log" in line for line in lines)
+    assert json.loads((tmp_path / "demo_outputs.json").read_text())["audit_from_log"] == files.audit_from_log

@@ -38,10 +38,14 @@ def test_demo_runs_and_verifies(demo):
     assert rc == 0
     files = json.loads((out / "demo_outputs.json").read_text())
     assert files["verified"] is True
-    for key in ("jobs", "candidates", "audit_before", "audit_after", "rewrites", "report_pdf", "report_json", "cert"):
+    for key in ("jobs", "candidates", "audit_before", "audit_after", "rewrites", "report_pdf", "report_json", "cert",
+                "recommendations_log", "audit_from_log"):
         path = Path(files[key])
         assert path.exists() and path.resolve().is_relative_to(out.resolve()), key
     assert "OK (signature intact, valid, trusted; sidecar matches)" in printed
+    # the log step: its files are listed, and the log audit gives the audit's LL144 tables
+    assert files["recommendations_log"] in printed and files["audit_from_log"] in printed
+    assert "the same LL144 tables" in printed and files["log_matches_audit"] is True
     # an independent verification of the signed report
     from fairaudit.report import verify_report
 

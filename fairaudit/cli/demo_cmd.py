@@ -25,6 +25,8 @@ def register(sub) -> None:
     p.add_argument("--max-flagged", type=int, default=40, help="flagged jobs considered for rewriting")
     p.add_argument("--audit-only", action="store_true", help="stop after the audit table")
     p.add_argument("--no-sign", action="store_true")
+    p.add_argument("--no-log", action="store_true",
+                   help="skip writing the audit's recommendations as a log and auditing it as one")
     p.add_argument("--recommender", default="embedding", choices=["embedding", "bm25"],
                    help="embedding (the packaged MiniLM, default) or bm25 (no model: a quick small demo)")
     p.set_defaults(func=run)
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     cfg = DemoConfig(n_jobs=args.jobs, n_candidates=args.candidates, seed=args.seed, k=tuple(args.k),
                      n_bootstrap=args.bootstrap, rewrite=not args.audit_only, method=args.method,
                      train=args.train, train_steps=args.steps, max_flagged=args.max_flagged,
-                     sign=not args.no_sign, recommender=args.recommender)
+                     sign=not args.no_sign, recommender=args.recommender, log=not args.no_log)
     files = run_demo(args.out, cfg)
     print()
     print("Before rewriting:")
@@ -50,11 +52,17 @@ def run(args: argparse.Namespace) -> int:
     for label, path in (("jobs", files.jobs), ("candidates", files.candidates), ("audit (before)", files.audit_before),
                         ("audit (after)", files.audit_after), ("rewrites", files.rewrites),
                         ("LoRA adapter", files.adapter), ("report", files.report_pdf),
-                        ("report sidecar", files.report_json), ("signing certificate", files.cert)):
+                        ("report sidecar", files.report_json), ("signing certificate", files.cert),
+                        ("recommendations log", files.recommendations_log),
+                        ("audit of the log", files.audit_from_log)):
         if path:
             print(f"  {label:<20} {path}")
     if files.verified is not None:
         print(f"\nfairaudit verify {files.report_pdf} --trust {files.cert}: "
               f"{'OK (signature intact, valid, trusted; sidecar matches)' if files.verified else 'FAILED'}")
+    if files.log_matches_audit is not None:
+        print("\nThe log audit of the audit's own recommendations: "
+              + ("the same LL144 tables" if files.log_matches_audit
+                 else f"DIFFERS in {', '.join(files.log_differences)}"))
     print(f"Timings (s): {files.seconds}")
-    return 0 if files.verified in (None, True) else 1
+    return 0 if files.verified in (None, True) and files.log_matches_audit in (None, True) else 1

@@ -13,16 +13,25 @@ What is checked (the rules of :data:`RULES`, in this order)
 ``finite``
     No infinite number in the impact, parity, diversity and per-job tables.
 ``counts``
-    Candidates and selections are whole numbers >= 0; a group has no more
-    selections than (job, candidate) pairs, ``n_pool x n_jobs``.
+    Candidates, pairs and selections are whole numbers >= 0; a group has no
+    more selections than (job, candidate) pairs assessed (``n_pool x n_jobs``
+    when every job ranks every candidate, ``n_assessed`` otherwise), no more
+    people than pairs, and (candidate sets) no more pairs than
+    ``n_pool x n_jobs``.
 ``pool``
-    A group has the same pool at every k; an attribute's groups add up to the
-    audit's ``n_candidates``.
+    A group has the same people and pairs at every k; an attribute's groups add
+    up to the audit's ``n_candidates`` (whole pool), to its ``n_individuals``
+    and ``n_pairs`` (candidate sets, logs), or to the counts table's
+    ``totals`` (aggregate counts); the whole pool's pairs are ``n_pool x n_jobs``.
 ``selections``
     Each attribute's selections at k add up to ``n_jobs x min(k, n_candidates)``
-    (every job's top-k).
+    (every job's top-k of the whole pool); with candidate sets, to the
+    provenance's ``selections`` (:math:`\\sum_j \\min(k, |C_j|)`, or the recorded
+    selections at k = 0), the same for every attribute and at most
+    ``n_jobs x k``; with counts, to their ``totals``.
 ``selection_rate``, ``rated``, ``impact_ratio``, ``four_fifths_flag``
-    Selection and scoring rates are selected / assessed pairs; ``excluded``
+    Selection and scoring rates are selected / assessed pairs (the three kinds of
+    audit: :mod:`fairaudit.engine.rederive`); ``excluded``
     follows ``min_share`` (:func:`~fairaudit.metrics.impact.rated_mask`); impact
     and scoring impact ratios divide by the reference group
     (:func:`~fairaudit.metrics.impact.reference_mask`); the four-fifths flag
@@ -36,7 +45,8 @@ What is checked (the rules of :data:`RULES`, in this order)
     groups too small to judge and of unknown candidates; the attribute's p-value
     as a group's; its verdict is :func:`~fairaudit.engine.verdicts.attribute_verdict`.
 ``per_job``, ``diversity``, ``ranking``
-    Each job's gap from its stored mix and the target, its match and gap score;
+    Each job's gap from its stored mix and the target (``target="own"``: the
+    job's own candidates' mix, its ``own_mix`` column), its match and gap score;
     the match rate, mean gap, gap score and undefined jobs as the per-job rows
     give them; top-k shares and exposure ratios.
 ``created_at``

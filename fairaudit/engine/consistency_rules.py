@@ -10,7 +10,6 @@ disagreement names the field an edit started from. Every rule has its cases in
 from __future__ import annotations
 
 import datetime as dt
-import json
 import warnings
 from typing import Callable, Iterator
 
@@ -24,8 +23,11 @@ from ..errors import ConfigError
 from ..metrics.parity import demographic_parity
 from ..options import check_not_future
 from .measure import summarize
-from .rederive import MIX_ATOL, AuditView, Disagreement, compare, in_range, missing, number, same, show, whole
+from .rederive import (COUNTS, MIX_ATOL, OWN, OWN_MIX, POOL, SETS, TOTAL_NAMES, AuditView, Disagreement, compare,
+                       count_bounds, count_columns, diversity_targets, group_totals, in_range, missing, number, same,
+                       selection_bound, show, stored_shares, whole)
 from .causes import gap_causes
+from .counts_audit import NO_DIVERSITY_VERDICT, no_job_tables
 from .verdicts import BEYOND, PASS, SHORTFALL, TOO_SMALL, VERDICTS, WITHIN, attribute_verdict, group_verdict
 
 __all__ = ["RULES", "rule"]
@@ -66,51 +68,84 @@ def _counts(view: AuditView) -> Iterator[Disagreement]:
     imp = view.tables.get("impact")
     if imp is None:
         return
+    columns = count_columns(view)
     for i, r in enumerate(imp.to_dict("records")):
-        for col in ("n_pool", "selected", "scoring_selected"):
+        for col in columns:
             v = r.get(col)
             if col == "scoring_selected" and missing(v):
                 continue
             if missing(v) or not whole(v) or float(v) < 0:
                 yield Disagreement("counts", f"tables.impact[{i}].{col}", v, "it must be a whole number >= 0")
                 return
-            pairs = float(r["n_pool"]) * view.n_jobs if view.n_jobs and col != "n_pool" else None
-            if pairs is not None and float(v) > pairs:
-                yield Disagreement("counts", f"tables.impact[{i}].{col}", v,
-                                   f"it must be at most {show(pairs)} ({show(r['n_pool'])} candidates x {view.n_jobs} jobs)")
+        for col, v, bound, why in count_bounds(view, r):
+            if not missing(v) and float(v) > bound:
+                yield Disagreement("counts", f"tables.impact[{i}].{col}", v, f"it must be at most {show(bound)} ({why})")
 
 
 @rule("pool")
 def _pool(view: AuditView) -> Iterator[Disagreement]:
-    n_cand = view.provenance.get("n_candidates")
-    first: dict[tuple[str, str], float] = {}
+    first: dict[tuple[str, str, str], float] = {}
+    imp = view.tables.get("impact")
     for cut in view.cuts:
+        columns = {"n_pool": cut.pool} if view.kind == POOL else {"n_pool": cut.pool, "n_assessed": cut.assessed}
         for j, i in enumerate(cut.rows):
-            key = (cut.attribute, str(view.tables["impact"].at[i, "group"]))
-            if key in first and cut.pool[j] != first[key]:
-                yield Disagreement("pool", f"tables.impact[{i}].n_pool", cut.pool[j], show(first[key]))
-            first.setdefault(key, cut.pool[j])
-        if whole(n_cand) and cut.pool.sum() != n_cand:
-            yield Disagreement("pool", f"tables.impact[{cut.rows[0]}].n_pool", cut.pool[0],
-                               f"the groups of {cut.attribute} must add up to n_candidates = {n_cand}")
+            for col, values in columns.items():
+                key = (cut.attribute, str(imp.at[i, "group"]), col)
+                if key in first and not same(values[j], first[key]):
+                    yield Disagreement("pool", f"tables.impact[{i}].{col}", values[j],
+                                       f"the group's {col} is {show(first[key])} at the first cut-off, and the "
+                                       "people and pairs assessed are the same at every k")
+                first.setdefault(key, values[j])
+            stored = imp.at[i, "n_assessed"] if view.kind == POOL and "n_assessed" in imp else None
+            if not missing(stored) and not same(stored, cut.assessed[j]):  # every job ranks every candidate
+                yield Disagreement("pool", f"tables.impact[{i}].n_assessed", stored,
+                                   f"it must be n_pool x n_jobs = {show(cut.assessed[j])}")
+        totals = group_totals(view, cut)
+        for col, values in columns.items():
+            total = totals.get(col)
+            if total is not None and values.sum() != total:
+                yield Disagreement("pool", f"tables.impact[{cut.rows[0]}].{col}", values[0],
+                                   f"the groups of {cut.attribute} must add up to "
+                                   f"{TOTAL_NAMES[view.kind][col]} = {total}, not {show(values.sum())}")
 
 
 @rule("selections")
 def _selections(view: AuditView) -> Iterator[Disagreement]:
     n_cand = view.provenance.get("n_candidates")
+    first: dict[int, float] = {}
     for cut in view.cuts:
-        total = view.n_jobs * min(cut.k, int(n_cand) if whole(n_cand) else int(cut.pool.sum()))
-        if cut.selected.sum() != total:
-            yield Disagreement("selections", f"tables.impact[{cut.rows[0]}].selected", cut.selected[0],
-                               f"the selections of {cut.attribute} at k={cut.k} must add up to {total:,} "
-                               f"({view.n_jobs} jobs x top-{cut.k}), not {show(cut.selected.sum())}")
+        where = f"tables.impact[{cut.rows[0]}].selected"
+        if view.kind == POOL:
+            total = view.n_jobs * min(cut.k, int(n_cand) if whole(n_cand) else int(cut.pool.sum()))
+            if cut.selected.sum() != total:
+                yield Disagreement("selections", where, cut.selected[0],
+                                   f"the selections of {cut.attribute} at k={cut.k} must add up to {total:,} "
+                                   f"({view.n_jobs} jobs x top-{cut.k}), not {show(cut.selected.sum())}")
+            continue
+        stored = group_totals(view, cut).get("selected")
+        if stored is not None and cut.selected.sum() != stored:
+            yield Disagreement("selections", where, cut.selected[0],
+                               f"the selections of {cut.attribute} at k={cut.k} must add up to {stored:,} "
+                               f"(the audit's total at k={cut.k}), not {show(cut.selected.sum())}")
+        if view.kind != SETS:
+            continue
+        bound, why = selection_bound(view, cut)
+        if cut.selected.sum() > bound:
+            yield Disagreement("selections", where, cut.selected[0],
+                               f"the selections of {cut.attribute} at k={cut.k} must add up to at most "
+                               f"{show(bound)} ({why}), not {show(cut.selected.sum())}")
+        if cut.k in first and cut.selected.sum() != first[cut.k]:
+            yield Disagreement("selections", where, cut.selected[0],
+                               f"every attribute's selections at k={cut.k} add up to the same total "
+                               f"({show(first[cut.k])}, the first attribute's), not {show(cut.selected.sum())}")
+        first.setdefault(cut.k, cut.selected.sum())
 
 
 @rule("selection_rate")
 def _rates(view: AuditView) -> Iterator[Disagreement]:
     imp = view.tables["impact"] if view.cuts else None
     for cut in view.cuts:
-        s_rates = selection_rates(cut.scoring_selected, cut.pool, view.n_jobs)
+        s_rates = selection_rates(cut.scoring_selected, cut.assessed, 1)
         for j, i in enumerate(cut.rows):
             yield from compare("selection_rate", "impact", i, "selection_rate", imp.at[i, "selection_rate"],
                                cut.rates[j])
@@ -180,7 +215,7 @@ def _group_p(view: AuditView) -> Iterator[Disagreement]:
         return
     imp = view.tables["impact"]
     for cut in view.cuts:
-        ref = reference_groups(cut.impact, cut.rated, cut.pool)
+        ref = reference_groups(cut.impact, cut.rated, cut.assessed)
         for j, i in enumerate(cut.rows):
             r = imp.loc[i]
             if j >= cut.n_known or not cut.rated[j] or ref[j]:  # no test: unrated, unknown, or the reference
@@ -197,7 +232,7 @@ def _group_verdicts(view: AuditView) -> Iterator[Disagreement]:
         return
     cfg, imp = view.config, view.tables["impact"]
     for cut in view.cuts:
-        ref = reference_groups(cut.impact, cut.rated, cut.pool)
+        ref = reference_groups(cut.impact, cut.rated, cut.assessed)
         for j, i in enumerate(cut.rows):
             rated = j < cut.n_known and cut.rated[j]
             derived = group_verdict(cut.impact[j], number(imp.at[i, "p_value"]),
@@ -225,7 +260,7 @@ def _parity(view: AuditView) -> Iterator[Disagreement]:
             min_ir = float(np.nanmin(cut.impact)) if np.isfinite(cut.impact).any() else float("nan")
         rated = np.flatnonzero(cut.rated)
         labels = view.tables["impact"].loc[[cut.rows[g] for g in rated], "group"].astype(str).tolist()
-        dpd, dpr = demographic_parity(cut.selected[rated], cut.pool[rated] * view.n_jobs, labels)
+        dpd, dpr = demographic_parity(cut.selected[rated], cut.assessed[rated], labels)
         derived = {"min_impact_ratio": min_ir, "n_unknown": float(cut.pool[cut.n_known:].sum()),
                    "four_fifths_pass": bool(np.isfinite(min_ir) and not is_below(min_ir, view.config.four_fifths)),
                    "dp_difference": float(dpd), "dp_ratio": float(dpr)}
@@ -271,34 +306,32 @@ def _attribute_verdict(view: AuditView) -> Iterator[Disagreement]:
         yield from compare("attribute_verdict", "parity", i, "verdict", r.get("verdict"), derived)
 
 
-def _targets(view: AuditView) -> dict[tuple[int, str], np.ndarray]:
-    div = view.tables.get("diversity")
-    out = {}
-    for r in ([] if div is None else div.to_dict("records")):
-        try:
-            out[(int(r["k"]), str(r["attribute"]))] = json.loads(r["target"])
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
 @rule("per_job")
 def _per_job(view: AuditView) -> Iterator[Disagreement]:
     pj = view.tables.get("per_job")
     if pj is None or not len(pj) or "mix" not in pj:
         return
-    targets = _targets(view)
+    targets = diversity_targets(view)
     tol = view.config.tolerance
     for i, r in enumerate(pj.to_dict("records")):
         target = targets.get((int(r["k"]), str(r["attribute"])))
         labels = view.result.groups.get(str(r["attribute"]))
         if target is None or not labels:
             continue
-        mix = json.loads(r["mix"])
-        shares = np.array([[mix.get(g, np.nan) for g in labels]], dtype=float) if mix else \
-            np.full((1, len(labels)), np.nan)
+        if target == OWN:  # each job's own candidates' mix, stored beside its top-k mix (sets_measure.OWN_MIX)
+            own = stored_shares(r.get(OWN_MIX), labels)
+            if own is None:
+                yield Disagreement("per_job", f"tables.per_job[{i}].{OWN_MIX}", r.get(OWN_MIX),
+                                   "it must be the job's own candidates' mix (an object of group shares)")
+                continue
+            target_vec = np.nan_to_num(own)
+        else:
+            target_vec = np.array([target.get(g, 0.0) for g in labels])
+        shares = stored_shares(r["mix"], labels)
+        shares = np.full(len(labels), np.nan) if shares is None else shares
         with np.errstate(invalid="ignore"):
-            gap = float(gap_fn(shares, np.array([target.get(g, 0.0) for g in labels]))[0])
+            gap = float(gap_fn(shares[None, :], target_vec)[0]) if not (target == OWN and np.isnan(own).all()) \
+                else float("nan")
         yield from compare("per_job", "per_job", i, "gap", r["gap"], gap, atol=MIX_ATOL)
         yield from compare("per_job", "per_job", i, "match", r["match"],
                            None if missing(r["gap"]) else bool(match(np.array([r["gap"]]), tol)[0]))
@@ -344,7 +377,9 @@ def _ranking(view: AuditView) -> Iterator[Disagreement]:
         known = cut.selected[: cut.n_known]
         share = known / max(known.sum(), 1)
         exposure = rk.loc[rows, "exposure"].to_numpy(float)
-        ratio = impact_ratios(exposure, cut.rated, cut.reference)
+        with warnings.catch_warnings():  # a recorded selection (k=0) has no places: no exposure, no ratio
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ratio = impact_ratios(exposure, cut.rated, cut.reference)
         for j, i in enumerate(rows):
             yield from compare("ranking", "ranking", i, "topk_share", rk.at[i, "topk_share"], share[j])
             yield from compare("ranking", "ranking", i, "exposure_ratio", rk.at[i, "exposure_ratio"], ratio[j])
@@ -381,11 +416,15 @@ def _walk(path: str, stored: object, derived: object) -> Iterator[Disagreement]:
 @rule("summary")
 def _summary(view: AuditView) -> Iterator[Disagreement]:
     tables, summary = view.tables, view.result.summary or {}
+    if view.kind == COUNTS:  # a file's empty tables come back without columns
+        tables = {**tables, **{n: df for n, df in no_job_tables().items() if not len(tables.get(n, ()))}}
     if not {"parity", "diversity", "impact"} <= set(tables) or not len(tables["parity"]):
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         derived = summarize(tables, view.config)["verdict"]
+    if view.kind == COUNTS:  # counts have no jobs: no diversity goal, as the counts audit writes it
+        derived.update(NO_DIVERSITY_VERDICT)
     yield from _walk("summary.verdict", summary.get("verdict", {}), derived)
     if "causes" in summary:
         causes = gap_causes(tables["diversity"], summary.get("decomposition"), view.config.effective_gap_k,

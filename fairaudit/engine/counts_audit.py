@@ -63,6 +63,8 @@ NOT_FROM_COUNTS = {
                             "exchangeable; it cannot restrict the comparison to each job's own candidates "
                             "(a log audit does)",
 }
+#: The headline verdict's diversity fields of a counts audit: counts have no jobs to match.
+NO_DIVERSITY_VERDICT = {"match_goal": None, "diversity_goal_met": None, "diversity_category": None}
 #: Empty tables of the measures counts cannot give, with the columns the summary reads.
 _EMPTY = {"diversity": ["k", "attribute", "target", "tolerance", "match_rate", "mean_gap", "paper_score", "ndkl",
                         "n_jobs_undefined"],
@@ -70,6 +72,11 @@ _EMPTY = {"diversity": ["k", "attribute", "target", "tolerance", "match_rate", "
                       "exposure_ratio"],
           "per_job": ["job_id", "title", "k", "attribute", "gap", "paper_score", "match", "dp_difference", "ndkl",
                       "mix", "order_decided"]}
+
+
+def no_job_tables() -> dict[str, pd.DataFrame]:
+    """The empty diversity, ranking and per-job tables of a counts audit, with the columns the summary reads."""
+    return {name: pd.DataFrame(columns=cols) for name, cols in _EMPTY.items()}
 
 
 def _whole_numbers(df: pd.DataFrame, col: str, source: str) -> np.ndarray:
@@ -117,6 +124,10 @@ def validate_counts(df: Any, source: str = "table") -> pd.DataFrame:
         if col in out.columns and (out[col] > out["assessed"]).any():
             raise DataError(f"counts {source}: {col!r} exceeds 'assessed' in {int((out[col] > out['assessed']).sum())} "
                             "row(s); a category cannot select more than it assessed")
+    if "individuals" in out.columns and (out["individuals"] > out["assessed"]).any():
+        raise DataError(f"counts {source}: 'individuals' exceeds 'assessed' in "
+                        f"{int((out['individuals'] > out['assessed']).sum())} row(s); each person assessed is at "
+                        "least one assessment")
     if "attribute" not in out.columns:
         out["attribute"] = _attribute_of(out["category"])
     if "k" not in out.columns:
@@ -218,20 +229,23 @@ def audit_counts(counts: pd.DataFrame | str | os.PathLike, *, min_share: float =
                          **{name: value for name, value in (("n_permutations", n_permutations), ("alpha", alpha))
                             if value is not None})
     created = resolve_created_at(created_at)
-    impact, parity, groups = [], [], {}
+    impact, parity, groups, totals = [], [], {}, []
     for attr in attrs:
         for k in ks:
             rows = table[(table["attribute"] == attr) & (table["k"] == k)]
             if rows.empty:
                 continue
             cut = counts_cut(rows, attr, k, config, labels)
+            # what the groups add up to, so that the consistency check can re-derive the tables' sums
+            totals.append({"attribute": attr, "k": k, "individuals": int(cut.people().sum()),
+                           "assessed": int(cut.assessed().sum()), "selected": int(cut.selected.sum())})
             groups[attr] = list(cut.enc.labels)
             impact += impact_rows(cut, config)
             parity.append(parity_row(cut, config))
     tables = {"impact": pd.DataFrame(impact), "parity": pd.DataFrame(parity),
-              **{name: pd.DataFrame(columns=cols) for name, cols in _EMPTY.items()}, **empty_tables()}
+              **no_job_tables(), **empty_tables()}
     summary = summarize(tables, config)
-    summary["verdict"].update({"match_goal": None, "diversity_goal_met": None, "diversity_category": None})
+    summary["verdict"].update(NO_DIVERSITY_VERDICT)
     reasons, texts = not_possible(NOT_FROM_COUNTS, "Not possible from counts")
     summary.update({"warnings": texts, "not_possible": reasons, "causes": {}})
     src = str(counts) if on_disk else "DataFrame"
@@ -242,6 +256,6 @@ def audit_counts(counts: pd.DataFrame | str | os.PathLike, *, min_share: float =
             # the individuals assessed (LL144's count): of the first attribute, whose categories cover everyone
             "n_candidates": int(table.loc[table["attribute"] == attrs[0]].pipe(
                 lambda t: t[t["k"] == ks[0]]["individuals" if "individuals" in t else "assessed"].sum())) or None,
-            "attribute_sources": {a: "self-reported" for a in attrs}}
+            "attribute_sources": {a: "self-reported" for a in attrs}, "totals": totals}
     prov["audit_id"] = sha256_of({"counts": prov["counts_sha256"], "config": prov["config_sha256"]})[:16]
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables, groups=groups)

@@ -110,11 +110,15 @@ def rank_sets(rec: Recommender, job_texts: Sequence[str], job_ids: Sequence[str]
     """
     base = from_pairs(pairs, candidate_ids, job_ids, table="candidate sets")
     text_of = dict(zip(map(str, job_ids), job_texts))
-    texts = [text_of[j] for j in base.job_ids]
+    return _scored(rec, [text_of[j] for j in base.job_ids], base, block_size)
+
+
+def _scored(rec: Recommender, texts: Sequence[str], base: SetRanking, block_size: int) -> SetRanking:
+    """``base``'s pairs scored by ``rec`` (``texts``: its jobs' texts), block by block, and ranked."""
     name = getattr(rec, "name", type(rec).__name__)
     scores = np.empty(len(base.job), dtype=np.float64)
     for s in range(0, base.n_jobs, block_size):
-        block = texts[s:s + block_size]
+        block = list(texts[s:s + block_size])
         try:
             raw = rec.score(block)
         except RecommenderError:
@@ -125,6 +129,78 @@ def rank_sets(rec: Recommender, job_texts: Sequence[str], job_ids: Sequence[str]
         lo, hi = base.starts[s], base.starts[min(s + block_size, base.n_jobs)]
         scores[lo:hi] = sc[base.job[lo:hi] - s, base.candidate[lo:hi]]
     return build(base.job, base.candidate, base.job_ids, base.n_candidates, score=scores)
+
+
+def recommendation_log(rec: Recommender, job_texts: Sequence[str], job_ids: Sequence[str],
+                       candidate_ids: Sequence[str], *, candidate_sets: pd.DataFrame | None = None,
+                       block_size: int = 256) -> pd.DataFrame:
+    """What a fitted recommender does, written as a log: every (job, candidate) pair it ranks, with rank and score.
+
+    Without ``candidate_sets`` every job ranks every candidate, as
+    :func:`fairaudit.audit` does; the scores come block by block as in that
+    audit (same ``block_size``), so :func:`audit_log` of this log with
+    ``target="pool"`` gives that audit's LL144 tables (:func:`ll144_differences`).
+
+    Parameters
+    ----------
+    rec : Recommender
+        Fitted on the candidates' texts, in the order of ``candidate_ids``.
+    job_texts, job_ids : sequence of str
+        The jobs, in the same order.
+    candidate_ids : sequence of str
+        The candidates table's ids, in row order.
+    candidate_sets : DataFrame, optional
+        ``job_id``, ``candidate_id``: who each job ranks (default: everyone).
+    block_size : int
+        Jobs scored at once.
+
+    Returns
+    -------
+    DataFrame
+        ``job_id``, ``candidate_id``, ``rank`` (1 = best), ``score``; jobs in
+        the order of ``job_ids``, best first within a job.
+    """
+    if candidate_sets is not None:
+        sets = rank_sets(rec, job_texts, job_ids, validate_pairs(candidate_sets, outcomes=False), candidate_ids,
+                         block_size)
+    else:
+        n_jobs, n_cand = len(job_ids), len(candidate_ids)
+        job = np.repeat(np.arange(n_jobs, dtype=np.int64), n_cand)
+        cand = np.tile(np.arange(n_cand, dtype=np.int64), n_jobs)
+        base = build(job, cand, list(map(str, job_ids)), n_cand)
+        sets = _scored(rec, list(job_texts), base, block_size)
+    return sets.to_frame(list(map(str, candidate_ids)))
+
+
+#: The LL144 columns of the impact and parity tables (6 RCNY § 5-301: rates, ratios, counts, exclusions).
+LL144_COLUMNS = {
+    "impact": ("k", "attribute", "group", "n_pool", "n_assessed", "selected", "selection_rate", "impact_ratio",
+               "scoring_selected", "scoring_rate", "scoring_impact_ratio", "excluded", "exclusion_reason",
+               "four_fifths_flag"),
+    "parity": ("k", "attribute", "min_impact_ratio", "four_fifths_pass", "n_unknown"),
+}
+
+
+def ll144_differences(a: Any, b: Any) -> list[str]:
+    """The LL144 columns in which two audits' tables differ (empty: the same numbers).
+
+    Parameters
+    ----------
+    a, b : AuditResult
+        Two audits, e.g. a live audit and the audit of its own recommendations as a log.
+    """
+    out = []
+    for table, cols in LL144_COLUMNS.items():
+        ta, tb = a.tables[table].reset_index(drop=True), b.tables[table].reset_index(drop=True)
+        if len(ta) != len(tb):
+            out.append(f"{table}: {len(ta)} rows against {len(tb)}")
+            continue
+        for col in cols:
+            try:
+                pd.testing.assert_series_equal(ta[col], tb[col], check_dtype=False, check_names=False)
+            except (AssertionError, KeyError):
+                out.append(f"{table}.{col}")
+    return out
 
 
 def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[GroupEncoding],
@@ -163,7 +239,7 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
     tables.update(empty_tables())
     summary["causes"] = gap_causes(tables["diversity"], None, config.effective_gap_k, config.alpha,
                                    tables.get("parity"))
-    prov = {**provenance, **set_provenance(sets, encodings), "n_jobs": sets.n_jobs,
+    prov = {**provenance, **set_provenance(sets, encodings, config.ks), "n_jobs": sets.n_jobs,
             "n_candidates": len(candidates), "attribute_sources": {e.attribute: e.source for e in encodings},
             "candidates_sha256": candidates_sha256(candidates), "versions": library_versions()}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,

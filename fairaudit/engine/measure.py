@@ -227,7 +227,8 @@ def ranking_rows(cut: Cut) -> list[dict[str, Any]]:
     enc = cut.enc
     exp = exposure(cut.codes_topk, cut.assessed() / max(cut.codes_topk.shape[0], 1), enc.n_codes)
     exp_known = exp[: enc.n_known]
-    exp_ratio = impact_ratios(exp_known, cut.rated, reference_mask(enc.pool_counts, cut.rated))
+    # the one reference rule: the impact ratio's, over the pairs assessed (the pool x jobs without candidate sets)
+    exp_ratio = impact_ratios(exp_known, cut.rated, reference_mask(cut.assessed(), cut.rated))
     pooled_share = _pooled_share(cut)
     skew = skew_at_k(pooled_share, cut.target)
     return [{"k": cut.k, "attribute": enc.attribute, "group": label,
@@ -295,9 +296,13 @@ def per_job_rows(cut: Cut, job_ids: Sequence[str], titles: Sequence[str]) -> lis
         "match": bool(cut.job_match[j]) if cut.defined[j] else None,
         "dp_difference": float(cut.job_dpd[j]), "ndkl": float(cut.job_ndkl[j]),
         "order_decided": int(cut.by_order[j]),
-        "mix": json.dumps({lbl: round(float(jg.shares[j, g]), 6) for g, lbl in enumerate(enc.labels)
-                           if np.isfinite(jg.shares[j, g])}),
+        "mix": mix_json(enc.labels, jg.shares[j]),
     } for j in range(len(job_ids))]
+
+
+def mix_json(labels: Sequence[str], shares: np.ndarray) -> str:
+    """A mix as stored in the per-job table: JSON of group -> share to 6 decimals, undefined shares left out."""
+    return json.dumps({lbl: round(float(shares[g]), 6) for g, lbl in enumerate(labels) if np.isfinite(shares[g])})
 
 
 def measure(rankings: Rankings, encodings: Sequence[GroupEncoding], config: AuditConfig,

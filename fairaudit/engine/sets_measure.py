@@ -41,7 +41,7 @@ from ..metrics.ties import order_decided
 from ..options import RECORDED_SELECTION
 from .candidate_sets import SetRanking
 from .intervals import bootstrap_intervals
-from .measure import (Cut, JobGaps, diversity_row, impact_rows, parity_row, per_job_rows, ranking_rows,
+from .measure import (Cut, JobGaps, diversity_row, impact_rows, mix_json, parity_row, per_job_rows, ranking_rows,
                       resolve_target, summarize)
 from .permutation import NullDraws, set_null_draws
 from .result import AuditConfig
@@ -49,6 +49,9 @@ from .verdicts import assess
 
 #: The target of the per-job gaps with candidate sets: each job's own candidates' mix.
 OWN = "own"
+#: The per-job column holding that mix (JSON, as ``mix``), so the gaps can be re-derived from the file
+#: (:mod:`fairaudit.engine.consistency`).
+OWN_MIX = "own_mix"
 
 
 def own_shares(considered: np.ndarray, n_known: int) -> np.ndarray:
@@ -159,14 +162,54 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
             if config.target == OWN:  # per-job targets: the row names the rule, not one mix
                 div["target"] = OWN
             rows["diversity"].append(div)
-            rows["per_job"] += per_job_rows(cut, list(sets.job_ids), titles)
+            job_rows = per_job_rows(cut, list(sets.job_ids), titles)
+            if config.target == OWN:
+                for r, shares in zip(job_rows, targets):
+                    r[OWN_MIX] = mix_json(enc.labels, shares)
+            rows["per_job"] += job_rows
     tables = {name: pd.DataFrame(r) for name, r in rows.items()}
     return tables, summarize(tables, config)
 
 
-def set_provenance(sets: SetRanking, encodings: Sequence[GroupEncoding]) -> dict[str, Any]:
-    """What an audit of candidate sets adds to the provenance: pairs, jobs and distinct individuals assessed."""
+def selections(sets: SetRanking, encodings: Sequence[GroupEncoding], ks: Sequence[int]) -> dict[str, int]:
+    """Pairs selected at each k, the same for every attribute: ``sum_j min(k, |C_j|)``, or the recorded flags (k=0).
+
+    Parameters
+    ----------
+    sets : SetRanking
+        Who each job considered.
+    encodings : sequence of GroupEncoding
+        The attributes (the first one's codes count the flags).
+    ks : sequence of int
+        The cut-offs.
+    """
+    out = {}
+    for k in ks:
+        if k == RECORDED_SELECTION:
+            enc = encodings[0]
+            out[str(k)] = int(sets.flagged(enc.codes, enc.n_codes).sum()) if encodings and sets.has_flags else 0
+        else:
+            out[str(k)] = int(np.minimum(sets.sizes, k).sum())
+    return out
+
+
+def set_provenance(sets: SetRanking, encodings: Sequence[GroupEncoding], ks: Sequence[int] = ()) -> dict[str, Any]:
+    """What an audit of candidate sets adds to the provenance: pairs, jobs and distinct individuals assessed.
+
+    ``selections`` (k -> pairs selected) lets :mod:`fairaudit.engine.consistency`
+    check each attribute's selections against what the sets allow.
+
+    Parameters
+    ----------
+    sets : SetRanking
+        Who each job considered.
+    encodings : sequence of GroupEncoding
+        The attributes.
+    ks : sequence of int
+        The audit's cut-offs.
+    """
     return {"n_pairs": sets.n_pairs, "n_individuals": sets.n_individuals,
+            "selections": selections(sets, encodings, ks),
             "candidate_sets": True, "set_size_min": int(sets.sizes.min()) if sets.n_jobs else 0,
             "set_size_max": int(sets.sizes.max()) if sets.n_jobs else 0}
 

@@ -8,7 +8,7 @@ history store. Everything a review needs is in one file, e.g.::
     output_dir = "review-out"
 
     [source]
-    kind = "synthetic"          # or "files" / "sql"
+    kind = "synthetic"          # or "files" / "sql" / "log" (a log: fairaudit.review.log_config)
     n_jobs = 40
     n_candidates = 400
     seed = 0
@@ -54,10 +54,11 @@ from ..metrics.diversity import check_shares
 from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
                        DEFAULT_TOLERANCE, OPTION_CHECKS)
 from .config_errors import format_validation_error
+from .log_config import LogSource
 from .period import period_start, reviewable_period
 
 __all__ = [
-    "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "load_config",
+    "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "LogSource", "load_config",
     "parse_config", "config_hash", "period_start", "with_period",
 ]
 
@@ -101,7 +102,7 @@ class SyntheticSource(_Model):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-Source = Annotated[Union[FilesSource, SqlSource, SyntheticSource], Field(discriminator="kind")]
+Source = Annotated[Union[FilesSource, SqlSource, SyntheticSource, LogSource], Field(discriminator="kind")]
 
 
 class Columns(_Model):
@@ -161,7 +162,8 @@ class AuditOptions(_Model):
 
     # defaults and rules are fairaudit.options' (the audit's own): one default, one check per option
     k: list[int] = Field(default_factory=lambda: list(DEFAULT_KS))
-    target: Union[Literal["pool", "uniform"], dict[str, dict[str, float]]] = "pool"
+    # "own" (each job's own candidates) is a log source's default and needs one
+    target: Union[Literal["pool", "uniform", "own"], dict[str, dict[str, float]]] = "pool"
     tolerance: float = DEFAULT_TOLERANCE
     min_share: float = DEFAULT_MIN_SHARE
     scoring_median: Literal["job", "sample"] = "job"
@@ -291,7 +293,9 @@ class ReviewConfig(_Model):
     source: Source
     columns: Columns = Field(default_factory=Columns)
     labels: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-    recommender: RecommenderConfig
+    # required, except for a log source (nothing is ranked); validated with the other fields, so that a
+    # missing one is listed with every other problem
+    recommender: Optional[RecommenderConfig] = Field(None, validate_default=True)
     audit: AuditOptions = Field(default_factory=AuditOptions)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     rewrite: RewriteConfig = Field(default_factory=RewriteConfig)
@@ -308,6 +312,30 @@ class ReviewConfig(_Model):
             return reviewable_period(v)
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("recommender")
+    @classmethod
+    def _recommender(cls, v: Optional[RecommenderConfig], info: ValidationInfo) -> Optional[RecommenderConfig]:
+        if "source" not in info.data:  # the source has problems of its own: whether it needs one is unknown
+            return v
+        log = isinstance(info.data["source"], LogSource)
+        if v is None and not log:
+            raise ValueError("is required (the recommender the review audits; only a log source, the "
+                             "recommender's past output, needs none)")
+        if v is not None and log:
+            raise ValueError("a log source audits the recommender's past output and runs no recommender; "
+                             "remove [recommender]")
+        return v
+
+    @model_validator(mode="after")
+    def _log_options(self) -> "ReviewConfig":
+        log = isinstance(self.source, LogSource)
+        if log and self.rewrite.enabled:
+            raise ValueError("rewrite.enabled: rewriting ranks the rewritten job texts with a recommender, which a "
+                             "log source does not have; set it to false")
+        if not log and self.audit.target == "own":
+            raise ValueError("audit.target: \"own\" (each job's own candidates) needs a log source")
+        return self
 
     @property
     def period_start(self) -> dt.date:
@@ -343,9 +371,9 @@ def _resolve_paths(cfg: ReviewConfig, base: Path) -> ReviewConfig:
         return p if p.is_absolute() else (base / p)
 
     update: dict[str, Any] = {"output_dir": res(cfg.output_dir), "base_dir": base}
-    if isinstance(cfg.source, FilesSource):
-        update["source"] = cfg.source.model_copy(
-            update={"jobs": res(cfg.source.jobs), "candidates": res(cfg.source.candidates)})
+    if isinstance(cfg.source, (FilesSource, LogSource)):
+        names = ("jobs", "candidates") + (("log",) if isinstance(cfg.source, LogSource) else ())
+        update["source"] = cfg.source.model_copy(update={n: res(getattr(cfg.source, n)) for n in names})
     if cfg.rewrite.adapter is not None:
         update["rewrite"] = cfg.rewrite.model_copy(update={"adapter": res(cfg.rewrite.adapter)})
     if cfg.signing is not None:

@@ -7,15 +7,18 @@ recommenders are imported here (:func:`import_object`).
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ConfigError
-from ..data.io import ColumnMap, load_candidates, load_jobs, read_sql, validate_candidates, validate_jobs
-from .config import FilesSource, ReviewConfig, SqlSource, SyntheticSource, expand_env
+from ..data.io import (ColumnMap, load_candidates, load_jobs, read_sql, read_table, validate_candidates,
+                       validate_jobs)
+from ..data.logs import load_pairs, validate_pairs, validate_people
+from .config import FilesSource, LogSource, ReviewConfig, SqlSource, SyntheticSource, expand_env
 
-__all__ = ["load_review_data", "build_recommender", "import_object"]
+__all__ = ["load_review_data", "load_review_log", "ReviewLog", "build_recommender", "import_object"]
 
 
 def _from_files(cfg: ReviewConfig, src: FilesSource) -> tuple[pd.DataFrame, pd.DataFrame, str]:
@@ -64,7 +67,67 @@ def load_review_data(cfg: ReviewConfig) -> tuple[pd.DataFrame, pd.DataFrame, str
         return _from_sql(cfg, src)
     if isinstance(src, SyntheticSource):
         return _synthetic(src)
+    if isinstance(src, LogSource):
+        raise ConfigError("a log source has a log besides its candidates: read it with load_review_log")
     raise ConfigError(f"unknown source kind {getattr(src, 'kind', src)!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ReviewLog:
+    """The inputs of a log review: the log, the candidates' categories, the jobs (optional) and where they came from.
+
+    Attributes
+    ----------
+    log : DataFrame
+        Checked pairs (:func:`fairaudit.data.logs.validate_pairs`).
+    candidates : DataFrame
+        Checked categories (:func:`fairaudit.data.logs.validate_people`).
+    jobs : DataFrame or None
+        Checked jobs, when the source gives them.
+    data_source : str
+        A description of the source (passwords hidden).
+    """
+
+    log: pd.DataFrame
+    candidates: pd.DataFrame
+    jobs: pd.DataFrame | None
+    data_source: str
+
+
+def load_review_log(cfg: ReviewConfig) -> ReviewLog:
+    """The log, candidates and jobs of a ``log`` source (:mod:`fairaudit.review.log_config`), checked.
+
+    Parameters
+    ----------
+    cfg : ReviewConfig
+        A review whose source is a :class:`~fairaudit.review.log_config.LogSource`.
+
+    Raises
+    ------
+    ConfigError, DataError
+        A source that cannot be read, or tables that do not validate.
+    """
+    src, labels = cfg.source, cfg.labels or None
+    if not isinstance(src, LogSource):
+        raise ConfigError(f"source.kind is {getattr(src, 'kind', src)!r}, not \"log\"")
+    people_map = ColumnMap(cfg.columns.candidates, table="candidates")
+    if not src.sql:
+        log = load_pairs(src.log, outcomes=True, sep=src.sep)
+        people = validate_people(people_map.apply(read_table(src.candidates, sep=src.sep)), source=str(src.candidates),
+                                 labels=labels)
+        jobs = None if src.jobs is None else load_jobs(src.jobs, columns=cfg.columns.jobs or None, sep=src.sep)
+        where = f"log: {src.log}; candidates: {src.candidates}" + (f"; jobs: {src.jobs}" if src.jobs else "")
+        return ReviewLog(log=log, candidates=people, jobs=jobs, data_source=where)
+    queries = {"log": src.log_query, "candidates": src.candidates_query,
+               **({"jobs": src.jobs_query} if src.jobs_query else {})}
+    frames, where = read_sql(expand_env(src.url, "source.url"), queries, label="source")
+    jobs = frames.get("jobs")
+    return ReviewLog(log=validate_pairs(frames["log"], source="log_query", outcomes=True),
+                     candidates=validate_people(people_map.apply(frames["candidates"]), source="candidates_query",
+                                                labels=labels),
+                     jobs=None if jobs is None else validate_jobs(ColumnMap(cfg.columns.jobs, table="jobs").apply(jobs),
+                                                                  source="jobs_query"),
+                     data_source=f"log, sql: {where}")
 
 
 def import_object(spec: str, field_name: str) -> Any:

@@ -30,13 +30,13 @@ import pandas as pd
 
 from ..atomic import write_all, write_text
 from ..errors import ConfigError, FairauditError
-from ..data.io import candidates_sha256, jobs_sha256, redact_url
-from ..pipeline import AutoRefineRewriter, audit_rewrite_report
+from ..data.io import candidates_sha256, frame_sha256, jobs_sha256, redact_url
+from ..pipeline import AutoRefineRewriter, audit_rewrite_report, log_report
 from ..engine.result import AuditResult
 from ..version import __version__
 from .thresholds import EXIT_BREACH, EXIT_PASS, Breach, evaluate_thresholds, metric_rows
-from .config import ReviewConfig, config_hash, load_config
-from .data import build_recommender, load_review_data
+from .config import LogSource, ReviewConfig, config_hash, load_config
+from .data import ReviewLog, build_recommender, load_review_data, load_review_log
 from .history import HistoryStore
 from .report_section import clean_row, history_rows, review_context, review_section
 from .changes import change_table, review_spread
@@ -120,14 +120,16 @@ def _guard_inputs(cfg: ReviewConfig) -> None:
     from .database import same_database
 
     src, sign = cfg.source, cfg.signing
-    files = isinstance(src, FilesSource)
+    files = isinstance(src, (FilesSource, LogSource))
     guard_outputs({"source.jobs": src.jobs if files else None, "source.candidates": src.candidates if files else None,
+                   "source.log": src.log if isinstance(src, LogSource) else None,
                    "signing.p12": sign.p12 if sign else None, "signing.key_dir": sign.key_dir if sign else None,
                    "rewrite.adapter": cfg.rewrite.adapter},
                   {"history.url": sqlite_file(cfg.history_url)})
-    if isinstance(src, SqlSource) and same_database(cfg.history_url, expand_env(src.url, "source.url")):
+    url = getattr(src, "url", None) if isinstance(src, (SqlSource, LogSource)) else None
+    if url is not None and same_database(cfg.history_url, expand_env(url, "source.url")):
         raise ConfigError(f"history.url {redact_url(cfg.history_url)} is the database the review reads "
-                          f"(source.url {redact_url(expand_env(src.url, 'source.url'))}); fairaudit never writes "
+                          f"(source.url {redact_url(expand_env(url, 'source.url'))}); fairaudit never writes "
                           "its history tables into its input database: set [history] url to another database "
                           "(or leave it out for output_dir/history.sqlite)")
 
@@ -168,6 +170,36 @@ def _audit_options(cfg: ReviewConfig, recommender: Any, data_source: str, create
     except TypeError as exc:
         raise ConfigError(f"audit.options: {exc}") from None
     return {**kwargs, **opts.options}
+
+
+def _log_options(cfg: ReviewConfig, data_source: str, created_at: str) -> dict[str, Any]:
+    """The keyword arguments of ``audit_log()`` for a log review; ``[audit] options`` are checked against it.
+
+    The counterfactual analyses (drivers, decomposition) re-rank texts and are not possible from a log;
+    the LL144 scoring rate is against each job's own median score.
+    """
+    from ..engine.log_audit import audit_log
+
+    opts = cfg.audit
+    if opts.scoring_median != "job":
+        raise ConfigError("audit.scoring_median: a log audit compares each score with its job's median over the "
+                          "candidates that job considered; remove scoring_median or set it to \"job\"")
+    kwargs: dict[str, Any] = dict(k=opts.k, target=opts.target if "target" in opts.model_fields_set else "own",
+                                  seed=opts.seed, tolerance=opts.tolerance, min_share=opts.min_share,
+                                  n_bootstrap=opts.n_bootstrap, data_source=data_source, period=cfg.period,
+                                  created_at=created_at, labels=cfg.labels or None)
+    if cfg.thresholds.match_rate_goal is not None:
+        kwargs["match_goal"] = cfg.thresholds.match_rate_goal
+    options = {n: v for n, v in opts.options.items() if n not in ("drivers", "driver_method", "decomposition",
+                                                                   "decomposition_sample")}
+    clash = sorted(set(options) & set(kwargs))
+    if clash:
+        raise ConfigError(f"audit.options: {clash} are set elsewhere in the config; remove them from options")
+    try:
+        inspect.signature(audit_log).bind(None, None, **kwargs, **options)
+    except TypeError as exc:
+        raise ConfigError(f"audit.options: {exc}") from None
+    return {**kwargs, **options}
 
 
 def _rewriter(cfg: ReviewConfig, recommender: Any, candidates: pd.DataFrame,
@@ -247,9 +279,15 @@ def run_review(config: ReviewConfig | str | os.PathLike, *, progress: bool = Fal
     say = log or (lambda _msg: None)
     _guard_inputs(cfg)
     say(f"review {cfg.period}: loading data")
-    jobs, candidates, data_source = load_review_data(cfg)
-    recommender = build_recommender(cfg)
-    input_hashes = {"jobs": jobs_sha256(jobs), "candidates": candidates_sha256(candidates)}
+    log = load_review_log(cfg) if isinstance(cfg.source, LogSource) else None
+    if log is not None:  # the recommender's past output: nothing is ranked
+        jobs, candidates, data_source, recommender = log.jobs, log.candidates, log.data_source, None
+        input_hashes = {"log": frame_sha256(log.log), "candidates": candidates_sha256(candidates),
+                        **({"jobs": jobs_sha256(jobs)} if jobs is not None else {})}
+    else:
+        jobs, candidates, data_source = load_review_data(cfg)
+        recommender = build_recommender(cfg)
+        input_hashes = {"jobs": jobs_sha256(jobs), "candidates": candidates_sha256(candidates)}
     try:
         cfg.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -261,7 +299,7 @@ def run_review(config: ReviewConfig | str | os.PathLike, *, progress: bool = Fal
                           fairaudit_version=__version__)
         try:
             return _run_recorded(cfg, store, rec, jobs, candidates, recommender, data_source,
-                                 input_hashes, progress, say)
+                                 input_hashes, progress, say, log=log)
         except BaseException as exc:
             msg = str(exc) if isinstance(exc, FairauditError) else f"{type(exc).__name__}: {exc}"
             try:
@@ -273,16 +311,18 @@ def run_review(config: ReviewConfig | str | os.PathLike, *, progress: bool = Fal
         store.close()
 
 
-def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.DataFrame,
+def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.DataFrame | None,
                   candidates: pd.DataFrame, recommender: Any, data_source: str,
-                  input_hashes: dict[str, str], progress: bool, say: Callable[[str], None]) -> ReviewOutcome:
+                  input_hashes: dict[str, str], progress: bool, say: Callable[[str], None],
+                  log: ReviewLog | None = None) -> ReviewOutcome:
     version = rec.version
     paths = output_paths(cfg, version)
     _check_unused(cfg, paths)
     created_at = rec.created_at.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
     step = (lambda msg: say(f"review {cfg.period} v{version}: {msg}"))
-    options = _audit_options(cfg, recommender, data_source, created_at, progress)
-    rewriter = _rewriter(cfg, recommender, candidates, step)
+    options = (_log_options(cfg, data_source, created_at) if log is not None
+               else _audit_options(cfg, recommender, data_source, created_at, progress))
+    rewriter = _rewriter(cfg, recommender, candidates, step)  # a log: none (config), and no "after" stage
     evaluations: list[_Evaluation] = []
 
     def sections(before: AuditResult, after: AuditResult | None) -> list[Any]:
@@ -291,14 +331,18 @@ def _run_recorded(cfg: ReviewConfig, store: HistoryStore, rec: Any, jobs: pd.Dat
         history = history_rows(store.records(statuses=("pass", "breach")),
                                {"period": cfg.period, "version": version, "status": ev.status,
                                 "created_at": created_at})
-        rec_name = getattr(recommender, "name", type(recommender).__name__)
+        rec_name = "historical log" if log is not None else getattr(recommender, "name", type(recommender).__name__)
         return [review_section(review_context(
             cfg, version=version, created_at=created_at, status=ev.status, breaches=ev.breaches, rows=ev.rows,
             trend=ev.trend, regression_table=ev.regressions, history=history, input_hashes=input_hashes,
             data_source=data_source, recommender=str(rec_name)))]
 
-    run = audit_rewrite_report(jobs, candidates, audit_options=options, rewriter=rewriter,
-                               report_options=_report_options(cfg), sections=sections, say=step)
+    if log is not None:
+        run = log_report(log.log, candidates, jobs, audit_options=options, report_options=_report_options(cfg),
+                         sections=sections, say=step)
+    else:
+        run = audit_rewrite_report(jobs, candidates, audit_options=options, rewriter=rewriter,
+                                   report_options=_report_options(cfg), sections=sections, say=step)
     (ev,) = evaluations
     report_sha = hashlib.sha256(run.report.pdf).hexdigest()
     outcome = ReviewOutcome(period=cfg.period, version=version, review_id=rec.id, status=ev.status,
