@@ -48,6 +48,10 @@ def review_spread(result: Any, candidates: pd.DataFrame, labels: Any = None,
                   n_resamples: int = CHANGE_RESAMPLES) -> ChangeSpread | None:
     """The figures of an audit and their two-way bootstrap resamples (None without rankings in memory).
 
+    None too for a candidate-set, log or counts audit: the two-way bootstrap
+    resamples a pool that every job ranks whole, which such an audit does not
+    have, so its changes are reported as not judged against chance.
+
     Parameters
     ----------
     result : AuditResult
@@ -60,7 +64,8 @@ def review_spread(result: Any, candidates: pd.DataFrame, labels: Any = None,
         Resamples to draw.
     """
     rankings = getattr(result, "rankings", None)
-    if rankings is None:
+    prov = getattr(result, "provenance", None) or {}
+    if rankings is None or prov.get("candidate_sets") is True or prov.get("source") in ("log", "counts"):
         return None
     cfg = result.config
     cands = validate_candidates(candidates, labels=labels)
