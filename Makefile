@@ -52,7 +52,7 @@ BENCH := PYTHONPATH=$(CURDIR) $(BIN)/python
 # Re-train the AutoRefine adapter shipped in rewriting/adapter (issue 26): align the training ads with their
 # careful human rewrites (rewriting/data/sentence_pairs.csv), fit a new adapter to those sentence pairs, then one
 # expert-iteration round and GRPO on the reward over every attribute, averaged over three training pools.
-# Sized for <= 60 min on 2 CPU cores with the machine to itself (estimate: about 53 min, see docs/concepts/autorefine.md)
+# Sized for <= 60 min on 2 CPU cores with the machine to itself (estimate: about 48 min, see docs/concepts/autorefine.md)
 adapter: install
 	$(BENCH) benchmarks/align_sentences.py
 	$(BENCH) benchmarks/train_adapter.py --out rewriting/adapter
