@@ -17,9 +17,13 @@ Protocol (round 3; data in :mod:`rewrite_data`, measures in :mod:`rewrite_eval`)
   the evaluation pools.
 * Methods: lexicon (word list), lexicon_checked (kept only if it narrows the training-pool
   gap), prompt (base model, one free-text rewrite), best_of_n (base model, n samples, best by
-  reward), search (fixed edit set + reward, no language model), policy (the shipped adapter,
-  one greedy edit plan), policy_best_of_n (n sampled plans, best by reward); the human
-  rewrite (or oracle) is the reference.
+  reward), search (fixed edit set + reward, no language model), policy (the shipped adapter:
+  its greedy edit plan and, for an adapter trained on the human sentence pairs, its greedy
+  rewrite of the whole sentence, beside the learned vocabulary and the fixed edit set, best by
+  reward), policy_best_of_n (n distinct sampled plans and rewrites added), policy_no_adapter
+  (the ablation: the policy's pipeline without the adapter's own answers, i.e. the vocabulary
+  and the fixed edit set alone: what the RL-trained adapter adds is policy − policy_no_adapter);
+  the human rewrite (or oracle) is the reference.
 
 It runs in parts because the CPU is scarce: ``run`` rewrites one test set with the given
 methods and caches each method's rewrites (``benchmarks/results/rewrite_runs/<set>/<method>.csv``,
@@ -58,10 +62,12 @@ from fairaudit.atomic import write_text  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 RUNS = RESULTS / "rewrite_runs"
-METHODS = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
-DEFAULT_METHODS = ("lexicon", "lexicon_checked", "prompt", "search", "policy", "policy_best_of_n")
+METHODS = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "policy", "policy_best_of_n",
+           "policy_no_adapter")
+DEFAULT_METHODS = ("lexicon", "lexicon_checked", "prompt", "search", "policy", "policy_best_of_n", "policy_no_adapter")
 TEST_SETS = ("freestyle_v3", "freestyle", "templated", "dev")
-COMPARED = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "human")
+#: Paired CIs: policy (and policy_best_of_n) minus each of these; policy − policy_no_adapter is the adapter ablation.
+COMPARED = ("lexicon", "lexicon_checked", "prompt", "best_of_n", "search", "human", "policy_no_adapter")
 DEV_POOL_SEED, DEV_POOL_SIZE = 303, 5_000
 
 
@@ -128,6 +134,7 @@ def run(args) -> int:
     out_dir = RUNS / args.test_set
     out_dir.mkdir(parents=True, exist_ok=True)
     key = {"adapter": str(folder), "attributes": list(getattr(ar, "attributes", None) or ["sex"]),
+           "units": "duty sentences too (round 4)",
            "reward": ar.reward_config.to_dict(), "n_jobs": len(jobs),
            "jobs": pd.util.hash_pandas_object(jobs[["job_id", "text"]], index=False).sum().item()}
     units = cached_units(ar, jobs, out_dir, key, suffix)
@@ -283,6 +290,14 @@ def verdict(res: dict) -> list[str]:
                 out.append(f"{test}: {c['comparison']} ({c['metric']}, sex) {c['mean_diff']:+.4f} "
                            f"[{c['ci_low']:+.4f}, {c['ci_high']:+.4f}], CI {word}; resolvable difference "
                            f"(80% power) {c['mde_80']:.4f}." if c["mde_80"] is not None else "")
+        for c in res["paired_ci"]:  # the ablation: what the adapter's own answers add to its pipeline
+            if (c["test_set"], c["attribute"], c["metric"], c["comparison"]) == (test, "sex", "shift",
+                                                                                "policy − policy_no_adapter"):
+                adds = ("the adapter adds a shift beyond chance" if c["ci_low"] > 0 else
+                        "the adapter's own answers add nothing measurable over the vocabulary and the fixed edits"
+                        if c["ci_high"] >= 0 else "the adapter's answers make the shift smaller")
+                out.append(f"{test}: adapter ablation (policy − policy_no_adapter, shift, sex) "
+                           f"{c['mean_diff']:+.4f} [{c['ci_low']:+.4f}, {c['ci_high']:+.4f}]: {adds}.")
         for a in ev.ATTRIBUTES:
             p = by.get(("policy", test, a))
             if p:

@@ -12,8 +12,10 @@ Fixed once, before any tuning (see README, "Rewriting"):
   coded ads of ``make_hiring_data(200, seed=12)`` are held out, each with its
   *oracle*: the generator's parallel neutral sentences.
 * **Free-style ads** (``benchmarks/data``): the train split of
-  ``freestyle_ads.csv`` plus ``freestyle_train_extra.csv`` train; the test split
-  of ``freestyle_ads.csv`` (24 ads) is only ever evaluated.
+  ``freestyle_ads.csv``, ``freestyle_train_extra.csv`` and (round 4) round 3's
+  ``freestyle_train_v3.csv`` train (24 + 72 + 60 = 156 ads, every one with a careful
+  human rewrite); the test split of ``freestyle_ads.csv`` (24 ads) and the round-3
+  test files are only ever evaluated.
 
 The smoothing temperature of the reward (0.5) was chosen on templated ads of
 ``seed=0`` with pools ``seed=101`` and ``seed=303`` (none of them test data).
@@ -28,6 +30,9 @@ from fairaudit.data.datasets import AD_SENTENCES, make_hiring_data
 
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN_POOL_SEED, TRAIN_POOL_SIZE = 101, 20_000
+#: Round 4: the reward is averaged over several training pools (seeds used nowhere else), so that
+#: selecting plans and rewrites during training stops fitting one pool's accidents of rank k.
+TRAIN_POOL_SEEDS, TRAIN_POOLS_SIZE = (101, 111, 121), 8_000
 EVAL_POOL_SEED, EVAL_POOL_SIZE = 404, 10_000
 #: Round 3: the benchmark's *selection pool* (the "user's pool" every method may consult) is
 #: ``seed=404`` with 10,000 candidates: round 2's evaluation pool, never used for training or
@@ -70,7 +75,8 @@ def freestyle(split: str) -> pd.DataFrame:
     """Free-style ads of one split (job_id, title, text, coding, oracle = the hand-written neutral rewrite).
 
     ``train``: the train split of ``freestyle_ads.csv`` plus ``freestyle_train_extra.csv`` (with its
-    hand-written rewrites where ``freestyle_train_extra_rewrites.csv`` has them); ``test``: the 24 test ads
+    hand-written rewrites where ``freestyle_train_extra_rewrites.csv`` has them) plus round 3's
+    ``freestyle_train_v3.csv``; ``test``: the 24 test ads
     of ``freestyle_ads.csv`` (round 2's test set, secondary now); ``test_v3``: round 3's held-out test ads
     (only the final benchmark run reads them).
     """
@@ -81,7 +87,10 @@ def freestyle(split: str) -> pd.DataFrame:
         rewrites = DATA / "freestyle_train_extra_rewrites.csv"
         if rewrites.is_file():
             extra["neutral_rewrite"] = extra["ad_id"].map(pd.read_csv(rewrites).set_index("ad_id")["neutral_rewrite"])
-        ads = pd.concat([ads[ads["split"] == "train"], extra], ignore_index=True)
+        parts = [ads[ads["split"] == "train"], extra]
+        if (DATA / "freestyle_train_v3.csv").is_file():
+            parts.append(pd.read_csv(DATA / "freestyle_train_v3.csv"))
+        ads = pd.concat(parts, ignore_index=True)
     elif split == "test":
         ads = pd.read_csv(DATA / "freestyle_ads.csv")
         ads = ads[ads["split"] == "test"]

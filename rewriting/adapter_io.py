@@ -119,5 +119,8 @@ def run_metadata(*, base_model: Any, fingerprint: dict, settings: Any, lora: Any
         "rounds": result["rounds"],
         "log_history": result["log_history"],
         "reward_history": result["reward_history"],
+        # what the adapter answers: edit plans, and whole-sentence rewrites once trained on them
+        "tasks": list(result.get("tasks", ["edit"])),
+        "human_sft": result.get("human_sft"),
         "versions": training_versions(),
     }

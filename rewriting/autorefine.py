@@ -33,15 +33,16 @@ import numpy as np
 import pandas as pd
 
 from fairaudit.errors import ConfigError, ModelError
-from fairaudit.data.io import candidates_sha256, jobs_sha256, validate_candidates, validate_jobs
+from fairaudit.data.io import jobs_sha256, validate_candidates, validate_jobs
 from fairaudit.models import cache_root
 from fairaudit.progress import status
 
 from .adapter_io import (FORMAT_VERSION, IN_MEMORY, META_FILE, attach_adapter, read_metadata,  # noqa: F401  (earlier
                          run_metadata, save_adapter, saved_options)                      # import paths)
-from .attributes import AttributeGaps, attribute_target, resolve_attributes
+from .attributes import attribute_target, resolve_attributes
 from .identity import check_resume, run_dir, run_fingerprint
 from .policy import LoraSettings, load_model, sentence_nll, token_nll
+from .pools import pooled_gaps, pools_sha256
 from .proposers import CHOOSE_BEST, METHODS, make_proposer  # noqa: F401  (METHODS: earlier import path)
 from .reward import Reward, RewardConfig
 from .rewrite import find_units, rewrite_jobs
@@ -73,8 +74,10 @@ class AutoRefine:
     recommender : Recommender or spec, optional
         Anything :func:`fairaudit.recommenders.make_recommender` accepts;
         default ``"embedding"`` (all-MiniLM-L6-v2, cosine similarity).
-    candidates : DataFrame
+    candidates : DataFrame or sequence of DataFrame
         Candidate pool (``text`` + the attribute); required unless ``gap_scorer`` is given.
+        Several pools: the reward's gaps are averaged over them (:mod:`rewriting.pools`), so
+        training and selection do not fit one pool's noise.
     k : int, default 50
     target : "pool" | "uniform" | mapping, default "pool"
         A per-attribute mapping ``{attribute: {group: share}}``, or a flat ``{group: share}``
@@ -129,7 +132,12 @@ class AutoRefine:
             adapter = None  # the shipped adapter fits the packaged SmolLM2 only
         self.adapter = adapter
         self.recommender = recommender
-        self.candidates = None if candidates is None else validate_candidates(candidates, "candidates")
+        pools = [] if candidates is None else [candidates] if isinstance(candidates, pd.DataFrame) else list(candidates)
+        if candidates is not None and not pools:
+            raise ConfigError("candidates= is an empty list of pools")
+        self.pools = [validate_candidates(p, "candidates" if len(pools) == 1 else f"candidates (pool {i + 1})")
+                      for i, p in enumerate(pools)]
+        self.candidates = self.pools[0] if self.pools else None
         self.k, self.target, self.attribute = int(k), target, attribute
         self.attributes = resolve_attributes(attributes, None if gap_scorer is not None else self.candidates,
                                              default=attribute)
@@ -160,8 +168,8 @@ class AutoRefine:
             if hasattr(self.recommender, "cache_queries"):
                 # the reward embeds thousands of throw-away rewrites: never cache them on disk
                 self.recommender.cache_queries = False
-            self._gap_scorer = AttributeGaps(self.recommender, self.candidates, k=self.k, target=self.target,
-                                             attributes=self.attributes)
+            self._gap_scorer = pooled_gaps(self.recommender, self.pools, k=self.k, target=self.target,
+                                           attributes=self.attributes)
         return self._gap_scorer
 
     @property
@@ -218,7 +226,7 @@ class AutoRefine:
                                       "max_sentences": self.max_sentences})
 
     def _candidates_hash(self) -> str | None:
-        return None if self.candidates is None else candidates_sha256(self.candidates)
+        return None if self.candidates is None else pools_sha256(self.pools)
 
     def fit(self, jobs: pd.DataFrame, steps: int | None = None, seed: int | None = None, *,
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = True) -> "AutoRefine":
@@ -258,7 +266,7 @@ class AutoRefine:
             self._attach(Path(DEFAULT_ADAPTER if self.adapter == "default" else self.adapter), trainable=True)
         start = self.policy_ if self.policy_ is not None else model
         result = train_policy(start, tok, reward, jobs, units, out_dir, settings, self.lora, resume=resume,
-                              progress=self.progress)
+                              progress=self.progress, start_tasks=self.metadata_.get("tasks", ("edit",)))
         self.policy_ = result["model"]
         self._model = self.policy_  # the base weights are shared (LoRA wraps them)
         self.train_settings = settings
@@ -271,6 +279,7 @@ class AutoRefine:
                      "max_sentences": self.max_sentences, "max_new_tokens": self.max_new_tokens},
             data={"train_jobs_sha256": jobs_sha256(jobs), "n_train_jobs": len(jobs),
                   "n_train_sentences": result["n_units"], "candidates_sha256": self._candidates_hash(),
+                  "n_pools": len(self.pools),
                   "recommender": fingerprint["recommender"]},
             result=result, checkpoint_dir=out_dir)
         return self
@@ -278,9 +287,12 @@ class AutoRefine:
     # -- inference --------------------------------------------------------------
     def proposer(self, method: str, n: int = 4, seed: int = 0) -> Any:
         """The proposer of ``method`` (:func:`~rewriting.proposers.make_proposer`)."""
+        if method in ("policy", "policy_best_of_n"):
+            self._policy()  # attached first: its metadata says whether it rewrites whole sentences
         return make_proposer(method, policy=self._policy, base=self._base, n=n, seed=seed,
                              temperature=self.train_settings.sample_temperature,
-                             max_new_tokens=self.max_new_tokens, progress=self.progress)
+                             max_new_tokens=self.max_new_tokens, progress=self.progress,
+                             rewrite="rewrite" in self.metadata_.get("tasks", ("edit",)))
 
     def units(self, jobs: pd.DataFrame) -> list:
         """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods)."""
@@ -295,11 +307,14 @@ class AutoRefine:
         Parameters
         ----------
         jobs : DataFrame with job_id, title, text
-        method : {"policy", "policy_best_of_n", "search", "best_of_n", "prompt", "lexicon", "original"}, optional
+        method : {"policy", "policy_best_of_n", "policy_no_adapter", "search", "best_of_n", "prompt", "lexicon", \
+"original"}, optional
             Default ``"policy"``: the shipped or trained adapter's greedy plan per
-            sentence, beside the edit vocabulary learned from human rewrites and the
+            sentence (and its rewrite of the whole sentence, for an adapter trained on the
+            human sentence pairs), beside the edit vocabulary learned from human rewrites and the
             fixed edit set, the best by reward (:class:`~rewriting.baselines.PolicyProposer`).
-            ``"policy_best_of_n"`` samples ``n`` plans from the policy instead of one.
+            ``"policy_best_of_n"`` adds ``n`` distinct sampled plans (and rewrites) no other
+            proposal makes; ``"policy_no_adapter"`` is the ablation without the adapter's answers.
         n : int
             Samples per sentence for ``best_of_n`` and ``policy_best_of_n``.
         seed : int

@@ -21,8 +21,9 @@ import pandas as pd
 
 from .edits import EditPlan, broken
 from .grammar import agreement_errors, inflect_like, sense_problems
-from .meaning import (GENDERED_PEOPLE, broken_removals, coded_added, demographic_added, invented_content, is_job_word,
-                      plain_word, plan_touches_job_words, prompt_echo, states_requirement, title_kept)
+from .meaning import (GENDERED_PEOPLE, broken_removals, coded_added, demographic_added, duty_kept, duty_terms,
+                      invented_content, is_job_word, plain_word, plan_touches_job_words, prompt_echo, states_requirement,
+                      title_kept)
 from .syntax import (adjective_like, bare, compound_part, ends_in_abbreviation, find, fits_slot, has_verb,
                      lists_scope, slot, starts_sentence, tokens)
 
@@ -70,13 +71,15 @@ class Edit:
 class Case:
     """A bad case a rule exists for: ``answer`` (an edit plan) applied to ``sentence`` must be rejected.
 
-    ``before`` is the text of the job before the sentence (for rules that read the neighbours).
+    ``before`` is the text of the job before the sentence (for rules that read the neighbours);
+    with ``rewrite``, ``answer`` is a whole rewritten sentence (a free-text rewrite, no plan).
     """
 
     sentence: str
     answer: str
     before: str = ""
     title: str = ""
+    rewrite: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,17 @@ def _fixed_expression(e: Edit) -> list[str]:
     return out
 
 
+def _duty_kept(e: Edit) -> list[str]:
+    if not e.unit_after.strip() or duty_kept(e.unit_before, e.unit_after, e.title):
+        return []
+    from .meaning import stem, words
+
+    have = {stem(w) for w in words(e.unit_after)}
+    hard, duty = duty_terms(e.unit_before, e.title)
+    lost = sorted(hard - have) + sorted(duty - have)
+    return ["drops the sentence's duties, tools or numbers: " + ", ".join(lost[:6])]
+
+
 def _fragment(e: Edit) -> list[str]:
     if e.deleted:
         if not starts_sentence(e.unit_before):
@@ -207,6 +221,15 @@ RULES: tuple[Rule, ...] = (
          lambda e: (["edits words the job needs: " + ", ".join(t)]
                     if (t := plan_touches_job_words(e.unit_before, e.plan, e.title) if e.plan else []) else []),
          (Case("Knowledge of iTrent is desirable.", "iTrent -> software"),)),
+    Rule("duty_kept", "a rewritten sentence keeps its numbers, names, tools and title words, and most of the nouns "
+         "and verbs that name its duties (a whole-sentence rewrite has no plan for job_words to check)",
+         _duty_kept,
+         (Case("You will lay 900 bricks a day like a machine on new-build sites.",
+               "You will work steadily on building sites.", rewrite=True),
+          Case("You'll plan lessons in Google Classroom and mark Year 9 mock papers with a gentle touch.",
+               "You'll plan lessons and support pupils with care.", rewrite=True),
+          Case("You will unload trailers and pick orders with RF scanners like a machine.",
+               "You will work quickly in the warehouse.", rewrite=True))),
     Rule("agreement", "a replacement agrees with its subject ('who dominates' -> 'who excels in', never 'who excel in')",
          _agreement),
     Rule("word_sense", "old and new can share a part of speech; a word that only matches a coded stem is not coded",

@@ -155,6 +155,54 @@ def skill_recall(original: str, rewrite: str, title: str = "") -> float:
     return len(need & have) / len(need)
 
 
+#: Share of a sentence's duty words (:func:`duty_terms`) a rewrite must keep; its hard terms are all kept.
+MIN_DUTY_RECALL = 0.8
+_SIMILE = re.compile(r"\blike (?:an? |the |one |some )?(?:[\w-]+ ){0,2}[\w-]+", re.IGNORECASE)
+
+
+def duty_terms(sentence: str, title: str = "") -> tuple[set[str], set[str]]:
+    """What any rewrite of ``sentence`` must keep: ``(hard, duty)``, both stemmed.
+
+    ``hard``: its numbers, names, products and other technical tokens ("PostgreSQL", "ASME",
+    "7:30", "£28k", anything capitalised inside the sentence) and the title's words: every one is kept.
+    ``duty``: the words that name its duties, skills and tools: nouns and verbs that ESCO's skill and
+    occupation texts use (:func:`is_job_word`), outside a simile ("like a man", "like family") and
+    never a word a rewrite may change (:func:`editable_words`: gender-coded, gendered and style
+    words) or a pure modifier ("strict", "tiny"). Most are kept (:data:`MIN_DUTY_RECALL`): a
+    careful rewrite says "run month-end" for "march into month-end", and a word list of duties
+    without a parser cannot tell a figure of speech from a task every time.
+    """
+    from .grammar import can_be
+
+    s = str(sentence).replace("\u2019", "'")
+    free = {stem(w.lower()) for w in editable_words(s, title)} | {stem(w) for w in _coded(s)}
+    figurative = {stem(w) for m in _SIMILE.finditer(s) for w in words(m.group(0))}
+    titled = title_terms(title)
+    hard: set[str] = set()
+    duty: set[str] = set()
+    for i, tok in enumerate(s.split()):
+        w = _strip(tok)
+        if not w or w.lower() in STOP_WORDS:
+            continue
+        low = stem(w.lower())
+        if _TECH_TOKEN.search(w) or (i > 0 and w[:1].isupper()):
+            hard |= {stem(x) for x in words(w)}
+        elif low in titled:
+            hard.add(low)
+        elif (low not in free and low not in figurative and len(w) > 2 and is_job_word(w)
+              and (can_be(w.lower(), "NOUN") or can_be(w.lower(), "VERB"))):
+            duty |= {stem(x) for x in words(w)}
+    return hard, duty - hard
+
+
+def duty_kept(before: str, after: str, title: str = "", min_recall: float = MIN_DUTY_RECALL) -> bool:
+    """True when ``after`` keeps every hard term of ``before`` and at least ``min_recall`` of its duty words
+    (:func:`duty_terms`; stemmed, any order)."""
+    hard, duty = duty_terms(before, title)
+    have = {stem(w) for w in words(after)}
+    return hard <= have and (not duty or len(duty & have) >= min_recall * len(duty))
+
+
 def demographic_added(original: str, rewrite: str) -> list[str]:
     """Demographic words/phrases (:data:`DEMOGRAPHIC_WORDS`) in ``rewrite`` but not ``original``."""
     def found(text: str) -> set[str]:

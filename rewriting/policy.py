@@ -231,6 +231,19 @@ def build_edit_prompt(tokenizer: Any, sentence: str, title: str = "", flagged: S
             f"May delete: {'yes' if deletable else 'no'}\nEdit:")
 
 
+def build_rewrite_prompt(tokenizer: Any, sentence: str, title: str = "", style: Sequence[str] = ()) -> str:
+    """The prompt asking the policy to rewrite one whole sentence the way a careful human does.
+
+    The sentence-level action of round 4: the supervision is the aligned (original sentence,
+    human sentence) pairs of the training ads (:mod:`rewriting.alignment`), and the answer must keep
+    every duty, tool and number (rule ``duty_kept``). ``style`` are the sentence's editable words
+    (:func:`rewriting.meaning.editable_words`), the same at training and at inference. Plain text
+    like :func:`build_edit_prompt`; ``tokenizer`` is accepted for the same signature.
+    """
+    return (f"Job: {title}\nSentence: {sentence}\nStyle words: {', '.join(style) if style else '-'}\n"
+            f"Rewrite:")
+
+
 def clean_completion(text: str) -> str:
     """First non-empty line of a completion, without quotes or echoed labels."""
     for line in str(text).strip().splitlines():

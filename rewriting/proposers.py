@@ -11,15 +11,16 @@ from typing import Any, Callable
 
 from fairaudit.errors import ConfigError
 
-from .baselines import (EditProposer, PolicyProposer, RewriteProposer, identity_proposer, lexicon_proposer,
-                        search_proposer)
+from .baselines import (EditProposer, PolicyProposer, RewriteProposer, SentenceProposer, identity_proposer,
+                        lexicon_proposer, search_proposer)
 
-#: Rewriting methods (see :mod:`rewriting.baselines`).
-METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n")
+#: Rewriting methods (see :mod:`rewriting.baselines`). ``policy_no_adapter`` is the ablation of
+#: ``policy``: its pipeline without the adapter's own answers (the vocabulary and the fixed edit set).
+METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n", "policy_no_adapter")
 #: Methods that keep the best of several proposals by reward (the others keep their first).
-CHOOSE_BEST = ("best_of_n", "search", "policy", "policy_best_of_n")
+CHOOSE_BEST = ("best_of_n", "search", "policy", "policy_best_of_n", "policy_no_adapter")
 #: Methods that use no language model.
-NO_MODEL = ("original", "lexicon", "search")
+NO_MODEL = ("original", "lexicon", "search", "policy_no_adapter")
 
 
 class BaseModelRewriter(RewriteProposer):
@@ -32,7 +33,8 @@ class BaseModelRewriter(RewriteProposer):
 
 def make_proposer(method: str, *, policy: Callable[[], Any] | None = None,
                   base: Callable[[], tuple[Any, Any]] | None = None, n: int = 4, seed: int = 0,
-                  temperature: float = 1.0, max_new_tokens: int = 32, progress: bool = False) -> Any:
+                  temperature: float = 1.0, max_new_tokens: int = 32, progress: bool = False,
+                  rewrite: bool = False) -> Any:
     """The proposer of ``method``.
 
     Parameters
@@ -54,6 +56,9 @@ def make_proposer(method: str, *, policy: Callable[[], Any] | None = None,
         Generation budget of one edit plan.
     progress : bool
         Show a progress bar while generating.
+    rewrite : bool
+        The adapter also rewrites whole sentences (it was trained on the aligned human sentence pairs);
+        ``policy`` and ``policy_best_of_n`` then propose its sentence rewrites beside its edit plans.
 
     Returns
     -------
@@ -68,15 +73,21 @@ def make_proposer(method: str, *, policy: Callable[[], Any] | None = None,
         return lexicon_proposer
     if method == "search":
         return search_proposer
+    if method == "policy_no_adapter":
+        return PolicyProposer(None)
     if policy is None or base is None:
         raise ConfigError(f"method {method!r} needs a language model")
     if method in ("policy", "policy_best_of_n"):
-        # policy_best_of_n: n sampled edit plans (a few tokens each), the best by reward is kept
+        # the greedy plan (and rewrite); policy_best_of_n adds n distinct new samples of each
         model = policy()
-        n_plans = 1 if method == "policy" else n
-        plans = EditProposer(model, base()[1], n=n_plans, do_sample=n_plans > 1, temperature=temperature,
-                             max_new_tokens=max_new_tokens, seed=seed, progress=progress)
-        return PolicyProposer(plans)
+        tok = base()[1]
+        n_s = 0 if method == "policy" else n
+        plans = EditProposer(model, tok, n=max(n_s, 1), temperature=temperature, max_new_tokens=max_new_tokens,
+                             seed=seed, progress=progress)
+        sentences = SentenceProposer(model, tok, n=max(n_s, 1), temperature=temperature,
+                                     max_new_tokens=max(2 * max_new_tokens, 48), seed=seed + 1,
+                                     progress=progress) if rewrite else None
+        return PolicyProposer(plans, sentences, explore=n_s)
     model, tok = base()
     cls = BaseModelRewriter if hasattr(model, "disable_adapter") else RewriteProposer
     return cls(model, tok, n=1 if method == "prompt" else n, max_new_tokens=48, seed=seed, progress=progress)

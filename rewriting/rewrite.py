@@ -59,7 +59,7 @@ class Unit:
 
 def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_effect: float = 0.005,
                max_flagged: int = 4, fair_before: np.ndarray | None = None,
-               notes: list | None = None) -> list[Unit]:
+               notes: list | None = None, duty_sentences: bool = True) -> list[Unit]:
     """The sentences of each job that drive its gap, with the phrases to edit.
 
     Two occlusion passes (:func:`fairaudit.engine.occlusion.occlusion_drivers`), both
@@ -69,7 +69,12 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     words, never skills or duties) is removed in turn. A sentence becomes a
     unit when it holds a word whose removal narrows the gap (coded words: by
     any amount; style words: by more than ``min_effect``), or when it states
-    no requirement and removing it narrows the gap by more than ``min_effect``.
+    no requirement and removing it narrows the gap by more than ``min_effect``. With
+    ``duty_sentences``, every sentence is occluded, and a sentence that states a duty or
+    requirement whose removal narrows the gap by more than ``min_effect`` is a unit too
+    (not deletable: it is rewritten, keeping its duties). Round 3 measured that the shift of a
+    careful human rewrite sits in one to three such driving sentences, mostly duty sentences
+    with coding inside.
 
     Parameters
     ----------
@@ -86,6 +91,8 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     notes : list, optional
         Filled with one list per job naming the attributes whose gap no wording of that job
         moves (:func:`rewriting.attributes.text_driven`; scorers of several attributes only).
+    duty_sentences : bool
+        Occlude duty and requirement sentences too; those that drive the gap become units.
 
     Returns
     -------
@@ -96,9 +103,11 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     titles = jobs["title"].astype(str).tolist() if "title" in jobs else [""] * len(jobs)
     g0 = np.asarray(reward.fairness_gaps(texts) if fair_before is None else fair_before, dtype=float)
     parts = [split_sentences(t) for t in texts]
+    def may_delete(s: str, t: str) -> bool:
+        return not states_requirement(s, t)
+
     table = occlusion_drivers(reward.fairness_gaps, jobs.assign(job_id=range(len(jobs))), words=editable_words,
-                              remove=remove_phrase, deletable=lambda s, t: not states_requirement(s, t),
-                              base_gaps=g0)
+                              remove=remove_phrase, deletable=None if duty_sentences else may_delete, base_gaps=g0)
     if notes is not None:
         notes[:] = _notes(jobs, reward, table, min_effect)
     sent: dict[tuple[int, int], float] = {}
@@ -120,9 +129,9 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
             keep = [w for w, d in sorted(eff.items(), key=lambda kv: -kv[1])
                     if d > (0.0 if w.lower() in coded.get((j, s), set()) else min_effect)][:max_flagged]
             e = sent.get((j, s), 0.0)
-            deletable = (j, s) in sent
-            strength = max(e if deletable else 0.0, sum(eff[w] for w in keep))
-            if keep or (deletable and e > min_effect):
+            deletable = (j, s) in sent and may_delete(p[s], titles[j])
+            strength = max(e if (j, s) in sent else 0.0, sum(eff[w] for w in keep))
+            if keep or e > min_effect:
                 found.append(Unit(row=j, slot=s, sentence=p[s].strip(), title=titles[j], flagged=tuple(keep),
                                   effect=strength, deletable=deletable, word_effects=eff))
         units += sorted(found, key=lambda u: (-u.effect, u.slot))[:max_sentences]

@@ -1,14 +1,65 @@
-"""Supervised fitting of the LoRA adapter to (prompt, target plan) pairs (TRL ``SFTTrainer``).
+"""Supervised fitting of the LoRA adapter (TRL ``SFTTrainer``), and the supervision careful humans give.
 
-Used by each expert-iteration round of :func:`rewriting.train.train_policy`:
-the targets are the highest-reward edit plans found so far, and the loss is on
-the completion only.
+:func:`train_sft` fits (prompt, target) pairs, loss on the completion only. It is used
+
+* first, on **what careful humans do** (:func:`human_examples`): the aligned (original sentence,
+  human sentence) pairs of the training ads (``rewriting/data/sentence_pairs.csv``, written by
+  ``benchmarks/align_sentences.py``, :mod:`rewriting.alignment`) as sentence rewrites, and those
+  pairs a few phrase edits reproduce as edit plans;
+* then by each expert-iteration round of :func:`rewriting.train.train_policy`: the targets are
+  the highest-reward plans and rewrites found so far, with the human examples replayed.
 """
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
+
+import pandas as pd
+
+#: The aligned sentence pairs of the training ads (shipped).
+SENTENCE_PAIRS = Path(__file__).resolve().parent / "data" / "sentence_pairs.csv"
+
+
+@lru_cache(maxsize=1)
+def sentence_pairs() -> pd.DataFrame:
+    """The shipped pairs: ad_id, title, coding, position, similarity, original, human, plan (empty table if absent)."""
+    cols = ["ad_id", "title", "coding", "position", "similarity", "original", "human", "plan"]
+    if not SENTENCE_PAIRS.is_file():
+        return pd.DataFrame(columns=cols)
+    return pd.read_csv(SENTENCE_PAIRS, keep_default_na=False)[cols]
+
+
+def human_examples(tokenizer: Any, pairs: pd.DataFrame | None = None) -> tuple[list[str], list[str]]:
+    """SFT (prompt, target) pairs from careful human rewrites: sentence level, then phrase level.
+
+    Every pair gives a rewrite prompt (:func:`~rewriting.policy.build_rewrite_prompt`) whose target is
+    the human sentence; a pair a few phrase edits reproduce also gives an edit prompt
+    (:func:`~rewriting.policy.build_edit_prompt`, the edited phrases flagged) whose target is that plan.
+
+    Parameters
+    ----------
+    tokenizer : the policy's tokenizer
+    pairs : DataFrame, optional
+        Default: :func:`sentence_pairs`.
+    """
+    from .edits import parse_plan
+    from .meaning import editable_words, states_requirement
+    from .policy import build_edit_prompt, build_rewrite_prompt
+
+    pairs = sentence_pairs() if pairs is None else pairs
+    prompts, targets = [], []
+    for r in pairs.itertuples(index=False):
+        prompts.append(build_rewrite_prompt(tokenizer, r.original, r.title, editable_words(r.original, r.title)))
+        targets.append(r.human)
+    for r in pairs.itertuples(index=False):
+        plan = parse_plan(r.plan, r.original) if str(r.plan).strip() else None
+        if plan is not None and plan.valid and plan.replacements:
+            prompts.append(build_edit_prompt(tokenizer, r.original, r.title, [o for o, _ in plan.replacements],
+                                             not states_requirement(r.original, r.title)))
+            targets.append(str(r.plan))
+    return prompts, targets
 
 
 def train_sft(model: Any, tokenizer: Any, prompts: Sequence[str], targets: Sequence[str], output_dir: Path, *,

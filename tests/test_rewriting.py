@@ -363,8 +363,9 @@ def test_expert_iteration_and_grpo_train_and_the_adapter_roundtrips(tiny_lm, sco
 
     monkeypatch.setenv("FAIRAUDIT_CACHE", str(tmp_path / "cache"))
     torch.set_num_threads(1)
+    # the edit-plan path alone (human_epochs=0); the human pairs: tests/test_rewriting_sentences.py
     settings = TrainSettings(rounds=2, samples_per_unit=2, sft_epochs=1, steps=2, num_generations=2,
-                             prompts_per_step=1, save_steps=1, logging_steps=1)
+                             prompts_per_step=1, save_steps=1, logging_steps=1, human_epochs=0)
     ar = _autorefine(tiny_lm, scorer, settings)
     ar.fit(JOBS, seed=3)
     rounds = ar.metadata_["rounds"]

@@ -105,10 +105,10 @@ def test_the_policy_stands_beside_the_learned_vocabulary_and_the_fixed_edit_set(
     from fairaudit.rewriting.rewrite import Proposal, Unit
 
     class Greedy:
-        n_tokens, seconds = 7, 0.5
+        n_tokens, seconds, seed, temperature = 7, 0.5, 0, 1.0
 
-        def __call__(self, units):
-            return [[Proposal(u.sentence, EditPlan())] for u in units]
+        def greedy(self, units):
+            return [Proposal(u.sentence, EditPlan()) for u in units]
 
     u = Unit(row=0, slot=0, sentence="Join a crew of hungry engineers.", title="Engineer", flagged=("hungry",),
              deletable=True)

@@ -15,8 +15,8 @@ from test_rewriting import bow_encode
 
 
 def edit_of(case: Case, **numbers) -> Edit:
-    plan = parse_plan(case.answer, case.sentence)
-    after = apply_plan(case.sentence, plan)
+    plan = None if case.rewrite else parse_plan(case.answer, case.sentence)
+    after = case.answer if case.rewrite else apply_plan(case.sentence, plan)
     return Edit(job_before=case.before + case.sentence, job_after=(case.before + after).strip() if after else
                 case.before.strip(), unit_before=case.sentence, unit_after=after, title=case.title, plan=plan,
                 config=RewardConfig(), **numbers)
@@ -167,3 +167,16 @@ def test_continuation_loss_scores_each_prefix_once_and_only_up_to_its_continuati
     assert loss.shape == (2,)
     assert seen.count("We share the load on") == 1           # the shared original: scored once, 3 words on
     assert all("busy" not in t for t in seen)                # nothing after the continuation is scored
+
+
+@pytest.mark.parametrize("sentence, rewrite", [
+    # whole-sentence rewrites (new sentences) that keep every duty, tool and number: the simile goes, the job stays
+    ("You will lay 900 bricks a day like a machine on new-build sites.",
+     "You will lay 900 bricks a day on new-build sites."),
+    ("You'll take the night pager like a man and triage ward calls.", "You'll take the night pager and triage ward calls."),
+    ("We want a sweetheart who greets each patient at reception and books their scans.",
+     "We want a receptionist who greets each patient at reception and books their scans."),
+])
+def test_a_rewrite_that_keeps_the_duties_passes_duty_kept(sentence, rewrite):
+    case = Case(sentence, rewrite, title="Receptionist", rewrite=True)
+    assert "duty_kept" not in [name for name, _ in run_rules(edit_of(case))]

@@ -24,7 +24,7 @@ from fairaudit.progress import status
 
 from ..edits import parse_plan
 from ..reward import TERMS
-from .scoring import UnitScorer
+from .scoring import UnitScorer, clean_rewrite
 
 
 @dataclass
@@ -126,15 +126,20 @@ class RewardBridge:
         self._scores: pd.DataFrame | None = None
         self.history: list[dict] = []
 
-    def _score(self, completions: list[str], unit: list[int], log_metric=None) -> pd.DataFrame:
-        key = (tuple(completions), tuple(unit))
+    def _score(self, completions: list[str], unit: list[int], log_metric=None,
+               kind: list[str] | None = None) -> pd.DataFrame:
+        kind = list(kind) if kind is not None else ["edit"] * len(completions)
+        key = (tuple(completions), tuple(unit), tuple(kind))
         if key == self._key and self._scores is not None:
             return self._scores
-        plans = [parse_plan(c, self.scorer.units[int(u)].sentence) for c, u in zip(completions, unit)]
-        scores = self.scorer.score(unit, plans)
+        units = [self.scorer.units[int(u)] for u in unit]
+        # an edit prompt's answer is a plan; a rewrite prompt's is the whole sentence
+        plans = [parse_plan(c, u.sentence) if k == "edit" else None for c, u, k in zip(completions, units, kind)]
+        texts = [None if k == "edit" else clean_rewrite(u, c) for c, u, k in zip(completions, units, kind)]
+        scores = self.scorer.score(unit, plans, texts)
         self._key, self._scores = key, scores
         summary = {"accepted": float(scores["accepted"].mean()), "changed": float(scores["changed"].mean()),
-                   "valid": float(np.mean([p.valid for p in plans])),
+                   "valid": float(np.mean([p is None or p.valid for p in plans])),
                    **{t: float(scores[t].mean()) for t in (*TERMS, "reward")}}
         self.history.append(summary)
         if log_metric is not None:
@@ -144,9 +149,9 @@ class RewardBridge:
 
     def term(self, name: str):
         """The reward function of one term, as TRL calls it."""
-        def fn(prompts=None, completions=None, unit=None, log_metric=None, **_: Any) -> list[float]:
+        def fn(prompts=None, completions=None, unit=None, log_metric=None, kind=None, **_: Any) -> list[float]:
             texts = [c if isinstance(c, str) else c[-1]["content"] for c in completions]
-            return self._score(texts, list(unit), log_metric)[name].astype(float).tolist()
+            return self._score(texts, list(unit), log_metric, kind)[name].astype(float).tolist()
 
         fn.__name__ = name  # TRL names the logged metric after the function
         return fn
@@ -160,7 +165,8 @@ def last_checkpoint(folder: Path) -> str | None:
 
 
 def run_grpo(peft_model: Any, tokenizer: Any, bridge: RewardBridge, prompts: Sequence[str], output_dir: Path,
-             settings: GRPOSettings, *, resume: bool = True, progress: bool = True) -> tuple[Any, list[dict], str | None]:
+             settings: GRPOSettings, *, resume: bool = True, progress: bool = True,
+             units: Sequence[int] | None = None, kinds: Sequence[str] | None = None) -> tuple[Any, list[dict], str | None]:
     """Refine the policy with GRPO.
 
     Parameters
@@ -170,13 +176,18 @@ def run_grpo(peft_model: Any, tokenizer: Any, bridge: RewardBridge, prompts: Seq
     bridge : RewardBridge
         The reward, one function per term (its ``history`` logs every scored batch).
     prompts : sequence of str
-        One prompt per training sentence (its index is the unit id the bridge scores).
+        The prompts (by default one per training sentence, its index the unit id the bridge scores).
     output_dir : Path
         TRL's checkpoints go to ``output_dir / "grpo"``.
     settings : GRPOSettings
     resume : bool
         Resume from the newest checkpoint there.
     progress : bool
+        Show progress.
+    units : sequence of int, optional
+        The unit id of each prompt (default: its index).
+    kinds : sequence of str, optional
+        ``"edit"`` (an edit-plan prompt) or ``"rewrite"`` (a sentence-rewrite prompt) per prompt; default all edit.
 
     Returns
     -------
@@ -196,7 +207,10 @@ def run_grpo(peft_model: Any, tokenizer: Any, bridge: RewardBridge, prompts: Seq
     config = settings.to_trl(grpo_dir, progress, on_gpu, bf16=on_gpu and torch.cuda.is_bf16_supported())
     peft_model.train()
     trainer = GRPOTrainer(model=peft_model, reward_funcs=[bridge.term(t) for t in TERMS], args=config,
-                          train_dataset=Dataset.from_dict({"prompt": list(prompts), "unit": list(range(len(prompts)))}),
+                          train_dataset=Dataset.from_dict({
+                              "prompt": list(prompts),
+                              "unit": list(units) if units is not None else list(range(len(prompts))),
+                              "kind": list(kinds) if kinds is not None else ["edit"] * len(prompts)}),
                           processing_class=tokenizer)
     trainer.train(resume_from_checkpoint=last)
     return trainer.model, list(trainer.state.log_history), last
