@@ -56,7 +56,7 @@ class AuditConfig:
 
     The config validates itself on construction (:mod:`fairaudit.options` holds each
     default and rule once), so :func:`fairaudit.audit`, :meth:`from_dict` and the
-    CLI refuse the same values with a :class:`~fairaudit.ConfigError`.
+    CLI refuse the same values with a :class:`~fairaudit.errors.ConfigError`.
 
     Parameters
     ----------
