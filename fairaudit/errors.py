@@ -8,6 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["FairauditError", "DataError", "ConfigError", "RecommenderError", "ModelError", "OutputError",
+           "HistoryError", "ReportError", "SigningError", "VerificationError", "FairauditWarning"]
+
 
 class FairauditError(Exception):
     """Base class of all user-facing errors."""

@@ -43,7 +43,23 @@ def flagged_jobs(result: AuditResult, jobs: pd.DataFrame, limit: int | None = No
     """Jobs whose gap exceeds the tolerance at the audit's gap k, largest gap first.
 
     Whether their *wording* drives the gap is the rewriter's first step; jobs
-    whose gap no sentence explains are left as they are.
+    whose gap no sentence explains are left as they are. (The plain tolerance
+    rule, not the drivers' "flagged" scope, which adds the noise floor.)
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit of ``jobs``: its ``per_job`` gaps at ``config.effective_gap_k``
+        for ``config.gap_attribute`` are compared with ``config.tolerance``.
+    jobs : DataFrame
+        The audited jobs table (``job_id`` unique).
+    limit : int, optional
+        At most this many jobs (the largest gaps); None or 0: all.
+
+    Returns
+    -------
+    DataFrame
+        The rows of ``jobs`` above the tolerance, largest gap first.
     """
     k, attr = result.config.effective_gap_k, result.config.gap_attribute
     pj = result.tables["per_job"]
@@ -58,25 +74,40 @@ def flagged_jobs(result: AuditResult, jobs: pd.DataFrame, limit: int | None = No
 class AutoRefineRewriter:
     """Rewrite job texts with ``fairaudit.rewriting.AutoRefine`` at the audit's gap k and target.
 
-    Attributes
+    Call it as ``rewriter(jobs, before)``: it returns a rewrites table
+    (:mod:`fairaudit.data.rewrites_table`). After a call, ``saved_adapter`` holds
+    the folder of a saved fine-tuned adapter (or None) and ``train_seconds`` the
+    time fine-tuning took.
+
+    Parameters
     ----------
-    recommender, candidates
+    recommender : Recommender or str
         What the audit ranked with (the rewriter measures gaps the same way).
-    method : str
+    candidates : DataFrame
+        The audit's candidates table.
+    method : str or None, default "policy"
         An AutoRefine method (``fairaudit.rewriting.METHODS``); ``"policy"`` is the shipped adapter,
         None AutoRefine's default.
-    adapter : path, optional
+    adapter : str or os.PathLike, optional
         An adapter folder to load instead of the shipped one.
-    options : mapping
+    options : mapping, default {}
         More AutoRefine options (``max_sentences``, ...).
-    flagged_only, max_jobs
-        Rewrite only the jobs above the tolerance (:func:`flagged_jobs`), at most ``max_jobs``.
+    flagged_only : bool, default False
+        Rewrite only the jobs above the tolerance (:func:`flagged_jobs`).
+    max_jobs : int, optional
+        With ``flagged_only``, at most this many jobs (the largest gaps).
     train_steps : int, optional
         Fine-tune the policy on those jobs first (GRPO steps); None: no training.
-    save_adapter : path, optional
+    save_adapter : str or os.PathLike, optional
         Where to save a fine-tuned adapter (``saved_adapter`` then holds the folder).
-    seed, progress, say
-        Seed of the rewrites; progress bars; a callback for one-line status messages.
+    seed : int, default 0
+        Seed of the fine-tuning and of the rewrites' sampling.
+    progress : bool, default False
+        Progress bars.
+    say : callable, default no output
+        Receives one-line status messages.
+    label : str, default "AutoRefine rewrites"
+        Names the rewrites in the re-audit's data source ("... after <label>").
     """
 
     recommender: Any
@@ -132,7 +163,22 @@ class AutoRefineRewriter:
 
 @dataclass
 class PipelineResult:
-    """What :func:`audit_rewrite_report` produced (nothing is written yet)."""
+    """What :func:`audit_rewrite_report` produced (nothing is written yet).
+
+    Parameters
+    ----------
+    before : AuditResult
+        The audit of the original job texts.
+    after : AuditResult or None
+        The re-audit of the rewritten texts; None without a rewriter.
+    rewrites : DataFrame or None
+        The rewrites table; None without a rewriter.
+    report : ReportBytes
+        The rendered (and signed, if asked) report and its sidecar, to write with
+        :func:`fairaudit.report.write_report`.
+    seconds : dict of str to float, default {}
+        Seconds per step: ``audit``, ``rewrite``, ``reaudit``, ``report``.
+    """
 
     before: AuditResult
     after: AuditResult | None

@@ -95,6 +95,9 @@ class AutoRefine:
         The trained policy to start from: ``"default"`` is the shipped adapter
         (only for the packaged base model), a folder one saved by :meth:`save`,
         ``None`` no adapter (``fit`` trains a new one).
+    tokenizer : transformers tokenizer, optional
+        The tokenizer of a loaded ``model`` (required with one); with a name or
+        path the tokenizer is loaded from the same place.
     gap_scorer : object with ``gaps(texts)`` (and ``smooth_gaps``), optional
         Overrides recommender/candidates (tests, custom measures).
     encoder : callable texts -> embeddings, optional
@@ -286,7 +289,22 @@ class AutoRefine:
 
     # -- inference --------------------------------------------------------------
     def proposer(self, method: str, n: int = 4, seed: int = 0) -> Any:
-        """The proposer of ``method`` (:func:`~rewriting.proposers.make_proposer`)."""
+        """The proposer of ``method`` (:func:`~rewriting.proposers.make_proposer`).
+
+        Parameters
+        ----------
+        method : str
+            One of the rewriting methods (see :meth:`rewrite`).
+        n : int, default 4
+            Samples per sentence for ``best_of_n`` and ``policy_best_of_n``.
+        seed : int, default 0
+            Seeds the sampling.
+
+        Returns
+        -------
+        callable
+            Units to lists of :class:`~rewriting.rewrite.Proposal`.
+        """
         if method in ("policy", "policy_best_of_n"):
             self._policy()  # attached first: its metadata says whether it rewrites whole sentences
         return make_proposer(method, policy=self._policy, base=self._base, n=n, seed=seed,
@@ -295,7 +313,19 @@ class AutoRefine:
                              rewrite="rewrite" in self.metadata_.get("tasks", ("edit",)))
 
     def units(self, jobs: pd.DataFrame) -> list:
-        """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods)."""
+        """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods).
+
+        Parameters
+        ----------
+        jobs : DataFrame
+            Jobs with ``job_id``, ``title`` and ``text``.
+
+        Returns
+        -------
+        list
+            Per job, the sentences to rewrite (at most ``max_sentences``), to pass
+            as :meth:`rewrite`'s ``units``.
+        """
         jobs = validate_jobs(jobs, "jobs")
         self.notes_ = []
         return find_units(jobs, self.reward, self.max_sentences, notes=self.notes_)
@@ -320,6 +350,9 @@ class AutoRefine:
         seed : int
         units : list, optional
             Precomputed :meth:`units` of ``jobs``.
+        gap_before : ndarray of float, shape (n_jobs,), optional
+            The audit's hard gaps of ``jobs`` (the mean over the watched
+            attributes); computed when omitted.
         require_gain : bool
             Keep a rewrite only if it narrows the smoothed gap on this pool.
 
@@ -345,7 +378,23 @@ class AutoRefine:
 
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> Path:
-        """Save the trained adapter (PEFT), its config and the run metadata, atomically."""
+        """Save the trained adapter (PEFT), its config and the run metadata, atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The folder to write (replaced as a whole).
+
+        Returns
+        -------
+        pathlib.Path
+            The folder written.
+
+        Raises
+        ------
+        ModelError
+            Nothing was trained (call ``fit`` first).
+        """
         if self.policy_ is None:
             raise ModelError("nothing to save: call fit(...) first")
         return save_adapter(self.policy_, self.metadata_, path)
@@ -359,6 +408,27 @@ class AutoRefine:
         go to :class:`AutoRefine` (``candidates=``, ``recommender=`` ...); ``k``,
         ``target``, ``attribute``, ``max_sentences``, ``max_new_tokens`` and the
         reward/LoRA/training settings default to the saved ones.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A folder written by :meth:`save`.
+        model : str, path or PreTrainedModel, optional
+            The base model; default the one recorded in the metadata.
+        tokenizer : transformers tokenizer, optional
+            The tokenizer of an in-memory ``model``.
+        **kwargs
+            Other arguments of :class:`AutoRefine`.
+
+        Returns
+        -------
+        AutoRefine
+            With the adapter attached (not trainable).
+
+        Raises
+        ------
+        ModelError
+            The adapter was trained on an in-memory model and ``model`` is not given.
         """
         folder = Path(path)
         meta = read_metadata(folder)

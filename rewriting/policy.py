@@ -171,6 +171,20 @@ class LoraSettings:
     earlier layers frozen, back-propagation stops at the first adapted layer,
     which halves the cost of a step, and the edit task (which words to
     replace, and by what) needs no change to the lower layers.
+
+    Parameters
+    ----------
+    r : int, default 16
+        LoRA rank (at least 1).
+    alpha : int, default 32
+        LoRA scaling ``lora_alpha``: the update is scaled by ``alpha / r``.
+    dropout : float, default 0.0
+        Dropout on the LoRA input.
+    target_modules : sequence of str, default the attention and MLP projections
+        Module names adapted: ``q_proj``, ``k_proj``, ``v_proj``, ``o_proj``,
+        ``gate_proj``, ``up_proj``, ``down_proj``.
+    last_layers : int or None, default 12
+        Adapt only the last this many transformer layers; None adapts every layer.
     """
 
     r: int = 16

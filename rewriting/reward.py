@@ -66,28 +66,28 @@ from .meaning import repetition, skill_recall
 class RewardConfig:
     """Weights and guard thresholds of :class:`Reward` (saved with every adapter).
 
-    Attributes
+    Parameters
     ----------
-    fairness_weight : float
+    fairness_weight : float, default 1.0
         Multiplies ``100 x (gap_before - gap_after)`` (paper-score points).
-    temperature : float
+    temperature : float, default 0.5
         Smoothing of the top-k mix in the fairness term
         (:func:`fairaudit.metrics.soft_topk_shares`); 0 = the hard top-k gap.
-    similarity_weight, recall_weight : float
+    similarity_weight, recall_weight : float, default 4.0 and 2.0
         Penalty per unit of lost whole-text similarity / requirement recall.
-    min_similarity, min_recall : float
-        Guard: below either (whole job text), the rewrite is rejected.
-    problem_weight : float
+    min_similarity, min_recall : float, default 0.85 and 0.9
+        Guard: below either (whole job text), the rewrite is rejected; each in [0, 1].
+    problem_weight : float, default 1.0
         Form penalty of an answer that is not a clean edit plan (it is also rejected).
-    max_repetition, repetition_weight : float
+    max_repetition, repetition_weight : float, default 0.2 and 2.0
         Repeated-3-gram share above which ``repetition_weight`` applies.
-    reject_penalty : float
+    reject_penalty : float, default 3.0
         Meaning term of a rejected rewrite.
-    max_fluency_loss : float
+    max_fluency_loss : float, default 1.0
         Guard: an edited sentence whose mean token NLL under the base language
         model exceeds the original's by more than this (nats) is rejected as
         broken ("Are you a caring with a big heart?"); needs ``Reward.fluency``.
-    max_continuation_loss : float
+    max_continuation_loss : float, default 2.0
         Guard (phrase level): the words after an edit may lose at most this much
         likelihood (nats, summed over the next three words) under the base model
         ("a love note" -> "a like note", "beat every deadline" -> "perform better
@@ -151,7 +151,19 @@ class Reward:
     tokens: Callable[[Sequence[str]], list] | None = None
 
     def fairness_gaps(self, texts: Sequence[str]) -> np.ndarray:
-        """The gap the fairness term uses: smoothed unless ``temperature`` is 0."""
+        """The gap the fairness term uses: smoothed unless ``temperature`` is 0.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Job texts (whole, as ranked).
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
+            The gap scorer's ``smooth_gaps`` at ``config.temperature``, or its hard
+            ``gaps`` when the temperature is 0 (or the scorer has no smooth gaps).
+        """
         t = self.config.temperature
         if t > 0 and hasattr(self.gap_scorer, "smooth_gaps"):
             return np.asarray(self.gap_scorer.smooth_gaps(list(texts), t), dtype=float)
@@ -179,7 +191,21 @@ class Reward:
         return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 1))
 
     def similarity(self, a: Sequence[str], b: Sequence[str]) -> np.ndarray:
-        """Cosine similarity of each pair (``a[i]``, ``b[i]``); empty text -> 0."""
+        """Cosine similarity of each pair (``a[i]``, ``b[i]``); empty text -> 0.
+
+        Parameters
+        ----------
+        a : sequence of str
+            The first text of each pair (e.g. the originals).
+        b : sequence of str
+            The second text of each pair, as many as ``a``; an empty or blank one
+            gives similarity 0.
+
+        Returns
+        -------
+        ndarray of float, shape (len(a),)
+            In [-1, 1], embedded with the reward's encoder.
+        """
         if len(a) == 0:
             return np.zeros(0)
         ea, eb = self._embed(list(a)), self._embed(list(b))

@@ -54,25 +54,35 @@ from .trainers.scoring import (UnitScorer, best_plans, rewrite_prompts, sample_p
 class TrainSettings:
     """Settings of :func:`train_policy` (defaults: the shipped adapter's recipe).
 
-    Attributes
+    The defaults are those of the two trainers' configs
+    (:class:`~rewriting.trainers.expert_iteration.ExpertIterationConfig`,
+    :class:`~rewriting.trainers.grpo.GRPOSettings`), which check the values.
+
+    Parameters
     ----------
-    rounds : int
+    rounds : int, default 2
         Expert-iteration rounds; round 0 uses the fixed edit set only, later
         rounds add ``samples_per_unit`` policy samples per sentence.
-    samples_per_unit : int
-    sample_temperature : float
-    sft_epochs : int
+    samples_per_unit : int, default 6
+        Plans sampled from the policy per sentence in a sampling round.
+    sample_temperature : float, default 1.0
+        Temperature of that sampling.
+    sft_epochs : int, default 2
         SFT epochs per round.
-    sft_learning_rate : float
-    steps : int
+    sft_learning_rate : float, default 5e-4
+        Learning rate of each round's SFT.
+    steps : int, default 40
         GRPO optimizer steps after expert iteration (0 = none).
-    num_generations, prompts_per_step : int
+    num_generations, prompts_per_step : int, default 6 and 4
         Each GRPO step samples ``num_generations`` plans for ``prompts_per_step`` sentences.
-    max_new_tokens : int
-    learning_rate, temperature, beta : float
-        GRPO learning rate, sampling temperature, KL weight.
-    save_steps, logging_steps : int
-    seed : int
+    max_new_tokens : int, default 32
+        Generation budget of one plan (both trainers).
+    learning_rate, temperature, beta : float, default 5e-5, 1.0 and 0.0
+        GRPO learning rate, sampling temperature, KL weight (0: no reference model).
+    save_steps, logging_steps : int, default 20 and 5
+        GRPO steps between checkpoints / log entries.
+    seed : int, default 0
+        Seeds sampling and data order; expert-iteration round ``r`` uses ``seed + r``.
     human_epochs : int
         SFT epochs on the human sentence pairs before expert iteration (0 = none: a fine-tune of an
         adapter that already learned them, as ``fairaudit rewrite --train`` does; ``make adapter`` uses 2).

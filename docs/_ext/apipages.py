@@ -22,8 +22,9 @@ from types import ModuleType
 from typing import Any
 
 #: The public modules of the API reference, in the order of the site's menu.
-PUBLIC_MODULES = ("fairaudit", "fairaudit.metrics", "fairaudit.recommenders", "fairaudit.report",
-                  "fairaudit.review", "fairaudit.rewriting")
+PUBLIC_MODULES = ("fairaudit", "fairaudit.errors", "fairaudit.pipeline", "fairaudit.metrics",
+                  "fairaudit.recommenders", "fairaudit.backends", "fairaudit.report", "fairaudit.review",
+                  "fairaudit.rewriting", "fairaudit.data.datasets", "fairaudit.data.proxy")
 
 
 def kind_of(obj: Any) -> str:

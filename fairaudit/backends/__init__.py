@@ -33,7 +33,22 @@ def get_backend(spec: "str | Backend | None" = None, **options: Any) -> Backend:
     """Backend from a name: ``"local"``, ``"ray"`` (local Ray or ``RAY_ADDRESS``),
     ``"ray://host:port"`` / ``"ray:auto"`` (a cluster), or a Backend instance (returned as is).
 
-    ``options`` are passed to the backend's constructor (e.g. ``block_size``).
+    Parameters
+    ----------
+    spec : str or Backend, optional
+        ``"local"`` (also None), ``"ray"``, ``"ray://host:port"``, ``"ray:<address>"``
+        or a Backend.
+    **options
+        Passed to the backend's constructor (e.g. ``block_size``).
+
+    Returns
+    -------
+    Backend
+
+    Raises
+    ------
+    ConfigError
+        Any other spec.
     """
     if spec is None or spec == "local":
         return LocalBackend(**options)

@@ -22,9 +22,11 @@ class LocalBackend(Backend):
 
     Parameters
     ----------
-    block_size : int
+    block_size : int, default 256
         Jobs scored at once; memory is about ``block_size x n_candidates x 8`` bytes.
-    scoring_median : {"job", "sample"}
+    name : str, default "local"
+        The backend's name, recorded in the audit's provenance.
+    scoring_median : {"job", "sample"}, default "job"
         The median of the LL144 scoring rate (see :func:`~fairaudit.recommenders.base.rank`).
     """
 
@@ -42,7 +44,28 @@ class LocalBackend(Backend):
         n_candidates: int,
         progress: Progress | None = None,
     ) -> Rankings:
-        """:meth:`Backend.rank` in this process (:func:`fairaudit.recommenders.base.rank`)."""
+        """:meth:`Backend.rank` in this process (:func:`fairaudit.recommenders.base.rank`).
+
+        Parameters
+        ----------
+        recommender : Recommender
+            Fitted on the candidate texts (a Ray backend may fit it itself).
+        job_texts : sequence of str
+            The job texts, in the order of the result's rows.
+        k_max : int
+            Largest k any metric will ask for (at most ``n_candidates``).
+        group_codes : mapping, optional
+            ``{attribute: (code of each candidate, number of codes)}``
+            (:data:`GroupCodes`): the groups whose above-median counts are kept.
+        n_candidates : int
+            Pool size (to check the recommender's output shape).
+        progress : callable, optional
+            Wraps the iterable of job blocks, e.g. in a progress bar.
+
+        Returns
+        -------
+        Rankings
+        """
         return rank(recommender, list(job_texts), k_max, group_codes, n_candidates=n_candidates,
                     block_size=self.block_size, progress=progress, scoring_median=self.scoring_median)
 
@@ -57,6 +80,19 @@ def merge_topk(idx_a: np.ndarray, sc_a: np.ndarray, idx_b: np.ndarray, sc_b: np.
     Uses the total order of :func:`~fairaudit.recommenders.base.topk_block`
     (higher score first, then lower candidate index), under which the top-k of
     a union is the top-k of the union of the parts' top-ks.
+
+    Parameters
+    ----------
+    idx_a, sc_a : ndarray, shape (n_rows, k_a)
+        The first part's top candidate indices and their scores, best first.
+    idx_b, sc_b : ndarray, shape (n_rows, k_b)
+        The second part's (disjoint candidates).
+    k : int
+        Places kept per row (at most ``k_a + k_b``).
+
+    Returns
+    -------
+    indices, scores : ndarray, shape (n_rows, k)
     """
     idx = np.concatenate([idx_a, idx_b], axis=1)
     sc = np.concatenate([sc_a, sc_b], axis=1)
@@ -65,7 +101,17 @@ def merge_topk(idx_a: np.ndarray, sc_a: np.ndarray, idx_b: np.ndarray, sc_b: np.
 
 
 def rankings_equal(a: Rankings, b: Rankings) -> bool:
-    """True when two rankings agree exactly: indices, scores (bitwise) and above-median tables."""
+    """True when two rankings agree exactly: indices, scores (bitwise) and above-median tables.
+
+    Parameters
+    ----------
+    a, b : Rankings
+        The two rankings (e.g. of two backends on the same data).
+
+    Returns
+    -------
+    bool
+    """
     return (
         a.n_candidates == b.n_candidates
         and np.array_equal(a.indices, b.indices)
@@ -82,6 +128,24 @@ def read_parquet_folder(path: str | Path, columns: Sequence[str] | None = None,
     Nothing is read until iterated, and only ``batch_size`` rows (of the
     requested ``columns``) are in memory at a time. The Ray backend reads the
     same folder with ``ray.data.read_parquet`` in the same row order.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A Parquet file or a folder of them.
+    columns : sequence of str, optional
+        The columns to read; default all.
+    batch_size : int, default 65536
+        Rows per batch.
+
+    Yields
+    ------
+    pyarrow.RecordBatch
+
+    Raises
+    ------
+    DataError
+        A missing or unreadable path, or a missing column.
     """
     import pyarrow.dataset as pds
 

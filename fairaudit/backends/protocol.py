@@ -22,8 +22,14 @@ Progress = Callable[[Iterable], Iterable]
 
 
 @runtime_checkable
-class Backend(Protocol):
-    """Where the jobs x candidates scoring runs."""
+# A Protocol has no constructor: its signature is typing's (*args, **kwargs), nothing to document.
+class Backend(Protocol):  # numpydoc ignore=PR01
+    """Where the jobs x candidates scoring runs.
+
+    A backend has a ``name`` (recorded in the audit's provenance) and a
+    :meth:`rank` method; :class:`~fairaudit.backends.LocalBackend` and
+    :class:`~fairaudit.backends.RayBackend` subclass it.
+    """
 
     name: str
 
@@ -41,5 +47,25 @@ class Backend(Protocol):
 
         The same contract as :func:`fairaudit.recommenders.base.rank`: two backends
         given the same recommender and texts return equal :class:`Rankings`.
+
+        Parameters
+        ----------
+        recommender : Recommender
+            Fitted on the candidate texts (a Ray backend may fit it itself).
+        job_texts : sequence of str
+            The job texts, in the order of the result's rows.
+        k_max : int
+            Largest k any metric will ask for (at most ``n_candidates``).
+        group_codes : mapping, optional
+            ``{attribute: (code of each candidate, number of codes)}``
+            (:data:`GroupCodes`): the groups whose above-median counts are kept.
+        n_candidates : int
+            Pool size (to check the recommender's output shape).
+        progress : callable, optional
+            Wraps the iterable of job blocks, e.g. in a progress bar.
+
+        Returns
+        -------
+        Rankings
         """
         ...

@@ -80,6 +80,20 @@ def recall_at_k(approx: Rankings, exact: Rankings, k: int | None = None) -> floa
     r"""Mean share of the exact top-k that the approximate top-k also returns.
 
     .. math:: \mathrm{recall@}k = \frac{1}{|J|}\sum_{j\in J}\frac{|A_j\cap E_j|}{k}
+
+    Parameters
+    ----------
+    approx : Rankings
+        The approximate rankings (e.g. FAISS IVF, ``approximate=True``).
+    exact : Rankings
+        The exact rankings of the same jobs.
+    k : int, optional
+        The cut-off; default ``exact.k_max``.
+
+    Returns
+    -------
+    float
+        In [0, 1]; 1.0 when there are no jobs.
     """
     k = k or exact.k_max
     a, e = approx.indices[:, :k], exact.indices[:, :k]
@@ -161,6 +175,8 @@ class RayBackend(Backend):
         Retries of a task whose worker died.
     seed : int
         Seed of the FAISS training sample and k-means.
+    name : str, default "ray"
+        The backend's name, recorded in the audit's provenance.
     """
 
     address: str | None = None
@@ -252,7 +268,22 @@ class RayBackend(Backend):
             ctx.execution_options.preserve_order = keep_order
 
     def embed(self, recommender: Any, texts: Any, column: str = "text") -> np.ndarray:
-        """Embeddings of ``texts`` (sequence, Parquet folder or Ray Dataset) computed on the actor pool."""
+        """Embeddings of ``texts`` (sequence, Parquet folder or Ray Dataset) computed on the actor pool.
+
+        Parameters
+        ----------
+        recommender : object with ``encode``
+            An embedding recommender; each actor holds one copy.
+        texts : sequence of str, path or ray.data.Dataset
+            The texts, a Parquet file or folder (read lazily) or a Dataset.
+        column : str, default "text"
+            The text column of a Parquet source or Dataset.
+
+        Returns
+        -------
+        ndarray of float32, shape (n_texts, dim)
+            In the order of ``texts``.
+        """
         ray = self.start()
         parts = list(self._embed_blocks(ray, recommender, texts, column, 65_536))
         return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
@@ -297,6 +328,30 @@ class RayBackend(Backend):
         ``candidates`` (candidate texts, a Parquet folder with ``text_column``, or a Ray
         Dataset) is embedded on the cluster; without it a fitted embedding recommender's
         own candidate embeddings are used.
+
+        Parameters
+        ----------
+        recommender : Recommender
+            Fitted on the candidate texts (a Ray backend may fit it itself).
+        job_texts : sequence of str
+            The job texts, in the order of the result's rows.
+        k_max : int
+            Largest k any metric will ask for (at most ``n_candidates``).
+        group_codes : mapping, optional
+            ``{attribute: (code of each candidate, number of codes)}``
+            (:data:`GroupCodes`): the groups whose above-median counts are kept.
+        n_candidates : int
+            Pool size (to check the recommender's output shape).
+        candidates : sequence of str, path or ray.data.Dataset, optional
+            The candidate texts to embed on the cluster.
+        text_column : str, default "text"
+            The text column of a Parquet or Dataset ``candidates``.
+        progress : callable, optional
+            Wraps the iterable of job blocks, e.g. in a progress bar.
+
+        Returns
+        -------
+        Rankings
         """
         check_k(k_max, n_candidates)
         ray = self.start()

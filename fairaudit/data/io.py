@@ -13,20 +13,17 @@ candidates:  ``candidate_id``, ``text`` and optional ``sex``, ``race_ethnicity``
              mixed with self-reported values.
 
 SQL sources are read with :func:`read_sql` (SQLAlchemy), then mapped and
-validated like files. :func:`jobs_sha256` and :func:`candidates_sha256` are the
-content hashes recorded in every audit and review.
+validated like files. :func:`jobs_sha256` and :func:`candidates_sha256` (from
+:mod:`fairaudit.data.hashing`) are the content hashes recorded in every audit and review.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from .csvsafe import restore
@@ -36,6 +33,9 @@ from .labels import ATTRS_KEY, check_labels, merge_vocab
 # the label vocabulary lives in a module with no I/O, so metrics use it without the loaders;
 # fairaudit.data.io.LABELS / UNKNOWN stay public names
 from .group_labels import LABELS, UNKNOWN  # noqa: F401
+# the content hashes have their own module; fairaudit.data.io keeps their names
+from .hashing import (CANDIDATE_HASH_COLUMNS, JOB_HASH_COLUMNS, candidates_sha256, frame_sha256,  # noqa: F401
+                      jobs_sha256, text_sha1)
 
 JOB_REQUIRED = ("job_id", "title", "text")
 JOB_OPTIONAL = ("occupation",)
@@ -313,7 +313,26 @@ def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
 def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
                     labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
                     sep: str | None = None) -> pd.DataFrame:
-    """Load a candidates table from CSV/TSV/Parquet/JSONL (see :func:`load_jobs`)."""
+    """Load a candidates table from CSV/TSV/Parquet/JSONL (see :func:`load_jobs`).
+
+    Parameters
+    ----------
+    path : path-like
+        The file (or a folder of Parquet files).
+    columns : mapping, optional
+        ``{canonical_name: name_in_file}``, e.g. ``{"candidate_id": "id", "sex": "gender"}``.
+    labels : mapping, optional
+        Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
+        added to the built-in ones (:mod:`fairaudit.data.labels`); the table remembers them.
+    sep : str, optional
+        Field delimiter of a CSV/TSV file (see :func:`read_table`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical columns, ids and texts as strings, labels normalised (a blank or
+        "prefer not to say" is ``unknown``).
+    """
     df = ColumnMap(columns or {}, table="candidates").apply(read_table(path, sep=sep))
     return validate_candidates(df, source=str(path), labels=labels)
 
@@ -329,39 +348,6 @@ def streams_candidates(backend: Any, candidates: Any) -> bool:
         return False
     p = Path(candidates)
     return p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
-
-
-#: The columns that identify a jobs table's content (its hash in an audit's provenance).
-JOB_HASH_COLUMNS = ("job_id", "title", "text")
-#: The columns that identify a candidate pool (those present are hashed).
-CANDIDATE_HASH_COLUMNS = ("candidate_id", "text", "sex", "race_ethnicity")
-
-
-def jobs_sha256(jobs: pd.DataFrame) -> str:
-    """Content hash of a jobs table (:data:`JOB_HASH_COLUMNS`)."""
-    return frame_sha256(jobs, list(JOB_HASH_COLUMNS))
-
-
-def candidates_sha256(candidates: pd.DataFrame) -> str:
-    """Content hash of a candidate pool (the :data:`CANDIDATE_HASH_COLUMNS` it has)."""
-    return frame_sha256(candidates, [c for c in CANDIDATE_HASH_COLUMNS if c in candidates.columns])
-
-
-def frame_sha256(df: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
-    """A stable content hash of a table (column names + values, in row order)."""
-    cols = list(columns) if columns is not None else list(df.columns)
-    h = hashlib.sha256()
-    h.update(json.dumps(cols).encode())
-    for col in cols:
-        h.update(col.encode())
-        values = df[col].astype(str).to_numpy()
-        h.update("\x1f".join(values).encode("utf-8"))
-    return h.hexdigest()
-
-
-def text_sha1(texts: Sequence[str]) -> np.ndarray:
-    """Per-text sha1 hex digests (used as embedding cache keys)."""
-    return np.array([hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts])
 
 
 # --------------------------------------------------------------------------- SQL

@@ -59,6 +59,16 @@ def split_name(name: str) -> tuple[str, str]:
 
     Handles "First Middle Last", "Last, First" and titles/suffixes
     ("Dr", "Jr", "III").
+
+    Parameters
+    ----------
+    name : str
+        A full name; None or blank gives ``("", "")``.
+
+    Returns
+    -------
+    tuple of str
+        The first and last name, as the Census name tables spell them.
     """
     s = str(name or "").strip()
     if "," in s:

@@ -142,11 +142,16 @@ def audit(
         A callable is ``fn(job_texts, candidate_texts) -> scores``.
     k : int or sequence of int
         Cut-offs; the first is the headline k.
-    target : "own" | "pool" | "uniform" | mapping, optional
+    target : {"own", "pool", "uniform"} or mapping, optional
         Target group distribution for the diversity match rate and the gap:
         each job's own candidates' mix ("own", the default with
         ``candidate_sets``), the whole pool's mix ("pool", the default
         without), equal shares or given shares.
+    attributes : sequence of str, optional
+        The protected attributes to audit (``"sex"``, ``"race_ethnicity"``,
+        ``"sex|race_ethnicity"``); default every one the candidates have a column
+        for, with the intersection when both are there. An attribute with fewer
+        than two known groups is skipped with a warning.
     tolerance : float
         A job matches when its gap (W1 / TV) is at most this.
     match_goal : float
@@ -184,6 +189,10 @@ def audit(
     gap_k : int, optional
         The k of the per-job gaps behind the drivers and the decomposition;
         default the largest k.
+    use_inferred : bool, default False
+        Fall back on the ``sex_inferred`` / ``race_ethnicity_inferred`` columns
+        (:func:`fairaudit.data.proxy.infer_attributes`) where a self-reported
+        column is missing or blank; the provenance records which source was used.
     progress : bool
         Progress bars and one line per stage on stderr, with the texts each
         stage embeds and an estimate of how long that takes.
@@ -191,6 +200,9 @@ def audit(
         Where ranking runs; metrics are identical across backends. With a
         Parquet path for ``candidates`` and a non-local backend, candidate
         texts are streamed (:func:`fairaudit.data.io.streams_candidates`).
+    block_size : int, default 256
+        Jobs scored at once: peak memory holds ``block_size x n_candidates``
+        float64 scores; the results do not depend on it.
     data_source, period, created_at : str, optional
         Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
         ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.

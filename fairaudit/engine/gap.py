@@ -27,15 +27,24 @@ class GapScorer:
     Parameters
     ----------
     recommender : Recommender
+        Scores job texts against the candidates (:class:`~fairaudit.recommenders.Recommender`).
     candidates : DataFrame
         Canonical candidates table (``text`` plus the attribute column).
-    k : int
-    target : "pool" | "uniform" | mapping | ndarray
+    k : int, default 50
+        The cut-off: places of each text's ranking counted as its top-k.
+    target : {"pool", "uniform"} or mapping or ndarray, default "pool"
         A spec, resolved here, or a vector already resolved for this attribute
         (:func:`fairaudit.engine.measure.resolve_targets`: the audit resolves once and passes it on).
     attribute : str, default "sex"
+        The protected attribute whose top-k mix is measured.
     fit : bool, default True
         Fit the recommender on ``candidates.text`` (skip if it already is).
+    use_inferred : bool, default False
+        Use the ``<attribute>_inferred`` column where the self-reported one is
+        missing or blank, as :func:`fairaudit.audit` does.
+    block_size : int, default 256
+        Texts scored at once: peak memory holds ``block_size x n_candidates``
+        float64 scores; the results do not depend on it.
 
     Notes
     -----
@@ -61,28 +70,85 @@ class GapScorer:
         return self.encoding.labels
 
     def topk(self, texts: Sequence[str]) -> np.ndarray:
-        """Top-k candidate rows for each text, (n_texts, k)."""
+        """Top-k candidate rows for each text, (n_texts, k).
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+
+        Returns
+        -------
+        ndarray of int, shape (n_texts, k)
+            Row positions in ``candidates``, best first (ties broken as in the audit).
+        """
         r = rank(self.recommender, list(texts), self.k, None, n_candidates=self.n_candidates,
                  block_size=self.block_size)
         return r.indices
 
     def mix(self, texts: Sequence[str]) -> np.ndarray:
-        """Shares of each known group in each text's top-k, (n_texts, n_groups)."""
+        """Shares of each known group in each text's top-k, (n_texts, n_groups).
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts, n_groups)
+            Shares among the known members (unknown ones left out); NaN rows when
+            none is known.
+        """
         return job_gaps(self.topk(texts), self.encoding, self.target).shares
 
     def gaps(self, texts: Sequence[str]) -> np.ndarray:
-        """Gap of each text, (n_texts,), in [0, 1]; NaN if no known member is in the top-k."""
+        """Gap of each text, (n_texts,), in [0, 1]; NaN if no known member is in the top-k.
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
+        """
         if len(texts) == 0:
             return np.zeros(0)
         return job_gaps(self.topk(texts), self.encoding, self.target).gaps
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """The recommender's raw scores, (n_texts, n_candidates), validated like the audit's."""
+        """The recommender's raw scores, (n_texts, n_candidates), validated like the audit's.
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts, n_candidates)
+            Finite scores, higher is better (:func:`~fairaudit.recommenders.check_scores`).
+        """
         name = getattr(self.recommender, "name", type(self.recommender).__name__)
         return check_scores(self.recommender.score(list(texts)), len(texts), self.n_candidates, name)
 
     def smooth_mix(self, texts: Sequence[str], temperature: float = 0.5) -> np.ndarray:
-        """Temperature-smoothed top-k shares, (n_texts, n_groups) (:func:`~fairaudit.metrics.soft_topk_shares`)."""
+        """Temperature-smoothed top-k shares, (n_texts, n_groups) (:func:`~fairaudit.metrics.soft_topk_shares`).
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+    temperature : float, default 0.5
+        The scale-free temperature :math:`\tau` of
+        :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts, n_groups)
+        """
         out = np.empty((len(texts), self.encoding.n_known))
         for s in range(0, len(texts), self.block_size):
             block = list(texts[s:s + self.block_size])
@@ -96,6 +162,18 @@ class GapScorer:
         Changes continuously with the wording (a candidate moving towards rank k
         already counts), so small rewrites get a graded signal instead of 0 or
         one candidate's worth. The audit still reports :meth:`gaps`.
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+    temperature : float, default 0.5
+        The scale-free temperature :math:`\tau` of
+        :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
         """
         if len(texts) == 0:
             return np.zeros(0)
@@ -108,5 +186,16 @@ class GapScorer:
         return random_topk_gap(pool, self.target, self.k)
 
     def gap_scores(self, texts: Sequence[str]) -> np.ndarray:
-        """The gap score of each text, -100 x gap (:func:`~fairaudit.metrics.gap_score`)."""
+        """The gap score of each text, -100 x gap (:func:`~fairaudit.metrics.gap_score`).
+
+        Parameters
+        ----------
+    texts : sequence of str
+        Job texts, each ranked against the whole candidate pool.
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
+            In [-100, 0], higher is fairer.
+        """
         return gap_score(self.gaps(texts))

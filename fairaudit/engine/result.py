@@ -16,122 +16,20 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from .display import audit_html
+# AuditConfig and its resolvers live in their own module; re-exported here, their import path of earlier versions
+from .audit_config import (DECOMPOSITION_MODES, DRIVER_METHODS, DRIVER_SCOPES, AuditConfig,  # noqa: F401
+                           resolve_decomposition, resolve_driver_method, resolve_drivers)
 from ..errors import ConfigError, DataError
-from ..data.groups import INTERSECTION
-from ..options import (DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_FOUR_FIFTHS,
-                       DEFAULT_JUDGE_RATIO, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP,
-                       DEFAULT_N_PERMUTATIONS, DEFAULT_N_PERMUTATIONS_GAP, DEFAULT_POWER, DEFAULT_TOLERANCE,
-                       OPTION_CHECKS, check_n_permutations, check_options, known_fields, parse_ks)
 
 TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
 SCHEMA_VERSION = 3  # also in fairaudit.data.schema (which reads versions 1 and 2 too)
-
-#: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
-DRIVER_SCOPES = ("flagged", "all", "none")
-#: How drivers are found: the Gaucher word list (:mod:`fairaudit.engine.drivers`) or occlusion (:mod:`fairaudit.engine.occlusion`).
-DRIVER_METHODS = ("lexicon", "occlusion")
-#: The identity-blind decomposition on a stratified sample of candidates, on all of them, or not at all.
-DECOMPOSITION_MODES = ("sample", "full", "none")
-
-
-def _choice(name: str, value: Any, choices: tuple[str, ...], true: str) -> str:
-    if value is True or value is False or value is None:  # the boolean switches of earlier versions
-        return true if value else "none"
-    text = str(value).strip().lower()
-    if text not in choices:
-        raise ConfigError(f"{name} must be one of {', '.join(repr(c) for c in choices)}, got {value!r}")
-    return text
-
-
-def resolve_drivers(value: Any) -> str:
-    """``drivers`` as a scope; ``True`` (earlier versions: every job) is ``"all"``, ``False`` ``"none"``."""
-    return _choice("drivers", value, DRIVER_SCOPES, "all")
-
-
-def resolve_decomposition(value: Any) -> str:
-    """``decomposition`` as a mode; ``True`` (earlier versions: every candidate) is ``"full"``, ``False`` ``"none"``."""
-    return _choice("decomposition", value, DECOMPOSITION_MODES, "full")
-
-
-def resolve_driver_method(value: Any) -> str:
-    """``driver_method``: ``"lexicon"`` or ``"occlusion"``."""
-    if not isinstance(value, str):
-        raise ConfigError(f"driver_method must be 'lexicon' or 'occlusion', got {value!r}")
-    return _choice("driver_method", value, DRIVER_METHODS, "lexicon")
-
-
-@dataclass
-class AuditConfig:
-    """Parameters of one audit (everything needed to reproduce it)."""
-
-    ks: tuple[int, ...] = DEFAULT_KS  # distinct, in the order given; the first is the headline k
-    attributes: tuple[str, ...] = ("sex", "race_ethnicity", INTERSECTION)
-    target: Any = "pool"  # "pool" | "uniform" | {attribute: {group: share}}
-    tolerance: float = DEFAULT_TOLERANCE
-    match_goal: float = DEFAULT_MATCH_GOAL  # share of jobs that must be within tolerance
-    four_fifths: float = DEFAULT_FOUR_FIFTHS
-    min_share: float = DEFAULT_MIN_SHARE  # LL144: categories under 2% of the data may be excluded
-    scoring_median: str = "job"  # scoring rate against each job's median ("job") or the sample's ("sample")
-    n_bootstrap: int = DEFAULT_N_BOOTSTRAP
-    confidence: float = DEFAULT_CONFIDENCE
-    seed: int = 0
-    drivers: str = "flagged"  # DRIVER_SCOPES
-    decomposition: str = "sample"  # DECOMPOSITION_MODES
-    gap_attribute: str = "sex"
-    gap_k: int | None = None  # k of drivers/decomposition as given; None: max(ks) (AutoRefine uses 50)
-    use_inferred: bool = False
-    driver_method: str = "lexicon"  # DRIVER_METHODS
-    decomposition_sample: int = DEFAULT_DECOMPOSITION_SAMPLE  # candidates in the identity-blind sample
-    # chance level of every verdict (fairaudit.engine.permutation, fairaudit.engine.verdicts)
-    n_permutations: int = DEFAULT_N_PERMUTATIONS  # label permutations of the null; 0 = no significance (verdicts "not assessed")
-    n_permutations_gap: int = DEFAULT_N_PERMUTATIONS_GAP  # of those, how many feed the null of the match rate and mean gap (per-job mixes)
-    strata: tuple[str, ...] = ()  # candidate columns to permute within (e.g. occupation); () = whole pool
-    alpha: float = DEFAULT_ALPHA  # significance level of "beyond chance"
-    power: float = DEFAULT_POWER  # power a group needs to be judged
-    judge_ratio: float = DEFAULT_JUDGE_RATIO  # true impact ratio a group must be able to detect with that power
-
-    def __post_init__(self) -> None:
-        # the config validates itself, so AuditConfig(...), from_dict() and audit() refuse the same values
-        self.ks = parse_ks(self.ks)
-        self.attributes = tuple(self.attributes)
-        self.strata = (self.strata,) if isinstance(self.strata, str) else tuple(self.strata or ())
-        self.drivers = resolve_drivers(self.drivers)
-        self.decomposition = resolve_decomposition(self.decomposition)
-        self.driver_method = resolve_driver_method(self.driver_method)
-        check_options(**{name: getattr(self, name) for name in OPTION_CHECKS})
-        check_n_permutations(self.n_permutations, self.alpha)
-        self.decomposition_sample = int(self.decomposition_sample)
-
-    @property
-    def effective_gap_k(self) -> int:
-        """The k of the per-job gaps, drivers and decomposition: ``gap_k``, or the largest k when unset."""
-        return int(self.gap_k or max(self.ks))
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["ks"] = list(self.ks)
-        d["attributes"] = list(self.attributes)
-        d["strata"] = list(self.strata)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "AuditConfig":
-        """The config of a dict (e.g. an audit JSON's ``config``), validated as on construction.
-
-        Parameters
-        ----------
-        d : mapping
-            Field names to values; names that are not fields of the config are ignored.
-        """
-        return cls(**known_fields(cls, d))
-
 
 #: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
 _MACHINE_KEYS = ("cache", "model_path", "device", "batch_size", "n_candidates", "threads")
@@ -226,9 +124,11 @@ def frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 class AuditResult:
     """Everything one audit measured.
 
-    Attributes
+    Parameters
     ----------
     config : AuditConfig
+        The settings of the audit, as validated and completed by it (the audited
+        attributes, the chance options).
     provenance : dict
         audit_id, created_at, input hashes (sha256 of jobs and candidates), the
         recommender's description, config hash and library versions.
@@ -239,10 +139,11 @@ class AuditResult:
         ``occlusion``, ``decomposition`` (:meth:`to_frame` returns a copy); every
         column is defined in ``fairaudit.data.columns.TABLES``, shown on
         :doc:`/api/result-tables`.
-    groups : dict of attribute -> list of group labels (code order).
-    rankings : Rankings or None
+    groups : dict of str to list of str, default {}
+        Each audited attribute's known group labels, in group-code order.
+    rankings : Rankings or None, default None
         In memory only (not serialised): top-k per job for further analysis.
-    run_info : dict
+    run_info : dict, default {}
         In memory only (not serialised, it depends on the machine and the
         embedding cache): ``threads`` and ``stages``, one entry per stage
         (``stage``, ``seconds``, ``texts_embedded``); for a result read from a
@@ -297,7 +198,20 @@ class AuditResult:
         }
 
     def to_json(self, path: str | os.PathLike | None = None, indent: int = 2) -> str:
-        """Serialise; with ``path`` the file is written atomically."""
+        """Serialise to JSON; with ``path`` the file is written atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            The file to write (UTF-8, with a final newline); None only returns the text.
+        indent : int, default 2
+            Spaces per nesting level of the JSON.
+
+        Returns
+        -------
+        str
+            The JSON text (:meth:`to_dict` of the result).
+        """
         text = json.dumps(self.to_dict(), indent=indent, sort_keys=False, ensure_ascii=False)
         if path is not None:
             from ..atomic import write_text
@@ -308,6 +222,19 @@ class AuditResult:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "audit result") -> "AuditResult":
         """Build a result from :meth:`to_dict` output, validated against :mod:`fairaudit.data.schema`.
+
+        Parameters
+        ----------
+        d : mapping
+            The parsed audit JSON (any schema version the schema reads; an earlier
+            one is upgraded first).
+        source : str, default "audit result"
+            What ``d`` came from (a file name), named in error messages.
+
+        Returns
+        -------
+        AuditResult
+            Without ``rankings``; ``run_info`` holds ``source``.
 
         Raises
         ------
@@ -342,7 +269,23 @@ class AuditResult:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> "AuditResult":
-        """Read a result written by :meth:`to_json`; a corrupt or incomplete file raises DataError."""
+        """Read a result written by :meth:`to_json`; a corrupt or incomplete file raises DataError.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The audit JSON file.
+
+        Returns
+        -------
+        AuditResult
+            As :meth:`from_dict` builds it.
+
+        Raises
+        ------
+        DataError
+            A missing, unreadable or invalid file.
+        """
         try:
             with open(path, encoding="utf-8") as fh:
                 data = json.load(fh)

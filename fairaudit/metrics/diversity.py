@@ -20,11 +20,30 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
 
     Parameters
     ----------
-    target : "pool" | "uniform" | mapping
+    target : {"pool", "uniform"} or mapping
         ``"pool"``: the known candidates' mix; ``"uniform"``: 1/G each; a mapping
-        ``{group: share}`` or ``{attribute: {group: share}}``.
-    labels : known group labels, code order.
-    pool_counts : candidates per known group (unknown excluded).
+        ``{group: share}`` or ``{attribute: {group: share}}`` (shares checked by
+        :func:`check_shares`: non-negative, summing to 1). A per-attribute mapping
+        that does not name ``attribute`` gives that attribute the pool mix.
+    attribute : str
+        The protected attribute the distribution is for (``"sex"``, ``"race"``, ...):
+        selects the entry of a per-attribute mapping and names it in errors.
+    labels : tuple of str
+        The attribute's known group labels, in group-code order (G of them).
+    pool_counts : ndarray, shape (G,) or longer
+        Candidates per group code; only the first G (the known groups) are used,
+        so an unknown bucket at the end is left out.
+
+    Returns
+    -------
+    ndarray of float, shape (G,)
+        The target share of each known group, summing to 1.
+
+    Raises
+    ------
+    ConfigError
+        An unknown target name, a group that is not one of ``labels`` (or has no
+        candidates), or shares that break :func:`check_shares`.
     """
     g = len(labels)
     if isinstance(target, str):
@@ -97,6 +116,13 @@ def check_shares(attribute: str, shares: Mapping[str, float]) -> None:
     Used by :func:`target_distribution` (the API) and by the review TOML's
     ``[audit] target``, so both refuse the same targets.
 
+    Parameters
+    ----------
+    attribute : str
+        The attribute the shares are for, named in the error message.
+    shares : mapping of str to float
+        ``{group: share}``, the target share of each group.
+
     Raises
     ------
     ConfigError
@@ -112,8 +138,19 @@ def check_shares(attribute: str, shares: Mapping[str, float]) -> None:
 def topk_shares(counts: np.ndarray, n_known: int) -> np.ndarray:
     """Shares of each known group among the known members of each top-k.
 
-    ``counts`` is (n_jobs, n_codes) with the unknown bucket last. Rows whose
-    top-k holds no known member are NaN.
+    Parameters
+    ----------
+    counts : ndarray of int, shape (n_jobs, n_codes)
+        Members of each group code in each job's top-k (:func:`group_counts`), the
+        known groups first and the unknown bucket last.
+    n_known : int
+        Number of known groups G: the first ``n_known`` columns of ``counts``.
+        Unknown members count neither in a share nor in its denominator.
+
+    Returns
+    -------
+    ndarray of float, shape (n_jobs, n_known)
+        Each row sums to 1; a row whose top-k holds no known member is all NaN.
     """
     known = counts[:, :n_known].astype(float)
     tot = known.sum(axis=1, keepdims=True)
@@ -126,7 +163,17 @@ def total_variation(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
 
     .. math:: \mathrm{TV}(p, q) = \tfrac12 \sum_g |p_g - q_g|
 
-    ``target`` is one distribution (G,) or one per row (n, G).
+    Parameters
+    ----------
+    shares : ndarray of float, shape (n, G)
+        One group mix per row (:func:`topk_shares`); a NaN row gives NaN.
+    target : ndarray of float, shape (G,) or (n, G)
+        One target distribution for every row, or one per row.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        The distance of each row, in [0, 1] (0 = the target mix exactly).
     """
     return 0.5 * np.abs(shares - _rows(target)).sum(axis=1)
 
@@ -143,6 +190,23 @@ def wasserstein_binary(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
     With the groups placed at 0 and 1, :math:`W_1(p, q) = |F_p(0) - F_q(0)| =
     |p_0 - q_0|`, which equals the total variation distance (checked against
     :func:`scipy.stats.wasserstein_distance` in the tests).
+
+    Parameters
+    ----------
+    shares : ndarray of float, shape (n, 2)
+        One two-group mix per row (:func:`topk_shares`).
+    target : ndarray of float, shape (2,) or (n, 2)
+        One target distribution for every row, or one per row.
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        :math:`|p_0 - q_0|` per row, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        ``shares`` does not have exactly two columns.
     """
     if shares.shape[1] != 2:
         raise ValueError("wasserstein_binary needs exactly two groups")
@@ -150,7 +214,21 @@ def wasserstein_binary(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def gap(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The per-job gap: W1 for two groups (as in AutoRefine), TV otherwise; ``target`` (G,) or per job (n, G)."""
+    """The per-job gap: W1 for two groups (as in AutoRefine), TV otherwise.
+
+    Parameters
+    ----------
+    shares : ndarray of float, shape (n_jobs, G)
+        Each job's top-k mix of the known groups (:func:`topk_shares`); NaN rows
+        (no known member in the top-k) give a NaN gap.
+    target : ndarray of float, shape (G,) or (n_jobs, G)
+        One target distribution for every job, or one per job.
+
+    Returns
+    -------
+    ndarray of float, shape (n_jobs,)
+        :func:`wasserstein_binary` when G = 2, else :func:`total_variation`; in [0, 1].
+    """
     if shares.shape[1] == 2:
         return wasserstein_binary(shares, target)
     return total_variation(shares, target)
@@ -162,6 +240,16 @@ def gap_score(gaps: np.ndarray) -> np.ndarray:
 
     The audit tables store it as ``paper_score`` (the name audit files and
     review histories were written with).
+
+    Parameters
+    ----------
+    gaps : ndarray of float
+        Gaps from :func:`gap` (a fraction in [0, 1]; NaN stays NaN).
+
+    Returns
+    -------
+    ndarray of float
+        The same shape, in [-100, 0].
     """
     return -100.0 * gaps
 
@@ -171,6 +259,20 @@ def match(gaps: np.ndarray, tolerance: float) -> np.ndarray:
 
     A gap equal to the tolerance up to float rounding matches (see
     :func:`fairaudit.metrics.impact.is_above`); NaN gaps never do.
+
+    Parameters
+    ----------
+    gaps : array_like of float
+        Per-job gaps from :func:`gap` (fractions in [0, 1]).
+    tolerance : float
+        The largest gap that still matches, as a fraction (0.1 = ten percentage
+        points of the top-k mix).
+
+    Returns
+    -------
+    ndarray of bool
+        The shape of ``gaps``: True where ``gap <= tolerance`` (within ``RTOL`` /
+        ``ATOL`` of :mod:`fairaudit.metrics.impact`).
     """
     from .impact import is_above
 
@@ -205,10 +307,14 @@ def soft_topk_shares(scores: np.ndarray, codes: np.ndarray, n_known: int, k: int
 
     Parameters
     ----------
-    scores : (n_texts, n_candidates) array
-    codes : (n_candidates,) group codes, unknown = ``n_known``
-    n_known : number of known groups
+    scores : ndarray of float, shape (n_texts, n_candidates)
+        Recommender scores, higher is better.
+    codes : ndarray of int, shape (n_candidates,)
+        Each candidate's group code; the unknown code is ``n_known``.
+    n_known : int
+        Number of known groups.
     k : int
+        The cut-off (capped at ``n_candidates``).
     temperature : float > 0
         :math:`\tau` above (the hard top-k mix is :func:`topk_shares` of the ranking).
 
@@ -266,9 +372,14 @@ def random_topk_gap(pool_counts: np.ndarray, target: np.ndarray, k: int) -> floa
 
     Parameters
     ----------
-    pool_counts : candidates per known group (unknown left out).
-    target : target distribution over the same groups.
-    k : top-k size (capped at the number of known candidates).
+    pool_counts : ndarray of int, shape (G,)
+        Candidates per known group (unknown left out).
+    target : ndarray of float, shape (G,)
+        Target distribution over the same groups.
+    k : int
+        Top-k size, capped at the number of known candidates N: the top-k is
+        drawn from the known candidates only, as if every place held a known
+        member.
 
     Returns
     -------
@@ -302,6 +413,19 @@ def diversity_match_rate(gaps: np.ndarray, tolerance: float = 0.1) -> float:
     """Share of jobs whose top-k mix is within ``tolerance`` of the target.
 
     Jobs with an undefined gap (no known member in the top-k) are left out.
+
+    Parameters
+    ----------
+    gaps : ndarray of float, shape (n_jobs,)
+        Per-job gaps from :func:`gap`; NaN marks a job with no known member in its top-k.
+    tolerance : float, default 0.1
+        The largest gap that matches (:func:`match`), as a fraction.
+
+    Returns
+    -------
+    float
+        The share of the jobs with a defined gap that match, in [0, 1]; NaN when
+        no job has a defined gap.
     """
     ok = ~np.isnan(gaps)
     return float(match(gaps[ok], tolerance).mean()) if ok.any() else float("nan")

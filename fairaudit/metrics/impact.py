@@ -36,6 +36,20 @@ def is_below(values, threshold: float) -> np.ndarray | bool:
 
     NaN is never below. Used for every pass/fail comparison (four-fifths flags and
     pass, impact-ratio floors, match-rate goals) so that they agree with each other.
+    "Within rounding error" is :func:`numpy.isclose` with ``rtol=RTOL`` (1e-9) and
+    ``atol=ATOL`` (1e-12).
+
+    Parameters
+    ----------
+    values : array_like of float
+        The values compared.
+    threshold : float
+        The limit.
+
+    Returns
+    -------
+    ndarray of bool or bool
+        An array of the shape of ``values``, or a bool for a scalar.
     """
     v = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
@@ -44,7 +58,20 @@ def is_below(values, threshold: float) -> np.ndarray | bool:
 
 
 def is_above(values, threshold: float) -> np.ndarray | bool:
-    """``values > threshold`` with the tolerance of :func:`is_below` (NaN is never above)."""
+    """``values > threshold`` with the tolerance of :func:`is_below` (NaN is never above).
+
+    Parameters
+    ----------
+    values : array_like of float
+        The values compared.
+    threshold : float
+        The limit.
+
+    Returns
+    -------
+    ndarray of bool or bool
+        An array of the shape of ``values``, or a bool for a scalar.
+    """
     v = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
         out = (v > threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
@@ -52,14 +79,46 @@ def is_above(values, threshold: float) -> np.ndarray | bool:
 
 
 def selection_rates(selected: np.ndarray, pool_counts: np.ndarray, n_jobs: int) -> np.ndarray:
-    """Selected pairs / all pairs per group (NaN for an empty group)."""
+    """Selected pairs / all pairs per group (NaN for an empty group).
+
+    Parameters
+    ----------
+    selected : ndarray, shape (n_codes,)
+        Selected (job, candidate) pairs per group code: members of the group summed
+        over every job's top-k.
+    pool_counts : ndarray, shape (n_codes,)
+        Candidates per group code in the pool.
+    n_jobs : int
+        Number of jobs; every job is a decision about every candidate, so a group
+        has ``pool_counts[g] * n_jobs`` pairs.
+
+    Returns
+    -------
+    ndarray of float, shape (n_codes,)
+        :math:`SR_g` in [0, 1]; NaN for a group with no candidates.
+    """
     pairs = pool_counts.astype(float) * n_jobs
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(pairs > 0, selected / np.where(pairs > 0, pairs, 1), np.nan)
 
 
 def rated_mask(pool_counts: np.ndarray, n_known: int, min_share: float = 0.02) -> np.ndarray:
-    """Known groups that are rated: non-empty and at least ``min_share`` of the known pool."""
+    """Known groups that are rated: non-empty and at least ``min_share`` of the known pool.
+
+    Parameters
+    ----------
+    pool_counts : ndarray, shape (n_codes,)
+        Candidates per group code, the known groups first.
+    n_known : int
+        Number of known groups G; the codes from ``n_known`` on (unknown) are never rated.
+    min_share : float, default 0.02
+        The least share of the known pool a rated group needs (0.02 = 2 %, the
+        exclusion 6 RCNY § 5-301 allows); 0 rates every non-empty group.
+
+    Returns
+    -------
+    ndarray of bool, shape (n_known,)
+    """
     known = pool_counts[:n_known].astype(float)
     share = known / known.sum() if known.sum() else known
     return (known > 0) & (share >= min_share)
@@ -145,5 +204,17 @@ def four_fifths_flags(ratios: np.ndarray, threshold: float = 0.8) -> np.ndarray:
     """True where an impact ratio is less than the four-fifths threshold (see :func:`is_below`).
 
     A ratio exactly at the threshold, e.g. 2 of 3 selected against 5 of 6, is not flagged.
+
+    Parameters
+    ----------
+    ratios : array_like of float
+        Impact ratios (:func:`impact_ratios`); NaN (an unrated group) is never flagged.
+    threshold : float, default 0.8
+        The four-fifths threshold of 29 CFR § 1607.4(D).
+
+    Returns
+    -------
+    ndarray of bool
+        The shape of ``ratios``.
     """
     return np.asarray(is_below(np.asarray(ratios, dtype=float), threshold), dtype=bool)

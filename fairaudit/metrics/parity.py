@@ -33,7 +33,22 @@ def _weighted_pairs(selected: np.ndarray, pairs: np.ndarray, labels: Sequence[st
 
 
 def selection_rate_frame(selected: np.ndarray, pairs: np.ndarray, labels: Sequence[str]):
-    """A fairlearn ``MetricFrame`` of selection rates by group (from pair counts)."""
+    """A fairlearn ``MetricFrame`` of selection rates by group (from pair counts).
+
+    Parameters
+    ----------
+    selected : ndarray, shape (G,)
+        Selected (job, candidate) pairs per group.
+    pairs : ndarray, shape (G,)
+        All pairs per group (n_jobs x group size).
+    labels : sequence of str
+        The G group labels, in the order of ``selected`` and ``pairs``.
+
+    Returns
+    -------
+    fairlearn.metrics.MetricFrame
+        ``selection_rate`` by group (``.by_group``), equal to :func:`selection_rates`.
+    """
     from fairlearn.metrics import MetricFrame, selection_rate
 
     y_true, y_pred, groups, weight = _weighted_pairs(selected, pairs, labels)
@@ -47,13 +62,18 @@ def demographic_parity(selected: np.ndarray, pairs: np.ndarray, labels: Sequence
 
     Parameters
     ----------
-    selected : (G,) selected pairs per group
-    pairs : (G,) all pairs per group (n_jobs x group size)
-    labels : group labels (only groups with pairs > 0 should be passed)
+    selected : ndarray, shape (G,)
+        Selected (job, candidate) pairs per group.
+    pairs : ndarray, shape (G,)
+        All pairs per group (n_jobs x group size).
+    labels : sequence of str
+        Group labels (only groups with pairs > 0 should be passed).
 
     Returns
     -------
-    (difference, ratio)
+    tuple of float
+        ``(difference, ratio)``: DPD in [0, 1] and DPR in [0, 1]; both NaN for fewer
+        than two groups.
     """
     from fairlearn.metrics import demographic_parity_difference, demographic_parity_ratio
 
@@ -70,6 +90,18 @@ def dp_from_rates(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Identical to fairlearn's definition (max - min, min / max); the tests check
     the two agree.
+
+    Parameters
+    ----------
+    rates : ndarray of float, shape (..., G)
+        Selection rates, one row per job or bootstrap replicate; NaN marks a group
+        left out (unrated) and is ignored.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(difference, ratio)``, each of shape ``rates.shape[:-1]``; the ratio is
+        NaN where the highest rate is 0.
     """
     hi = np.nanmax(rates, axis=-1)
     lo = np.nanmin(rates, axis=-1)

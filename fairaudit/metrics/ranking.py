@@ -14,12 +14,37 @@ import numpy as np
 
 
 def position_weights(k: int) -> np.ndarray:
-    r"""DCG-style position weights :math:`w_i = 1/\log_2(1 + i)`, i = 1..k."""
+    r"""DCG-style position weights :math:`w_i = 1/\log_2(1 + i)`, i = 1..k.
+
+    Parameters
+    ----------
+    k : int
+        Number of places.
+
+    Returns
+    -------
+    ndarray of float, shape (k,)
+        1 for the first place, decreasing.
+    """
     return 1.0 / np.log2(np.arange(2, k + 2))
 
 
 def skew_at_k(topk_share: np.ndarray, target: np.ndarray) -> np.ndarray:
-    r"""Skew of each group: :math:`\log(p_{k,g} / p^*_g)`; 0 is proportional, -inf never selected."""
+    r"""Skew of each group: :math:`\ln(p_{k,g} / p^*_g)`; 0 is proportional, -inf never selected.
+
+    Parameters
+    ----------
+    topk_share : ndarray of float, shape (..., G)
+        Each group's share :math:`p_{k,g}` of the known members of the top-k (the
+        audit passes the share pooled over all jobs).
+    target : ndarray of float, shape (G,)
+        The target share :math:`p^*_g` of each group.
+
+    Returns
+    -------
+    ndarray of float
+        The natural-log skew, of the shape of ``topk_share``.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.log(topk_share / target)
 
@@ -44,9 +69,22 @@ def ndkl(topk_codes: np.ndarray, target: np.ndarray) -> np.ndarray:
     unknowns and closing up the ranking would instead move known members to
     places the recommender did not give them. A ranking with no known member
     at all gives NaN. 0 means every defined prefix matches the target.
-    See ``docs/concepts/ranking-metrics.md``. ``target`` is one distribution
-    (G,) for every ranking or one per ranking (n_jobs, G), e.g. each job's own
-    candidates' mix.
+    See ``docs/concepts/ranking-metrics.md``.
+
+    Parameters
+    ----------
+    topk_codes : ndarray of int, shape (n_jobs, k)
+        The group code of the candidate at each place of each job's ranking; known
+        groups are ``0..G-1``, any code ``>= G`` is unknown.
+    target : ndarray of float, shape (G,) or (n_jobs, G)
+        One target distribution :math:`D^*` for every ranking, or one per ranking
+        (e.g. each job's own candidates' mix).
+
+    Returns
+    -------
+    ndarray of float, shape (n_jobs,)
+        NDKL of each ranking, >= 0 (natural-log units); NaN for a ranking with no
+        known member.
     """
     n, k = topk_codes.shape
     g = target.shape[-1]
@@ -69,6 +107,21 @@ def exposure(topk_codes: np.ndarray, pool_counts: np.ndarray, n_codes: int) -> n
     r"""Mean exposure per group member over all jobs.
 
     .. math:: E_g = \frac{1}{n_{jobs} n_g} \sum_j \sum_{i \le k: \tau_j(i) \in g} \frac{1}{\log_2(1+i)}
+
+    Parameters
+    ----------
+    topk_codes : ndarray of int, shape (n_jobs, k)
+        The group code at each place of each job's ranking, in ``0 .. n_codes - 1``.
+    pool_counts : ndarray, shape (n_codes,)
+        :math:`n_g`, the candidates per group code each job ranks (the audit passes the
+        candidates assessed per job, averaged over the jobs, which may be fractional).
+    n_codes : int
+        Number of group codes, the unknown one included.
+
+    Returns
+    -------
+    ndarray of float, shape (n_codes,)
+        :math:`E_g`; NaN for a group with no candidates.
     """
     n, k = topk_codes.shape
     w = np.broadcast_to(position_weights(k), (n, k))

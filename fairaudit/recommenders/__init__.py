@@ -97,6 +97,16 @@ def clone_recommender(recommender: Recommender) -> Recommender:
     Uses ``recommender.clone()`` when it exists (the built-in recommenders share
     the loaded model and the embedding cache), else :func:`copy.deepcopy`.
 
+    Parameters
+    ----------
+    recommender : Recommender
+        The recommender to copy (fitted or not).
+
+    Returns
+    -------
+    Recommender
+        A copy to call ``fit`` on; the original is left as it is.
+
     Raises
     ------
     ConfigError

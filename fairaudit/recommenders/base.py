@@ -21,11 +21,16 @@ from ..options import check_scoring_median
 
 
 @runtime_checkable
-class Recommender(Protocol):
+# A Protocol has no constructor: its signature is typing's (*args, **kwargs), nothing to document.
+class Recommender(Protocol):  # numpydoc ignore=PR01
     """What the audit needs from a recommender.
 
     ``fit`` receives the candidate texts once; ``score`` returns a
-    ``(len(job_texts), n_candidates)`` float array, higher is better.
+    ``(len(job_texts), n_candidates)`` float array, higher is better;
+    ``describe`` returns a JSON-able dict recorded in the audit's provenance
+    (the keys that identify the model enter the audit id). Any object with
+    these three methods and a ``name`` is a recommender (structural typing:
+    no subclassing needed).
     """
 
     name: str
@@ -41,16 +46,18 @@ class Recommender(Protocol):
 class Rankings:
     """Top-k of every job.
 
-    Attributes
+    Parameters
     ----------
-    indices : ndarray of shape (n_jobs, k_max)
-        Candidate row numbers, best first.
-    scores : ndarray of shape (n_jobs, k_max)
+    indices : ndarray of int, shape (n_jobs, k_max)
+        Candidate row numbers, best first (ties by lower row, :func:`topk_block`).
+    scores : ndarray of float, shape (n_jobs, k_max)
         Their scores.
-    above_median : dict attribute -> ndarray of shape (n_jobs, n_groups)
-        For each job, how many candidates of each group (codes of ``groups``)
-        score strictly above that job's median score over the whole pool.
-    n_candidates : int
+    above_median : dict of str to ndarray of int, shape (n_jobs, n_groups), default {}
+        Per attribute, for each job, how many candidates of each group code score
+        strictly above the median (each job's own median score over the whole
+        pool, or the sample's with ``scoring_median="sample"``): the LL144 scoring rate.
+    n_candidates : int, default 0
+        Size of the ranked pool.
     """
 
     indices: np.ndarray
@@ -87,6 +94,27 @@ def check_scores(scores: Any, n_jobs: int, n_candidates: int, name: str) -> np.n
 
     float32 and float64 blocks are returned as they are (no copy: a block of
     256 jobs x 1M candidates is 1 GB in float64); anything else becomes float64.
+
+    Parameters
+    ----------
+    scores : array_like
+        What the recommender's ``score`` returned.
+    n_jobs : int
+        Number of job texts scored (rows expected).
+    n_candidates : int
+        Pool size (columns expected).
+    name : str
+        The recommender's name, used in the error message.
+
+    Returns
+    -------
+    ndarray of float32 or float64, shape (n_jobs, n_candidates)
+
+    Raises
+    ------
+    RecommenderError
+        Non-numeric or complex scores, a wrong shape, or a NaN or infinite score
+        (with the position of the first).
     """
     try:
         arr = np.asarray(scores)
@@ -121,6 +149,20 @@ def topk_block(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     the k-th place: of several candidates tied with the k-th best score the lowest
     indices are kept. So the top-k of a row equals the top-k of the union of its
     blocks' top-ks, which the distributed backends rely on to merge exactly.
+
+    Parameters
+    ----------
+    scores : ndarray of float, shape (n_rows, n_candidates)
+        Scores, higher is better.
+    k : int
+        Places kept per row; ``k >= n_candidates`` keeps (and sorts) every column.
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (n_rows, min(k, n_candidates))
+        Column numbers, best first.
+    top_scores : ndarray of float, shape (n_rows, min(k, n_candidates))
+        Their scores.
     """
     n = scores.shape[1]
     if k >= n:
@@ -250,14 +292,18 @@ def rank(
     recommender : Recommender
         Already fitted on the candidate texts.
     job_texts : sequence of str
+        The job texts, in the order of the result's rows.
     k_max : int
         Largest k that any metric will ask for.
     group_codes : mapping attribute -> (codes, n_groups), optional
         Integer group code per candidate, for the above-median counts.
     n_candidates : int
         Pool size (to check the recommender's output shape).
-    block_size : int
+    block_size : int, default 256
         Jobs scored at once; memory is ``block_size x n_candidates`` floats.
+    progress : callable, optional
+        Wraps the iterable of block starts (e.g. ``tqdm.tqdm``) to show progress;
+        None shows nothing.
     scoring_median : {"job", "sample"}
         Above-median counts against each job's median score, or against the
         median of all ``n_jobs x n_candidates`` scores (which keeps every score

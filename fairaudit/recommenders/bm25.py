@@ -73,7 +73,23 @@ class BM25Recommender:
             raise ConfigError(f"BM25 tokenizer: {exc}") from None
 
     def fit(self, candidate_texts: Sequence[str]) -> "BM25Recommender":
-        """Tokenize the candidates and build the eager BM25 index."""
+        """Tokenize the candidates and build the eager BM25 index.
+
+        Parameters
+        ----------
+        candidate_texts : sequence of str
+            One text per candidate, in pool order (the columns of :meth:`score`).
+
+        Returns
+        -------
+        BM25Recommender
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataError
+            No texts, or an entry that is not a string.
+        """
         import bm25s
         import scipy.sparse as sp
 
@@ -95,7 +111,18 @@ class BM25Recommender:
         return self
 
     def query_matrix(self, job_texts: Sequence[str]) -> Any:
-        """Sparse job x token count matrix :math:`Q` (unknown tokens dropped)."""
+        """Sparse job x token count matrix :math:`Q` (unknown tokens dropped).
+
+        Parameters
+        ----------
+        job_texts : sequence of str
+            The job texts, tokenized as the candidates were.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix, shape (n_jobs, n_vocabulary)
+            How often each vocabulary token occurs in each job text.
+        """
         import scipy.sparse as sp
 
         texts = as_texts(job_texts, "job texts")
@@ -111,7 +138,23 @@ class BM25Recommender:
         return sp.csr_matrix((data, (rows, cols)), shape=(len(texts), self._matrix.shape[0]))
 
     def score(self, job_texts: Sequence[str]) -> np.ndarray:
-        """Dense BM25 scores ``(n_jobs, n_candidates)`` float32."""
+        """Dense BM25 scores ``(n_jobs, n_candidates)`` float32.
+
+        Parameters
+        ----------
+        job_texts : sequence of str
+            The job texts (the queries).
+
+        Returns
+        -------
+        ndarray of float32, shape (n_jobs, n_candidates)
+            :math:`Q W`, each job's BM25 score of each candidate (>= 0).
+
+        Raises
+        ------
+        RecommenderError
+            The recommender is not fitted.
+        """
         if self._matrix is None:
             raise RecommenderError("recommender 'bm25' is not fitted; call fit(candidate_texts) first")
         q = self.query_matrix(job_texts)

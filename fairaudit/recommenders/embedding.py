@@ -193,12 +193,34 @@ class EmbeddingRecommender:
         return self.n_encoded / self.encode_seconds if self.n_encoded and self.encode_seconds > 0 else None
 
     def count_uncached(self, texts: Sequence[str]) -> int:
-        """How many distinct texts of ``texts`` are not in the embedding cache (would be embedded)."""
+        """How many distinct texts of ``texts`` are not in the embedding cache (would be embedded).
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Texts about to be embedded (duplicates counted once).
+
+        Returns
+        -------
+        int
+        """
         keys = list(dict.fromkeys(text_key(t) for t in as_texts(texts, "texts")))
         return int((~self.cache.get(keys)[0]).sum()) if keys else 0
 
     def count_truncated(self, texts: Sequence[str]) -> int:
-        """How many of ``texts`` exceed the model's maximum sequence length (see :func:`count_over_max_length`)."""
+        """How many of ``texts`` exceed the model's maximum sequence length (see :func:`count_over_max_length`).
+
+        Such a text is truncated: the model reads only its first ``max_seq_length`` tokens.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Texts to check.
+
+        Returns
+        -------
+        int
+        """
         return count_over_max_length(self.st_model, as_texts(texts, "texts"))
 
     def encode(self, texts: Sequence[str], *, cache: bool = False) -> np.ndarray:
@@ -253,7 +275,23 @@ class EmbeddingRecommender:
 
     # -- protocol ----------------------------------------------------------
     def fit(self, candidate_texts: Sequence[str]) -> "EmbeddingRecommender":
-        """Embed (or fetch from the cache) every candidate text."""
+        """Embed (or fetch from the cache) every candidate text.
+
+        Parameters
+        ----------
+        candidate_texts : sequence of str
+            One text per candidate, in pool order (the columns of :meth:`score`).
+
+        Returns
+        -------
+        EmbeddingRecommender
+            ``self``, fitted.
+
+        Raises
+        ------
+        DataError
+            No texts, or an entry that is not a string.
+        """
         texts = as_texts(candidate_texts, "candidate texts")
         if not texts:
             raise DataError("no candidate texts to fit the recommender on")
@@ -268,7 +306,24 @@ class EmbeddingRecommender:
         return self._cand
 
     def score(self, job_texts: Sequence[str]) -> np.ndarray:
-        """Similarity of each job to each candidate, float32 ``(n_jobs, n_candidates)``."""
+        """Similarity of each job to each candidate, float32 ``(n_jobs, n_candidates)``.
+
+        Parameters
+        ----------
+        job_texts : sequence of str
+            The job texts to rank the fitted candidates for.
+
+        Returns
+        -------
+        ndarray of float32, shape (n_jobs, n_candidates)
+            Cosine similarity in [-1, 1] (dot products with ``normalize=False``),
+            bit-identical however the jobs are blocked (:func:`dot_scores`).
+
+        Raises
+        ------
+        RecommenderError
+            The recommender is not fitted.
+        """
         cand = self.candidate_embeddings
         q = self.encode(job_texts, cache=self.cache_queries)
         return dot_scores(q, cand)  # blocking-invariant: the Ray backend gets the same bits

@@ -36,6 +36,19 @@ def word_diff(original: str, rewrite: str) -> list[Segment]:
     the ``equal`` and ``delete`` segments give ``original`` up to whitespace
     (a change of spacing alone is not a change).
 
+    Parameters
+    ----------
+    original : str
+        The text before rewriting.
+    rewrite : str
+        The text after rewriting.
+
+    Returns
+    -------
+    list of Segment
+        In text order; ``op`` is ``"equal"``, ``"delete"`` or ``"insert"`` and
+        ``text`` keeps each word's leading whitespace.
+
     Examples
     --------
     >>> [(s.op, s.text) for s in word_diff("a strong leader", "a caring leader")]

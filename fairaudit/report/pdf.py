@@ -68,6 +68,21 @@ def html_to_pdf(html: str) -> bytes:
 
     Resources are fetched by :func:`~fairaudit.report.fetch.safe_fetcher`: ``data:`` URIs and the
     package's templates only; anything else is left out with a :class:`FairauditWarning`.
+
+    Parameters
+    ----------
+    html : str
+        The report's HTML (:func:`~fairaudit.report.render.render_report`).
+
+    Returns
+    -------
+    bytes
+        The PDF, unsigned.
+
+    Raises
+    ------
+    ReportError
+        WeasyPrint cannot be loaded or fails on the HTML.
     """
     refused: list[str] = []
     document = lay_out(html, refused)
@@ -83,7 +98,20 @@ def html_to_pdf(html: str) -> bytes:
 
 
 def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
-    """Print ``html`` to ``out_pdf`` atomically (unsigned)."""
+    """Print ``html`` to ``out_pdf`` atomically (unsigned).
+
+    Parameters
+    ----------
+    html : str
+        The report's HTML.
+    out_pdf : str or os.PathLike
+        The PDF file to write (replaced if it exists).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_pdf``.
+    """
     data = html_to_pdf(html)
     write_files({Path(out_pdf): data})
     return Path(out_pdf)
@@ -91,7 +119,20 @@ def write_pdf(html: str, out_pdf: str | os.PathLike) -> Path:
 
 @dataclass
 class ReportBytes:
-    """A rendered, printed and (optionally) signed report, not yet written."""
+    """A rendered, printed and (optionally) signed report, not yet written.
+
+    Parameters
+    ----------
+    pdf : bytes
+        The PDF.
+    sidecar : bytes
+        The JSON sidecar: every number of the report (:func:`~fairaudit.report.sidecar.sidecar_bytes`).
+    sidecar_sha256 : str
+        The sidecar's sha256 hex digest, also in the PDF's metadata (which the
+        signature covers).
+    signer : str or None, default None
+        The signer's name; None for an unsigned report.
+    """
 
     pdf: bytes
     sidecar: bytes
@@ -101,7 +142,25 @@ class ReportBytes:
 
 @dataclass
 class ReportFiles:
-    """What :func:`build_report` wrote."""
+    """What :func:`build_report` wrote.
+
+    Parameters
+    ----------
+    pdf : str
+        Path of the PDF written.
+    sidecar : str
+        Path of its JSON sidecar (the PDF's name with the suffix ``.json``).
+    sidecar_sha256 : str
+        The sidecar's sha256 hex digest, as recorded in the PDF.
+    signed : bool
+        Whether the PDF carries a signature.
+    signer : str or None
+        The signer's name; None when unsigned.
+    pages : int
+        Pages of the PDF.
+    size_bytes : int
+        Size of the PDF in bytes.
+    """
 
     pdf: str
     sidecar: str
@@ -170,6 +229,9 @@ def make_report(before: AuditResult, after: AuditResult | None = None, rewrites:
         Add an RFC 3161 signature timestamp from this authority.
     status : callable, optional
         Called with a short message before each step (progress output).
+    **render_kw
+        Further options of :func:`~fairaudit.report.render.render_report`:
+        ``max_gap_jobs``, ``max_rewrite_rows``, ``max_diffs``.
 
     Returns
     -------
@@ -226,7 +288,27 @@ def report_paths(out_pdf: str | os.PathLike) -> dict[str, Path]:
 
 def write_report(report: ReportBytes, out_pdf: str | os.PathLike,
                  status: Callable[[str], None] | None = None) -> ReportFiles:
-    """Write ``report`` as ``out_pdf`` and its sidecar ``out_pdf`` with suffix ``.json``, all or nothing."""
+    """Write ``report`` as ``out_pdf`` and its sidecar ``out_pdf`` with suffix ``.json``, all or nothing.
+
+    Parameters
+    ----------
+    report : ReportBytes
+        What :func:`make_report` returned.
+    out_pdf : str or os.PathLike
+        The PDF path (must end in ``.pdf``); the sidecar goes next to it.
+    status : callable, optional
+        Called with a short message before writing (progress output).
+
+    Returns
+    -------
+    ReportFiles
+
+    Raises
+    ------
+    ReportError
+        A path that does not end in ``.pdf``, or an output folder that cannot be
+        written (nothing is left behind).
+    """
     out, sidecar_path = report_paths(out_pdf).values()
     (status or (lambda msg: None))(f"writing {out} and {sidecar_path.name}")
     write_files({sidecar_path: report.sidecar, out: report.pdf})

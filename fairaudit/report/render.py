@@ -42,11 +42,11 @@ TEMPLATE_PACKAGE = "fairaudit.reports"
 class ReportSection:
     """A section added after the audit's own, e.g. the periodic review's.
 
-    Attributes
+    Parameters
     ----------
     template : str
         A template of ``fairaudit.reports/templates``; it reads its data as ``section.data``.
-    data : mapping
+    data : mapping, default {}
         The template's variables (plain, JSON-like values).
     """
 

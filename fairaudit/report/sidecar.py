@@ -72,7 +72,24 @@ def _by_attribute(rewrites: pd.DataFrame, acc: pd.DataFrame, a: str, mean) -> di
 
 def build_sidecar(before: AuditResult, after: AuditResult | None = None,
                   rewrites: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The numbers behind a report, as one JSON-ready dict."""
+    """The numbers behind a report, as one JSON-ready dict.
+
+    Parameters
+    ----------
+    before : AuditResult
+        The audit (the baseline of a comparison).
+    after : AuditResult, optional
+        A re-audit after rewriting.
+    rewrites : DataFrame, optional
+        A rewrites table (:mod:`fairaudit.data.rewrites_table`), validated here.
+
+    Returns
+    -------
+    dict
+        ``schema``, ``generator``, ``before`` and ``after`` (each
+        :meth:`~fairaudit.AuditResult.to_dict`) and ``rewrites`` (summary,
+        effects per attribute, rows), None where not given.
+    """
     rw = check_rewrites(rewrites)
     return {
         "schema": SIDECAR_SCHEMA,
@@ -90,6 +107,19 @@ def build_sidecar(before: AuditResult, after: AuditResult | None = None,
 
 def sidecar_bytes(before: AuditResult, after: AuditResult | None = None,
                   rewrites: pd.DataFrame | None = None) -> bytes:
-    """Canonical serialisation of :func:`build_sidecar` (sorted keys, UTF-8, final newline)."""
+    """Canonical serialisation of :func:`build_sidecar` (sorted keys, UTF-8, final newline).
+
+    The bytes are deterministic, so their sha256 (recorded in the signed PDF)
+    identifies the numbers.
+
+    Parameters
+    ----------
+    before, after, rewrites
+        As for :func:`build_sidecar`.
+
+    Returns
+    -------
+    bytes
+    """
     return (json.dumps(build_sidecar(before, after, rewrites), indent=2, sort_keys=True,
                        ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")

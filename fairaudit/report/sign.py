@@ -168,7 +168,33 @@ def load_keydir_signer(directory: str | os.PathLike, password: str | bytes | Non
 
 def load_signer(*, p12: str | os.PathLike | None = None, password: str | bytes | None = None,
                 key_dir: str | os.PathLike | None = None, now: dt.datetime | None = None):
-    """Load a signer from ``p12`` or ``key_dir`` (exactly one)."""
+    """Load a signer from ``p12`` or ``key_dir`` (exactly one).
+
+    Parameters
+    ----------
+    p12 : str or os.PathLike, optional
+        A PKCS#12 file holding the key and certificate (mode 0600).
+    password : str or bytes, optional
+        The password of the PKCS#12 file or of an encrypted key; None for an
+        unencrypted key.
+    key_dir : str or os.PathLike, optional
+        A folder made by ``fairaudit keys init`` (the key must be mode 0600).
+    now : datetime.datetime, optional
+        The time the certificate must be valid at (timezone-aware, UTC); default
+        the current time.
+
+    Returns
+    -------
+    pyhanko.sign.signers.SimpleSigner
+        The signer to pass to :func:`sign_pdf_bytes` or ``build_report(sign_with=...)``.
+
+    Raises
+    ------
+    SigningError
+        Neither or both sources given, or any problem of the key or certificate
+        (unreadable, readable by others, wrong password, expired, not yet valid,
+        not meant for signing documents).
+    """
     if (p12 is None) == (key_dir is None):
         raise SigningError("give exactly one of a PKCS#12 file (--p12) or a key folder (--key-dir)")
     if p12 is not None:
@@ -212,6 +238,8 @@ def sign_pdf_bytes(pdf: bytes, signer, *, visible: bool = False, reason: str | N
         Add a visible signature box at the bottom of the last page.
     reason, location : str, optional
         Recorded in the signature dictionary.
+    field_name : str, default "FairauditSignature"
+        Name of the signature field (``fairaudit verify`` looks for this one).
     timestamper : pyhanko.sign.timestamps.TimeStamper, optional
         A time-stamping authority (e.g. ``HTTPTimeStamper(url)``): the signature
         then carries an RFC 3161 timestamp (PAdES B-T), which lets

@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,97 +34,18 @@ from ..errors import ConfigError, DataError, FairauditWarning, ReportError
 from ..data.groups import INTERSECTION
 from ..engine.consistency import check_consistency
 from ..engine.result import AuditResult, frame_records
-from ..version import __version__
 from ..engine.verdicts import describe
 from .chance import PERMUTATION_SENTENCE
 from .format import as_bool, as_number, attribute_label, fmt, group_label
 from .render import environment
 from .summary_rules import check_dates, data_statement, public_source
 from .sections import headline_k, recommender_info, result_ks, result_table, select_rows
+# the summary's data types have their own module; this one keeps their names
+from .summary_model import (SUMMARY_FORMAT, SUMMARY_VERSION, CategoryRow, CategoryTable,  # noqa: F401
+                            PublicSummary, SummaryFiles)
 
 #: The categories § 5-301(b) asks impact ratios for, in the order they are shown.
 LL144_ATTRIBUTES = ("sex", "race_ethnicity", INTERSECTION)
-SUMMARY_FORMAT = "fairaudit-ll144-summary"
-SUMMARY_VERSION = 1
-
-
-@dataclass(frozen=True)
-class CategoryRow:
-    """One category of one table: its counts, rates and impact ratios (None where undefined)."""
-
-    group: str
-    label: str
-    candidates: int
-    selections: int
-    selection_rate: float | None
-    impact_ratio: float | None
-    scoring_rate: float | None
-    scoring_impact_ratio: float | None
-    rated: bool
-    note: str = ""
-    p_value: float | None = None  # family-wise permutation p-value (None: not assessed, not rated, reference group)
-    verdict: str | None = None  # fairaudit.engine.verdicts category of the group
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class CategoryTable:
-    """The rates and impact ratios of one attribute at one cut-off k."""
-
-    k: int
-    attribute: str
-    label: str
-    rows: tuple[CategoryRow, ...]
-    verdict: str | None = None  # the attribute's verdict (its lowest impact ratio against the permutation null)
-    p_value: float | None = None
-    null_breach_share: float | None = None  # share of permutations below four-fifths
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"k": self.k, "attribute": self.attribute, "label": self.label, "verdict": self.verdict,
-                "p_value": self.p_value, "null_breach_share": self.null_breach_share,
-                "rows": [r.to_dict() for r in self.rows]}
-
-
-@dataclass
-class PublicSummary:
-    """Everything the LL144 summary page shows (see the module docstring for the required elements)."""
-
-    audit_id: str
-    audit_date: str
-    distribution_date: str | None
-    organization: str | None
-    data_source: str
-    data_explanation: str
-    n_candidates: int
-    n_jobs: int | None
-    unknown: dict[str, int]
-    tables: list[CategoryTable]
-    tool: dict[str, str]
-    ks: list[int]
-    headline_k: int | None
-    scoring_median: str
-    min_share: float
-    incomplete: list[str] = field(default_factory=list)
-    #: what the page warns about without refusing it (a distribution date over a year after the audit)
-    notices: list[str] = field(default_factory=list)
-    n_permutations: int = 0  # label permutations behind the significance (0: not assessed)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {k: v for k, v in asdict(self).items() if k != "tables"}
-        d["tables"] = [t.to_dict() for t in self.tables]
-        return {"format": SUMMARY_FORMAT, "format_version": SUMMARY_VERSION, "regulation": "6 RCNY § 5-303",
-                **d, "generator": f"fairaudit {__version__}"}
-
-
-@dataclass(frozen=True)
-class SummaryFiles:
-    """What :func:`write_summary` wrote."""
-
-    html: Path
-    json: Path
-    summary: PublicSummary
 
 
 # --------------------------------------------------------------------------- what § 5-303 needs
@@ -251,6 +171,7 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
     Parameters
     ----------
     result : AuditResult
+        The audit to publish (nothing is recomputed; its counts are checked first).
     distribution_date : str (YYYY-MM-DD) or date, optional
         When the AEDT was (or will be) first used; § 5-303 requires it, so a
         summary without it is marked incomplete (``incomplete``) and says so.
@@ -328,7 +249,28 @@ def _cells(row: CategoryRow) -> dict[str, str]:
 
 
 def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", json_sha256: str = "") -> str:
-    """The summary as one self-contained HTML page (template ``summary.html``, the report's environment)."""
+    """The summary as one self-contained HTML page (template ``summary.html``, the report's environment).
+
+    Parameters
+    ----------
+    summary : PublicSummary
+        The figures to show (:func:`build_summary`).
+    json_name : str, default "summary.json"
+        The file name of the figures' JSON, linked from the page.
+    json_sha256 : str, default ""
+        The JSON file's sha256 hex digest printed on the page; empty: computed
+        from :func:`summary_json` of ``summary``.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    ReportError
+        The template fails to render.
+    """
     from jinja2 import TemplateError
 
     sha = json_sha256 or hashlib.sha256(summary_json(summary)).hexdigest()
@@ -364,6 +306,21 @@ def write_summary(result: AuditResult, out: str | os.PathLike, *, distribution_d
                   organization: str | None = None, data_explanation: str | None = None,
                   data_source: str | None = None) -> SummaryFiles:
     """Write the LL144 summary page ``out`` and its figures ``out`` with the suffix ``.json``, both or neither.
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit to publish.
+    out : str or os.PathLike
+        The HTML page to write; the figures go next to it with the suffix
+        ``.json`` (so ``out`` must not end in ``.json``).
+    distribution_date, organization, data_explanation, data_source : str, optional
+        As in :func:`build_summary` (``distribution_date`` may also be a date).
+
+    Returns
+    -------
+    SummaryFiles
+        The two paths written and the summary.
 
     Raises
     ------

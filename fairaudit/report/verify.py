@@ -59,23 +59,69 @@ class VerificationResult:
     """Outcome of :func:`verify_report`; :attr:`ok` is True only if every check holds.
 
     Checks that could not be made because an earlier one failed (trust of a
-    signature whose bytes changed, say) are ``None``: not checked.
+    signature whose bytes changed, say) are ``None``: not checked. Times are
+    ISO 8601 strings in UTC.
+
+    Parameters
+    ----------
+    path : str
+        The PDF verified.
+    signed : bool, default False
+        The PDF carries a signature.
+    signer : str or None, default None
+        The signing certificate's subject, human readable.
+    signing_time : str or None, default None
+        When the report was signed.
+    signing_time_source : {"timestamp", "signer's clock"} or None, default None
+        Where ``signing_time`` comes from: a trusted RFC 3161 timestamp, or only
+        the signer's own clock.
+    cert_not_before, cert_not_after : str or None, default None
+        The signing certificate's validity period.
+    validation_time : str or None, default None
+        When the certificate chain was checked (the trusted timestamp's time, or
+        the verification time).
+    intact : bool, default False
+        The signed bytes hash to the signed digest (nothing signed was changed).
+    valid : bool or None, default None
+        The CMS signature checks out against the signer's key.
+    cert_valid_at_signing : bool or None, default None
+        The certificate was valid at a signing time that can be relied on.
+    trusted : bool or None, default None
+        The certificate chain leads to a trust root (``trust`` or the system's) at
+        ``validation_time``, and ``cert_valid_at_signing`` holds.
+    covers_whole_file : bool or None, default None
+        The signature covers every byte (nothing appended after signing).
+    signed_before_check : bool or None, default None
+        The signing time is no later than the verification time plus
+        :data:`CLOCK_TOLERANCE` (5 minutes).
+    sidecar : str or None, default None
+        The JSON sidecar checked (None when the sidecar is not checked).
+    sidecar_found : bool or None, default None
+        The sidecar file exists.
+    sidecar_sha256_expected : str or None, default None
+        The sidecar hash recorded in the PDF's metadata before signing.
+    sidecar_sha256_actual : str or None, default None
+        The sha256 of the sidecar file as found.
+    sidecar_match : bool, default False
+        The two hashes are equal (True when the sidecar is not checked).
+    problems : list of str, default []
+        What is wrong, one sentence each; empty for a report that passes.
     """
 
     path: str
     signed: bool = False
     signer: str | None = None
     signing_time: str | None = None
-    signing_time_source: str | None = None  # "timestamp" or "signer's clock"
+    signing_time_source: str | None = None
     cert_not_before: str | None = None
     cert_not_after: str | None = None
-    validation_time: str | None = None  # when the certificate chain was checked
+    validation_time: str | None = None
     intact: bool = False
     valid: bool | None = None
     cert_valid_at_signing: bool | None = None
     trusted: bool | None = None
     covers_whole_file: bool | None = None
-    signed_before_check: bool | None = None  # signing time <= verification time + CLOCK_TOLERANCE
+    signed_before_check: bool | None = None
     sidecar: str | None = None
     sidecar_found: bool | None = None
     sidecar_sha256_expected: str | None = None

@@ -2,7 +2,8 @@
 
 - :mod:`.config`   the validated TOML configuration (:func:`load_config`)
 - :mod:`.data`     the review's jobs, candidates and recommender
-- :mod:`.history`  the SQLAlchemy history store (:class:`HistoryStore`), on :mod:`.database`
+- :mod:`.history`  the SQLAlchemy history store (:class:`HistoryStore`), on :mod:`.database`;
+  its records and export in :mod:`.records`, its tables in :mod:`.tables`
 - :mod:`.trend`    trend table, regressions and SVG trend charts
 - :mod:`.checks`   thresholds -> pass / breach (exit codes 0 / 3)
 - :mod:`.report`   the review's section of the report (``review.html``)

@@ -1,22 +1,7 @@
 """The review history: every review ever run, in any SQLAlchemy database.
 
-Three tables (SQLAlchemy 2.x Core, defined in :mod:`.tables`):
-
-``fairaudit_reviews``
-    one row per review run: ``period``, ``period_start``, ``version`` (1, 2, ...
-    per period: a rerun of a period is a new version, never an overwrite),
-    ``status`` (``running`` -> ``pass`` | ``breach`` | ``error``),
-    ``created_at`` / ``finished_at`` (UTC), ``config_hash``, ``input_hashes``
-    (JSON: sha256 of jobs and candidates), ``report_path``, ``report_sha256``,
-    ``breaches`` (JSON), ``fairaudit_version`` and a free ``message``.
-``fairaudit_review_spreads``
-    per review and stage, every figure the next review compares with its
-    two-way bootstrap resamples (see :mod:`.tables`).
-``fairaudit_review_metrics``
-    the audit summary of each review, one row per ``stage`` (``before``, and
-    ``after`` when job texts were rewritten), ``k`` and ``attribute``:
-    ``min_impact_ratio``, ``dp_difference``, ``match_rate``, ``paper_score``,
-    ``mean_gap``.
+The three tables (reviews, their metrics, their change spreads) are described in
+:mod:`.tables`, which defines them.
 
 Concurrency. The version of a new review is ``max(version) + 1`` for its
 period, read and inserted in one transaction; a unique constraint on
@@ -32,12 +17,8 @@ deleted: they are signed records whose retention is the owner's policy.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
-import math
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
@@ -47,73 +28,16 @@ from sqlalchemy.exc import DBAPIError
 
 from ..errors import ConfigError, FairauditError, HistoryError
 from ..data.io import redact_url
-from ..data.tables import TableSchema
 from ..paths import sqlite_file
 from .database import db_message, make_engine, retry
-from .tables import METRICS, STATUSES, metadata, review_metrics, review_spreads, reviews
+# the record type and the tidy table have their own module; this one keeps their names
+from .records import HISTORY_TABLE, ReviewRecord, export_records, history_frame, metric_row, utc_now
+from .tables import METRICS, metadata, review_metrics, review_spreads, reviews
 
 __all__ = ["HistoryStore", "ReviewRecord", "METRICS", "HISTORY_TABLE", "open_store"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
-
-#: The CSV export (:meth:`HistoryStore.export`): one row per review, stage, k and attribute; a review
-#: without metrics (one that failed or is still running) has one row with those columns empty.
-HISTORY_TABLE = TableSchema("history export", {
-    "review_id": "int", "period": "text", "period_start": "text", "version": "int", "status": "text",
-    "created_at": "text", "config_hash": "text", "report_path": "text", "report_sha256": "text",
-    "message": "text", "stage": "text", "k": "int", "attribute": "text", **{m: "float" for m in METRICS}})
-
-
-@dataclass
-class ReviewRecord:
-    """One review as stored (metrics as tidy rows)."""
-
-    id: int
-    period: str
-    period_start: dt.date
-    version: int
-    status: str
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    config_hash: str | None = None
-    input_hashes: dict[str, str] = field(default_factory=dict)
-    report_path: str | None = None
-    report_sha256: str | None = None
-    breaches: list[dict[str, Any]] = field(default_factory=list)
-    fairaudit_version: str | None = None
-    message: str | None = None
-    metrics: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["period_start"] = self.period_start.isoformat()
-        d["created_at"] = _iso(self.created_at)
-        d["finished_at"] = _iso(self.finished_at)
-        return d
-
-
-def _iso(t: dt.datetime | None) -> str | None:
-    if t is None:
-        return None
-    if t.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC
-        t = t.replace(tzinfo=dt.timezone.utc)
-    return t.isoformat()
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _float(v: Any) -> float | None:
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
-
 
 class HistoryStore:
     """Reviews and their metrics in a SQL database.
@@ -189,6 +113,22 @@ class HistoryStore:
         The row has status ``running`` until :meth:`finish` or :meth:`fail`. The period is
         stored in its one spelling; one that has not begun is refused
         (:func:`~fairaudit.review.period.reviewable_period`).
+
+        Parameters
+        ----------
+        period : str
+            The period reviewed, e.g. ``"2026-Q4"`` or ``"2026-11"``.
+        config_hash : str, optional
+            Hash of the review's configuration.
+        input_hashes : mapping of str to str, optional
+            sha256 of the inputs, ``{"jobs": ..., "candidates": ...}``.
+        fairaudit_version : str, optional
+            The fairaudit version running the review.
+
+        Returns
+        -------
+        ReviewRecord
+            The new row: its id and version.
         """
         from .period import period_start, reviewable_period
 
@@ -201,7 +141,7 @@ class HistoryStore:
                     sa.select(sa.func.max(reviews.c.version)).where(reviews.c.period == period)
                 ).scalar()
                 version = int(current or 0) + 1
-                now = _now()
+                now = utc_now()
                 values = dict(period=period, period_start=start_date, version=version,
                               status="running", created_at=now, config_hash=config_hash,
                               input_hashes=dict(input_hashes or {}), breaches=[],
@@ -217,18 +157,48 @@ class HistoryStore:
                message: str | None = None, spreads: Mapping[str, Mapping[str, Any]] | None = None) -> ReviewRecord:
         """Store the metrics and outcome of a started review (one transaction).
 
-        ``spreads``: per stage, what the next review's change test needs
-        (:meth:`fairaudit.metrics.change.ChangeSpread.to_dict`); see :meth:`spreads`.
+        Parameters
+        ----------
+        review_id : int
+            The id :meth:`start` returned.
+        status : {"pass", "breach"}
+            The outcome.
+        metrics : iterable of mapping, default ()
+            One row per stage, k and attribute (:func:`~fairaudit.review.metric_rows`);
+            replaces any stored before.
+        report_path, report_sha256 : str, optional
+            The signed report and its sha256.
+        breaches : sequence of mapping, default ()
+            The broken rules (:meth:`fairaudit.review.Breach.to_dict`).
+        input_hashes : mapping of str to str, optional
+            Replaces the hashes given to :meth:`start` when not None.
+        message : str, optional
+            A free message stored with the review.
+        spreads : mapping, optional
+            Per stage, what the next review's change test needs
+            (:meth:`fairaudit.metrics.change.ChangeSpread.to_dict`); see :meth:`spreads`.
+
+        Returns
+        -------
+        ReviewRecord
+            The review as now stored.
+
+        Raises
+        ------
+        ValueError
+            Another status.
+        HistoryError
+            The review is not in the history, or the database fails.
         """
         if status not in ("pass", "breach"):
             raise ValueError(f"status must be 'pass' or 'breach', got {status!r}")
-        rows = [self._metric_row(review_id, m) for m in metrics]
+        rows = [metric_row(review_id, m) for m in metrics]
         spread_rows = [{"review_id": review_id, "stage": str(st), "spread": dict(sp)}
                        for st, sp in (spreads or {}).items()]
 
         def tx() -> None:
             with self.engine.begin() as conn:
-                values: dict[str, Any] = dict(status=status, finished_at=_now(), report_path=report_path,
+                values: dict[str, Any] = dict(status=status, finished_at=utc_now(), report_path=report_path,
                                               report_sha256=report_sha256,
                                               breaches=[dict(b) for b in breaches], message=message)
                 if input_hashes is not None:
@@ -247,33 +217,46 @@ class HistoryStore:
         return self.get(review_id)
 
     def fail(self, review_id: int, message: str) -> None:
-        """Mark a started review as ``error`` (it stays in the history as a trace)."""
+        """Mark a started review as ``error`` (it stays in the history as a trace).
+
+        Parameters
+        ----------
+        review_id : int
+            The id :meth:`start` returned.
+        message : str
+            What went wrong (the first 2,000 characters are kept).
+        """
         def tx() -> None:
             with self.engine.begin() as conn:
                 conn.execute(reviews.update().where(reviews.c.id == review_id)
-                             .values(status="error", finished_at=_now(), message=message[:2000]))
+                             .values(status="error", finished_at=utc_now(), message=message[:2000]))
 
         self._guard(lambda: retry(tx, f"cannot mark review {review_id} as failed"))
 
     def add(self, period: str, *, status: str, metrics: Iterable[Mapping[str, Any]] = (),
             **kwargs: Any) -> ReviewRecord:
-        """Start and finish a review in one call (for imports and tests)."""
+        """Start and finish a review in one call (for imports and tests).
+
+        Parameters
+        ----------
+        period : str
+            As for :meth:`start`.
+        status : {"pass", "breach"}
+            As for :meth:`finish`.
+        metrics : iterable of mapping, default ()
+            As for :meth:`finish`.
+        **kwargs
+            The other options of :meth:`start` and :meth:`finish`.
+
+        Returns
+        -------
+        ReviewRecord
+        """
         start_kw = {k: kwargs.pop(k) for k in ("config_hash", "fairaudit_version") if k in kwargs}
         if "input_hashes" in kwargs:
             start_kw["input_hashes"] = kwargs["input_hashes"]
         rec = self.start(period, **start_kw)
         return self.finish(rec.id, status=status, metrics=metrics, **kwargs)
-
-    @staticmethod
-    def _metric_row(review_id: int, m: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            row = {"review_id": review_id, "stage": str(m.get("stage", "before")),
-                   "k": int(m["k"]), "attribute": str(m["attribute"])}
-        except (KeyError, TypeError, ValueError):
-            raise HistoryError(f"metric row {dict(m)!r} needs integer `k` and an `attribute`") from None
-        for name in METRICS:
-            row[name] = _float(m.get(name))
-        return row
 
     # -- reading ----------------------------------------------------------------
     def get(self, review_id: int) -> ReviewRecord:
@@ -284,7 +267,21 @@ class HistoryStore:
 
     def records(self, *, period: str | None = None, ids: Sequence[int] | None = None,
                 statuses: Sequence[str] | None = None) -> list[ReviewRecord]:
-        """Reviews ordered by period start, then version (with their metrics)."""
+        """Reviews ordered by period start, then version (with their metrics).
+
+        Parameters
+        ----------
+        period : str, optional
+            Only this period's reviews.
+        ids : sequence of int, optional
+            Only these review ids.
+        statuses : sequence of str, optional
+            Only reviews with one of these statuses; default every status.
+
+        Returns
+        -------
+        list of ReviewRecord
+        """
         q = sa.select(reviews).order_by(reviews.c.period_start, reviews.c.period, reviews.c.version)
         if period is not None:
             q = q.where(reviews.c.period == period)
@@ -350,32 +347,41 @@ class HistoryStore:
         finished version of each period is kept; with ``without_metrics`` a review
         that has no metrics (a failed one) gets one row with stage, k, attribute
         and the metrics empty.
+
+        Parameters
+        ----------
+        latest_only : bool, default False
+            Keep only the newest version of each period.
+        statuses : sequence of str, default ("pass", "breach")
+            The statuses of the reviews included (finished ones by default).
+        without_metrics : bool, default False
+            Include reviews without metrics, one empty row each.
+
+        Returns
+        -------
+        pandas.DataFrame
         """
-        cols = list(HISTORY_TABLE.columns)
-        recs = self.records(statuses=statuses)
-        if latest_only:
-            latest: dict[str, ReviewRecord] = {}
-            for r in recs:
-                if r.period not in latest or r.version > latest[r.period].version:
-                    latest[r.period] = r
-            recs = [r for r in recs if latest[r.period] is r]
-        rows = []
-        for r in recs:
-            base = {"review_id": r.id, "period": r.period, "period_start": r.period_start,
-                    "version": r.version, "status": r.status, "created_at": _iso(r.created_at),
-                    "config_hash": r.config_hash, "report_path": r.report_path,
-                    "report_sha256": r.report_sha256, "message": r.message}
-            rows.extend({**base, **m} for m in (r.metrics or ([{}] if without_metrics else [])))
-        df = pd.DataFrame(rows, columns=cols)
-        for m in METRICS:
-            df[m] = df[m].astype(float)
-        return df
+        return history_frame(self.records(statuses=statuses), latest_only=latest_only,
+                             without_metrics=without_metrics)
 
     # -- retention and export -----------------------------------------------------
     def prune(self, keep_periods: int, *, dry_run: bool = False) -> list[str]:
         """Delete every review of all but the ``keep_periods`` most recent periods.
 
-        Periods are ordered by their start date. Returns the pruned period labels.
+        Periods are ordered by their start date; report files on disk are kept.
+
+        Parameters
+        ----------
+        keep_periods : int
+            How many of the most recent periods to keep (at least 1); all versions
+            of a kept period are kept.
+        dry_run : bool, default False
+            Only say which periods would be deleted.
+
+        Returns
+        -------
+        list of str
+            The pruned (or, with ``dry_run``, prunable) period labels, oldest first.
         """
         if int(keep_periods) < 1:
             raise ConfigError(f"keep at least 1 period, got {keep_periods}")
@@ -398,26 +404,19 @@ class HistoryStore:
     def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
         """Write the whole history as CSV (tidy metric rows, :data:`HISTORY_TABLE`) or JSON (nested reviews).
 
-        The format comes from ``fmt`` or the file extension; the file is written
-        atomically.
-        """
-        from ..atomic import atomic_open
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write (atomically).
+        fmt : {"csv", "json"}, optional
+            The format; default the suffix of ``path``.
 
-        p = Path(path)
-        fmt = (fmt or p.suffix.lstrip(".")).lower()
-        if fmt not in ("csv", "json"):
-            raise ConfigError(f"cannot export history as {fmt or 'an unknown format'!r}; use csv or json")
-        if fmt == "csv":
-            df = self.frame(statuses=STATUSES, without_metrics=True)  # failed reviews too, as in the JSON
-            with atomic_open(p, "w") as fh:
-                HISTORY_TABLE.write(df, fh)
-        else:
-            data = {"schema": "fairaudit.review_history/1",
-                    "reviews": [r.to_dict() for r in self.records()]}
-            with atomic_open(p, "w") as fh:
-                json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
-                fh.write("\n")
-        return p
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
+        return export_records(self.records(), path, fmt)
 
     # -- errors -----------------------------------------------------------------
     def _guard(self, fn: Callable[[], T]) -> T:
@@ -430,5 +429,18 @@ class HistoryStore:
 
 
 def open_store(url: str, *, create: bool = True) -> HistoryStore:
-    """Open the history at ``url`` (see :class:`HistoryStore`; ``create``: create it if needed)."""
+    """Open the history at ``url`` (see :class:`HistoryStore`).
+
+    Parameters
+    ----------
+    url : str
+        A SQLAlchemy URL, e.g. ``sqlite:///review-out/history.sqlite``.
+    create : bool, default True
+        Create the database and tables when missing; with False a missing
+        history is a :class:`~fairaudit.errors.HistoryError`.
+
+    Returns
+    -------
+    HistoryStore
+    """
     return HistoryStore(url, create=create)

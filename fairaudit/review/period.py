@@ -37,6 +37,16 @@ def period_start(label: str) -> dt.date:
     :func:`period_label`. Periods are ordered by this date in the history, so
     trend charts and retention never depend on how labels happen to sort as strings.
 
+    Parameters
+    ----------
+    label : str
+        A period label, e.g. ``"2026-Q4"``, ``"2026-H1"``, ``"2026-11"``, ``"2026-W05"``
+        or ``"2026"``.
+
+    Returns
+    -------
+    datetime.date
+
     Raises
     ------
     ConfigError

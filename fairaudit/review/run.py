@@ -47,7 +47,37 @@ __all__ = ["ReviewOutcome", "run_review", "output_paths"]
 
 @dataclass
 class ReviewOutcome:
-    """What a review produced; ``exit_code`` is what ``fairaudit review`` returns."""
+    """What a review produced; ``exit_code`` is what ``fairaudit review`` returns.
+
+    Parameters
+    ----------
+    period : str
+        The period reviewed.
+    version : int
+        The review's version within the period (1 for the first run).
+    review_id : int
+        Its id in the history.
+    status : {"pass", "breach"}
+        The outcome; ``exit_code`` is 0 for a pass and 3 for a breach.
+    breaches : list of Breach
+        The broken rules (empty for a pass).
+    report_path : pathlib.Path
+        The signed PDF report written.
+    report_sha256 : str
+        sha256 of that PDF.
+    audit_path : pathlib.Path
+        The audit JSON written.
+    summary_path : pathlib.Path
+        The review's summary JSON (:meth:`to_dict`) written.
+    metrics : list of dict
+        The stored metric rows (:func:`~fairaudit.review.metric_rows`), every stage.
+    regressions : pandas.DataFrame
+        Every change since the previous period with its verdict
+        (:func:`~fairaudit.review.changes.change_table`); ``regressed`` rows fail
+        the review with ``fail_on_regression``.
+    pruned : list of str, default []
+        The periods deleted from the history by ``keep_periods``.
+    """
 
     period: str
     version: int
@@ -59,8 +89,6 @@ class ReviewOutcome:
     audit_path: Path
     summary_path: Path
     metrics: list[dict[str, Any]]
-    #: every change since the previous period with its verdict (:func:`~fairaudit.review.changes.change_table`);
-    #: ``regressed`` rows fail the review with ``fail_on_regression``
     regressions: pd.DataFrame = field(repr=False)
     pruned: list[str] = field(default_factory=list)
 
@@ -269,6 +297,15 @@ def run_review(config: ReviewConfig | str | os.PathLike, *, progress: bool = Fal
     The history row is created (status ``running``, version allocated) before
     the audit and finished with the outcome; if anything fails the row is
     marked ``error`` with the message, and the error is re-raised.
+
+    Parameters
+    ----------
+    config : ReviewConfig or str or os.PathLike
+        The review's configuration, or its TOML file (:func:`~fairaudit.review.load_config`).
+    progress : bool, default False
+        Progress bars and one line per audit stage on stderr.
+    log : callable, optional
+        Called with one short line per step (``fairaudit review`` prints them).
 
     Returns
     -------

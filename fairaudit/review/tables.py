@@ -1,7 +1,24 @@
 """The history's tables (SQLAlchemy 2.x Core); :mod:`.history` reads and writes them.
 
-``fairaudit_reviews`` and ``fairaudit_review_metrics`` are described in
-:mod:`fairaudit.review.history`. ``fairaudit_review_spreads`` (added with
+Three tables:
+
+``fairaudit_reviews``
+    one row per review run: ``period``, ``period_start``, ``version`` (1, 2, ...
+    per period: a rerun of a period is a new version, never an overwrite),
+    ``status`` (``running`` -> ``pass`` | ``breach`` | ``error``),
+    ``created_at`` / ``finished_at`` (UTC), ``config_hash``, ``input_hashes``
+    (JSON: sha256 of jobs and candidates), ``report_path``, ``report_sha256``,
+    ``breaches`` (JSON), ``fairaudit_version`` and a free ``message``.
+``fairaudit_review_spreads``
+    per review and stage, every figure the next review compares with its
+    two-way bootstrap resamples (below).
+``fairaudit_review_metrics``
+    the audit summary of each review, one row per ``stage`` (``before``, and
+    ``after`` when job texts were rewritten), ``k`` and ``attribute``:
+    ``min_impact_ratio``, ``dp_difference``, ``match_rate``, ``paper_score``,
+    ``mean_gap``.
+
+``fairaudit_review_spreads`` (added with
 schema 3 of the audit) holds, per review and stage, what the change test of the
 next review needs: every compared figure and its two-way bootstrap resamples
 (:class:`fairaudit.metrics.change.ChangeSpread`, as JSON). A history written

@@ -29,9 +29,32 @@ EXIT_BREACH = 3
 
 @dataclass(frozen=True)
 class Breach:
-    """One broken rule."""
+    """One broken rule.
 
-    rule: str          # "min_impact_ratio" | "match_rate_goal" | "max_gap" | "regression"
+    Parameters
+    ----------
+    rule : {"min_impact_ratio", "match_rate_goal", "max_gap", "regression"}
+        The rule broken (:func:`evaluate_thresholds`).
+    stage : str
+        The stage evaluated: ``"before"``, or ``"after"`` when job texts were rewritten.
+    k : int
+        The cut-off of the broken figure.
+    attribute : str
+        The attribute of the broken figure.
+    metric : str
+        The metric compared (one of :data:`METRICS`).
+    value : float
+        Its value this review.
+    limit : float
+        The threshold it broke; for a regression, the previous review's value.
+    message : str
+        One sentence saying what broke, for the report and the log.
+    verdict : str or None, default None
+        The audit's chance verdict of an impact-ratio breach, or the change's for a
+        regression; None when not assessed.
+    """
+
+    rule: str
     stage: str
     k: int
     attribute: str
@@ -39,7 +62,7 @@ class Breach:
     value: float
     limit: float
     message: str
-    verdict: str | None = None  # the audit's verdict for an impact-ratio breach, the change's for a regression
+    verdict: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +73,19 @@ def metric_rows(result: Any, stage: str = "before") -> list[dict[str, Any]]:
 
     One dict per (k, attribute) with ``stage`` and the :data:`METRICS`
     (taken from ``result.summary_frame()``; nothing is recomputed).
+
+    Parameters
+    ----------
+    result : AuditResult
+        The audit of the stage.
+    stage : str, default "before"
+        ``"before"``, or ``"after"`` for the re-audit of rewritten job texts.
+
+    Returns
+    -------
+    list of dict
+        ``stage``, ``k``, ``attribute``, each metric (NaN when undefined) and,
+        for audits with a chance level, ``verdict`` and ``p_value``.
     """
     summary = result.summary_frame()
     rows = []
@@ -83,6 +119,21 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
     - with ``fail_on_regression``: every row of ``regression_table`` flagged
       ``regressed``: a change "worse beyond chance" (max-T adjusted) by more than
       the tolerance (see :func:`~fairaudit.review.changes.change_table`).
+
+    Parameters
+    ----------
+    rows : iterable of mapping
+        Metric rows (:func:`metric_rows`); only those of ``thresholds.stage`` are checked.
+    thresholds : Thresholds
+        The review's ``[thresholds]`` (:mod:`fairaudit.review.config`).
+    regression_table : DataFrame, optional
+        The changes against the previous review
+        (:func:`~fairaudit.review.changes.change_table`); needed for ``fail_on_regression``.
+
+    Returns
+    -------
+    list of Breach
+        Empty when the review passes.
     """
     out: list[Breach] = []
     stage = thresholds.stage

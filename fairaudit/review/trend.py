@@ -160,10 +160,14 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
         From :func:`trend_frame`.
     metric : str
         One of :data:`~fairaudit.review.history.METRICS`.
-    stage : str or None
+    stage : str or None, default "before"
         Stage to plot (``None``: all stages, labelled).
+    title : str, optional
+        The chart's title; default "<metric> by period".
     threshold : float, optional
         Drawn as a dashed horizontal line (e.g. the impact-ratio floor).
+    width, height : float, default 6.4 and 3.2
+        Size of the figure in inches.
 
     Returns
     -------

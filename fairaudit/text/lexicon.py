@@ -223,6 +223,15 @@ def neutral_replacement(word: str) -> str | None:
     or no safe substitute is listed (callers should then keep the word).
     Capitalisation of the first letter is preserved.
 
+    Parameters
+    ----------
+    word : str
+        One word, as it appears in the text.
+
+    Returns
+    -------
+    str or None
+
     Examples
     --------
     >>> neutral_replacement("Ninja")

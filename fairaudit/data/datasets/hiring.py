@@ -205,6 +205,16 @@ def swap_pronouns(text: str) -> str:
 
     Exact for bios from :func:`make_hiring_data` (which never use possessive
     "her"/"his"); not a general-purpose gender swap.
+
+    Parameters
+    ----------
+    text : str
+        A bio.
+
+    Returns
+    -------
+    str
+        The same text with each pronoun swapped, capitalisation kept.
     """
     def sub(m: re.Match) -> str:
         w = m.group(0)

@@ -44,6 +44,7 @@ CENSUS_RACE_COLUMNS: dict[str, str] = {
     "pctaian": "aian",
     "pct2prace": "multiracial",
 }
+#: The race/ethnicity labels the synthetic data draws from the Census tables, in their column order.
 RACES: tuple[str, ...] = tuple(CENSUS_RACE_COLUMNS.values())
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 __all__ = ["AD_CLOSINGS", "AD_SENTENCES", "BIO_SENTENCES", "CODINGS", "FEMALE_TYPED_FAMILIES",
            "MALE_TYPED_FAMILIES", "PRONOUNS"]
 
+#: How a synthetic job ad is worded: masculine-coded, feminine-coded or neutral (Gaucher et al. 2011).
 CODINGS = ("masculine", "feminine", "neutral")
 
 # --- wording templates -------------------------------------------------------
 # Sentence i of each list is a parallel version of the same sentence, so the
 # "neutral version" of an ad swaps wording while keeping its structure.
-# Coded sentences use Gaucher et al. (2011) stems (masculine: competitive,
-# dominant, driven, decisive, lead, challenging, confident, independent...;
-# feminine: supportive, warm, understanding, committed, collaborate, trust,
-# kind, compassionate...). Neutral sentences contain no coded stem (tested).
+#: Job-ad sentences per coding (:data:`CODINGS`): coded sentences use Gaucher et al. (2011) stems
+#: (masculine: competitive, dominant, driven, decisive, lead, challenging, confident, independent...;
+#: feminine: supportive, warm, understanding, committed, collaborate, trust, kind, compassionate...).
+#: Neutral sentences contain no coded stem (tested).
 AD_SENTENCES: dict[str, tuple[str, ...]] = {
     "masculine": (
         "We are a dominant company in our sector and want a competitive, driven person for challenging work.",
@@ -48,9 +49,9 @@ AD_CLOSINGS: tuple[str, ...] = (
     "Applications are reviewed every week.",
 )
 
-# Bio self-descriptions: agentic vs communal trait words of Madera et al. (2009)
-# that are also Gaucher stems. Pronouns: {Sub}/{sub} subject, {obj} object,
-# {refl} reflexive; possessives are avoided so that pronoun swaps are exact.
+#: Bio self-descriptions: agentic vs communal trait words of Madera et al. (2009)
+#: that are also Gaucher stems. Pronouns: {Sub}/{sub} subject, {obj} object,
+#: {refl} reflexive; possessives are avoided so that pronoun swaps are exact.
 BIO_SENTENCES: dict[str, tuple[str, ...]] = {
     "agentic": (
         "{Sub} describes {refl} as confident, ambitious and decisive.",
