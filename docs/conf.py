@@ -129,13 +129,5 @@ html_copy_source = False
 html_show_sourcelink = False
 suppress_warnings = ["config.cache"]  # sphinx-gallery's callables in the config are not pickled
 
-# Known debt, shrinking only: the public objects whose docstrings predate this check and do not
-# document every parameter yet. Any other object with an undocumented parameter fails the build.
-_DEBT = DOCS / "undocumented-parameters.txt"
-numpydoc_validation_exclude |= {
-    "^" + line.strip().replace(".", r"\.") + "$"
-    for line in _DEBT.read_text(encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")
-}
-
 # the theme's script logs a console error ("invalid theme mode") on a first visit without a mode
 html_context = {"default_mode": "light"}

@@ -47,7 +47,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from ..errors import ConfigError, read_input_bytes
 from ..metrics.diversity import check_shares
@@ -55,52 +55,13 @@ from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MIN_SHA
                        DEFAULT_TOLERANCE, OPTION_CHECKS)
 from .config_errors import format_validation_error
 from .log_config import LogSource
+from .sources import FilesSource, SqlSource, StrictModel as _Model, SyntheticSource, expand_env
 from .period import period_start, reviewable_period
 
 __all__ = [
     "ReviewConfig", "FilesSource", "SqlSource", "SyntheticSource", "LogSource", "load_config",
     "parse_config", "config_hash", "period_start", "with_period",
 ]
-
-class _Model(BaseModel):
-    # extra="forbid": a misspelt option is an error, not silently ignored
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FilesSource(_Model):
-    """Jobs and candidates from CSV/TSV/Parquet/JSONL files.
-
-    ``sep``: field delimiter of CSV/TSV files, e.g. ``";"`` (default ``,`` / tab).
-    """
-
-    kind: Literal["files"]
-    jobs: Path
-    candidates: Path
-    sep: Optional[str] = Field(None, min_length=1)
-
-
-class SqlSource(_Model):
-    """Jobs and candidates from SQL queries through SQLAlchemy.
-
-    ``url`` may reference environment variables as ``${NAME}`` so that no
-    password is written in the config.
-    """
-
-    kind: Literal["sql"]
-    url: str = Field(min_length=1)
-    jobs_query: str = Field(min_length=1)
-    candidates_query: str = Field(min_length=1)
-
-
-class SyntheticSource(_Model):
-    """Synthetic jobs and candidates (:func:`fairaudit.data.datasets.make_hiring_data`)."""
-
-    kind: Literal["synthetic"]
-    n_jobs: int = Field(40, ge=1)
-    n_candidates: int = Field(400, ge=2)
-    seed: int = 0
-    options: dict[str, Any] = Field(default_factory=dict)
-
 
 Source = Annotated[Union[FilesSource, SqlSource, SyntheticSource, LogSource], Field(discriminator="kind")]
 
@@ -286,7 +247,37 @@ class HistoryConfig(_Model):
 
 
 class ReviewConfig(_Model):
-    """A validated review configuration (see the module docstring)."""
+    """A validated review configuration (see the module docstring; one field per TOML table).
+
+    Parameters
+    ----------
+    period : str
+        The period label, e.g. ``"2026-Q4"`` (normalised; a period that starts after now is refused).
+    output_dir : Path, default ``review-out``
+        Where the review writes its report, audit JSON and history (relative to the TOML file).
+    source : Source
+        Where the jobs and candidates come from: files, SQL, or a recommender's ``log``.
+    columns : Columns
+        Column mapping of the inputs (default: fairaudit's own names).
+    labels : dict
+        Custom group labels, ``{attribute: {group: [labels]}}``, added to the built-in ones.
+    recommender : RecommenderConfig or None
+        The recommender the review audits; required except for a ``log`` source, which runs none.
+    audit : AuditOptions
+        The audit's options (ks, target, permutations, ...), as :class:`~fairaudit.AuditConfig` takes them.
+    thresholds : Thresholds
+        The pass / breach thresholds of the review and whether a regression fails it.
+    rewrite : RewriteConfig
+        Whether and how flagged jobs are rewritten before the re-audit.
+    signing : SigningConfig or None
+        The key that signs the review PDF (None: unsigned).
+    history : HistoryConfig
+        The history database (URL, retention).
+    title : str, default ``"Quarterly fairness review"``
+        The report's title.
+    base_dir : Path
+        Folder of the TOML file, against which relative paths were resolved (not part of the hash).
+    """
 
     period: str
     output_dir: Path = Path("review-out")
@@ -351,18 +342,6 @@ class ReviewConfig(_Model):
         return self.model_dump(mode="json")
 
 
-def expand_env(value: str, field: str) -> str:
-    """Expand ``${NAME}`` references; a missing variable is a ConfigError."""
-
-    def sub(m: re.Match) -> str:
-        name = m.group(1)
-        if name not in os.environ:
-            raise ConfigError(f"{field}: environment variable {name} is not set")
-        return os.environ[name]
-
-    return re.sub(r"\$\{(\w+)\}", sub, value)
-
-
 def _resolve_paths(cfg: ReviewConfig, base: Path) -> ReviewConfig:
     def res(p: Optional[Path]) -> Optional[Path]:
         if p is None:
@@ -390,6 +369,19 @@ def parse_config(data: Mapping[str, Any], base_dir: str | os.PathLike = ".",
                  source: str = "config") -> ReviewConfig:
     """Validate a config mapping (e.g. parsed TOML).
 
+    Parameters
+    ----------
+    data : mapping
+        The options, as :func:`tomllib.loads` gives them.
+    base_dir : path, default ``"."``
+        The folder relative paths in ``data`` are resolved against (the TOML file's).
+    source : str, default ``"config"``
+        How messages name the config (its file name).
+
+    Returns
+    -------
+    ReviewConfig
+
     Raises
     ------
     ConfigError
@@ -406,6 +398,11 @@ def parse_config(data: Mapping[str, Any], base_dir: str | os.PathLike = ".",
 
 def load_config(path: str | os.PathLike) -> ReviewConfig:
     """Read and validate a review TOML file.
+
+    Parameters
+    ----------
+    path : path
+        The TOML file (UTF-8); relative paths inside it are resolved against its folder.
 
     Raises
     ------
@@ -428,6 +425,16 @@ def config_hash(cfg: ReviewConfig) -> str:
 
     Two periods reviewed with the same settings share a hash, so a change of
     settings between periods is visible in the history.
+
+    Parameters
+    ----------
+    cfg : ReviewConfig
+        The validated config.
+
+    Returns
+    -------
+    str
+        64 hexadecimal characters.
     """
     d = cfg.to_dict()
     d.pop("period", None)
