@@ -21,9 +21,10 @@ import pandas as pd
 
 from .edits import EditPlan, broken
 from .grammar import agreement_errors, inflect_like, sense_problems
-from .meaning import (GENDERED_PEOPLE, broken_removals, coded_added, demographic_added, duty_kept, duty_terms,
-                      invented_content, is_job_word, plain_word, plan_touches_job_words, prompt_echo, states_requirement,
+from .meaning import (GENDERED_PEOPLE, coded_added, demographic_added, duty_kept, duty_terms,
+                      invented_content, is_job_word, plain_word, prompt_echo, states_requirement,
                       title_kept)
+from .plan_checks import broken_removals, plan_touches_job_words
 from .syntax import (adjective_like, bare, compound_part, ends_in_abbreviation, find, fits_slot, has_verb,
                      lists_scope, slot, starts_sentence, tokens)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Sequence
 
 import pandas as pd
 
@@ -53,7 +53,7 @@ GENDERED_PEOPLE: frozenset[str] = frozenset((
     "guys", "lad", "lads", "lady", "ladies", "girl", "girls", "boy", "boys", "gentleman", "gentlemen", "bloke",
     "blokes", "chap", "chaps", "gal", "gals", "salesman", "saleswoman", "chairman", "chairwoman", "sir", "madam",
 ))
-_CONJUNCTIONS = frozenset(("and", "or", "nor", "but", "&"))
+CONJUNCTIONS = frozenset(("and", "or", "nor", "but", "&"))
 _WORD = re.compile(r"[a-z0-9][a-z0-9+#./'-]*[a-z0-9+#]|[a-z0-9]", re.IGNORECASE)
 #: Fragments of an instruction that must never appear in an answer (prompt echo).
 _ECHO = ("rewritten sentence", "rewrite", "gender-neutral", "job advertisement", "sentence:", "job title:",
@@ -102,6 +102,30 @@ def content_words(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOP_WORDS and w not in coded and (len(w) > 2 or w.isdigit())}
 
 
+#: Duty, skill and tool words (:func:`duty_words`) that make a sentence a description of the job, never
+#: "culture" to delete: personality and culture sentences name at most five (a company, a person, work),
+#: a sentence of duties names more ("monitor patients, administer medication and keep accurate records").
+MIN_DUTY_TERMS = 7
+
+
+@lru_cache(maxsize=65536)
+def _noun_lemma(w: str) -> str:
+    from lemminflect import getLemma
+
+    lemma = getLemma(w.lower(), upos="NOUN")
+    return lemma[0] if lemma else w.lower()
+
+
+def duty_words(sentence: str) -> set[str]:
+    """The distinct words of ``sentence`` that ESCO's skill and occupation texts use (:func:`is_job_word`), stemmed.
+
+    Gender-coded words and stop words do not count: they are the wording a rewrite may change.
+    """
+    coded = _coded(sentence)
+    return {stem(w.lower()) for w in words(sentence)
+            if w.lower() not in STOP_WORDS and w.lower() not in coded and is_job_word(w.lower())}
+
+
 def title_terms(title: str) -> set[str]:
     """The title's content words (gender-coded words such as "Ninja" are not part of the job)."""
     return content_words(title)
@@ -116,13 +140,19 @@ def states_requirement(sentence: str, title: str = "") -> bool:
     ("experience", "you will", "degree", "salary", "shifts", ...), or lists the
     job's scope (tasks, materials, tools: :func:`rewriting.syntax.lists_scope`). Anything
     else is personality or culture wording, which a rewrite may delete.
+    A sentence that names :data:`MIN_DUTY_TERMS` or more duties, skills and
+    tools (:func:`duty_words`) describes the job too, in whatever person it is
+    written ("Midwives assist women in childbirth ..., conduct births and provide
+    care for the new-born."). The title matches a plural too ("Midwives").
     The rule is conservative on purpose: a false "requirement" only means the
     sentence is edited instead of deleted.
     """
     s = str(sentence)
     if _REQUIREMENT_CUES.search(s) or _TECH_TOKEN.search(s):
         return True
-    if title_terms(title) & {stem(w) for w in words(s)}:
+    if title_terms(title) & ({stem(w) for w in words(s)} | {_noun_lemma(w) for w in words(s)}):
+        return True
+    if len(duty_words(s)) >= MIN_DUTY_TERMS:
         return True
     from .syntax import lists_scope
 
@@ -181,7 +211,7 @@ def duty_terms(sentence: str, title: str = "") -> tuple[set[str], set[str]]:
     hard: set[str] = set()
     duty: set[str] = set()
     for i, tok in enumerate(s.split()):
-        w = _strip(tok)
+        w = strip_token(tok)
         if not w or w.lower() in STOP_WORDS:
             continue
         low = stem(w.lower())
@@ -293,7 +323,7 @@ def plain_word(word: str) -> bool:
     return is_job_word(low) or any(low in v.split() for v in NEUTRAL_LEXICON.values())
 
 
-def _strip(token: str) -> str:
+def strip_token(token: str) -> str:
     """A whitespace token without the punctuation and quotes around it."""
     return token.strip(".,;:!?()[]\"'\u201c\u201d\u2013-")
 
@@ -327,7 +357,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     protected: set[str] = set()
     tokens = str(sentence).replace("\u2019", "'").split()
     for i, tok in enumerate(tokens):
-        w = _strip(tok)
+        w = strip_token(tok)
         low = w.lower()
         if len(w) < 3 or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
             continue
@@ -360,76 +390,14 @@ def _in_requirement_term(tokens: Sequence[str], i: int) -> bool:
     """True when token ``i`` sits next to a requirement word or a number ("Level 3 childcare qualification")."""
     from .grammar import can_be
 
-    near = [_strip(t).lower() for t in tokens[max(0, i - 2):i] + tokens[i + 1:i + 3]]
-    adjacent = [_strip(t).lower() for t in tokens[max(0, i - 1):i] + tokens[i + 1:i + 2]]
+    near = [strip_token(t).lower() for t in tokens[max(0, i - 2):i] + tokens[i + 1:i + 3]]
+    adjacent = [strip_token(t).lower() for t in tokens[max(0, i - 1):i] + tokens[i + 1:i + 2]]
     if any(t.isdigit() for t in near):
         return True
     # a noun next to one of them forms a compound the job needs; an adjective ("warm team") does not
-    word = _strip(tokens[i]).lower()
+    word = strip_token(tokens[i]).lower()
     return (any(t in _REQUIREMENT_NEIGHBOURS for t in adjacent) and can_be(word, "NOUN")
             and not can_be(word, "ADJ"))
-
-
-def _bare(token: str) -> str:
-    return _strip(token).lower()
-
-
-def broken_removals(sentence: str, plan: Any) -> list[str]:
-    """Phrases an edit plan removes (empty replacement) where removal breaks the grammar.
-
-    A removed phrase must be a pre-modifier: followed by a content word, not at
-    the end of the sentence or a clause, not the second half of "X and Y", not
-    the verb of its clause ("dominate negotiations", "share the load":
-    :func:`rewriting.grammar.removes_verb`), and only adjectives and adverbs
-    ("lovingly", "cosy"), never a noun ("who believe kindness makes" ->
-    "who believe makes"; "children" in a duty).
-    Dropping a head noun or a verb leaves "hiring a who can", "a heavy who
-    takes charge", "keep." or "caring and a real people-person", which the
-    embedding barely notices; without a part-of-speech tagger, this test of the
-    neighbouring words catches them. Replacing the phrase is always possible.
-    """
-    if plan is None or plan.delete or not plan.replacements:
-        return []
-    from .grammar import modifier_like, removes_verb
-
-    tokens = str(sentence).replace("\u2019", "'").split()
-    bare = [_bare(t) for t in tokens]
-    bad: list[str] = []
-    for old, new in plan.replacements:
-        if str(new).strip():
-            continue
-        want = [_bare(t) for t in str(old).replace("\u2019", "'").split()]
-        n = len(want)
-        for i in range(len(tokens) - n + 1):
-            if n == 0 or bare[i:i + n] != want:
-                continue
-            nxt = bare[i + n] if i + n < len(tokens) else None
-            prev = bare[i - 1] if i > 0 else None
-            if (nxt is None or not nxt or nxt in STOP_WORDS or tokens[i + n - 1][-1:] in ".!?;:"
-                    or prev in _CONJUNCTIONS or removes_verb(sentence, str(old))
-                    or not all(modifier_like(w) for w in want)):
-                bad.append(str(old))
-                break
-    return bad
-
-
-def plan_touches_job_words(sentence: str, plan: Any, title: str = "") -> list[str]:
-    """Words an edit plan removes or replaces that the rewrite must keep.
-
-    Every word of a replaced phrase must be editable (:func:`editable_words`)
-    or a stop word; deleting a whole sentence is judged separately (only a
-    sentence that states no requirement may go).
-    """
-    if plan is None or plan.delete or not plan.replacements:
-        return []
-    allowed = {w.lower() for w in editable_words(sentence, title)}
-    bad: list[str] = []
-    for old, _new in plan.replacements:
-        for tok in str(old).replace("\u2019", "'").split():
-            w = _strip(tok)
-            if w and w.lower() not in allowed and w.lower() not in STOP_WORDS:
-                bad.append(w)
-    return list(dict.fromkeys(bad))
 
 
 def coded_words_in(texts: Sequence[str]) -> list[list[str]]:

@@ -143,7 +143,7 @@ def test_style_and_gendered_words_are_editable_where_the_job_does_not_depend_on_
 def test_a_removal_must_leave_a_grammatical_sentence(sentence, answer, broken):
     # read from the benchmark's rewrites: each of these "fairer" texts was broken English
     from fairaudit.rewriting.edits import parse_plan
-    from fairaudit.rewriting.meaning import broken_removals
+    from fairaudit.rewriting.plan_checks import broken_removals
 
     assert bool(broken_removals(sentence, parse_plan(answer, sentence))) is broken
 
@@ -166,7 +166,7 @@ def test_maternity_pay_in_a_duty_is_not_editable():
 
 def test_an_edit_plan_that_removes_job_words_is_rejected(reward):
     from fairaudit.rewriting.edits import apply_plan, parse_plan
-    from fairaudit.rewriting.meaning import plan_touches_job_words
+    from fairaudit.rewriting.plan_checks import plan_touches_job_words
 
     sentence = "Knowledge of iTrent is desirable and you must be a competitive ninja."
     assert plan_touches_job_words(sentence, parse_plan("iTrent -> ", sentence)) == ["iTrent"]

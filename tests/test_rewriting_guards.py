@@ -5,7 +5,8 @@ import pytest
 
 from fairaudit.rewriting.edits import apply_plan, parse_plan
 from fairaudit.rewriting.grammar import agreement_errors, inflect_like, removes_verb, replacement_problems
-from fairaudit.rewriting.meaning import broken_removals, editable_words, plain_word
+from fairaudit.rewriting.meaning import editable_words, plain_word
+from fairaudit.rewriting.plan_checks import broken_removals
 from fairaudit.rewriting.reward import Reward, RewardConfig
 from fairaudit.rewriting.vocabulary import align_pairs, mine, pair_plans
 from test_rewriting import bow_encode

@@ -180,3 +180,26 @@ def test_continuation_loss_scores_each_prefix_once_and_only_up_to_its_continuati
 def test_a_rewrite_that_keeps_the_duties_passes_duty_kept(sentence, rewrite):
     case = Case(sentence, rewrite, title="Receptionist", rewrite=True)
     assert "duty_kept" not in [name for name, _ in run_rules(edit_of(case))]
+
+
+@pytest.mark.parametrize("sentence, title", [
+    # a description of the job's duties, in the third person, with the title in the plural: the job itself
+    ("Midwives support women through pregnancy and labour, deliver babies and give postnatal care and advice.",
+     "Midwife"),
+    ("Surveyors measure land, draw site plans, set out foundations and check levels for builders.", "Site engineer"),
+    ("Technicians calibrate instruments, maintain pumps and valves and log every repair in the register.",
+     "Maintenance lead"),
+])
+def test_a_sentence_that_describes_the_duties_is_never_deleted(sentence, title):
+    case = Case(sentence, "DELETE", title=title)
+    assert {"requirement_deleted", "scope_deleted"} & {name for name, _ in run_rules(edit_of(case))}
+
+
+@pytest.mark.parametrize("sentence", [
+    "We are a warm, supportive community and want a considerate person who enjoys working together.",
+    "You are confident, decisive and self-reliant, and you lead by example.",
+    "We value compassionate, responsible people who are sensitive to the needs of others.",
+])
+def test_a_culture_sentence_may_still_be_deleted(sentence):
+    fired = [name for name, _ in run_rules(edit_of(Case(sentence, "DELETE", title="Nurse")))]
+    assert "requirement_deleted" not in fired and "scope_deleted" not in fired
