@@ -74,8 +74,8 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
 
         Returns
         -------
@@ -91,8 +91,8 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
 
         Returns
         -------
@@ -107,8 +107,8 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
 
         Returns
         -------
@@ -123,8 +123,8 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
 
         Returns
         -------
@@ -139,11 +139,11 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
-    temperature : float, default 0.5
-        The scale-free temperature :math:`\tau` of
-        :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
+        temperature : float, default 0.5
+            The scale-free temperature :math:`\tau` of
+            :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
 
         Returns
         -------
@@ -165,11 +165,11 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
-    temperature : float, default 0.5
-        The scale-free temperature :math:`\tau` of
-        :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
+        temperature : float, default 0.5
+            The scale-free temperature :math:`\tau` of
+            :func:`~fairaudit.metrics.soft_topk_shares` (> 0; towards 0 the hard top-k mix).
 
         Returns
         -------
@@ -190,8 +190,8 @@ class GapScorer:
 
         Parameters
         ----------
-    texts : sequence of str
-        Job texts, each ranked against the whole candidate pool.
+        texts : sequence of str
+            Job texts, each ranked against the whole candidate pool.
 
         Returns
         -------
