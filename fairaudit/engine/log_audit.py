@@ -28,9 +28,9 @@ from ..data.groups import GroupEncoding, candidate_attributes, usable_encodings
 from ..data.io import candidates_sha256, frame_sha256, load_jobs, read_table, validate_jobs
 from ..data.log_stream import DEFAULT_MEMORY_LIMIT, stream_log
 from ..data.logs import load_pairs, log_period, validate_pairs, validate_people
-from ..errors import ConfigError, FairauditWarning, RecommenderError
+from ..errors import ConfigError, FairauditWarning
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
-from ..recommenders.base import Recommender, check_scores
+from ..recommenders.base import Recommender, score_block
 from ..version import library_versions
 from .candidate_sets import SetRanking, StreamedSets, build, from_pairs, reorder, streamed
 from .counterfactuals import empty_tables
@@ -115,17 +115,9 @@ def rank_sets(rec: Recommender, job_texts: Sequence[str], job_ids: Sequence[str]
 
 def _scored(rec: Recommender, texts: Sequence[str], base: SetRanking, block_size: int) -> SetRanking:
     """``base``'s pairs scored by ``rec`` (``texts``: its jobs' texts), block by block, and ranked."""
-    name = getattr(rec, "name", type(rec).__name__)
     scores = np.empty(len(base.job), dtype=np.float64)
     for s in range(0, base.n_jobs, block_size):
-        block = list(texts[s:s + block_size])
-        try:
-            raw = rec.score(block)
-        except RecommenderError:
-            raise
-        except Exception as exc:  # a user's recommender may raise anything
-            raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
-        sc = check_scores(raw, len(block), base.n_candidates, name)
+        sc = score_block(rec, texts[s:s + block_size], base.n_candidates)
         lo, hi = base.starts[s], base.starts[min(s + block_size, base.n_jobs)]
         scores[lo:hi] = sc[base.job[lo:hi] - s, base.candidate[lo:hi]]
     return build(base.job, base.candidate, base.job_ids, base.n_candidates, score=scores)

@@ -359,6 +359,30 @@ def check_k(k: int, n_candidates: int | None = None, name: str = "k") -> None:
         raise ConfigError(f"{name}={k} is larger than the candidate pool ({n_candidates} candidates); lower {name}")
 
 
+def score_block(recommender: Recommender, job_texts: Sequence[str], n_candidates: int) -> np.ndarray:
+    """``recommender.score(job_texts)``, validated (:func:`check_scores`): one row per job, one column per candidate.
+
+    Any exception of the recommender becomes a :class:`~fairaudit.errors.RecommenderError` naming it.
+
+    Parameters
+    ----------
+    recommender : Recommender
+        A fitted recommender.
+    job_texts : sequence of str
+        The block of job texts to score.
+    n_candidates : int
+        The candidates it was fitted on (the width each score row must have).
+    """
+    name = getattr(recommender, "name", type(recommender).__name__)
+    try:
+        raw = recommender.score(list(job_texts))
+    except RecommenderError:
+        raise
+    except Exception as exc:  # a user's recommender may raise anything
+        raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
+    return check_scores(raw, len(job_texts), n_candidates, name)
+
+
 def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candidates: int,
                group_codes: Mapping[str, tuple[np.ndarray, int]],
                sink: Callable[[np.ndarray], None] | None = None,
@@ -367,14 +391,7 @@ def rank_block(recommender: Recommender, job_texts: list[str], k: int, n_candida
 
     ``sink``, if given, receives the block's validated score rows (for a sample-wide median).
     """
-    name = getattr(recommender, "name", type(recommender).__name__)
-    try:
-        raw = recommender.score(job_texts)
-    except RecommenderError:
-        raise
-    except Exception as exc:  # a user's recommender may raise anything
-        raise RecommenderError(f"recommender {name!r} failed: {type(exc).__name__}: {exc}") from exc
-    scores = check_scores(raw, len(job_texts), n_candidates, name)
+    scores = score_block(recommender, job_texts, n_candidates)
     if sink is not None:
         sink(scores)
     counts = {a: above_median_counts(scores, codes, ng) for a, (codes, ng) in group_codes.items()}
