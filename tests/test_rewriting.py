@@ -24,7 +24,7 @@ from fairaudit.rewriting.meaning import (demographic_added, editable_words, inve
 from fairaudit.rewriting.reward import Reward, RewardConfig
 from fairaudit.engine.occlusion import assemble
 from fairaudit.rewriting.rewrite import Proposal, find_units, rewrite_jobs
-from toy import ToyRecommender, toy_data
+from toy import ToyRecommender, tiny_llama, toy_data
 
 torch = pytest.importorskip("torch")
 
@@ -327,17 +327,7 @@ def test_candidate_plans_start_with_keep_and_offer_deletion_only_when_allowed(re
 
 @pytest.fixture(scope="module")
 def tiny_lm():
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from fairaudit.rewriting.policy import load_gguf_tokenizer
-
-    tok = load_gguf_tokenizer()
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                      tie_word_embeddings=True)
-    torch.manual_seed(0)
-    return LlamaForCausalLM(cfg), tok, cfg
+    return tiny_llama(tie_word_embeddings=True)
 
 
 def _fresh_model(tiny_lm, seed=0):

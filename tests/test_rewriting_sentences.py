@@ -26,7 +26,7 @@ from fairaudit.rewriting.meaning import duty_kept
 from fairaudit.rewriting.reward import Reward, RewardConfig
 from fairaudit.rewriting.rewrite import Proposal, Unit, find_units, rewrite_jobs
 from test_rewriting import JOBS, bow_encode
-from toy import ToyRecommender, toy_data
+from toy import ToyRecommender, tiny_llama, toy_data
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -194,17 +194,7 @@ def test_the_ablation_proposes_the_vocabulary_and_fixed_edits_without_the_adapte
 
 @pytest.fixture(scope="module")
 def tiny_lm():
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    from fairaudit.rewriting.policy import load_gguf_tokenizer
-
-    tok = load_gguf_tokenizer()
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=1024,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-                      tie_word_embeddings=True)
-    torch.manual_seed(0)
-    return LlamaForCausalLM(cfg), tok, cfg
+    return tiny_llama(tie_word_embeddings=True)
 
 
 def test_policy_best_of_n_samples_n_distinct_new_answers_on_a_tiny_model(tiny_lm):

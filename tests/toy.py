@@ -59,11 +59,11 @@ JOBS = [
 EXPECTED = [1, 0, 3]
 
 
-def save_tiny_llama(folder, *, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                    max_position_embeddings=1024):
-    """A randomly initialised (seed 0) tiny Llama with the packaged SmolLM2 tokenizer, saved in ``folder``.
+def tiny_llama(*, hidden_size=32, intermediate_size=64, num_hidden_layers=2, max_position_embeddings=1024,
+               tie_word_embeddings=False):
+    """A randomly initialised (seed 0) tiny Llama with the packaged SmolLM2 tokenizer: ``(model, tokenizer, config)``.
 
-    Stands in for the generator where a test needs a real model folder but not a trained one.
+    Stands in for the generator where a test needs a real model but not a trained one.
     """
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -74,8 +74,15 @@ def save_tiny_llama(folder, *, hidden_size=32, intermediate_size=64, num_hidden_
     cfg = LlamaConfig(vocab_size=len(tok), hidden_size=hidden_size, intermediate_size=intermediate_size,
                       num_hidden_layers=num_hidden_layers, num_attention_heads=2, num_key_value_heads=2,
                       max_position_embeddings=max_position_embeddings, bos_token_id=tok.bos_token_id,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+                      tie_word_embeddings=tie_word_embeddings)
     torch.manual_seed(0)
-    LlamaForCausalLM(cfg).save_pretrained(folder)
+    return LlamaForCausalLM(cfg), tok, cfg
+
+
+def save_tiny_llama(folder, **sizes):
+    """:func:`tiny_llama` (``sizes``: its keyword arguments) saved in ``folder``, for a test that needs a model folder."""
+    model, tok, _ = tiny_llama(**sizes)
+    model.save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder
