@@ -1,18 +1,19 @@
 """Trainers of the edit policy, one per algorithm, each with its own config (as TRL lays out its trainers).
 
-- :mod:`~rewriting.trainers.expert_iteration`: rejection-sampling fine-tuning
-  (:class:`ExpertIterationConfig`, :func:`run_expert_iteration`);
-- :mod:`~rewriting.trainers.grpo`: GRPO through TRL's ``GRPOTrainer``
-  (:class:`GRPOSettings`, :func:`run_grpo`);
-- :mod:`~rewriting.trainers.scoring`: what both score plans with (:class:`UnitScorer`).
+- ``expert_iteration``: rejection-sampling fine-tuning (:class:`ExpertIterationConfig`,
+  ``run_expert_iteration()``);
+- ``grpo``: GRPO through TRL's ``GRPOTrainer`` (:class:`GRPOSettings`, ``run_grpo()``);
+- ``scoring``: what both score plans with (``UnitScorer``).
 
-:func:`rewriting.train.train_policy` runs one after the other under the combined
-:class:`rewriting.train.TrainSettings` (the recipe of the shipped adapter).
+``fairaudit.rewriting.train.train_policy()`` runs one after the other under the combined
+:class:`~fairaudit.rewriting.TrainSettings` (the recipe of the shipped adapter). Only the
+two configs are public (users set them through ``TrainSettings`` and
+``AutoRefine.fit``); the run functions and the scorer are the training loop's plumbing,
+imported from their modules.
 """
 from __future__ import annotations
 
-from .expert_iteration import ExpertIterationConfig, run_expert_iteration
-from .grpo import GRPOSettings, run_grpo
-from .scoring import UnitScorer
+from .expert_iteration import ExpertIterationConfig
+from .grpo import GRPOSettings
 
-__all__ = ["ExpertIterationConfig", "GRPOSettings", "UnitScorer", "run_expert_iteration", "run_grpo"]
+__all__ = ["ExpertIterationConfig", "GRPOSettings"]

@@ -43,6 +43,8 @@ AD_SENTENCES: dict[str, tuple[str, ...]] = {
         "The ideal candidate is careful, punctual and produces accurate work.",
     ),
 }
+#: The closing sentence of a synthetic ad, the same for every coding (``job_ad_text``'s ``closing``
+#: is an index into it).
 AD_CLOSINGS: tuple[str, ...] = (
     "Apply with your CV.",
     "Send us your CV and a short cover letter.",
