@@ -1,7 +1,7 @@
 """Audit -> rewrite -> re-audit -> report: the one place these steps are joined.
 
-This module is part of the orchestration layer (with :mod:`fairaudit.cli`,
-:mod:`fairaudit.demo` and :mod:`fairaudit.review`): the core (loading,
+This module is part of the orchestration layer (with ``fairaudit.cli``,
+``fairaudit.demo`` and :mod:`fairaudit.review`): the core (loading,
 recommending, measuring, reporting) knows nothing of ``fairaudit.rewriting``;
 here an audit, a rewriter and the report meet. Both the demo and the periodic
 review call :func:`audit_rewrite_report`, with an :class:`AutoRefineRewriter`
@@ -34,7 +34,7 @@ def _quiet(_message: str) -> None:
     pass
 
 
-#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (:mod:`fairaudit.data.rewrites_table`).
+#: Rewrites job texts after an audit: ``rewriter(jobs, before) -> rewrites table`` (``fairaudit.data.rewrites_table``).
 #: An optional ``label`` attribute names the rewrites in the re-audit's data source ("... after <label>").
 Rewriter = Callable[[pd.DataFrame, AuditResult], pd.DataFrame]
 
@@ -75,7 +75,7 @@ class AutoRefineRewriter:
     """Rewrite job texts with ``fairaudit.rewriting.AutoRefine`` at the audit's gap k and target.
 
     Call it as ``rewriter(jobs, before)``: it returns a rewrites table
-    (:mod:`fairaudit.data.rewrites_table`). After a call, ``saved_adapter`` holds
+    (``fairaudit.data.rewrites_table``). After a call, ``saved_adapter`` holds
     the folder of a saved fine-tuned adapter (or None) and ``train_seconds`` the
     time fine-tuning took.
 
@@ -196,7 +196,7 @@ def audit_rewrite_report(jobs: pd.DataFrame, candidates: pd.DataFrame, *, audit_
     Parameters
     ----------
     jobs, candidates : DataFrame
-        Canonical, validated tables (:mod:`fairaudit.data.io`).
+        Canonical, validated tables (``fairaudit.data.io``).
     audit_options : mapping
         Keyword arguments of :func:`fairaudit.audit` (recommender, k, target,
         ...); the re-audit uses the same ones, so the two audits are comparable.
@@ -252,7 +252,7 @@ def log_report(log: pd.DataFrame, candidates: pd.DataFrame, jobs: pd.DataFrame |
     Parameters
     ----------
     log : DataFrame
-        One row per (job, candidate) pair the tool considered (:mod:`fairaudit.data.logs`).
+        One row per (job, candidate) pair the tool considered (``fairaudit.data.logs``).
     candidates : DataFrame
         The candidates' ids and categories.
     jobs : DataFrame, optional

@@ -1,11 +1,11 @@
 """Rewriting job texts towards a fairer top-k mix (AutoRefine, arXiv:2501.07324).
 
-Submodules: :mod:`~rewriting.autorefine` (the :class:`AutoRefine` facade),
-:mod:`~rewriting.proposers` (method -> proposer) and :mod:`~rewriting.baselines`
-(the proposers), :mod:`~rewriting.trainers` (expert iteration and GRPO, a config
-each) composed by :mod:`~rewriting.train`, :mod:`~rewriting.adapter_io` (adapter
-folders), :mod:`~rewriting.reward` (the reward), :mod:`~rewriting.rewrite`
-(sentence-level rewriting) and :mod:`~rewriting.policy` (model loading, LoRA).
+Submodules: ``fairaudit.rewriting.autorefine`` (the :class:`AutoRefine` facade),
+``fairaudit.rewriting.proposers`` (method -> proposer) and ``fairaudit.rewriting.baselines``
+(the proposers), ``fairaudit.rewriting.trainers`` (expert iteration and GRPO, a config
+each) composed by ``fairaudit.rewriting.train``, ``fairaudit.rewriting.adapter_io`` (adapter
+folders), ``fairaudit.rewriting.reward`` (the reward), ``fairaudit.rewriting.rewrite``
+(sentence-level rewriting) and ``fairaudit.rewriting.policy`` (model loading, LoRA).
 Heavy libraries (torch, transformers, trl) are imported on first use.
 """
 from __future__ import annotations

@@ -76,7 +76,7 @@ class AutoRefine:
         default ``"embedding"`` (all-MiniLM-L6-v2, cosine similarity).
     candidates : DataFrame or sequence of DataFrame
         Candidate pool (``text`` + the attribute); required unless ``gap_scorer`` is given.
-        Several pools: the reward's gaps are averaged over them (:mod:`rewriting.pools`), so
+        Several pools: the reward's gaps are averaged over them (``fairaudit.rewriting.pools``), so
         training and selection do not fit one pool's noise.
     k : int, default 50
     target : "pool" | "uniform" | mapping, default "pool"
@@ -90,7 +90,7 @@ class AutoRefine:
         fairness term). Default: every audited attribute with rated groups in ``candidates``
         (sex, race_ethnicity and their intersection sex_race). Whatever is named, the guard
         rejects a rewrite that widens **any** rated attribute's gap beyond its noise floor
-        (:mod:`rewriting.attributes`).
+        (``fairaudit.rewriting.attributes``).
     adapter : "default", path or None
         The trained policy to start from: ``"default"`` is the shipped adapter
         (only for the packaged base model), a folder one saved by :meth:`save`,
@@ -233,7 +233,7 @@ class AutoRefine:
 
     def fit(self, jobs: pd.DataFrame, steps: int | None = None, seed: int | None = None, *,
             checkpoint_dir: str | os.PathLike | None = None, resume: bool = True) -> "AutoRefine":
-        """Train the edit policy on ``jobs``: expert iteration, then GRPO (:func:`~rewriting.train.train_policy`).
+        """Train the edit policy on ``jobs``: expert iteration, then GRPO (``fairaudit.rewriting.train.train_policy()``).
 
         Starts from the adapter given at construction (the shipped one by
         default), so this fine-tunes it to the user's recommender and pool.
@@ -289,7 +289,7 @@ class AutoRefine:
 
     # -- inference --------------------------------------------------------------
     def proposer(self, method: str, n: int = 4, seed: int = 0) -> Any:
-        """The proposer of ``method`` (:func:`~rewriting.proposers.make_proposer`).
+        """The proposer of ``method`` (``fairaudit.rewriting.proposers.make_proposer()``).
 
         Parameters
         ----------
@@ -303,7 +303,7 @@ class AutoRefine:
         Returns
         -------
         callable
-            Units to lists of :class:`~rewriting.rewrite.Proposal`.
+            Units to lists of ``fairaudit.rewriting.rewrite.Proposal``.
         """
         if method in ("policy", "policy_best_of_n"):
             self._policy()  # attached first: its metadata says whether it rewrites whole sentences
@@ -313,7 +313,7 @@ class AutoRefine:
                              rewrite="rewrite" in self.metadata_.get("tasks", ("edit",)))
 
     def units(self, jobs: pd.DataFrame) -> list:
-        """Driving sentences of ``jobs`` (:func:`~rewriting.rewrite.find_units`; reuse across methods).
+        """Driving sentences of ``jobs`` (``fairaudit.rewriting.rewrite.find_units()``; reuse across methods).
 
         Parameters
         ----------
@@ -342,7 +342,7 @@ class AutoRefine:
             Default ``"policy"``: the shipped or trained adapter's greedy plan per
             sentence (and its rewrite of the whole sentence, for an adapter trained on the
             human sentence pairs), beside the edit vocabulary learned from human rewrites and the
-            fixed edit set, the best by reward (:class:`~rewriting.baselines.PolicyProposer`).
+            fixed edit set, the best by reward (``fairaudit.rewriting.baselines.PolicyProposer``).
             ``"policy_best_of_n"`` adds ``n`` distinct sampled plans (and rewrites) no other
             proposal makes; ``"policy_no_adapter"`` is the ablation without the adapter's answers.
         n : int
@@ -358,7 +358,7 @@ class AutoRefine:
 
         Returns
         -------
-        DataFrame (:data:`rewriting.rewrite.COLUMNS`): job_id, original, rewrite,
+        DataFrame (``fairaudit.rewriting.rewrite.COLUMNS``): job_id, original, rewrite,
         accepted, gap_before, gap_after, meaning_score, skill_recall, reason,
         n_sentences, n_rewritten, edits. Rejected rewrites keep the original
         text (``accepted`` False, ``reason`` says why).

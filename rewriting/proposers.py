@@ -14,7 +14,7 @@ from fairaudit.errors import ConfigError
 from .baselines import (EditProposer, PolicyProposer, RewriteProposer, SentenceProposer, identity_proposer,
                         lexicon_proposer, search_proposer)
 
-#: Rewriting methods (see :mod:`rewriting.baselines`). ``policy_no_adapter`` is the ablation of
+#: Rewriting methods (see ``fairaudit.rewriting.baselines``). ``policy_no_adapter`` is the ablation of
 #: ``policy``: its pipeline without the adapter's own answers (the vocabulary and the fixed edit set).
 METHODS = ("original", "lexicon", "prompt", "best_of_n", "search", "policy", "policy_best_of_n", "policy_no_adapter")
 #: Methods that keep the best of several proposals by reward (the others keep their first).

@@ -91,7 +91,7 @@ class RewardConfig:
         Guard (phrase level): the words after an edit may lose at most this much
         likelihood (nats, summed over the next three words) under the base model
         ("a love note" -> "a like note", "beat every deadline" -> "perform better
-        than every deadline"; :mod:`rewriting.fluency`); needs ``Reward.tokens``; 0 = off.
+        than every deadline"; ``fairaudit.rewriting.fluency``); needs ``Reward.tokens``; 0 = off.
     """
 
     fairness_weight: float = 1.0
@@ -137,10 +137,10 @@ class Reward:
         Sentence embedder for the meaning term (the recommender's ``encode``).
     config : RewardConfig
     fluency : callable ``texts -> mean token NLL``, optional
-        The fluency guard's language model (:func:`rewriting.policy.sentence_nll`
+        The fluency guard's language model (``fairaudit.rewriting.policy.sentence_nll()``
         of the base model); None skips that check.
     tokens : callable ``texts -> [(offsets, nll)]``, optional
-        Token NLLs of the base model (:func:`rewriting.policy.token_nll`) for the
+        Token NLLs of the base model (``fairaudit.rewriting.policy.token_nll()``) for the
         phrase-level guard (rule ``phrase_fit``); None skips it.
     """
 

@@ -52,11 +52,11 @@ from .trainers.scoring import (UnitScorer, best_plans, rewrite_prompts, sample_p
 
 @dataclass
 class TrainSettings:
-    """Settings of :func:`train_policy` (defaults: the shipped adapter's recipe).
+    """Settings of the training :meth:`~fairaudit.rewriting.AutoRefine.fit` runs (defaults: the shipped adapter's recipe).
 
     The defaults are those of the two trainers' configs
-    (:class:`~rewriting.trainers.expert_iteration.ExpertIterationConfig`,
-    :class:`~rewriting.trainers.grpo.GRPOSettings`), which check the values.
+    (:class:`~fairaudit.rewriting.ExpertIterationConfig`,
+    :class:`~fairaudit.rewriting.GRPOSettings`), which check the values.
 
     Parameters
     ----------

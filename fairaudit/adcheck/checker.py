@@ -309,9 +309,9 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
         The ad.
     candidates : DataFrame, path or None
         The pool the recommender ranks (``text`` and the attribute); None runs
-        on the packaged synthetic pool (:data:`SYNTHETIC_POOL`) and says so.
+        on the packaged synthetic pool (``SYNTHETIC_POOL``) and says so.
     title : str, optional
-        The job title (the rewrite must keep it); default :func:`default_title`.
+        The job title (the rewrite must keep it); default ``default_title()``.
     k : int or sequence of int
         Cut-offs; the largest is the gap k of the verdict, the drivers and the
         rewrite (as in the audit, whose drivers and rewriting use the largest k).
@@ -335,19 +335,19 @@ def check(text: str, candidates: Any = None, *, title: str | None = None, k: int
     CheckResult
         ``exit_code`` is 0 within the tolerance at the gap k, 3 beyond it, 4
         when it cannot be judged: row order among tied scores fills enough
-        top-k places to decide it (:func:`measure_mixes`; warned about as a
+        top-k places to decide it (``measure_mixes()``; warned about as a
         :class:`~fairaudit.errors.FairauditWarning`, as the audit does).
         ``warnings`` says when the ad mixes scripts inside a word or holds
         invisible characters (the analysis reads it normalised,
-        :mod:`fairaudit.text.textnorm`), does not look English
-        (:mod:`fairaudit.text.language`), or is longer than the embedding model
-        reads (``read``, :mod:`fairaudit.engine.reading`: then only the sentences it
+        ``fairaudit.text.textnorm``), does not look English
+        (``fairaudit.text.language``), or is longer than the embedding model
+        reads (``read``, ``fairaudit.engine.reading``: then only the sentences it
         reads are occluded).
 
     Raises
     ------
     DataError
-        Empty or non-text ad, an ad over :data:`fairaudit.options.MAX_AD_CHARS` characters (before any model
+        Empty or non-text ad, an ad over ``fairaudit.options.MAX_AD_CHARS`` characters (before any model
         loads), unusable candidates (no attribute column, ...).
     ConfigError
         A bad k, tolerance, target or recommender.

@@ -18,7 +18,7 @@ from .protocol import Backend, GroupCodes, Progress
 
 @dataclass
 class LocalBackend(Backend):
-    """Score in this process with :func:`fairaudit.recommenders.base.rank`.
+    """Score in this process with :func:`fairaudit.recommenders.rank`.
 
     Parameters
     ----------
@@ -27,7 +27,7 @@ class LocalBackend(Backend):
     name : str, default "local"
         The backend's name, recorded in the audit's provenance.
     scoring_median : {"job", "sample"}, default "job"
-        The median of the LL144 scoring rate (see :func:`~fairaudit.recommenders.base.rank`).
+        The median of the LL144 scoring rate (see :func:`~fairaudit.recommenders.rank`).
     """
 
     block_size: int = 256
@@ -44,7 +44,7 @@ class LocalBackend(Backend):
         n_candidates: int,
         progress: Progress | None = None,
     ) -> Rankings:
-        """:meth:`Backend.rank` in this process (:func:`fairaudit.recommenders.base.rank`).
+        """:meth:`Backend.rank` in this process (:func:`fairaudit.recommenders.rank`).
 
         Parameters
         ----------
@@ -77,7 +77,7 @@ def merge_topk(idx_a: np.ndarray, sc_a: np.ndarray, idx_b: np.ndarray, sc_b: np.
                k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k of the union of two partial top-k lists (per row).
 
-    Uses the total order of :func:`~fairaudit.recommenders.base.topk_block`
+    Uses the total order of :func:`~fairaudit.recommenders.topk_block`
     (higher score first, then lower candidate index), under which the top-k of
     a union is the top-k of the union of the parts' top-ks.
 

@@ -45,8 +45,8 @@ class Backend(Protocol):  # numpydoc ignore=PR01
     ) -> Rankings:
         """Each job's top ``k_max`` candidates (indices, scores) and the above-median group counts.
 
-        The same contract as :func:`fairaudit.recommenders.base.rank`: two backends
-        given the same recommender and texts return equal :class:`Rankings`.
+        The same contract as :func:`fairaudit.recommenders.rank`: two backends
+        given the same recommender and texts return equal :class:`~fairaudit.recommenders.Rankings`.
 
         Parameters
         ----------

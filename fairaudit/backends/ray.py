@@ -323,7 +323,7 @@ class RayBackend(Backend):
         text_column: str = "text",
         progress: Progress | None = None,
     ) -> Rankings:
-        """:meth:`Backend.rank` on Ray: same contract as :func:`fairaudit.recommenders.base.rank`.
+        """:meth:`Backend.rank` on Ray: same contract as :func:`fairaudit.recommenders.rank`.
 
         ``candidates`` (candidate texts, a Parquet folder with ``text_column``, or a Ray
         Dataset) is embedded on the cluster; without it a fitted embedding recommender's

@@ -274,7 +274,7 @@ def validate_candidates(df: pd.DataFrame, source: str = "table",
                         labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> pd.DataFrame:
     """Check and normalise a candidates table; group labels become canonical.
 
-    Custom ``labels`` (:mod:`fairaudit.data.labels`) are remembered in the result's
+    Custom ``labels`` (``fairaudit.data.labels``) are remembered in the result's
     ``attrs``, and a table that remembers them is validated with them again.
     """
     if labels is None and isinstance(df, pd.DataFrame):
@@ -304,7 +304,7 @@ def load_jobs(path: str | os.PathLike, columns: Mapping[str, str] | None = None,
     columns : mapping, optional
         ``{canonical_name: name_in_file}``, e.g. ``{"text": "description"}``.
     sep : str, optional
-        Field delimiter of a CSV/TSV file (see :func:`read_table`).
+        Field delimiter of a CSV/TSV file (see ``read_table()``).
     """
     df = ColumnMap(columns or {}, table="jobs").apply(read_table(path, sep=sep))
     return validate_jobs(df, source=str(path))
@@ -323,9 +323,9 @@ def load_candidates(path: str | os.PathLike, columns: Mapping[str, str] | None =
         ``{canonical_name: name_in_file}``, e.g. ``{"candidate_id": "id", "sex": "gender"}``.
     labels : mapping, optional
         Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
-        added to the built-in ones (:mod:`fairaudit.data.labels`); the table remembers them.
+        added to the built-in ones (``fairaudit.data.labels``); the table remembers them.
     sep : str, optional
-        Field delimiter of a CSV/TSV file (see :func:`read_table`).
+        Field delimiter of a CSV/TSV file (see ``read_table()``).
 
     Returns
     -------

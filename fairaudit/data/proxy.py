@@ -121,7 +121,7 @@ def infer_attributes(candidates: pd.DataFrame, min_confidence: float = 0.8,
     -------
     DataFrame
         A copy of ``candidates`` with ``sex_inferred``,
-        ``race_ethnicity_inferred`` (labels of :data:`fairaudit.data.io.LABELS` or
+        ``race_ethnicity_inferred`` (labels of ``fairaudit.data.io.LABELS`` or
         ``"unknown"``) and their posterior probabilities
         ``sex_inferred_confidence`` / ``race_ethnicity_inferred_confidence``
         (NaN when the name is not in the tables). Self-reported ``sex`` and

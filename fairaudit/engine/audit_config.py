@@ -1,7 +1,7 @@
 """The configuration of one audit: every setting, its default and its rule, validated on construction.
 
 :class:`AuditConfig` owns the audit's options (the defaults and checks live once in
-:mod:`fairaudit.options`); :mod:`fairaudit.engine.result` re-exports it, the import path of
+``fairaudit.options``); :mod:`fairaudit.engine.result` re-exports it, the import path of
 earlier versions.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..options import (DEFAULT_ALPHA, DEFAULT_CONFIDENCE, DEFAULT_DECOMPOSITION_
 
 #: Which jobs get a driver analysis: those flagged (gap above noise floor + tolerance), every job, or none.
 DRIVER_SCOPES = ("flagged", "all", "none")
-#: How drivers are found: the Gaucher word list (:mod:`fairaudit.engine.drivers`) or occlusion (:mod:`fairaudit.engine.occlusion`).
+#: How drivers are found: the Gaucher word list (``fairaudit.engine.drivers``) or occlusion (``fairaudit.engine.occlusion``).
 DRIVER_METHODS = ("lexicon", "occlusion")
 #: The identity-blind decomposition on a stratified sample of candidates, on all of them, or not at all.
 DECOMPOSITION_MODES = ("sample", "full", "none")
@@ -54,7 +54,7 @@ def resolve_driver_method(value: Any) -> str:
 class AuditConfig:
     """Parameters of one audit (everything needed to reproduce it).
 
-    The config validates itself on construction (:mod:`fairaudit.options` holds each
+    The config validates itself on construction (``fairaudit.options`` holds each
     default and rule once), so :func:`fairaudit.audit`, :meth:`from_dict` and the
     CLI refuse the same values with a :class:`~fairaudit.errors.ConfigError`.
 
@@ -115,14 +115,14 @@ class AuditConfig:
         :mod:`fairaudit.data.proxy`) where a self-reported column is missing or blank.
     driver_method : {"lexicon", "occlusion"}, default "lexicon"
         How drivers are found: neutralising each Gaucher-coded word
-        (:mod:`fairaudit.engine.drivers`) or removing each sentence and content word
-        (:mod:`fairaudit.engine.occlusion`).
+        (``fairaudit.engine.drivers``) or removing each sentence and content word
+        (``fairaudit.engine.occlusion``).
     decomposition_sample : int, default 2000
         Candidates in the decomposition's stratified sample (stratified by
         ``gap_attribute``, drawn with ``seed``).
     n_permutations : int, default 1000
         Label permutations of the chance level of every verdict
-        (:mod:`fairaudit.engine.permutation`); 0 leaves the verdicts "not
+        (``fairaudit.engine.permutation``); 0 leaves the verdicts "not
         assessed". At least ``ceil(1 / alpha) - 1`` when not 0.
     n_permutations_gap : int, default 200
         Of those permutations, how many also feed the null of the match rate and

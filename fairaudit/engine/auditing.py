@@ -137,7 +137,7 @@ def audit(
     Parameters
     ----------
     jobs, candidates : DataFrame or path
-        Canonical tables (see :mod:`fairaudit.data.io`) or files to load.
+        Canonical tables (see ``fairaudit.data.io``) or files to load.
     recommender : "embedding" | "bm25" | model id/path | callable | Recommender
         A callable is ``fn(job_texts, candidate_texts) -> scores``.
     k : int or sequence of int
@@ -199,29 +199,29 @@ def audit(
     backend : "local" | "ray" | Backend
         Where ranking runs; metrics are identical across backends. With a
         Parquet path for ``candidates`` and a non-local backend, candidate
-        texts are streamed (:func:`fairaudit.data.io.streams_candidates`).
+        texts are streamed (``fairaudit.data.io.streams_candidates()``).
     block_size : int, default 256
         Jobs scored at once: peak memory holds ``block_size x n_candidates``
         float64 scores; the results do not depend on it.
     data_source, period, created_at : str, optional
         Recorded in the provenance. ``created_at`` (ISO 8601) defaults to
-        ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see :func:`resolve_created_at`.
+        ``$SOURCE_DATE_EPOCH`` if set, else now (UTC); see ``resolve_created_at()``.
     labels : mapping, optional
         Your own categories and spellings, ``{"race_ethnicity": {"white": ["caucasian"]}}``,
-        added to the built-in ones (:mod:`fairaudit.data.labels`). A table loaded with
+        added to the built-in ones (``fairaudit.data.labels``). A table loaded with
         ``labels`` remembers them, so they need not be passed again.
     n_permutations, strata, alpha
-        The chance level of every verdict (:mod:`fairaudit.engine.permutation`,
-        :mod:`fairaudit.engine.verdicts`): label permutations (default
+        The chance level of every verdict (``fairaudit.engine.permutation``,
+        ``fairaudit.engine.verdicts``): label permutations (default
         ``AuditConfig.n_permutations``, 1,000; 0 leaves the verdicts unassessed),
         candidate columns to permute within (default none) and the significance
         level (default 0.05).
     candidate_sets : DataFrame or path, optional
         Who each job ranks: one row per (``job_id``, ``candidate_id``) pair
-        (:mod:`fairaudit.data.logs`). Each job then ranks only its own
+        (``fairaudit.data.logs``). Each job then ranks only its own
         candidates, rates count the pairs considered and the chance level
         permutes labels within each job's set
-        (:mod:`fairaudit.engine.sets_measure`); local backend only. Default:
+        (``fairaudit.engine.sets_measure``); local backend only. Default:
         every job ranks every candidate.
 
     Returns

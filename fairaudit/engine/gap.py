@@ -34,7 +34,7 @@ class GapScorer:
         The cut-off: places of each text's ranking counted as its top-k.
     target : {"pool", "uniform"} or mapping or ndarray, default "pool"
         A spec, resolved here, or a vector already resolved for this attribute
-        (:func:`fairaudit.engine.measure.resolve_targets`: the audit resolves once and passes it on).
+        (``fairaudit.engine.measure.resolve_targets()``: the audit resolves once and passes it on).
     attribute : str, default "sex"
         The protected attribute whose top-k mix is measured.
     fit : bool, default True

@@ -280,7 +280,7 @@ def audit_log(
         One row per (job, candidate) pair the tool considered: ``job_id``,
         ``candidate_id`` and a ``rank`` (1 = best) and/or a ``score`` (higher is
         better), optionally ``selected`` and ``timestamp``
-        (:mod:`fairaudit.data.logs`).
+        (``fairaudit.data.logs``).
     candidates : DataFrame or path
         ``candidate_id`` and self-reported ``sex`` and/or ``race_ethnicity``
         (blank = unknown); profile texts are not needed.
@@ -302,13 +302,13 @@ def audit_log(
     use_inferred : bool
         Use inferred attributes where self-reported ones are missing.
     labels : mapping, optional
-        Custom categories and spellings (:mod:`fairaudit.data.labels`).
+        Custom categories and spellings (``fairaudit.data.labels``).
     data_source, period, created_at : str, optional
         Recorded in the provenance; ``period`` defaults to the log's date range
         when it has a ``timestamp`` column.
     stream : bool
         Leave the log on disk and compute its per-job aggregates with DuckDB
-        in bounded memory (:mod:`fairaudit.data.log_stream`); the same tables.
+        in bounded memory (``fairaudit.data.log_stream``); the same tables.
         Jobs are then in ``jobs``' order, or sorted by id without ``jobs``.
     memory_limit : str
         DuckDB's memory limit when streaming (it spills to disk beyond it).

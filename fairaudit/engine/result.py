@@ -188,6 +188,7 @@ class AuditResult:
         return self.tables[table].copy()
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict: what :meth:`to_json` writes and :meth:`from_dict` reads back."""
         return {
             "schema_version": SCHEMA_VERSION,
             "config": self.config.to_dict(),
@@ -221,7 +222,7 @@ class AuditResult:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "audit result") -> "AuditResult":
-        """Build a result from :meth:`to_dict` output, validated against :mod:`fairaudit.data.schema`.
+        """Build a result from :meth:`to_dict` output, validated against ``fairaudit.data.schema``.
 
         Parameters
         ----------
@@ -304,7 +305,7 @@ class AuditResult:
         """Pass/fail against the four-fifths rule and the diversity-match goal, with the chance level.
 
         ``four_fifths_pass`` is the plain rule; ``category`` the most severe verdict
-        category (:data:`fairaudit.engine.verdicts.VERDICTS`) over the attributes at the
+        category (``fairaudit.engine.verdicts.VERDICTS``) over the attributes at the
         headline k and ``attributes`` each attribute's category, p-value and null
         quantiles (None for an audit without permutations).
         """

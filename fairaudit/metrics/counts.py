@@ -11,7 +11,7 @@ def group_counts(indices: np.ndarray, codes: np.ndarray, n_groups: int) -> np.nd
     audit, the rewriting reward, the backends and the permutation null all call it
     (it lived in ``fairaudit.recommenders.base``, which re-exports it).
     ``codes`` may carry leading batch axes (``(b, n_candidates)``: one labelling
-    per permutation, see :mod:`fairaudit.engine.permutation`); the result then has
+    per permutation, see ``fairaudit.engine.permutation``); the result then has
     shape ``(b, n_jobs, n_groups)``. A loop over the few groups on small integer
     codes is faster than one ``bincount`` over (batch, job) offsets.
 

@@ -23,7 +23,7 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
     target : {"pool", "uniform"} or mapping
         ``"pool"``: the known candidates' mix; ``"uniform"``: 1/G each; a mapping
         ``{group: share}`` or ``{attribute: {group: share}}`` (shares checked by
-        :func:`check_shares`: non-negative, summing to 1). A per-attribute mapping
+        ``check_shares()``: non-negative, summing to 1). A per-attribute mapping
         that does not name ``attribute`` gives that attribute the pool mix.
     attribute : str
         The protected attribute the distribution is for (``"sex"``, ``"race"``, ...):
@@ -43,7 +43,7 @@ def target_distribution(target: Any, attribute: str, labels: tuple[str, ...], po
     ------
     ConfigError
         An unknown target name, a group that is not one of ``labels`` (or has no
-        candidates), or shares that break :func:`check_shares`.
+        candidates), or shares that break ``check_shares()``.
     """
     g = len(labels)
     if isinstance(target, str):
@@ -189,7 +189,7 @@ def wasserstein_binary(shares: np.ndarray, target: np.ndarray) -> np.ndarray:
 
     With the groups placed at 0 and 1, :math:`W_1(p, q) = |F_p(0) - F_q(0)| =
     |p_0 - q_0|`, which equals the total variation distance (checked against
-    :func:`scipy.stats.wasserstein_distance` in the tests).
+    ``scipy.stats.wasserstein_distance()`` in the tests).
 
     Parameters
     ----------
@@ -258,7 +258,7 @@ def match(gaps: np.ndarray, tolerance: float) -> np.ndarray:
     """Whether each job's top-k mix is within ``tolerance`` of the target (TV / W1).
 
     A gap equal to the tolerance up to float rounding matches (see
-    :func:`fairaudit.metrics.impact.is_above`); NaN gaps never do.
+    :func:`fairaudit.metrics.is_above`); NaN gaps never do.
 
     Parameters
     ----------
@@ -272,7 +272,7 @@ def match(gaps: np.ndarray, tolerance: float) -> np.ndarray:
     -------
     ndarray of bool
         The shape of ``gaps``: True where ``gap <= tolerance`` (within ``RTOL`` /
-        ``ATOL`` of :mod:`fairaudit.metrics.impact`).
+        ``ATOL`` of ``fairaudit.metrics.impact``).
     """
     from .impact import is_above
 

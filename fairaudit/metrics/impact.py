@@ -7,7 +7,7 @@ group g's selection rate is
 
 and its impact ratio :math:`IR_g = SR_g / \max_{h \in R} SR_h`, where the
 reference set :math:`R` (:func:`reference_mask`) holds the rated groups that can
-be judged: those with at least :data:`REFERENCE_MIN_SHARE` (2 %) of the known
+be judged: those with at least ``REFERENCE_MIN_SHARE`` (2 %) of the known
 pool. LL144 divides by the rate of the most selected category; a category too
 small to measure (one candidate, with ``min_share=0``) must not be that
 category, or its chance rate would make every real group look like a breach.
@@ -36,7 +36,7 @@ def is_below(values, threshold: float) -> np.ndarray | bool:
 
     NaN is never below. Used for every pass/fail comparison (four-fifths flags and
     pass, impact-ratio floors, match-rate goals) so that they agree with each other.
-    "Within rounding error" is :func:`numpy.isclose` with ``rtol=RTOL`` (1e-9) and
+    "Within rounding error" is ``numpy.isclose`` with ``rtol=RTOL`` (1e-9) and
     ``atol=ATOL`` (1e-12).
 
     Parameters
@@ -135,7 +135,7 @@ def reference_mask(pool_counts: np.ndarray, rated: np.ndarray) -> np.ndarray:
 
     The rule, the same everywhere an impact ratio is computed (observed, scoring,
     exposure, permutation null, power, bootstrap, pooled tests): a rated group
-    with at least :data:`REFERENCE_MIN_SHARE` of the known pool. When no rated
+    with at least ``REFERENCE_MIN_SHARE`` of the known pool. When no rated
     group has that much (more than 50 groups), the largest rated group(s).
 
     Parameters

@@ -95,7 +95,7 @@ def clone_recommender(recommender: Recommender) -> Recommender:
     """An unfitted copy of ``recommender`` to fit on other candidate texts.
 
     Uses ``recommender.clone()`` when it exists (the built-in recommenders share
-    the loaded model and the embedding cache), else :func:`copy.deepcopy`.
+    the loaded model and the embedding cache), else ``copy.deepcopy()``.
 
     Parameters
     ----------

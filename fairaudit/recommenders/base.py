@@ -307,7 +307,7 @@ def rank(
     scoring_median : {"job", "sample"}
         Above-median counts against each job's median score, or against the
         median of all ``n_jobs x n_candidates`` scores (which keeps every score
-        in memory, up to :data:`SAMPLE_MEDIAN_MAX_PAIRS` pairs).
+        in memory, up to ``SAMPLE_MEDIAN_MAX_PAIRS`` pairs).
     """
     check_scoring_median(scoring_median)
     check_k(k_max, n_candidates)

@@ -87,7 +87,7 @@ class EmbeddingRecommender:
         Show a progress bar (texts, rate and time left) while embedding.
     threads : int or None
         torch threads while embedding; ``None`` (default) follows
-        :func:`fairaudit.threads.default_threads`: every usable core, or one in a
+        ``fairaudit.threads.default_threads()``: every usable core, or one in a
         Ray task or process-pool worker (restored afterwards).
 
     References
@@ -208,7 +208,7 @@ class EmbeddingRecommender:
         return int((~self.cache.get(keys)[0]).sum()) if keys else 0
 
     def count_truncated(self, texts: Sequence[str]) -> int:
-        """How many of ``texts`` exceed the model's maximum sequence length (see :func:`count_over_max_length`).
+        """How many of ``texts`` exceed the model's maximum sequence length (see ``count_over_max_length()``).
 
         Such a text is truncated: the model reads only its first ``max_seq_length`` tokens.
 
@@ -317,7 +317,7 @@ class EmbeddingRecommender:
         -------
         ndarray of float32, shape (n_jobs, n_candidates)
             Cosine similarity in [-1, 1] (dot products with ``normalize=False``),
-            bit-identical however the jobs are blocked (:func:`dot_scores`).
+            bit-identical however the jobs are blocked (``dot_scores()``).
 
         Raises
         ------

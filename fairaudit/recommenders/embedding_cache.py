@@ -30,7 +30,7 @@ _MAX_SHARDS = 64  # merge shards beyond this many, so start-up stays one listdir
 
 
 def default_cache_dir() -> Path:
-    """``embeddings`` under :func:`fairaudit.models.cache_root` (``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``)."""
+    """``embeddings`` under ``fairaudit.models.cache_root()`` (``$FAIRAUDIT_CACHE`` or ``~/.cache/fairaudit``)."""
     return cache_root() / "embeddings"
 
 

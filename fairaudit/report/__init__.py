@@ -6,13 +6,13 @@
 >>> verify_report("report.pdf", trust="keys/signing-cert.pem").ok            # doctest: +SKIP
 True
 
-Modules, in the order a report is made: :mod:`.sidecar` (the numbers, as
-JSON), :mod:`.format` (one value as text), :mod:`.tables` (table layout),
-:mod:`.sections` (what each section shows), :mod:`.charts` (matplotlib SVG),
-:mod:`.render` (the Jinja environment and :func:`render_report`), :mod:`.pdf`
-(WeasyPrint, :func:`make_report` / :func:`build_report`), :mod:`.sign` /
-:mod:`.verify` (pyHanko), :mod:`.keys` (self-signed key pair), :mod:`.diff`
-(word diff). :mod:`.summary` renders the NYC LL144 public summary page (6 RCNY
+Modules, in the order a report is made: ``sidecar`` (the numbers, as
+JSON), ``format`` (one value as text), ``tables`` (table layout),
+``sections`` (what each section shows), ``charts`` (matplotlib SVG),
+``render`` (the Jinja environment and :func:`render_report`), ``pdf``
+(WeasyPrint, :func:`make_report` / :func:`build_report`), ``sign`` /
+``verify`` (pyHanko), ``keys`` (self-signed key pair), ``diff``
+(word diff). ``summary`` renders the NYC LL144 public summary page (6 RCNY
 § 5-303) from the same Jinja environment (:func:`write_summary`).
 """
 from __future__ import annotations

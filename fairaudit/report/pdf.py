@@ -1,6 +1,6 @@
 """HTML -> PDF (WeasyPrint), and the calls that build a signed report.
 
-:func:`make_report` renders the HTML (:func:`~fairaudit.report.render.render_report`),
+:func:`make_report` renders the HTML (:func:`~fairaudit.report.render_report`),
 prints it to PDF with the sidecar's sha256 in the document metadata and signs
 the PDF, all in memory. :func:`build_report` then writes ``report.pdf`` and
 ``report.json`` together (each to a temporary file renamed into place), so a
@@ -66,13 +66,13 @@ def lay_out(html: str, refused: list[str] | None = None) -> Any:
 def html_to_pdf(html: str) -> bytes:
     """Print report HTML to PDF bytes (custom ``<meta>`` tags become document-info keys).
 
-    Resources are fetched by :func:`~fairaudit.report.fetch.safe_fetcher`: ``data:`` URIs and the
-    package's templates only; anything else is left out with a :class:`FairauditWarning`.
+    Resources are fetched by ``fairaudit.report.fetch.safe_fetcher()``: ``data:`` URIs and the
+    package's templates only; anything else is left out with a :class:`~fairaudit.errors.FairauditWarning`.
 
     Parameters
     ----------
     html : str
-        The report's HTML (:func:`~fairaudit.report.render.render_report`).
+        The report's HTML (:func:`~fairaudit.report.render_report`).
 
     Returns
     -------
@@ -126,7 +126,7 @@ class ReportBytes:
     pdf : bytes
         The PDF.
     sidecar : bytes
-        The JSON sidecar: every number of the report (:func:`~fairaudit.report.sidecar.sidecar_bytes`).
+        The JSON sidecar: every number of the report (:func:`~fairaudit.report.sidecar_bytes`).
     sidecar_sha256 : str
         The sidecar's sha256 hex digest, also in the PDF's metadata (which the
         signature covers).
@@ -215,12 +215,12 @@ def make_report(before: AuditResult, after: AuditResult | None = None, rewrites:
     Parameters
     ----------
     before, after, rewrites
-        As for :func:`~fairaudit.report.render.render_report`.
+        As for :func:`~fairaudit.report.render_report`.
     sign_with : pyhanko Signer, optional
-        From :func:`fairaudit.report.sign.load_signer`; ``None`` gives an
+        From :func:`fairaudit.report.load_signer`; ``None`` gives an
         unsigned report (which ``fairaudit verify`` rejects).
     title, page_size, period, organization, extra_sections
-        As for :func:`~fairaudit.report.render.render_report`.
+        As for :func:`~fairaudit.report.render_report`.
     visible_signature : bool
         Add a visible signature box on the last page.
     reason, location : str
@@ -230,7 +230,7 @@ def make_report(before: AuditResult, after: AuditResult | None = None, rewrites:
     status : callable, optional
         Called with a short message before each step (progress output).
     **render_kw
-        Further options of :func:`~fairaudit.report.render.render_report`:
+        Further options of :func:`~fairaudit.report.render_report`:
         ``max_gap_jobs``, ``max_rewrite_rows``, ``max_diffs``.
 
     Returns
@@ -280,7 +280,7 @@ def report_paths(out_pdf: str | os.PathLike) -> dict[str, Path]:
     Returns
     -------
     dict
-        Option name to path, for :func:`fairaudit.paths.guard_outputs`.
+        Option name to path, for ``fairaudit.paths.guard_outputs()``.
     """
     out = _pdf_path(out_pdf)
     return {"--out": out, "the sidecar of --out": out.with_suffix(".json")}

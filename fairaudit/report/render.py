@@ -190,7 +190,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
     after : AuditResult, optional
         A re-audit after rewriting; every table then shows before, after and change.
     rewrites : DataFrame, optional
-        A rewrites table (:mod:`fairaudit.data.rewrites_table`; at least ``job_id,
+        A rewrites table (``fairaudit.data.rewrites_table``; at least ``job_id,
         original, rewrite, accepted, gap_before, gap_after, meaning_score``);
         shown with a word-level diff.
     title : str, optional
@@ -203,7 +203,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         How many jobs / rewrites / diffs to print (all rows are in the sidecar).
     sidecar_sha256 : str, optional
         Recorded in the document metadata; default: the hash of
-        :func:`~fairaudit.report.sidecar.sidecar_bytes` for these inputs.
+        :func:`~fairaudit.report.sidecar_bytes` for these inputs.
     extra_sections : sequence of ReportSection
         Sections after the audit's own (a periodic review's, for example).
 
@@ -218,7 +218,7 @@ def render_report(before: AuditResult, after: AuditResult | None = None, rewrite
         Unknown page size, malformed rewrites table, or a template error.
     DataError
         ``after`` is not a re-audit of ``before`` (other candidates, recommender
-        or settings; see :func:`fairaudit.engine.result.check_comparable`).
+        or settings; see ``fairaudit.engine.result.check_comparable()``).
     """
     from jinja2 import TemplateError
 

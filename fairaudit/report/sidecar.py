@@ -2,7 +2,7 @@
 
 Its SHA-256 goes into the PDF's metadata before signing, and ``fairaudit
 verify`` checks a sidecar against it. The rewrites table is checked here
-against the schema of :mod:`fairaudit.data.rewrites_table` (the report and the sidecar
+against the schema of ``fairaudit.data.rewrites_table`` (the report and the sidecar
 read the same normalised table).
 """
 from __future__ import annotations
@@ -81,7 +81,7 @@ def build_sidecar(before: AuditResult, after: AuditResult | None = None,
     after : AuditResult, optional
         A re-audit after rewriting.
     rewrites : DataFrame, optional
-        A rewrites table (:mod:`fairaudit.data.rewrites_table`), validated here.
+        A rewrites table (``fairaudit.data.rewrites_table``), validated here.
 
     Returns
     -------

@@ -166,7 +166,7 @@ def _historical_text(prov: dict, ks: str) -> str:
 def build_summary(result: AuditResult, *, distribution_date: str | dt.date | None = None,
                   organization: str | None = None, data_explanation: str | None = None,
                   data_source: str | None = None) -> PublicSummary:
-    """The LL144 public summary of an audit (date, data and path rules: :mod:`.summary_rules`).
+    """The LL144 public summary of an audit (date, data and path rules: ``summary_rules``).
 
     Parameters
     ----------
@@ -189,7 +189,7 @@ def build_summary(result: AuditResult, *, distribution_date: str | dt.date | Non
     Raises
     ------
     DataError
-        The audit lacks what § 5-303 needs (:func:`summary_problems`); the
+        The audit lacks what § 5-303 needs (``summary_problems()``); the
         message lists what is missing.
     ConfigError
         ``distribution_date`` is not a date, or is before the audit date.
@@ -259,7 +259,7 @@ def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", j
         The file name of the figures' JSON, linked from the page.
     json_sha256 : str, default ""
         The JSON file's sha256 hex digest printed on the page; empty: computed
-        from :func:`summary_json` of ``summary``.
+        from ``summary_json()`` of ``summary``.
 
     Returns
     -------

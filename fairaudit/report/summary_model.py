@@ -1,7 +1,7 @@
 """The figures of an LL144 public summary as plain data: what the page shows and the JSON holds.
 
 :func:`fairaudit.report.summary.build_summary` fills them from an audit (nothing is
-recomputed); :mod:`fairaudit.report.summary` re-exports them.
+recomputed); ``fairaudit.report.summary`` re-exports them.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class CategoryTable:
 
 @dataclass
 class PublicSummary:
-    """Everything the LL144 summary page shows (the elements 6 RCNY § 5-303 requires: :mod:`fairaudit.report.summary`).
+    """Everything the LL144 summary page shows (the elements 6 RCNY § 5-303 requires: ``fairaudit.report.summary``).
 
     Parameters
     ----------

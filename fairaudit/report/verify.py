@@ -12,7 +12,7 @@ A report passes when the PDF carries a signature that
   expired fails, as it does in other validators (e.g. poppler's ``pdfsig``);
 * **covers the whole file** (nothing was appended after signing),
 * was **signed no later than the verification time** (now, or ``--at``), with
-  :data:`CLOCK_TOLERANCE` (5 minutes) for clocks that drift apart: a signing
+  ``CLOCK_TOLERANCE`` (5 minutes) for clocks that drift apart: a signing
   time in the future means a wrong clock (the signer's, or this computer's when
   the time comes from a trusted timestamp), and ``--at`` before the signing time
   asks about a moment when the report did not exist yet,
@@ -56,7 +56,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 
 @dataclass
 class VerificationResult:
-    """Outcome of :func:`verify_report`; :attr:`ok` is True only if every check holds.
+    """Outcome of :func:`verify_report`; :attr:`~fairaudit.report.VerificationResult.ok` is True only if every check holds.
 
     Checks that could not be made because an earlier one failed (trust of a
     signature whose bytes changed, say) are ``None``: not checked. Times are
@@ -93,7 +93,7 @@ class VerificationResult:
         The signature covers every byte (nothing appended after signing).
     signed_before_check : bool or None, default None
         The signing time is no later than the verification time plus
-        :data:`CLOCK_TOLERANCE` (5 minutes).
+        ``CLOCK_TOLERANCE`` (5 minutes).
     sidecar : str or None, default None
         The JSON sidecar checked (None when the sidecar is not checked).
     sidecar_found : bool or None, default None
@@ -131,6 +131,8 @@ class VerificationResult:
 
     @property
     def ok(self) -> bool:
+        """True only if every check holds (signed, intact, valid, certificate valid at signing, trusted,
+        whole file covered, sidecar matching) and no problem was found."""
         return bool(self.signed and self.intact and self.valid and self.cert_valid_at_signing and self.trusted
                     and self.covers_whole_file and self.sidecar_match and not self.problems)
 

@@ -1,13 +1,13 @@
 """Periodic (e.g. quarterly) fairness reviews with a history.
 
-- :mod:`.config`   the validated TOML configuration (:func:`load_config`)
-- :mod:`.data`     the review's jobs, candidates and recommender
-- :mod:`.history`  the SQLAlchemy history store (:class:`HistoryStore`), on :mod:`.database`;
-  its records and export in :mod:`.records`, its tables in :mod:`.tables`
-- :mod:`.trend`    trend table, regressions and SVG trend charts
-- :mod:`.checks`   thresholds -> pass / breach (exit codes 0 / 3)
-- :mod:`.report`   the review's section of the report (``review.html``)
-- :mod:`.run`      :func:`run_review`, the whole review in one call (through
+- ``config``   the validated TOML configuration (:func:`load_config`)
+- ``data``     the review's jobs, candidates and recommender
+- ``history``  the SQLAlchemy history store (:class:`HistoryStore`), on ``database``;
+  its records and export in ``records``, its tables in ``tables``
+- ``trend``    trend table, regressions and SVG trend charts
+- ``thresholds``   thresholds -> pass / breach (exit codes 0 / 3)
+- ``report_section``   the review's section of the report (``review.html``)
+- ``run``      :func:`run_review`, the whole review in one call (through
   :func:`fairaudit.pipeline.audit_rewrite_report`)
 """
 from __future__ import annotations

@@ -372,7 +372,7 @@ def parse_config(data: Mapping[str, Any], base_dir: str | os.PathLike = ".",
     Parameters
     ----------
     data : mapping
-        The options, as :func:`tomllib.loads` gives them.
+        The options, as ``tomllib.loads()`` gives them.
     base_dir : path, default ``"."``
         The folder relative paths in ``data`` are resolved against (the TOML file's).
     source : str, default ``"config"``

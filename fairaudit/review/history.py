@@ -112,7 +112,7 @@ class HistoryStore:
 
         The row has status ``running`` until :meth:`finish` or :meth:`fail`. The period is
         stored in its one spelling; one that has not begun is refused
-        (:func:`~fairaudit.review.period.reviewable_period`).
+        (``fairaudit.review.period.reviewable_period()``).
 
         Parameters
         ----------
@@ -176,7 +176,7 @@ class HistoryStore:
             A free message stored with the review.
         spreads : mapping, optional
             Per stage, what the next review's change test needs
-            (:meth:`fairaudit.metrics.change.ChangeSpread.to_dict`); see :meth:`spreads`.
+            (``fairaudit.metrics.change.ChangeSpread.to_dict()``); see :meth:`spreads`.
 
         Returns
         -------
@@ -342,7 +342,7 @@ class HistoryStore:
               without_metrics: bool = False) -> pd.DataFrame:
         """All stored metrics as one tidy table (one row per review, stage, k, attribute).
 
-        Columns: those of :data:`HISTORY_TABLE` (review_id, period, ..., stage, k,
+        Columns: those of ``HISTORY_TABLE`` (review_id, period, ..., stage, k,
         attribute and the :data:`METRICS`). With ``latest_only`` only the newest
         finished version of each period is kept; with ``without_metrics`` a review
         that has no metrics (a failed one) gets one row with stage, k, attribute
@@ -402,7 +402,7 @@ class HistoryStore:
         return drop
 
     def export(self, path: str | os.PathLike, fmt: str | None = None) -> Path:
-        """Write the whole history as CSV (tidy metric rows, :data:`HISTORY_TABLE`) or JSON (nested reviews).
+        """Write the whole history as CSV (tidy metric rows, ``HISTORY_TABLE``) or JSON (nested reviews).
 
         Parameters
         ----------

@@ -34,7 +34,7 @@ def period_start(label: str) -> dt.date:
 
     Accepted labels: ``YYYY``, ``YYYY-Qn`` (quarter), ``YYYY-Hn`` (half year),
     ``YYYY-MM`` (month) and ``YYYY-Www`` (ISO week), in ASCII after
-    :func:`period_label`. Periods are ordered by this date in the history, so
+    ``period_label()``. Periods are ordered by this date in the history, so
     trend charts and retention never depend on how labels happen to sort as strings.
 
     Parameters

@@ -73,7 +73,7 @@ class ReviewOutcome:
         The stored metric rows (:func:`~fairaudit.review.metric_rows`), every stage.
     regressions : pandas.DataFrame
         Every change since the previous period with its verdict
-        (:func:`~fairaudit.review.changes.change_table`); ``regressed`` rows fail
+        (``fairaudit.review.changes.change_table()``); ``regressed`` rows fail
         the review with ``fail_on_regression``.
     pruned : list of str, default []
         The periods deleted from the history by ``keep_periods``.
@@ -97,6 +97,7 @@ class ReviewOutcome:
         return EXIT_PASS if self.status == "pass" else EXIT_BREACH
 
     def to_dict(self) -> dict[str, Any]:
+        """The review's summary JSON as a dict (``summary_path`` holds it), regressions and changes included."""
         reg = self.regressions
         return {
             "period": self.period, "version": self.version, "review_id": self.review_id,

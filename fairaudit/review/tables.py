@@ -35,7 +35,7 @@ from ..metrics.better import better
 __all__ = ["METRICS", "STATUSES", "metadata", "reviews", "review_metrics", "review_spreads"]
 
 #: Metrics kept per (stage, k, attribute), with the direction that is better
-#: (from :data:`fairaudit.metrics.better.BETTER`, the one table of directions).
+#: (from ``fairaudit.metrics.better.BETTER``, the one table of directions).
 METRICS: dict[str, str] = {m: "higher" if better(m) > 0 else "lower"
                            for m in ("min_impact_ratio", "dp_difference", "match_rate", "paper_score", "mean_gap")}
 STATUSES = ("running", "pass", "breach", "error")

@@ -65,6 +65,7 @@ class Breach:
     verdict: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The breach's fields as a JSON-ready dict (one of a review's ``breaches`` in its summary JSON)."""
         return asdict(self)
 
 
@@ -111,24 +112,24 @@ def evaluate_thresholds(rows: Iterable[Mapping[str, Any]], thresholds: Threshold
 
     Rules (each skipped when its threshold is unset; NaN metrics never breach; a metric
     equal to its limit up to float rounding does not breach, see
-    :func:`fairaudit.metrics.impact.is_below`):
+    :func:`fairaudit.metrics.is_below`):
 
     - ``min_impact_ratio < thresholds.min_impact_ratio``
     - ``match_rate < thresholds.match_rate_goal``
     - ``mean_gap > thresholds.max_gap``
     - with ``fail_on_regression``: every row of ``regression_table`` flagged
       ``regressed``: a change "worse beyond chance" (max-T adjusted) by more than
-      the tolerance (see :func:`~fairaudit.review.changes.change_table`).
+      the tolerance (see ``fairaudit.review.changes.change_table()``).
 
     Parameters
     ----------
     rows : iterable of mapping
         Metric rows (:func:`metric_rows`); only those of ``thresholds.stage`` are checked.
     thresholds : Thresholds
-        The review's ``[thresholds]`` (:mod:`fairaudit.review.config`).
+        The review's ``[thresholds]`` (``fairaudit.review.config``).
     regression_table : DataFrame, optional
         The changes against the previous review
-        (:func:`~fairaudit.review.changes.change_table`); needed for ``fail_on_regression``.
+        (``fairaudit.review.changes.change_table()``); needed for ``fail_on_regression``.
 
     Returns
     -------

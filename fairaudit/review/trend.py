@@ -56,7 +56,7 @@ def trend_frame(store: HistoryStore, current: pd.DataFrame | None = None,
     -------
     DataFrame
         Columns ``period, period_start, version, review_id, status, stage, k,
-        attribute`` and :data:`~fairaudit.review.history.METRICS`.
+        attribute`` and :data:`~fairaudit.review.METRICS`.
     """
     df = store.frame(latest_only=True)
     if current is not None and len(current):
@@ -81,7 +81,7 @@ def regressions(frame: pd.DataFrame, tolerance: float | Mapping[str, float] = 0.
     """The stored metrics' changes since the previous period, and which got worse by more than a tolerance.
 
     This is the plain comparison of the stored figures; a review judges each
-    change against chance with :func:`fairaudit.review.changes.change_table`,
+    change against chance with ``fairaudit.review.changes.change_table()``,
     which fails a review only on a change "worse beyond chance".
 
     For each stage, k, attribute and metric, with ``value`` in ``period`` and
@@ -102,7 +102,7 @@ def regressions(frame: pd.DataFrame, tolerance: float | Mapping[str, float] = 0.
     period : str, optional
         The period to check (default: the latest in ``frame``).
     metrics : sequence of str, optional
-        Default: all of :data:`~fairaudit.review.history.METRICS`.
+        Default: all of :data:`~fairaudit.review.METRICS`.
 
     Returns
     -------
@@ -159,7 +159,7 @@ def trend_chart_svg(frame: pd.DataFrame, metric: str, *, stage: str | None = "be
     frame : DataFrame
         From :func:`trend_frame`.
     metric : str
-        One of :data:`~fairaudit.review.history.METRICS`.
+        One of :data:`~fairaudit.review.METRICS`.
     stage : str or None, default "before"
         Stage to plot (``None``: all stages, labelled).
     title : str, optional

@@ -113,7 +113,7 @@ def gender_coded_words(extension: bool = True) -> dict[str, list[str]]:
     Parameters
     ----------
     extension : bool, default True
-        Add :data:`EXTENSION_MASCULINE` (tech jargon such as "ninja", not from
+        Add ``EXTENSION_MASCULINE`` (tech jargon such as "ninja", not from
         Gaucher et al.) to the masculine list.
 
     Returns
@@ -141,7 +141,7 @@ _QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb"
 def _analysed_tokens(text: str) -> Iterator[tuple[str, str]]:
     """``(as written, as analysed)`` for every token of :func:`_tokens`, each whitespace word normalised first.
 
-    A word that :func:`fairaudit.text.textnorm.normalise` changes (a Cyrillic "і", a
+    A word that ``fairaudit.text.textnorm.normalise()`` changes (a Cyrillic "і", a
     zero-width space) is reported as written, so that callers can find it in the
     text; unchanged words tokenise exactly as gender-decoder does.
     """
@@ -168,14 +168,14 @@ def find_coded_words(text: str, extension: bool = True) -> list[tuple[str, str]]
     gender-decoder: "leadership" matches "lead", "responsible" matches "respon").
     Unlike gender-decoder, a token matching two stems of the same category
     ("dominant" and "domina") is reported once, and each word is read as
-    :func:`fairaudit.text.textnorm.normalise` writes it: "n\u0456nja" (Cyrillic "і") and
+    ``fairaudit.text.textnorm.normalise()`` writes it: "n\u0456nja" (Cyrillic "і") and
     "domi\u200bnant" (zero-width space) are found, and reported as written.
 
     Parameters
     ----------
     text : str
     extension : bool, default True
-        Include :data:`EXTENSION_MASCULINE`.
+        Include ``EXTENSION_MASCULINE``.
 
     Returns
     -------
@@ -218,8 +218,8 @@ _LEX_KEYS = tuple(sorted(NEUTRAL_LEXICON, key=len, reverse=True))
 def neutral_replacement(word: str) -> str | None:
     """A neutral substitute for a gender-coded word, or ``None``.
 
-    Looks ``word`` up in :data:`NEUTRAL_LEXICON` by the longest key that the
-    lower-cased, normalised (:func:`fairaudit.text.textnorm.normalise`) word starts with. Returns ``None`` when the word is not coded
+    Looks ``word`` up in ``NEUTRAL_LEXICON`` by the longest key that the
+    lower-cased, normalised (``fairaudit.text.textnorm.normalise()``) word starts with. Returns ``None`` when the word is not coded
     or no safe substitute is listed (callers should then keep the word).
     Capitalisation of the first letter is preserved.
 

@@ -36,7 +36,7 @@ from .scoring import UnitScorer, best_plans, best_rewrites, rewrite_prompts, sam
 
 @dataclass
 class ExpertIterationConfig:
-    """Settings of :func:`run_expert_iteration`.
+    """Settings of the expert-iteration stage of :meth:`~fairaudit.rewriting.AutoRefine.fit` (``run_expert_iteration()``).
 
     Parameters
     ----------
@@ -62,8 +62,8 @@ class ExpertIterationConfig:
         Generation budget of one sampled rewrite.
     human_epochs : int
         Before the first round, SFT epochs on the human examples, the expert demonstrations that
-        seed the iteration (:func:`rewriting.sft.human_examples`; run by
-        :func:`rewriting.train.train_policy`, which also replays them in every round); 0 = none.
+        seed the iteration (``fairaudit.rewriting.sft.human_examples()``; run by
+        ``fairaudit.rewriting.train.train_policy()``, which also replays them in every round); 0 = none.
     """
 
     rounds: int = 2
@@ -144,7 +144,7 @@ def run_expert_iteration(peft_model: Any, tokenizer: Any, scorer: UnitScorer, un
     progress : bool
         Show progress.
     replay : (prompts, targets)
-        Examples fitted again in every round (the human examples, :func:`rewriting.sft.human_examples`),
+        Examples fitted again in every round (the human examples, ``fairaudit.rewriting.sft.human_examples()``),
         so the rounds do not wash out what careful humans do.
 
     Returns

@@ -29,7 +29,7 @@ from .scoring import UnitScorer, clean_rewrite
 
 @dataclass
 class GRPOSettings:
-    """Settings of :func:`run_grpo` (turned into TRL's ``GRPOConfig`` by :meth:`to_trl`).
+    """Settings of the GRPO stage of :meth:`~fairaudit.rewriting.AutoRefine.fit`; :meth:`~fairaudit.rewriting.GRPOSettings.to_trl` gives TRL's ``GRPOConfig``.
 
     Parameters
     ----------

@@ -345,7 +345,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
         All parameters at once (then ``n_jobs``, ``n_candidates``, ``seed`` and
         ``options`` are ignored).
     **options
-        Any other :class:`HiringDataConfig` field, e.g. ``coded_share=0.5``,
+        Any other :class:`~fairaudit.data.datasets.HiringDataConfig` field, e.g. ``coded_share=0.5``,
         ``agentic_prob=(0.7, 0.3)``. Unknown names raise ``TypeError``.
 
     Returns
@@ -358,7 +358,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     candidates : DataFrame
         ``candidate_id``, ``text`` (third-person bio), ``sex``
         (``"female"``/``"male"``), ``race_ethnicity`` (labels of
-        :data:`fairaudit.data.io.LABELS`; never ``"nhpi"``, see the data card),
+        ``fairaudit.data.io.LABELS``; never ``"nhpi"``, see the data card),
         ``name``, ``occupation``, ``wording`` (``"agentic"``/``"communal"``) and
         ``years_experience``.
 
