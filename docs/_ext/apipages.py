@@ -13,10 +13,8 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
-import importlib.util
 import inspect
 import pkgutil
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -171,66 +169,38 @@ def write_pages(outdir: Path) -> list[Path]:
     return written
 
 
-def resolve_python_name(target: str, contexts: list[str]) -> Any:
-    """The object a dotted name means, tried as is and inside each context, or None.
+@functools.lru_cache(maxsize=1)
+def documented_objects() -> tuple[Any, ...]:
+    """Every object that has an entry in the API reference (each public name's value)."""
+    return tuple(obj for modname in PUBLIC_MODULES for _, obj, _ in public_names(modname))
+
+
+def shown_bases(bases: list[Any]) -> list[Any]:
+    """The base classes a class page names: those with a page of their own, or from other libraries.
+
+    A base class of fairaudit's own that has no page (a private helper such as the review
+    config's ``StrictModel``) is replaced by its own bases, so every base named is one the
+    reader can open (or one of another library's, e.g. ``pydantic.BaseModel``).
 
     Parameters
     ----------
-    target : str
-        The name a cross-reference points at, e.g. ``fairaudit.data.io.read_table`` or ``to_dict``.
-    contexts : list of str
-        Dotted prefixes to try it under (the current module, the current class).
+    bases : list of type
+        The class's direct bases, as autodoc finds them.
     """
-    target = target.lstrip("~.")
-    try:  # a module is found without importing it
-        if importlib.util.find_spec(target) is not None:
-            return target
-    except (ImportError, ValueError):
-        pass
-    for name in [target] + [f"{c}.{target}" for c in contexts if c]:
-        parts = name.split(".")
-        for i in range(len(parts), 0, -1):
-            try:
-                obj: Any = importlib.import_module(".".join(parts[:i]))
-            except Exception:
-                continue
-            try:
-                for attr in parts[i:]:
-                    obj = getattr(obj, attr)
-            except AttributeError:
-                break
-            return obj
-    return None
+    documented = documented_objects()
+    out: list[Any] = []
+    for base in bases:
+        own = (getattr(base, "__module__", None) or "").split(".")[0] in ("fairaudit", "rewriting")
+        if own and not any(base is d for d in documented):
+            replaced = shown_bases(list(getattr(base, "__bases__", ())))
+        else:
+            replaced = [base]
+        out += [b for b in replaced if not any(b is o for o in out)]
+    return out
 
 
-def _on_missing_reference(app, env, node, contnode):
-    """A reference to a fairaudit object that exists but has no page of its own (an internal
-    module or helper) is shown as code, not a link; a reference to nothing stays a warning."""
-    if node.get("refdomain") != "py":
-        return None
-    mod, cls = node.get("py:module") or "", node.get("py:class") or ""
-    target = node.get("reftarget", "")
-    if not (target.startswith(("fairaudit", "rewriting")) or mod.startswith("fairaudit")):
-        return None
-    # a short name in a docstring is relative to the module that defines the object, which
-    # may be any of fairaudit's loaded modules (the page's module only re-exports it)
-    loaded = sorted(m for m in sys.modules if m.startswith(("fairaudit.", "rewriting.")))
-    contexts = [f"{mod}.{cls}" if cls else "", mod, "fairaudit", *loaded]
-    if resolve_python_name(target, contexts) is not None:
-        return contnode
-    if node.get("reftype") in ("attr", "meth") and "." not in target:  # a member named from its class's summary line
-        return contnode if target in _class_members(tuple(loaded)) else None
-    return None
-
-
-@functools.lru_cache(maxsize=4)
-def _class_members(modnames: tuple[str, ...]) -> frozenset[str]:
-    names: set[str] = set()
-    for m in modnames:
-        for obj in vars(sys.modules[m]).values():
-            if inspect.isclass(obj) and obj.__module__ == m:
-                names.update(n for n in dir(obj) if not n.startswith("_"))
-    return frozenset(names)
+def _on_process_bases(app, name, obj, options, bases) -> None:
+    bases[:] = shown_bases(bases)
 
 
 def _on_config_inited(app, config) -> None:
@@ -240,5 +210,5 @@ def _on_config_inited(app, config) -> None:
 def setup(app):
     # before Sphinx lists the source files, which autosummary's generation step scans
     app.connect("config-inited", _on_config_inited)
-    app.connect("missing-reference", _on_missing_reference)
+    app.connect("autodoc-process-bases", _on_process_bases)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
