@@ -126,6 +126,7 @@ def test_deterministic_by_seed():
     (dict(segregation=True), "segregation"), (dict(applicants_per_job=0), "applicants_per_job"),
     (dict(applicants_per_job=2.5), "applicants_per_job"), (dict(applicants_per_job=True), "applicants_per_job"),
     (dict(applicants_per_job=11), "n_candidates must be at least 506"),
+    (dict(coded_share="half"), "coded_share"),  # was a TypeError from comparing a string with 0
 ])
 def test_bad_values_are_one_clear_error(options, match):
     with pytest.raises(ConfigError, match=match):
