@@ -12,6 +12,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from ..data.log_stream import DEFAULT_MEMORY_LIMIT, stream_log
 from ..errors import DataError
 from ..recommenders.base import Rankings, Recommender, rank
 from .protocol import Backend, GroupCodes, Progress
@@ -68,6 +69,30 @@ class LocalBackend(Backend):
         """
         return rank(recommender, list(job_texts), k_max, group_codes, n_candidates=n_candidates,
                     block_size=self.block_size, progress=progress, scoring_median=self.scoring_median)
+
+    def aggregate_log(self, path: Any, candidate_ids: Sequence[str], combos: np.ndarray, k_max: int, *,
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
+        """A log file's per-job aggregates: one DuckDB pass in this process (:func:`~fairaudit.data.log_stream.stream_log`).
+
+        Parameters
+        ----------
+        path : path-like
+            The log (Parquet file or folder, or CSV).
+        candidate_ids : sequence of str
+            The candidates table's ids, in row order.
+        combos : ndarray (n_candidates,) of int
+            Each candidate's group combination.
+        k_max : int
+            Places kept per job.
+        memory_limit : str
+            DuckDB's memory limit (it spills to disk beyond it).
+
+        Returns
+        -------
+        dict
+            :func:`~fairaudit.data.log_stream.stream_log`'s result.
+        """
+        return stream_log(path, candidate_ids, combos, k_max, memory_limit=memory_limit)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

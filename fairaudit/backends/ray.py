@@ -12,7 +12,7 @@ How the work is split
   object store, scores each with :func:`~fairaudit.recommenders.base.dot_scores`
   (fixed-shape tiles, so every score is bit-identical to the local one), keeps
   each block's top-k with :func:`~fairaudit.recommenders.base.topk_block` and
-  merges it into the running top-k (:func:`merge_topk`). Under the total order
+  merges it into the running top-k (:func:`~fairaudit.backends.merge_topk`). Under the total order
   "higher score, then lower candidate index" this merge is exact.
 * **Above-median counts.** A job's median over all candidates cannot be merged
   from per-block medians. We keep the job block's full score rows
@@ -29,6 +29,13 @@ How the work is split
   FAISS's float32 inner products. Measure its recall against the exact path
   with :func:`recall_at_k`. Above-median counts stay exact.
 
+* **Logs** (:meth:`RayBackend.aggregate_log`, ``audit_log(..., backend="ray")``): the
+  log is split into ``log_parts`` job blocks by a hash of ``job_id``; one task per
+  block runs :func:`~fairaudit.data.log_stream.stream_log` on its block (DuckDB, one
+  thread, ``memory_limit`` each) and :func:`~fairaudit.data.log_stream.merge_parts`
+  joins the per-job aggregates, equal to one pass over the whole log. Every worker
+  reads the log file itself: on a cluster it must be on storage all nodes see.
+
 Fault tolerance: tasks are retried (``max_retries``) and Ray Data restarts
 embedding actors when a worker process dies; every step is a pure function of
 its inputs, so a retried run gives the identical result.
@@ -42,11 +49,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from ..data.log_stream import DEFAULT_MEMORY_LIMIT, merge_parts, stream_log
 from ..errors import ConfigError, DataError, FairauditError, RecommenderError
-from ..recommenders.base import (Rankings, Recommender, above_median_counts, check_k, dot_scores,
-                                 rank_block, topk_block)
-from .local import merge_topk
+from ..recommenders.base import Rankings, Recommender, check_k
 from .protocol import Backend, GroupCodes, Progress
+from .ray_workers import EncodeBatch, rank_embedding_block, rank_text_block
 
 _MiB = 1 << 20
 
@@ -57,6 +64,17 @@ def _import_ray():
     except ImportError:  # optional dependency
         raise ConfigError("the Ray backend needs the 'ray' extra: pip install 'fairaudit[ray]'") from None
     return ray
+
+
+def _get(ray, refs: Any, error: type[FairauditError]) -> Any:
+    """``ray.get``; a task's FairauditError comes back as itself (one readable line), other failures as ``error``."""
+    try:
+        return ray.get(refs)
+    except ray.exceptions.RayTaskError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, FairauditError):
+            raise cause from None
+        raise error(f"a Ray task failed: {cause or exc}") from None
 
 
 def is_embedding_recommender(recommender: Any) -> bool:
@@ -101,47 +119,6 @@ def recall_at_k(approx: Rankings, exact: Rankings, k: int | None = None) -> floa
     return float(np.mean(hits) / k) if len(e) else 1.0
 
 
-# --- code that runs on the workers -------------------------------------------------------
-
-class _EncodeBatch:
-    """Ray Data actor: one model copy per actor, ``encode`` per batch."""
-
-    def __init__(self, recommender: Any, column: str):
-        self.recommender = recommender
-        self.column = column
-
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        texts = [str(t) for t in batch[self.column]]
-        emb = np.asarray(self.recommender.encode(texts), dtype=np.float32)
-        return {"embedding": emb.reshape(len(texts), -1)}
-
-
-def _rank_embedding_block(job_emb: np.ndarray, cand_refs: list, cand_starts: list[int], n_candidates: int,
-                          k: int, codes: dict, want_topk: bool = True):
-    """Top-k and above-median counts of one job block, streaming the candidate blocks."""
-    import ray
-
-    rows = np.empty((len(job_emb), n_candidates), dtype=np.float64) if codes else None
-    best: tuple[np.ndarray, np.ndarray] | None = None
-    for start, ref in zip(cand_starts, cand_refs):
-        # dot_scores' float32 scores cast to float64, exactly as check_scores does on the local path
-        s = dot_scores(job_emb, ray.get(ref)).astype(np.float64)
-        if rows is not None:
-            rows[:, start:start + s.shape[1]] = s
-        if want_topk:
-            i, v = topk_block(s, min(k, s.shape[1]))
-            i += start
-            best = (i, v) if best is None else merge_topk(*best, i, v, k)
-        del s
-    counts = {a: above_median_counts(rows, c, ng) for a, (c, ng) in codes.items()}
-    return best, counts
-
-
-def _rank_text_block(recommender: Any, texts: list[str], k: int, n_candidates: int, codes: dict):
-    """Fallback for recommenders without ``encode``: score the block in one call, as locally."""
-    return rank_block(recommender, texts, k, n_candidates, codes)
-
-
 # --- the backend ---------------------------------------------------------------------------
 
 @dataclass
@@ -175,6 +152,9 @@ class RayBackend(Backend):
         Retries of a task whose worker died.
     seed : int
         Seed of the FAISS training sample and k-means.
+    log_parts : int, optional
+        Job blocks a log is split into (:meth:`aggregate_log`); default the
+        cluster's CPUs.
     name : str, default "ray"
         The backend's name, recorded in the audit's provenance.
     """
@@ -191,17 +171,19 @@ class RayBackend(Backend):
     embed_batch_size: int = 256
     max_retries: int = 3
     seed: int = 0
+    log_parts: int | None = None
     name: str = "ray"
     _started: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        for f in ("block_size", "candidate_block", "row_memory", "nprobe", "n_actors", "embed_batch_size"):
+        for f in ("block_size", "candidate_block", "row_memory", "nprobe", "n_actors", "embed_batch_size", "log_parts"):
             if getattr(self, f) is not None and int(getattr(self, f)) < 1:
                 raise ConfigError(f"RayBackend {f} must be at least 1, got {getattr(self, f)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("address", "num_cpus", "block_size", "candidate_block", "row_memory",
-                                              "approximate", "nlist", "nprobe", "n_actors", "max_retries", "seed")}
+                                              "approximate", "nlist", "nprobe", "n_actors", "max_retries", "seed",
+                                              "log_parts")}
 
     # lifecycle
     def start(self):
@@ -260,7 +242,7 @@ class RayBackend(Backend):
         ctx.execution_options.preserve_order = True  # row i of the output is candidate i
         try:
             ds = self._dataset(ray, source, column).map_batches(
-                _EncodeBatch, fn_constructor_args=(model, column), batch_size=self.embed_batch_size,
+                EncodeBatch, fn_constructor_args=(model, column), batch_size=self.embed_batch_size,
                 batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=self._actors(ray)), num_cpus=1)
             for batch in ds.iter_batches(batch_size=block, batch_format="numpy", prefetch_batches=1):
                 yield np.ascontiguousarray(batch["embedding"], dtype=np.float32)
@@ -377,7 +359,7 @@ class RayBackend(Backend):
             job_emb = self.embed(recommender, jobs) if n_jobs else np.zeros((0, 1), np.float32)
             if self.approximate:
                 idx[:], sc[:] = self._faiss_topk(ray, cand_refs, job_emb, k_max)
-            task = ray.remote(_rank_embedding_block).options(max_retries=self.max_retries, num_cpus=1)
+            task = ray.remote(rank_embedding_block).options(max_retries=self.max_retries, num_cpus=1)
             if codes or not self.approximate:
                 for s in range(0, n_jobs, per_task):
                     ref = task.remote(job_emb[s:s + per_task], cand_refs, cand_starts, n_candidates, k_max,
@@ -385,7 +367,7 @@ class RayBackend(Backend):
                     futures[ref] = s
         else:
             rec_ref = ray.put(recommender)
-            task = ray.remote(_rank_text_block).options(max_retries=self.max_retries, num_cpus=1)
+            task = ray.remote(rank_text_block).options(max_retries=self.max_retries, num_cpus=1)
             for s in range(0, n_jobs, per_task):
                 futures[task.remote(rec_ref, jobs[s:s + per_task], k_max, n_candidates, codes_ref)] = s
 
@@ -396,18 +378,44 @@ class RayBackend(Backend):
         for _ in done_iter:
             ready, pending = ray.wait(pending, num_returns=1)
             s = futures[ready[0]]
-            try:
-                best, counts = ray.get(ready[0])
-            except ray.exceptions.RayTaskError as exc:
-                cause = getattr(exc, "cause", None)
-                if isinstance(cause, FairauditError):
-                    raise cause from None
-                raise RecommenderError(f"a Ray task failed: {cause or exc}") from None
+            best, counts = _get(ray, ready[0], RecommenderError)
             if best is not None:
                 idx[s:s + len(best[0])], sc[s:s + len(best[0])] = best
             for a, c in counts.items():
                 med[a][s:s + len(c)] = c
         return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
+
+    def aggregate_log(self, path: Any, candidate_ids: Sequence[str], combos: np.ndarray, k_max: int, *,
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
+        """A log file's per-job aggregates on Ray, one task per job block, merged: equal to one local pass.
+
+        Parameters
+        ----------
+        path : path-like
+            The log (Parquet file or folder, or CSV), readable from every worker.
+        candidate_ids : sequence of str
+            The candidates table's ids, in row order.
+        combos : ndarray (n_candidates,) of int
+            Each candidate's group combination.
+        k_max : int
+            Places kept per job.
+        memory_limit : str
+            DuckDB's memory limit in each task (it spills to disk beyond it).
+
+        Returns
+        -------
+        dict
+            :func:`~fairaudit.data.log_stream.stream_log`'s result for the whole log.
+        """
+        if not (log := Path(path).resolve()).exists():  # resolved: workers may run in another folder
+            raise DataError(f"file not found: {log}")
+        ray = self.start()
+        n = int(self.log_parts or max(1, int(ray.cluster_resources().get("CPU", 1))))
+        task = ray.remote(stream_log).options(max_retries=self.max_retries, num_cpus=1)
+        ids_ref, combos_ref = ray.put([str(c) for c in candidate_ids]), ray.put(np.asarray(combos, dtype=np.int64))
+        refs = [task.remote(str(log), ids_ref, combos_ref, k_max, memory_limit=memory_limit, threads=1, part=(i, n))
+                for i in range(n)]
+        return merge_parts(_get(ray, refs, DataError), combos)
 
     def _faiss_topk(self, ray, cand_refs: list, job_emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Approximate top-k with a FAISS IVF index; ties ordered like the exact path."""

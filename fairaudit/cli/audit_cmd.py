@@ -69,7 +69,8 @@ def register(sub) -> None:
     p.add_argument("--no-decomposition", action="store_true", help="same as --decomposition none")
     p.add_argument("--infer-attributes", action="store_true",
                    help="fill missing sex/race from names (labelled as inferred)")
-    p.add_argument("--backend", default="local", help="local | ray | ray://ADDRESS")
+    p.add_argument("--backend", default="local",
+                   help="local | ray | ray://ADDRESS (with --log: a streamed log split into job blocks on Ray)")
     p.add_argument("--period", help="review period label recorded in the result")
     p.add_argument("--created-at", metavar="TIME",
                    help="creation time recorded in the audit (ISO 8601, e.g. 2026-01-01T00:00:00Z); default "
@@ -164,4 +165,5 @@ def _historical(args: argparse.Namespace, kind: str):
                      match_goal=args.match_goal, min_share=args.min_share, n_bootstrap=args.bootstrap,
                      seed=args.seed, n_permutations=args.permutations, alpha=args.alpha,
                      use_inferred=args.infer_attributes, labels=read_labels(args.labels), period=args.period,
-                     created_at=args.created_at, stream=args.stream, memory_limit=args.memory_limit)
+                     created_at=args.created_at, stream=args.stream, memory_limit=args.memory_limit,
+                     backend=args.backend)

@@ -14,6 +14,13 @@ Groups are handled as *combinations*: every candidate gets one integer, the
 combination of its group codes over the audited attributes, and the aggregates
 are per (job, combination); any attribute's counts are sums of them
 (:class:`fairaudit.engine.candidate_sets.StreamedSets`).
+
+Where one machine is not enough, the log is split into **job blocks**: block ``i``
+of ``n`` holds every job whose id hashes to ``i`` modulo ``n`` (``part=(i, n)``),
+so all of a job's rows are in one block and its median and first places are
+exact. Each block's aggregates are computed on its own (on a Ray worker,
+:meth:`fairaudit.backends.RayBackend.aggregate_log`) and :func:`merge_parts`
+joins them into what one pass over the whole log gives.
 """
 from __future__ import annotations
 
@@ -63,7 +70,8 @@ def _source(path: Any) -> str:
 
 
 def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, k_max: int, *,
-               memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None) -> dict[str, Any]:
+               memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None,
+               part: tuple[int, int] | None = None) -> dict[str, Any]:
     """Per-job aggregates and first places of a log file, computed by DuckDB.
 
     Parameters
@@ -81,6 +89,10 @@ def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, 
         DuckDB's memory limit (it spills to a temporary folder beyond it).
     threads : int, optional
         DuckDB's threads (default: all cores).
+    part : (int, int), optional
+        ``(i, n)``: only job block ``i`` of ``n`` (the jobs whose id hashes to
+        ``i`` modulo ``n``); the result then also holds ``rows``, the distinct
+        candidate rows the block considered, for :func:`merge_parts`.
 
     Returns
     -------
@@ -99,17 +111,23 @@ def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, 
     with tempfile.TemporaryDirectory(prefix="fairaudit-duckdb-") as spill:
         con = _connect(memory_limit, threads, spill)
         try:
-            return _aggregate(con, src, path, candidate_ids, combos, k_max)
+            return _aggregate(con, src, path, candidate_ids, combos, k_max, part)
         finally:
             con.close()
 
 
-def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.ndarray, k_max: int) -> dict[str, Any]:
+def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.ndarray, k_max: int,
+               part: tuple[int, int] | None = None) -> dict[str, Any]:
     """The queries of :func:`stream_log` on an open connection."""
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
     missing = [c for c in ("job_id", "candidate_id") if c not in cols]
     if missing:
         raise DataError(f"log {path} is missing column(s) {missing}; it has {cols}")
+    if part is not None:  # one job block: a job's rows are never split (a missing id goes with '')
+        i, n = (int(v) for v in part)
+        if not 0 <= i < n:
+            raise ConfigError(f"part must be (i, n) with 0 <= i < n, got {part!r}")
+        src = f"(SELECT * FROM {src} WHERE hash(coalesce(CAST(job_id AS VARCHAR), '')) % {n} = {i})"
     has = {c: c in cols for c in ("rank", "score", "selected", "timestamp")}
     if not (has["rank"] or has["score"] or has["selected"]):
         raise DataError(f"log {path} has none of the columns ['rank', 'score', 'selected']")
@@ -150,6 +168,8 @@ def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.nda
         out[name] = arr
     people = con.execute("SELECT combo, count(DISTINCT row) AS n FROM pairs GROUP BY combo").df()
     out["people"] = np.bincount(people["combo"], weights=people["n"], minlength=n_combos).astype(np.int64)
+    if part is not None:  # a person considered in two blocks counts once: merge_parts needs who
+        out["rows"] = con.execute("SELECT DISTINCT row FROM pairs ORDER BY row").df()["row"].to_numpy(np.int64)
     top = con.execute(f"""SELECT j, place, row, {'-rank' if has['rank'] else 'score'} AS key FROM placed
         JOIN job_index USING (job_id) WHERE place < {int(k_max)}""").df()
     out.update(top_job=top["j"].to_numpy(np.int64), top_place=top["place"].to_numpy(np.int64),
@@ -160,4 +180,50 @@ def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.nda
                              f"FROM {src}").fetchone()
         if lo is not None:
             out["period"] = {"start": lo.date().isoformat(), "end": hi.date().isoformat()}
+    return out
+
+
+def merge_parts(parts: list[dict[str, Any]], combos: np.ndarray) -> dict[str, Any]:
+    """One :func:`stream_log` result from those of its job blocks (``part=(i, n)`` for every ``i``).
+
+    Jobs are sorted by id, as one pass over the whole log sorts them; each
+    job's counts and first places are its block's; distinct people are counted
+    over the union of the blocks' candidates; the period spans the blocks'.
+
+    Parameters
+    ----------
+    parts : list of dict
+        The blocks' results, each with ``rows``.
+    combos : ndarray (n_candidates,) of int
+        Each candidate's group combination, as given to ``stream_log``.
+
+    Returns
+    -------
+    dict
+        What :func:`stream_log` returns for the whole log.
+    """
+    if not parts:
+        raise ConfigError("merge_parts needs at least one part")
+    ids = [j for p in parts for j in p["job_ids"]]
+    if len(set(ids)) != len(ids):
+        raise DataError("the same job came out of two job blocks; the blocks must split the log by job")
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    new_of_old = np.empty(len(ids), dtype=np.int64)
+    new_of_old[order] = np.arange(len(ids))
+    first = parts[0]
+    n_combos = first["n_combos"]
+    out: dict[str, Any] = {"job_ids": [ids[i] for i in order], "n_combos": n_combos,
+                           **{f: first[f] for f in ("has_rank", "has_score", "has_selected")}}
+    for name in ("considered", "above", "flagged"):
+        stacked = np.concatenate([p[name] for p in parts]) if ids else np.zeros((0, n_combos), np.int64)
+        out[name] = stacked[order]
+    offsets = np.cumsum([0] + [len(p["job_ids"]) for p in parts])
+    out["top_job"] = np.concatenate([new_of_old[off + p["top_job"]] for off, p in zip(offsets, parts)])
+    for name in ("top_place", "top_candidate", "top_key"):
+        out[name] = np.concatenate([p[name] for p in parts])
+    rows = np.unique(np.concatenate([p["rows"] for p in parts]))
+    out["people"] = np.bincount(np.asarray(combos, dtype=np.int64)[rows], minlength=n_combos).astype(np.int64)
+    periods = [p["period"] for p in parts if p["period"]]
+    out["period"] = ({"start": min(q["start"] for q in periods), "end": max(q["end"] for q in periods)}
+                     if periods else None)
     return out

@@ -26,7 +26,8 @@ import pandas as pd
 
 from ..data.groups import GroupEncoding, candidate_attributes, usable_encodings
 from ..data.io import candidates_sha256, frame_sha256, load_jobs, read_table, validate_jobs
-from ..data.log_stream import DEFAULT_MEMORY_LIMIT, stream_log
+from ..backends import get_backend
+from ..data.log_stream import DEFAULT_MEMORY_LIMIT
 from ..data.logs import load_pairs, log_period, validate_pairs, validate_people
 from ..errors import ConfigError, FairauditWarning
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
@@ -271,6 +272,7 @@ def audit_log(
     created_at: str | None = None,
     stream: bool = False,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    backend: Any = "local",
 ) -> AuditResult:
     """Audit a recommender's historical output: who it put in each job's top-k, among the candidates it considered.
 
@@ -312,6 +314,12 @@ def audit_log(
         Jobs are then in ``jobs``' order, or sorted by id without ``jobs``.
     memory_limit : str
         DuckDB's memory limit when streaming (it spills to disk beyond it).
+    backend : "local" | "ray" | Backend
+        Where a streamed log's per-job aggregates are computed: in this process
+        (one DuckDB pass), or on Ray where one machine is not enough (the log
+        split into job blocks, one task each, merged:
+        :meth:`fairaudit.backends.RayBackend.aggregate_log`); the same tables. A
+        non-local backend streams the log (``stream=True`` is implied).
 
     Returns
     -------
@@ -325,8 +333,14 @@ def audit_log(
                          **{name: value for name, value in (("n_permutations", n_permutations), ("alpha", alpha))
                             if value is not None})
     created = resolve_created_at(created_at)
+    local = backend is None or (isinstance(backend, str) and backend == "local")
+    stream = stream or not local  # a cluster reads the log from its file
     if stream and not isinstance(log, (str, os.PathLike)):
-        raise ConfigError("stream=True reads the log from a Parquet or CSV file; pass its path")
+        raise ConfigError("stream=True (and any non-local backend) reads the log from a Parquet or CSV file; "
+                          "pass its path")
+    runner = get_backend(backend) if stream else None
+    if runner is not None and not callable(getattr(runner, "aggregate_log", None)):
+        raise ConfigError(f"backend {getattr(runner, 'name', runner)!r} cannot aggregate a log: use 'local' or 'ray'")
     on_disk = isinstance(candidates, (str, os.PathLike))
     people = validate_people(read_table(candidates) if on_disk else candidates,
                              source=str(candidates) if on_disk else "table", labels=labels)
@@ -339,7 +353,7 @@ def audit_log(
     if config.gap_attribute not in config.attributes:
         config.gap_attribute = config.attributes[0]
     if stream:  # the log stays on disk: DuckDB computes the per-job aggregates (fairaudit.data.log_stream)
-        sets, dates, log_sha = _streamed_sets(log, people, encodings, config, job_ids, memory_limit)
+        sets, dates, log_sha = _streamed_sets(log, people, encodings, config, job_ids, memory_limit, runner)
         log_src = str(log)
     else:
         pairs, log_src = pairs_frame(log, outcomes=True)
@@ -354,7 +368,8 @@ def audit_log(
     prov = {"source": "log", "log_sha256": log_sha, "historical": True, "log_period": dates, "log_streamed": stream,
             "jobs_sha256": None if jobs_df is None else frame_sha256(jobs_df, ["job_id", "title", "text"]),
             "config_sha256": sha256_of(config.to_dict()),
-            "recommender": {"name": "historical log", "source": log_src}, "backend": None,
+            "recommender": {"name": "historical log", "source": log_src},
+            "backend": None if local else getattr(runner, "name", type(runner).__name__),
             "candidates_streamed": False, "data_source": data_source or f"log: {log_src}; candidates: {cand_src}",
             "period": period or (f"{dates['start']} to {dates['end']}" if dates else None), "created_at": created}
     prov["audit_id"] = sha256_of({"log": prov["log_sha256"], "config": prov["config_sha256"],
@@ -364,11 +379,11 @@ def audit_log(
 
 
 def _streamed_sets(log: Any, people: pd.DataFrame, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                   job_ids: Sequence[str] | None, memory_limit: str) -> tuple[StreamedSets, Any, str]:
-    """The log's per-job aggregates from DuckDB, in the jobs table's order when one is given."""
+                   job_ids: Sequence[str] | None, memory_limit: str, runner: Any) -> tuple[StreamedSets, Any, str]:
+    """The log's per-job aggregates from DuckDB (on ``runner``), in the jobs table's order when one is given."""
     combos = np.unique(np.stack([e.codes for e in encodings]), axis=1, return_inverse=True)[1].ravel()
     k_stored = max(config.ks) + 1
-    agg = stream_log(log, people["candidate_id"].tolist(), combos, k_stored, memory_limit=memory_limit)
+    agg = runner.aggregate_log(log, people["candidate_id"].tolist(), combos, k_stored, memory_limit=memory_limit)
     sets = streamed(agg, combos, len(people), k_stored)
     if job_ids is not None:
         sets = reorder(sets, job_ids)

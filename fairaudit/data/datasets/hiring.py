@@ -28,116 +28,20 @@ Applied Psychology* 94(6), 1591-1599.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ...errors import ConfigError
 from . import sources
+from .config import HiringDataConfig
+from .segregation import applicant_sets, draw_segregated
 from .sources import RACES, Occupation
 from .wording import (AD_CLOSINGS, AD_SENTENCES, BIO_SENTENCES, CODINGS, FEMALE_TYPED_FAMILIES,
                       MALE_TYPED_FAMILIES, PRONOUNS)
 
 __all__ = ["HiringDataConfig", "make_hiring_data", "job_ad_text", "make_twins", "swap_pronouns"]
-
-@dataclass(frozen=True)
-class HiringDataConfig:
-    """Parameters of :func:`make_hiring_data`.
-
-    Parameters
-    ----------
-    n_jobs, n_candidates : int
-        Table sizes.
-    seed : int
-        Seed of the ``numpy.random.Generator``; same seed, same tables.
-    coded_share : float in [0, 1], default 0.5
-        Share of job ads written with gender-coded wording (exactly
-        ``round(coded_share * n_jobs)`` ads); the rest are neutral.
-    masculine_share : float in [0, 1], default 0.5
-        Share of the coded ads that are masculine-coded (the rest feminine-coded).
-    stereotype_weight : float >= 1, default 3.0
-        How much more likely a technical/trades ad is to receive the masculine
-        wording (and a care/education ad the feminine wording) than an ad of
-        another family; 1.0 assigns the wording irrespective of occupation.
-    agentic_prob : (float, float), default (0.7, 0.3)
-        ``(P(agentic | male), P(agentic | female))``: probability that a bio's
-        self-description uses agentic (masculine-coded) rather than communal
-        (feminine-coded) wording.
-    female_share : float in (0, 1), default 0.5
-        P(sex = female) of candidates.
-    race_shares : mapping, optional
-        ``{label: share}`` over :data:`RACES`; default: the US population
-        shares implied by the Census 2020 surname table.
-    occupations : sequence of str, optional
-        Subset of occupation titles to use (default: all 46).
-    n_skills : int, default 3
-        ESCO skills listed in each bio (out of 4 per occupation).
-    wording_sentences : int, default 3
-        Gendered wording sentences per coded ad and per bio.
-    """
-
-    n_jobs: int = 200
-    n_candidates: int = 2000
-    seed: int = 0
-    coded_share: float = 0.5
-    masculine_share: float = 0.5
-    stereotype_weight: float = 3.0
-    agentic_prob: tuple[float, float] = (0.7, 0.3)
-    female_share: float = 0.5
-    race_shares: Mapping[str, float] | None = None
-    occupations: Sequence[str] | None = None
-    n_skills: int = 3
-    wording_sentences: int = 3
-
-    def __post_init__(self) -> None:
-        def unit(name: str, v: float, open_: bool = False) -> None:
-            ok = (0 < v < 1) if open_ else (0 <= v <= 1)
-            if not isinstance(v, (int, float)) or not ok:
-                raise ConfigError(f"{name} must be a number in {'(0, 1)' if open_ else '[0, 1]'}, got {v!r}")
-
-        for name in ("n_jobs", "n_candidates"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-                raise ConfigError(f"{name} must be a positive integer, got {v!r}")
-        if not isinstance(self.seed, (int, np.integer)):
-            raise ConfigError(f"seed must be an integer, got {self.seed!r}")
-        unit("coded_share", self.coded_share)
-        unit("masculine_share", self.masculine_share)
-        unit("female_share", self.female_share, open_=True)
-        if not isinstance(self.stereotype_weight, (int, float)) or self.stereotype_weight < 1:
-            raise ConfigError(f"stereotype_weight must be >= 1 (1 = no stereotyping), got {self.stereotype_weight!r}")
-        try:
-            pm, pf = (float(p) for p in self.agentic_prob)
-        except (TypeError, ValueError):
-            raise ConfigError("agentic_prob must be a pair (P(agentic | male), P(agentic | female)), "
-                              f"got {self.agentic_prob!r}") from None
-        unit("agentic_prob[0] (male)", pm)
-        unit("agentic_prob[1] (female)", pf)
-        object.__setattr__(self, "agentic_prob", (pm, pf))
-        if self.race_shares is not None:
-            bad = sorted(set(self.race_shares) - set(RACES))
-            vals = list(self.race_shares.values())
-            if bad or not vals or any((not isinstance(v, (int, float))) or v < 0 for v in vals) or sum(vals) <= 0:
-                raise ConfigError(f"race_shares must map labels from {list(RACES)} to non-negative shares "
-                                  f"with a positive sum; got {dict(self.race_shares)!r}")
-        if self.occupations is not None:
-            known = {o[0] for o in sources.OCCUPATIONS}
-            bad = [o for o in self.occupations if o not in known]
-            if bad or not list(self.occupations):
-                raise ConfigError(f"unknown occupation(s) {bad}; choose from {sorted(known)}")
-        if not isinstance(self.n_skills, int) or not 1 <= self.n_skills <= 4:
-            raise ConfigError(f"n_skills must be 1..4, got {self.n_skills!r}")
-        if not isinstance(self.wording_sentences, int) or not 1 <= self.wording_sentences <= 4:
-            raise ConfigError(f"wording_sentences must be 1..4, got {self.wording_sentences!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["agentic_prob"] = list(self.agentic_prob)
-        d["race_shares"] = dict(self.race_shares) if self.race_shares is not None else None
-        d["occupations"] = list(self.occupations) if self.occupations is not None else None
-        return d
 
 
 # --- text helpers --------------------------------------------------------------
@@ -299,14 +203,20 @@ def _make_jobs(cfg: HiringDataConfig, occs: Sequence[Occupation], rng: np.random
     return pd.DataFrame(rows, columns=["job_id", "title", "text", "occupation", "coding", "family"])
 
 
-def _make_candidates(cfg: HiringDataConfig, occs: Sequence[Occupation], rng: np.random.Generator) -> pd.DataFrame:
+def _make_candidates(cfg: HiringDataConfig, occs: Sequence[Occupation], rng: np.random.Generator,
+                     drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    # drawn: (occupation, sex, race) of segregated data; without it the draws are those of earlier versions
     n = cfg.n_candidates
     sampler = _NameSampler()
-    sex = np.where(rng.random(n) < cfg.female_share, "female", "male")
-    race = rng.choice(len(RACES), size=n, p=_race_probs(cfg))
+    if drawn is None:
+        sex = np.where(rng.random(n) < cfg.female_share, "female", "male")
+        race = rng.choice(len(RACES), size=n, p=_race_probs(cfg))
+    else:
+        occ_idx, sex, race = drawn
     surname = sampler.surnames(race, rng.random(n))
     first = sampler.first_names(race, sex, rng.random(n))
-    occ_idx = rng.integers(0, len(occs), n)
+    if drawn is None:
+        occ_idx = rng.integers(0, len(occs), n)
     years = rng.integers(1, 21, n)
     p_agentic = np.where(sex == "male", cfg.agentic_prob[0], cfg.agentic_prob[1])
     style = np.where(rng.random(n) < p_agentic, "agentic", "communal")
@@ -332,7 +242,7 @@ def _make_candidates(cfg: HiringDataConfig, occs: Sequence[Occupation], rng: np.
 
 
 def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0, *,
-                     config: HiringDataConfig | None = None, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+                     config: HiringDataConfig | None = None, **options: Any) -> tuple[pd.DataFrame, ...]:
     """Synthetic job ads and candidate bios from packaged ESCO and Census tables.
 
     Parameters
@@ -346,7 +256,8 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
         ``options`` are ignored).
     **options
         Any other :class:`~fairaudit.data.datasets.HiringDataConfig` field, e.g. ``coded_share=0.5``,
-        ``agentic_prob=(0.7, 0.3)``. Unknown names raise ``TypeError``.
+        ``agentic_prob=(0.7, 0.3)``, ``segregation=1.0``,
+        ``applicants_per_job=30``. Unknown names raise ``TypeError``.
 
     Returns
     -------
@@ -361,6 +272,10 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
         ``fairaudit.data.io.LABELS``; never ``"nhpi"``, see the data card),
         ``name``, ``occupation``, ``wording`` (``"agentic"``/``"communal"``) and
         ``years_experience``.
+    candidate_sets : DataFrame
+        Only with ``applicants_per_job``: ``job_id``, ``candidate_id``, each
+        job's applicants (candidates of its occupation), for
+        ``fairaudit.audit(..., candidate_sets=...)``.
 
     Notes
     -----
@@ -368,11 +283,20 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     self-reported data); names are drawn to match them from Census frequencies.
     Nothing scores candidates: the texts are all a recommender sees.
 
+    With ``segregation`` or ``applicants_per_job`` the candidates are spread
+    evenly over the occupations and their sex and race/ethnicity follow their
+    occupation's mix in the US Bureau of Labor Statistics' figures as far as
+    ``segregation`` says (:mod:`~fairaudit.data.datasets.segregation`). Without
+    either, the frames are those of earlier versions, draw for draw.
+
     Examples
     --------
     >>> jobs, candidates = make_hiring_data(20, 100, seed=1)
     >>> sorted(jobs["coding"].unique())
     ['feminine', 'masculine', 'neutral']
+    >>> jobs, candidates, applications = make_hiring_data(5, 460, seed=1, segregation=1.0, applicants_per_job=10)
+    >>> applications.groupby("job_id").size().tolist()
+    [10, 10, 10, 10, 10]
     """
     cfg = config or HiringDataConfig(n_jobs=n_jobs, n_candidates=n_candidates, seed=seed, **options)
     occs = sources.esco_occupations()
@@ -382,10 +306,16 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     rng = np.random.default_rng(cfg.seed)
     jobs_rng, cand_rng = rng.spawn(2)
     jobs = _make_jobs(cfg, occs, jobs_rng)
-    candidates = _make_candidates(cfg, occs, cand_rng)
+    # segregated data draw from a third stream, so the default data keep their draws
+    seg_rng = rng.spawn(1)[0] if cfg.segregated else None
+    drawn = None if seg_rng is None else draw_segregated(cfg.n_candidates, occs, cfg.female_share, _race_probs(cfg),
+                                                         cfg.segregation, seg_rng)
+    candidates = _make_candidates(cfg, occs, cand_rng, drawn)
     jobs.attrs["fairaudit_dataset"] = {"generator": "fairaudit.datasets.make_hiring_data", **cfg.to_dict()}
     candidates.attrs["fairaudit_dataset"] = jobs.attrs["fairaudit_dataset"]
-    return jobs, candidates
+    if cfg.applicants_per_job is None:
+        return jobs, candidates
+    return jobs, candidates, applicant_sets(jobs, candidates, cfg.applicants_per_job, seg_rng)
 
 
 def make_twins(candidates: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
