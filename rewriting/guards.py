@@ -21,6 +21,7 @@ import pandas as pd
 
 from .edits import EditPlan, broken
 from .grammar import agreement_errors, inflect_like, sense_problems
+from .lexical import self_contrasts, unknown_words, unvetted_edits
 from .meaning import (GENDERED_PEOPLE, coded_added, demographic_added, duty_kept, duty_terms,
                       invented_content, is_job_word, plain_word, prompt_echo, states_requirement,
                       title_kept)
@@ -231,6 +232,27 @@ RULES: tuple[Rule, ...] = (
                "You'll plan lessons and support pupils with care.", rewrite=True),
           Case("You will unload trailers and pick orders with RF scanners like a machine.",
                "You will work quickly in the warehouse.", rewrite=True))),
+    Rule("coded_target", "a word-level edit touches a gender-coded, gendered or demographic word, or is an edit "
+         "careful humans made in the training ads; any other word is the ad's own description",
+         lambda e: [f"edits '{o}', which is not coded, the way no careful human did ('{o} -> {n or '(removed)'}')"
+                    for o, n in unvetted_edits(e.plan)],
+         (Case("We lay mortar in the veins and keep a steady hand.", "veins -> plates"),
+          Case("Our back office is a snug nook by the loading yard.", "back -> "),
+          Case("We are a sewing circle for pipes and drains.", "circle -> team"))),
+    Rule("real_words", "every word a rewrite brings in is an English word (wordfreq's list): no typo, no blend",
+         lambda e: ([f"brings in {', '.join(repr(w) for w in u)}, which no English word list has"]
+                    if e.unit_after.strip() and (u := unknown_words(e.unit_before, e.unit_after)) else []),
+         (Case("The day starts with the good-morning song at the front door.",
+               "The day starts with the good-mording song at the front door.", rewrite=True),
+          Case("You will draw schematics in KiCad and test boards.",
+               "You will draw scatures in KiCad and test boards.", rewrite=True),
+          Case("Our studio is calm and soft-spoken.", "Our studio is calm and softspoken.", rewrite=True))),
+    Rule("self_contrast", "an edit never sets a word against itself ('the men from the boys' -> 'the people from "
+         "the people')",
+         lambda e: [f"leaves the empty contrast '{c}'" for c in self_contrasts(e.unit_before, e.unit_after)]
+         if e.unit_after.strip() else [],
+         (Case("On the first day we sort the men from the boys.", "men -> people; boys -> people"),
+          Case("Ask the ladies and the gents at the desk.", "ladies -> staff; gents -> staff"))),
     Rule("agreement", "a replacement agrees with its subject ('who dominates' -> 'who excels in', never 'who excel in')",
          _agreement),
     Rule("word_sense", "old and new can share a part of speech; a word that only matches a coded stem is not coded",

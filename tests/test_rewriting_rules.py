@@ -53,9 +53,24 @@ def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
     ("fragment", "We bake for each other on Fridays.", "DELETE", ""),
     ("scope_deleted", "We're kind, curious, loud and proud.", "DELETE", ""),
     ("scope_deleted", "Cake, banter and the odd quiz night.", "DELETE", ""),
+    # gendered, kinship and coded words may be edited; a non-coded word only the way careful humans did
+    ("coded_target", "The lads on site fit the boards.", "lads -> electricians", ""),
+    ("coded_target", "The aunties on the front desk will help.", "aunties -> staff", ""),
+    ("coded_target", "We want a gentle manner with clients.", "gentle -> ", ""),
+    ("coded_target", "We ship to production every day.", "ship -> deploy", ""),
+    ("self_contrast", "We sort the men from the boys.", "men -> people", ""),
 ])
 def test_good_edits_pass_the_rule(rule, sentence, answer, before):
     assert rule not in [name for name, _ in run_rules(edit_of(Case(sentence, answer, before=before)))]
+
+
+def test_real_words_judges_only_the_words_a_rewrite_brings_in():
+    from fairaudit.rewriting.lexical import unknown_words
+
+    # a product name of the ad stays; an expanded contraction and plain words are English
+    assert unknown_words("You'll draw schematics in KiCad.", "You will draw circuit diagrams in KiCad.") == []
+    assert unknown_words("Our brickies lay 800 a day.", "Our bricklayers lay 800 a day.") == []
+    assert unknown_words("Sing the good-morning song.", "Sing the good-mording song.") == ["good-mording"]
 
 
 def test_scope_sentences_are_job_content_not_culture():
