@@ -253,6 +253,15 @@ def test_run_info_records_stages_and_threads():
     ("She's worked in sales and he's a teacher.", "They've worked in sales and they're a teacher."),
     ("He worked at Acme; his manager says he can code.", "They worked at Acme; their manager says they can code."),
     ("Her team has grown.", "Their team has grown."),  # only a subject they changes its verb
+    # the demo's own profiles (make_hiring_data): a verb joined by "and", and "her" as the object
+    ("She is competitive and driven, and enjoys challenging goals.",
+     "They are competitive and driven, and enjoy challenging goals."),
+    ("References call her outspoken, self-reliant and determined.",
+     "References call them outspoken, self-reliant and determined."),
+    ("Colleagues know her as a kind professional; we hired her.",
+     "Colleagues know them as a kind professional; we hired them."),
+    ("They call her team strong.", "They call their team strong."),  # "team" is no adjective: possessive
+    ("He manages budgets and reports to the board.", "They manage budgets and reports to the board."),  # noun too: kept
 ])
 def test_masking_makes_the_verb_agree_with_they(text, masked):
     from fairaudit.engine.drivers import mask_identity

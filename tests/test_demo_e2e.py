@@ -109,3 +109,88 @@ def test_documented_before_after_report_on_the_demo_files(demo, tmp_path, capsys
     demo_side = json.loads((out / "report.json").read_text())["rewrites"]
     assert summary == demo_side["summary"]
     assert json.loads(pdf.with_suffix(".json").read_text())["rewrites"]["rows"] == demo_side["rows"]
+
+
+def test_demo_terminal_pdf_and_summary_read_consistently(demo, tmp_path, capsys):
+    """Issue 27: the demo's terminal, its PDF and the LL144 summary of its audit say the same thing.
+
+    Each output is read back as a person reads it (:mod:`readouts`): per attribute and k the
+    verdict word, p-value and lowest impact ratio; per group the verdict, family-wise p-value
+    and impact ratio (the terminal lists the headline k's groups that are not a plain pass);
+    the same words for p and for the reference group; each breach's masked figure with its
+    test, word for word where shown; and no group row beyond chance under an attribute that is not.
+    """
+    import re
+
+    from pypdf import PdfReader
+
+    import readouts
+    from fairaudit.engine.breach_cause import breach_line
+    from fairaudit.engine.causes import verdict_cause_line
+    from fairaudit.engine.verdicts import BEYOND, P_FORMULA, REFERENCE, REFERENCE_NOTE, SIGNIFICANT
+
+    _, out, printed = demo
+    audit = json.loads((out / "audit_before.json").read_text())
+    groups, ks = audit["groups"], audit["config"]["ks"]
+    page = tmp_path / "summary.html"
+    date = audit["provenance"]["created_at"][:10]
+    assert main(["summary", "--audit", str(out / "audit_before.json"), "--out", str(page), "--distribution-date",
+                 date, "--org", "Demo"]) == 0
+    capsys.readouterr()
+    before = printed[printed.index("Before rewriting:"):printed.index("After rewriting the flagged jobs:")]
+    views = {"terminal": readouts.terminal(before, groups),
+             "pdf": readouts.pdf("\n".join(p.extract_text() for p in PdfReader(out / "report.pdf").pages), groups, ks),
+             "summary": readouts.summary_page(page.read_text(), groups)}
+    cuts = [(a, k) for a in groups for k in ks]
+
+    # every attribute at every k: one verdict word, one p-value, one lowest ratio, at the same rounding
+    for cut in cuts:
+        seen = {name: v["attributes"].get(cut, {}) for name, v in views.items()}
+        for field in ("verdict", "p", "min_ir"):
+            values = {name: s[field] for name, s in seen.items() if field in s}
+            assert len(values) == 3 and len(set(values.values())) == 1, (cut, field, values)
+        line = seen["terminal"]
+        if "verdict_line" in line:  # the headline k's verdict lines say what its table says
+            assert (line["verdict_line"], line["p_line"], line["min_ir_line"]) == \
+                (line["verdict"], line["p"], line["min_ir"])
+    assert any(k == ks[0] and "verdict_line" in views["terminal"]["attributes"][(a, k)] for a, k in cuts)
+
+    # every rated group at every k in the PDF and the summary; the terminal's listed ones at the headline k
+    pdf_rows, page_rows = views["pdf"]["groups"], views["summary"]["groups"]
+    assert pdf_rows and set(pdf_rows) == set(page_rows)
+    for key, row in pdf_rows.items():
+        assert row == page_rows[key], key
+        shown = views["terminal"]["groups"].get(key)
+        if shown is not None:
+            assert shown["verdict"] == row["verdict"], key
+            if shown["verdict"] != REFERENCE:
+                assert (shown["ir"], shown["p"]) == (row["ir"], row["p"]), key
+        elif key[1] == ks[0]:  # the terminal leaves out a plain pass only
+            assert row["verdict"] == "pass", key
+        if row["verdict"] == REFERENCE:
+            assert row["p"] == "—", key  # no test of itself
+    assert any(r["verdict"] == REFERENCE for r in views["terminal"]["groups"].values())
+
+    # no group row beyond chance under an attribute that is not, in any output
+    for name, v in views.items():
+        for (attr, k, group), row in v["groups"].items():
+            if row["verdict"] in SIGNIFICANT:
+                assert v["attributes"][(attr, k)]["verdict"] in SIGNIFICANT, (name, attr, k, group)
+            if row["verdict"] == BEYOND:
+                assert v["attributes"][(attr, k)]["verdict"] == BEYOND, (name, attr, k, group)
+
+    # the same words for p and for the reference group everywhere
+    for name, v in views.items():
+        assert P_FORMULA.format(n=f"{audit['config']['n_permutations']:,}") in v["text"], name
+        assert f"reference group ({REFERENCE_NOTE})" in v["text"], name
+        assert not re.search(r"NOT MET|goal[^.]{0,20}breach", v["text"]), name  # the voluntary goal's own words
+
+    # each breach with its masked figure and their tests: the same sentence in the terminal and the PDF
+    breaches = audit["summary"]["decomposition"]["breaches"]
+    assert breaches and all(e.get("masked_verdict") for e in breaches)
+    for e in breaches:
+        for name in ("terminal", "pdf"):
+            assert breach_line(e) in views[name]["text"], (name, e["attribute"], e["k"])
+    note = verdict_cause_line(audit["summary"]["causes"])
+    if note:  # where a verdict and its gap's cause disagree, both say which question each answers
+        assert note in views["terminal"]["text"] and note in views["pdf"]["text"]

@@ -40,3 +40,24 @@ def test_the_before_after_section_carries_the_effects():
     sec = rewrite_section(rewrites(), 10, 5, CAUSES)
     assert [e["attribute"] for e in sec["effects"]] == ["sex", "race_ethnicity"]
     assert rewrite_section(rewrites(), 10, 5)["effects"][1]["text_driven"] is False   # no wording moves it
+
+
+def test_the_pdf_says_once_where_a_verdict_and_its_gap_cause_disagree():
+    # issue 27: the terminal explained a "pass" beside "cause: job text" (they test different things); the PDF,
+    # which shows the same causes, did not
+    from fairaudit.engine.causes import DIFFERENT_QUESTIONS, verdict_cause_line
+    from fairaudit.engine.display import cause_lines
+
+    causes = {"sex": {**CAUSES["sex"], "k": 50, "verdict": "pass", "note": DIFFERENT_QUESTIONS},
+              "race_ethnicity": {**CAUSES["race_ethnicity"], "k": 50, "verdict": "breach, beyond chance", "note": ""}}
+    line = verdict_cause_line(causes)
+    assert line == f"Verdict and cause differ for sex (pass; gap: job text). {DIFFERENT_QUESTIONS}"
+    assert rewrite_section(rewrites(), 10, 5, causes)["cause_note"] == line == cause_lines(causes)[-1]
+    assert rewrite_section(rewrites(), 10, 5, CAUSES)["cause_note"] == ""  # no verdict, nothing to reconcile
+    from html import unescape
+
+    from fairaudit.report.render import environment
+
+    macros = environment().get_template("_comparison.html").module  # the PDF's before/after chapter
+    html = str(macros.rewrites_section(rewrite_section(rewrites(), 10, 5, causes), 6))
+    assert line in " ".join(unescape(html).split())

@@ -185,9 +185,9 @@ def test_terminal_defines_p_by_its_formula_and_lists_group_reasons():
     con = Console(width=400, record=True)
     print_summary(r, console=con)
     text = con.export_text()
-    assert "p = (1 + shuffles whose lowest impact ratio is at or below the observed one) / (1 + 99)" in text
+    assert "p = (1 + number of shuffles whose lowest impact ratio is at or below the observed one) / (1 + 99)" in text
     assert "share of permutations" not in text and "NOT MET" not in text
-    assert "reference group (highest selection rate; no test of itself)" in text
+    assert "reference group (highest selection rate; the others are compared with it, no test of itself)" in text
     assert "(voluntary): goal" in text
     imp = r.impact[r.impact["verdict"] == REFERENCE]
     assert len(imp) and imp["p_value"].isna().all()  # the reference has no p-value of itself
@@ -239,3 +239,25 @@ def test_summary_page_words():
 
     assert "(1 + number of shuffles whose lowest impact ratio is at or below the observed one)" in PERMUTATION_SENTENCE
     assert "share of shuffles" not in PERMUTATION_SENTENCE
+
+
+def test_p_and_the_reference_group_in_the_same_words_everywhere():
+    # issue 27: the terminal said "(1 + shuffles whose ...)", the PDF and LL144 summary "(1 + number of shuffles
+    # whose ...)", the README "(1 + shuffles at or below ...)", and the reference group had three explanations
+    import re
+    from pathlib import Path
+
+    from fairaudit.engine.display import p_formula
+    from fairaudit.engine.verdicts import P_FORMULA, REFERENCE_NOTE
+    from fairaudit.report.chance import PERMUTATION_SENTENCE
+
+    root = Path(__file__).resolve().parents[1]
+    formula = P_FORMULA.format(n="1,000")
+    assert formula in p_formula(1000) and formula in PERMUTATION_SENTENCE.format(n="1,000")
+    assert formula in " ".join((root / "README.md").read_text().split())
+    assert formula in " ".join((root / "docs" / "concepts" / "significance.md").read_text().split())
+    reference = f"reference group ({REFERENCE_NOTE})"
+    assert describe(REFERENCE) == reference
+    assert reference in " ".join((root / "docs" / "concepts" / "significance.md").read_text().split())
+    page = (root / "reports" / "templates" / "summary.html").read_text()
+    assert re.search(r"<em>reference group</em> \(\{\{ reference_note \}\}\)", page)

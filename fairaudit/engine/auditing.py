@@ -286,9 +286,10 @@ def audit(
     with log.stage("rank jobs", rec):
         rankings = _rank(rec, inputs, encodings, config, backend, block_size, progress, candidates)
     job_ids = inputs.jobs["job_id"].tolist()
+    strata = strata_codes(inputs.candidates, config.strata)
     with log.stage("measure", rec):
         tables, summary = measure(rankings, encodings, config, job_ids, inputs.jobs["title"].tolist(), targets,
-                                  strata_codes(inputs.candidates, config.strata))
+                                  strata)
     text_notes = job_text_warnings(job_ids, inputs.jobs["text"].astype(str).tolist())  # language, mixed scripts
     for note in text_notes:
         warnings.warn(note, FairauditWarning, stacklevel=2)
@@ -299,7 +300,8 @@ def audit(
         extra_tables, extra_summary = counterfactuals(rec, inputs.jobs, inputs.candidates, encodings, config,
                                                       rankings, targets, block_size=block_size, progress=progress,
                                                       say=say, log=log,
-                                                      breaches=breach_cuts(tables["parity"], config.four_fifths))
+                                                      breaches=breach_cuts(tables["parity"], config.four_fifths),
+                                                      strata=strata)
         tables.update(extra_tables)
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,

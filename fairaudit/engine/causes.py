@@ -7,7 +7,7 @@ disagree which question each answers.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -27,6 +27,17 @@ def verdict_cause_note(verdict: str | None, cause: str | None) -> str:
     if verdict is None or cause not in GAP_BEYOND + ("neither",):
         return ""
     return DIFFERENT_QUESTIONS if (verdict in SIGNIFICANT) != (cause in GAP_BEYOND) else ""
+
+
+def verdict_cause_line(causes: Mapping[str, Mapping[str, Any]]) -> str:
+    """Once for an audit, where verdicts and gap causes disagree: which attributes, and why ("" where none does).
+
+    The terminal and the PDF print this sentence word for word (``causes``: ``summary["causes"]``).
+    """
+    split = [f"{attr} ({c.get('verdict')}; gap: {c.get('cause')})" for attr, c in causes.items() if c.get("note")]
+    if not split:
+        return ""
+    return f"Verdict and cause differ for {', '.join(split)}. " + next(c["note"] for c in causes.values() if c.get("note"))
 
 
 def _identity_part_words(d: dict[str, Any], dec: dict[str, Any], significant: bool, share: float) -> str:

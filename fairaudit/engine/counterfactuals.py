@@ -30,7 +30,7 @@ import pandas as pd
 
 from .drivers import decomposition as exact_decomposition
 from .drivers import flagged_for_drivers, mask_identity, word_drivers
-from .breach_cause import breach_entry, ratios_of
+from .breach_cause import breach_entry, lowest_ratio_tests
 from ..data.groups import GroupEncoding
 from .identity_blind import bootstrap_identity, ranking_depth, sample_k, stratified_sample
 from .measure import job_gaps
@@ -64,6 +64,7 @@ class Context:
     targets: dict[str, np.ndarray] | None = None
     rankings: Rankings | None = None
     breaches: Sequence[tuple[str, int, float]] = ()  # (attribute, k, lowest ratio) below the floor
+    strata: np.ndarray | None = None  # the audit's strata codes per candidate (the breaches' chance level)
 
 
 def empty_tables() -> dict[str, pd.DataFrame]:
@@ -226,21 +227,27 @@ def _full_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, d
 
 def _breaches(ctx: Context, order: np.ndarray, order_blind: np.ndarray, rows: np.ndarray,
               k_of: Callable[[int], int], method: str) -> list[dict[str, Any]]:
-    """Each breaching lowest impact ratio on the two rankings (as written, masked) at the breach's k."""
+    """Each breaching lowest impact ratio on the two rankings (as written, masked) at the breach's k.
+
+    Both get the audit's test (:func:`fairaudit.engine.breach_cause.lowest_ratio_tests`): the
+    labels of the ranked candidates (``rows``) shuffled with the audit's seed and strata.
+    """
+    from dataclasses import replace
+
     from ..metrics.impact import rated_mask
 
     encs = {e.attribute: e for e in _all_encodings(ctx)}
-    out = []
-    for attr, kb, ratio in ctx.breaches:
-        enc = encs.get(attr)
-        if enc is None:
-            continue
-        rated = rated_mask(enc.pool_counts, enc.n_known, ctx.config.min_share)
-        codes = enc.codes[rows]
-        original, masked = ratios_of([order, order_blind], codes, enc, rated, k_of(kb))
-        out.append(breach_entry(attr, kb, ratio, original, masked, ctx.config.four_fifths, method, len(rows),
-                                k_of(kb)))
-    return out
+    cuts = [(attr, kb, ratio) for attr, kb, ratio in ctx.breaches if attr in encs]
+    if not cuts:
+        return []
+    attrs = list(dict.fromkeys(attr for attr, _, _ in cuts))
+    ranked = [replace(encs[a], codes=encs[a].codes[rows]) for a in attrs]
+    rated = {a: rated_mask(encs[a].pool_counts, encs[a].n_known, ctx.config.min_share) for a in attrs}
+    ks = sorted({k_of(kb) for _, kb, _ in cuts})
+    strata = None if ctx.strata is None else np.asarray(ctx.strata)[rows]
+    original, masked = (lowest_ratio_tests(o, ranked, rated, ks, ctx.config, strata) for o in (order, order_blind))
+    return [breach_entry(attr, kb, ratio, original[(attr, k_of(kb))], masked[(attr, k_of(kb))],
+                         ctx.config.four_fifths, method, len(rows), k_of(kb)) for attr, kb, ratio in cuts]
 
 
 def run_decomposition(ctx: Context, watch: list[Any]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -265,21 +272,23 @@ def counterfactuals(rec: Recommender, jobs: pd.DataFrame, candidates: pd.DataFra
                     encodings: Sequence[GroupEncoding], config: AuditConfig, rankings: Rankings,
                     targets: Mapping[str, np.ndarray], *,
                     block_size: int, progress: bool, say: Callable[[str], None],
-                    log: StageLog, breaches: Sequence[tuple[str, int, float]] = ()
-                    ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+                    log: StageLog, breaches: Sequence[tuple[str, int, float]] = (),
+                    strata: np.ndarray | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """The ``drivers``, ``occlusion`` and ``decomposition`` tables and their summaries.
 
     ``targets``: each attribute's target as the audit resolved it (:func:`fairaudit.engine.measure.resolve_targets`).
     ``breaches``: (attribute, k, lowest ratio) of every impact-ratio breach
     (:func:`fairaudit.engine.breach_cause.breach_cuts`); the decomposition's two
-    rankings give each of them masked (``summary["decomposition"]["breaches"]``).
+    rankings give each of them masked (``summary["decomposition"]["breaches"]``), each ratio
+    with its p-value and verdict from the audit's permutations (``strata``: the audit's
+    strata codes per candidate, :func:`fairaudit.engine.chance_options.strata_codes`).
     """
     enc = next(e for e in encodings if e.attribute == config.gap_attribute)
     target = targets[enc.attribute]
     base = job_gaps(rankings.top(config.effective_gap_k), enc, target).gaps
     ctx = Context(rec=rec, jobs=jobs, candidates=candidates, config=config, enc=enc, target=target, base_gaps=base,
                   block_size=block_size, progress=progress, say=say, encodings=encodings,
-                  targets=dict(targets), rankings=rankings, breaches=list(breaches))
+                  targets=dict(targets), rankings=rankings, breaches=list(breaches), strata=strata)
     tables, summary = empty_tables(), {}
     if config.drivers != "none":
         with log.stage("drivers", rec):

@@ -13,6 +13,8 @@ from typing import Any, Mapping, Protocol
 import pandas as pd
 
 from .breach_cause import breach_line
+from .causes import verdict_cause_line
+from .verdicts import P_FORMULA, REFERENCE, describe
 
 
 class ResultView(Protocol):
@@ -81,8 +83,8 @@ def verdict_lines(result: ResultView) -> list[str]:
 
 def p_formula(n: int) -> str:
     """What p is, by its formula, with the number of shuffles ``n``."""
-    return (f"p = (1 + shuffles whose lowest impact ratio is at or below the observed one) / (1 + {n:,}); "
-            "a group's p counts the shuffles whose lowest ratio of any group is at or below that group's ratio")
+    return (P_FORMULA.format(n=f"{n:,}") + "; a group's p-value counts the shuffles whose lowest ratio of any group "
+            "is at or below that group's ratio")
 
 
 def group_lines(impact: pd.DataFrame | None, k: Any, attribute: str) -> list[str]:
@@ -95,8 +97,8 @@ def group_lines(impact: pd.DataFrame | None, k: Any, attribute: str) -> list[str
         verdict = r.get("verdict")
         if verdict not in _GROUP_LISTED:
             continue
-        if verdict == "reference group":
-            out.append(f"{r['group']}: reference group (highest selection rate; no test of itself)")
+        if verdict == REFERENCE:
+            out.append(f"{r['group']}: {describe(REFERENCE)}")
             continue
         text = f"{r['group']}: {verdict}, impact ratio {_fmt(r.get('impact_ratio'))}, p {_fmt(r.get('p_value'))}"
         if r.get("low_power_reason"):
@@ -160,11 +162,8 @@ def cause_lines(causes: Mapping[str, Any]) -> list[str]:
     """One line per attribute on the cause of its gap; once, where a verdict and its cause disagree, why."""
     out = [f"Cause of the gap at k={c.get('k')}, {attr}: {c.get('cause')}: {c.get('reason')}"
            for attr, c in causes.items()]
-    split = [f"{attr} ({c.get('verdict')}; gap: {c.get('cause')})" for attr, c in causes.items() if c.get("note")]
-    if split:
-        note = next(c["note"] for c in causes.values() if c.get("note"))
-        out.append(f"Verdict and cause differ for {', '.join(split)}. {note}")
-    return out
+    note = verdict_cause_line(causes)
+    return out + [note] if note else out
 
 
 def decomposition_line(dec: dict[str, Any]) -> str:

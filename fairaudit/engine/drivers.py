@@ -131,9 +131,13 @@ def mask_identity(texts: Sequence[str], names: Sequence[str] | None = None) -> l
         if isinstance(name, str) and name.strip():
             t = _name_pattern(name.strip()).sub(
                 lambda m: "The candidate" if m.group(0) == name.strip() else "the candidate", t)
+        # an object "her" first: every other "her" becomes the possessive "their" below
+        t = _HER_CALLED_RE.sub(_her_called, _HER_OBJECT_RE.sub(lambda m: _match_case("them", m.group(2)), t))
         t = _PRONOUN_RE.sub(lambda m: (_SUBJECT if m.group(1).lower() in ("he", "she") else "")
                             + _match_case(_PRONOUNS[m.group(1).lower().rstrip(".")], m.group(1)), t)
-        t = _AGREE_RE.sub(_agree, t).replace(_SUBJECT, "")
+        t = _AGREE_RE.sub(lambda m: _SUBJECT + _agree(m), t)  # the mark stays for the verbs joined by "and"
+        t = _SUBJECT_CLAUSE_RE.sub(lambda m: m.group(1) + _AND_VERB_RE.sub(_agree_and, m.group(2)), t)
+        t = t.replace(_SUBJECT, "")
         out.append(re.sub(r"\s{2,}", " ", t).strip())
     return out
 
@@ -157,6 +161,39 @@ def _agree(m: "re.Match[str]") -> str:
     if clitic:
         return they + ("'ve" if _is_participle(word) else "'re") + gap + word
     return they + gap + _match_case_word(_plural_verb(word), word)
+
+
+#: An object "her" ("know her as", "hired her."), which masks to "them", not the possessive "their": before
+#: punctuation or a word that cannot follow a possessive.
+_HER_OBJECT_RE = re.compile(
+    r"()\b(her)\b(?=\s*(?:[,.;:!?)]|$)|\s+(?:as|to|for|with|at|in|on|from|and|or|but|because|when|if|that|than|"
+    r"about|again|too|so|very|well|the|a|an)\b)", re.IGNORECASE)
+#: "call her outspoken": after a verb of calling or judging, "her" before an adjective is the object
+#: ("call her team" stays possessive: "team" is no adjective).
+_HER_CALLED_RE = re.compile(r"\b((?:calls?|called|calling|considers?|considered|considering|finds?|found|finding|"
+                            r"deems?|deemed|rates?|rated)\s+)(her)(?=\s+([A-Za-z]+))", re.IGNORECASE)
+
+
+def _her_called(m: "re.Match[str]") -> str:
+    import lemminflect
+
+    adjective = "ADJ" in lemminflect.getAllLemmas(m.group(3).lower())
+    return m.group(1) + (_match_case("them", m.group(2)) if adjective else m.group(2))
+#: The rest of a sentence whose subject is a "they" that replaced he / she (its verbs joined by "and" agree too).
+_SUBJECT_CLAUSE_RE = re.compile(_SUBJECT + r"(they)([^.!?;\x00]*)", re.IGNORECASE)
+_AND_VERB_RE = re.compile(r"(\band\s+)([a-z]+s)\b")
+
+
+def _agree_and(m: "re.Match[str]") -> str:
+    """"They are driven, and enjoys goals" -> "... and enjoy goals": only a word that is a verb and nothing else.
+
+    "They manage budgets and reports" keeps "reports" (also a noun); "manages", "enjoys" change.
+    """
+    import lemminflect
+
+    word = m.group(2)
+    lemmas = lemminflect.getAllLemmas(word)
+    return m.group(1) + (_plural_verb(word) if set(lemmas) == {"VERB"} else word)
 
 
 def _plural_verb(word: str) -> str:

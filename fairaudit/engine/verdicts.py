@@ -83,8 +83,11 @@ GOAL_MET, GOAL_MISSED_BEYOND, GOAL_MISSED_WITHIN = ("goal met", "goal not met, b
                                                     "goal not met, within chance")
 #: True impact ratios at which power is simulated (the "smallest detectable shortfall" grid).
 RATIO_GRID = tuple(np.round(np.arange(0.95, 0.0, -0.05), 2))
-#: What p means, in one line (terminal, PDF, summary page).
-P_FORMULA = "p = (1 + number of shuffles with a lowest ratio at or below the observed one) / (1 + shuffles)"
+#: What p means, by its formula (``{n}``: the number of shuffles), in the words the terminal, the PDF, the LL144
+#: summary and the README all print.
+P_FORMULA = "p = (1 + number of shuffles whose lowest impact ratio is at or below the observed one) / (1 + {n})"
+#: What the reference group is, in the words every output prints beside "reference group".
+REFERENCE_NOTE = "highest selection rate; the others are compared with it, no test of itself"
 
 
 def most_severe(verdicts: list[str]) -> str | None:
@@ -381,7 +384,7 @@ def describe(verdict: str | None, p: float | None = None, breach_share: float | 
     if verdict is None:
         return "not rated"
     if verdict == REFERENCE:
-        return "reference group (highest selection rate; the others are compared with it, no test of itself)"
+        return f"{REFERENCE} ({REFERENCE_NOTE})"
     text = verdict
     if verdict == WITHIN and breach_share is not None and np.isfinite(breach_share):
         text += (f" (a recommender that ignores the attribute shows it in {100 * breach_share:.0f}% "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.result import AuditResult
-from ..engine.verdicts import describe
+from ..engine.verdicts import P_FORMULA, REFERENCE_NOTE, describe
 from .format import attribute_label, fmt
 from .tables import Col
 
@@ -17,11 +17,9 @@ from .tables import Col
 PERMUTATION_SENTENCE = ("To tell bias from chance, the audit kept every ranking as it was and shuffled the "
                         "demographic labels among the candidates {n} times: each shuffle shows what a recommender "
                         "that ignores the attribute would produce on the same candidates and jobs. The p-value is "
-                        "p = (1 + number of shuffles whose lowest impact ratio is at or below the observed one) / "
-                        "(1 + {n}); a category's p-value counts the shuffles whose lowest ratio of any category is "
+                        + P_FORMULA + "; a category's p-value counts the shuffles whose lowest ratio of any category is "
                         "at or below that category's ratio, so the categories of one attribute are one family "
-                        "tested at once. The category with the highest selection rate is the reference the others "
-                        "are compared with, and is not tested itself.")
+                        "tested at once. One category of each table is the reference group (" + REFERENCE_NOTE + ").")
 
 
 def verdict_text(v: Any) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ..engine.breach_cause import breach_line
+from ..engine.causes import verdict_cause_line
 from ..engine.result import AuditResult
 from ..version import library_versions
 from .access import (effective_gap_k, headline_k, per_k_and_attribute, result_attributes,  # noqa: F401
@@ -294,7 +295,9 @@ def rewrite_section(rewrites: pd.DataFrame | None, max_rows: int, max_diffs: int
     shown = {k: (fmt(v, "int") if k.startswith("n_") else fmt(v)) for k, v in summary.items() if k != "by_attribute"}
     shown["by_attribute"] = [{k: (v if k == "attribute" else fmt(v)) for k, v in a.items()}
                              for a in summary.get("by_attribute", [])]
+    # where a verdict and its gap's cause disagree, the terminal's sentence, word for word
     return {"summary": shown, "effects": rewrite_effects(summary.get("by_attribute", []), causes),
+            "cause_note": verdict_cause_line(causes or {}),
             "table": table, "diffs": diffs, "n": len(df), "rows_shown": len(rows), "diffs_shown": len(diffs)}
 
 

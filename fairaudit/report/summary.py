@@ -34,7 +34,7 @@ from ..errors import ConfigError, DataError, FairauditWarning, ReportError
 from ..data.groups import INTERSECTION
 from ..engine.consistency import check_consistency
 from ..engine.result import AuditResult, frame_records
-from ..engine.verdicts import describe
+from ..engine.verdicts import REFERENCE_NOTE, describe
 from .chance import PERMUTATION_SENTENCE
 from .format import as_bool, as_number, attribute_label, fmt, group_label
 from .render import environment
@@ -286,6 +286,7 @@ def render_summary(summary: PublicSummary, *, json_name: str = "summary.json", j
                    for t in summary.tables],
         "permutation_sentence": PERMUTATION_SENTENCE.format(n=f"{summary.n_permutations:,}")
         if summary.n_permutations else "",
+        "reference_note": REFERENCE_NOTE,
     }
     try:
         return environment().get_template("summary.html").render(**ctx)
