@@ -182,3 +182,52 @@ def test_contributions_by_hand():
     m[(1, 0)] = m[(1, 1)] = own
     assert all(v[0] == 0 for v in contributions(own, pool, m).values())
 
+
+def test_the_report_shows_the_split_or_why_not(results):
+    from fairaudit.report import render_report
+
+    html = render_report(results["who_applied"])
+    assert "Where the gap comes from: who applied, identity cues, job text" in html
+    assert "Who applied" in html and "who applied is the largest part beyond chance" in html
+    plain = fairaudit.audit(_jobs("We need a nurse for the ward."), CANDS, recommender=fair, drivers="none",
+                            decomposition="none", **OPTS)
+    assert "Not computed: this audit ranks every candidate for every job (no candidate sets)" in render_report(plain)
+
+
+@pytest.mark.parametrize("column,value,named", [
+    ("value", 0.9, "tables.cause_split[0].value"),  # who applied raised: the parts no longer add up to the total
+    ("share", 0.5, "tables.cause_split[1].share"),
+    ("beyond_chance", False, "tables.cause_split[1].beyond_chance"),
+    ("chance_low", 5.0, "tables.cause_split[1].chance_median"),
+])
+def test_an_edited_split_is_refused_before_rendering(results, column, value, named):
+    import json
+
+    from fairaudit.engine.consistency import check_consistency
+    from fairaudit.errors import DataError
+
+    d = json.loads(results["who_applied"].to_json())
+    check_consistency(fairaudit.AuditResult.from_dict(d))  # the genuine one passes
+    row = d["tables"]["cause_split"][1]
+    assert row["part"] == "who_applied"
+    row[column] = value
+    with pytest.raises(DataError, match=re.escape(named)):
+        check_consistency(fairaudit.AuditResult.from_dict(d, source="edited.json"))
+
+
+def test_the_command_line_prints_the_split(tmp_path, capsys):
+    from fairaudit.cli import main
+
+    jobs, sets = tmp_path / "jobs.csv", tmp_path / "sets.csv"
+    _jobs("We need a nurse for the ward.").to_csv(jobs, index=False)
+    CANDS.to_csv(tmp_path / "cands.csv", index=False)
+    _sets(True).to_csv(sets, index=False)
+    common = ["--jobs", str(jobs), "--candidates", str(tmp_path / "cands.csv"), "--recommender", "bm25", "--k", "10",
+              "--bootstrap", "0", "--permutations", "99"]
+    out = tmp_path / "a.json"
+    assert main(["audit", *common, "--candidate-sets", str(sets), "--out", str(out)]) == 0
+    assert "Where the sex gap comes from (k=10" in capsys.readouterr().out
+    assert CauseSplit.from_result(fairaudit.AuditResult.from_json(out)).computed
+    assert main(["audit", "--log", str(sets), "--candidates", str(tmp_path / "cands.csv"), "--cause-split", "none",
+                 "--out", str(tmp_path / "b.json")]) == 2
+    assert "--cause-split re-ranks candidate sets" in capsys.readouterr().err

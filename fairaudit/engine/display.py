@@ -13,6 +13,7 @@ from typing import Any, Mapping, Protocol
 import pandas as pd
 
 from .breach_cause import breach_line
+from .cause_result import CauseSplit, split_lines
 
 
 class ResultView(Protocol):
@@ -143,6 +144,8 @@ def print_summary(result: ResultView, console=None) -> None:
         for e in dec.get("breaches") or []:
             console.print(breach_line(e), highlight=False)
     for line in cause_lines(result.summary.get("causes") or {}):
+        console.print(line, highlight=False)
+    for line in split_lines(CauseSplit.from_result(result)):  # only where the split was computed
         console.print(line, highlight=False)
     drv = result.summary.get("drivers") or {}
     if drv:
