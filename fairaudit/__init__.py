@@ -8,6 +8,7 @@ _install_aliases()  # the module paths of earlier versions stay importable (see 
 from .errors import FairauditError
 from .data.io import load_candidates, load_jobs
 from .engine.result import AuditConfig, AuditResult
+from .engine.cause_result import CauseSplit
 from .version import __version__
 from .engine.auditing import audit
 from .engine.log_audit import audit_log
@@ -30,5 +31,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'fairaudit' has no attribute {name!r}")
 
 
-__all__ = ["audit", "audit_log", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "check", "load_candidates",
+__all__ = ["audit", "audit_log", "AuditConfig", "AuditResult", "CauseSplit", "FairauditError", "GapScorer", "check", "load_candidates",
            "load_jobs", "make_hiring_data", "__version__"]

@@ -254,6 +254,35 @@ def check_n_permutations(n: int, alpha: float = DEFAULT_ALPHA) -> None:
                           f"(1,000 or more recommended); got {n!r}")
 
 
+#: How the three-way cause split neutralises the job texts (:mod:`fairaudit.engine.cause_split`): every
+#: gender-coded word replaced by its neutral word, or no split; texts of your own come as a mapping.
+CAUSE_SPLIT_TEXTS = ("lexicon", "none")
+
+
+def check_cause_split(value: Any, has_sets: bool) -> None:
+    """``None``, one of :data:`CAUSE_SPLIT_TEXTS`, or neutral texts (a mapping job id -> text, or a table with
+    ``job_id`` and ``text``); anything but ``None`` and ``"none"`` needs candidate sets.
+
+    Parameters
+    ----------
+    value : str, mapping, DataFrame or None
+        The ``cause_split`` option of :func:`fairaudit.audit`.
+    has_sets : bool
+        Whether the audit has candidate sets.
+    """
+    if value is None or (isinstance(value, str) and value == "none"):
+        return
+    if isinstance(value, str) and value not in CAUSE_SPLIT_TEXTS:
+        raise ConfigError(f"cause_split must be one of {list(CAUSE_SPLIT_TEXTS)}, a mapping job_id -> neutral text "
+                          f"or a table with job_id and text; got {value!r}")
+    if not isinstance(value, (str, Mapping)) and not {"job_id", "text"} <= set(getattr(value, "columns", ())):
+        raise ConfigError("cause_split texts must be a mapping job_id -> text or a table with columns job_id and "
+                          f"text; got {type(value).__name__}")
+    if not has_sets:
+        raise ConfigError("cause_split separates who applied from identity cues and the job text, which needs "
+                          "each job's own candidates: pass candidate_sets (a table of job_id, candidate_id)")
+
+
 #: The check of each option, by its name in :class:`fairaudit.AuditConfig` (the review's fields use the same).
 OPTION_CHECKS = {
     "ks": parse_ks, "tolerance": check_tolerance, "match_goal": check_match_goal, "min_share": check_min_share,

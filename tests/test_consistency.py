@@ -157,6 +157,15 @@ def _e_summary_text(d):
     d["summary"]["verdict"]["attributes"][attr]["text"] = "pass"
 
 
+def _e_cause_split(d):  # a split whose parts do not add up to its total (an audit of sets has one; add it here)
+    k0 = d["config"]["ks"][0]
+    values = {"total": 0.3, "who_applied": 0.2, "identity_cues": 0.05, "job_text": 0.0, "residual": 0.0}
+    d["tables"]["cause_split"] = [
+        {"k": k0, "attribute": "sex", "part": p, "value": v, "share": v / 0.3, "chance_median": None,
+         "chance_low": None, "chance_high": None, "p_value": None, "beyond_chance": None, "n_jobs": 15,
+         "computed": True, "reason": ""} for p, v in values.items()]
+
+
 #: Each rule's cases: (rule, edit, field named in the message).
 CASES = [
     ("finite", _e_finite, "tables.diversity[0].ndkl"),
@@ -181,6 +190,7 @@ CASES = [
     ("created_at", _e_created_at, "provenance.created_at"),
     ("summary", _e_summary, "summary.verdict.category"),
     ("summary", _e_summary_text, ".text"),
+    ("cause_split", _e_cause_split, "tables.cause_split[0].value"),
 ]
 
 

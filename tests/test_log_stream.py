@@ -8,7 +8,7 @@ import pytest
 import fairaudit
 from fairaudit.errors import DataError
 
-TABLES = ("impact", "parity", "diversity", "ranking", "per_job")
+TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "cause_split")
 
 
 @pytest.fixture(scope="module")

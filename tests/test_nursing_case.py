@@ -85,3 +85,13 @@ def test_the_own_sets_measured_against_the_global_pool_mix():
     assert not imp["four_fifths_flag"].any()
     assert div["mean_gap"] == pytest.approx(0.4) and div["match_rate"] == 0.0
     assert result.summary["verdict"]["diversity_goal_met"] is False
+
+
+def test_the_cause_split_puts_the_whole_pool_gap_on_who_applied():
+    # every top-10 has exactly its applicants' mix: the 0.4 gap against the pool is who applied, nothing else
+    from fairaudit.engine.cause_result import CauseSplit
+
+    result = fairaudit.audit(JOBS, CANDS, candidate_sets=APPLICANTS, **OPTS)
+    parts = {p: r["value"] for p, r in CauseSplit.from_result(result).parts("sex").items()}
+    assert parts == pytest.approx({"total": 0.4, "who_applied": 0.4, "identity_cues": 0.0, "job_text": 0.0,
+                                   "residual": 0.0})

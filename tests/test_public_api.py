@@ -52,7 +52,7 @@ MOVED = [
 def test_package_names():
     import fairaudit
 
-    for name in ("audit", "audit_log", "AuditConfig", "AuditResult", "FairauditError", "GapScorer", "check",
+    for name in ("audit", "audit_log", "AuditConfig", "AuditResult", "CauseSplit", "FairauditError", "GapScorer", "check",
                  "load_candidates", "load_jobs", "make_hiring_data", "__version__"):
         assert hasattr(fairaudit, name), name
     import fairaudit.adcheck.checker  # noqa: F401  (importing a subpackage must not replace a function)

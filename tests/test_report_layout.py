@@ -56,12 +56,24 @@ def _summary_html() -> str:
                           json_name="summary.json", json_sha256="0" * 64)
 
 
+def _split_html() -> str:
+    """An audit of a log with the three-way cause split: its table holds the longest reasons."""
+    import fairaudit
+    from test_cause_split import CANDS, CASES, OPTS, _jobs, _sets
+
+    fn, text, seg = CASES["job_text"]
+    live = fairaudit.audit(_jobs(text), CANDS, recommender=fn, candidate_sets=_sets(seg), **OPTS)
+    log = live.rankings.to_frame(CANDS["candidate_id"].tolist())
+    return render_report(fairaudit.audit_log(log, CANDS[["candidate_id", "sex"]], **OPTS))
+
+
 OUTPUTS = {
     "single audit": lambda: render_report(audits()[0]),
     "before/after": lambda: render_report(*audits()),
     "before/after, Letter": lambda: render_report(*audits(), page_size="Letter"),  # wider, but shorter
     "periodic review": review_html,
     "LL144 summary (printed)": _summary_html,
+    "log audit with the cause split": _split_html,
 }
 
 

@@ -49,7 +49,7 @@ def test_the_json_schema_carries_the_same_definitions():
         columns.column_definition("decomposition", "sample_k")
     rows = {"impact": "ImpactRow", "parity": "ParityRow", "diversity": "DiversityRow", "ranking": "RankingRow",
             "per_job": "PerJobRow", "drivers": "DriverRow", "occlusion": "OcclusionRow",
-            "decomposition": "DecompositionRow"}
+            "decomposition": "DecompositionRow", "cause_split": "CauseSplitRow"}
     for table, model in rows.items():  # every column the schema declares is described
         for name, prop in defs[model]["properties"].items():
             assert prop.get("description") == columns.column_definition(table, name), f"{table}.{name}"

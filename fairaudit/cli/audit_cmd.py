@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..options import (DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL, DEFAULT_MIN_SHARE,
-                       DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
+from ..options import (CAUSE_SPLIT_TEXTS, DEFAULT_DECOMPOSITION_SAMPLE, DEFAULT_KS, DEFAULT_MATCH_GOAL,
+                       DEFAULT_MIN_SHARE, DEFAULT_N_BOOTSTRAP, DEFAULT_TOLERANCE)
 from ._common import add_chance_args, add_data_args, column_map, target_spec
 
 
@@ -23,6 +23,10 @@ def register(sub) -> None:
     add_data_args(p, required=False)
     p.add_argument("--candidate-sets", metavar="FILE",
                    help="who each job ranks: (job_id, candidate_id) pairs; each job ranks only its own candidates")
+    p.add_argument("--cause-split", choices=list(CAUSE_SPLIT_TEXTS),
+                   help="with --candidate-sets: split each gap into who applied, identity cues and the job text, "
+                        "neutralising the job texts' gender-coded words (lexicon, the default with candidate "
+                        "sets), or split off who applied only (none)")
     p.add_argument("--log", metavar="FILE",
                    help="audit the tool's historical output instead of running a recommender: one row per "
                         "(job_id, candidate_id) pair it considered, with rank and/or score (and selected); "
@@ -91,6 +95,9 @@ def _sources(args: argparse.Namespace) -> str:
         raise ConfigError("--counts is audited on its own: leave out --jobs, --candidates and --candidate-sets")
     if kind == "log" and args.candidate_sets:
         raise ConfigError("a log already says who each job considered: leave out --candidate-sets")
+    if kind != "live" and args.cause_split:
+        raise ConfigError("--cause-split re-ranks candidate sets with a recommender; a log or counts audit splits "
+                          "off what it can by itself (a log: who applied)")
     if kind == "log" and not args.candidates:
         raise ConfigError("--log needs --candidates (candidate_id and the self-reported categories)")
     if kind == "live" and not (args.jobs and args.candidates):
@@ -140,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
                    data_source=f"jobs: {args.jobs}; candidates: {args.candidates}", period=args.period,
                    created_at=args.created_at, labels=read_labels(args.labels),
                    n_permutations=args.permutations, strata=args.strata, alpha=args.alpha,
-                   candidate_sets=args.candidate_sets)
+                   candidate_sets=args.candidate_sets, cause_split=args.cause_split)
     result.to_json(args.out)
     if not args.quiet:
         print_summary(result)

@@ -232,6 +232,31 @@ TABLES: dict[str, ResultTable] = {t.name: t for t in (
         "sample_k": "The cut-off within the sample, the same share of it as k is of the pool: "
                     "``max(1, round(k x sample_size / n_candidates))``.",
     }),
+    ResultTable("cause_split", "one per k, attribute and part (``total`` first); audits of per-job candidate "
+                "sets and logs only",
+                "Three causes, separated: how much of each attribute's mean gap against the whole pool comes "
+                "from who applied, from identity cues in profiles and from the job text, each with its chance "
+                "level.", ("concepts/causes",), {
+        **_K,
+        "part": "``total`` (the mean gap of each job's top-k against the whole candidates table's mix), "
+                "``who_applied`` (each job's own candidates' mix against the pool), ``identity_cues`` (names, "
+                "titles and pronouns masked in the profiles), ``job_text`` (the job text neutralised) or "
+                "``residual`` (what the ranking does with each job's own candidates without them).",
+        "value": "The part's contribution to the mean gap (the parts add up to ``total``; negative: the part "
+                 "works against the difference the jobs show); null when not computed.",
+        "share": "``value / total``; null when the total is 0 or the part is not computed.",
+        "chance_median": "Median of the part under its null: labels permuted over all candidates (``total``, "
+                         "``who_applied``, ``residual``), or each job's two rankings that differ only by the "
+                         "masking (``identity_cues``) or the text (``job_text``) swapped at random.",
+        "chance_low": "The null's ``alpha / 2`` quantile: the lower end of what chance gives.",
+        "chance_high": "The null's ``1 - alpha / 2`` quantile: the upper end of what chance gives.",
+        "p_value": "Two-sided: ``min(1, 2 min(p_lower, p_upper))`` against the part's null; null without a "
+                   "chance level.",
+        "beyond_chance": "``p_value <= alpha``; null without a chance level.",
+        "n_jobs": "Jobs whose top-k holds a known candidate in every ranking compared (the mean is over them).",
+        "computed": "False when the part could not be computed (``reason`` says why).",
+        "reason": "Why the part is not computed, or what the residual includes; empty otherwise.",
+    }),
 )}
 
 

@@ -168,6 +168,20 @@ class DecompositionRow(_Keyed):
     sample_k: Optional[StrictInt] = Field(None, ge=1)
 
 
+class CauseSplitRow(_Keyed):
+    part: Literal["total", "who_applied", "identity_cues", "job_text", "residual"]
+    value: Num
+    share: Num = None
+    chance_median: Num = None
+    chance_low: Num = None
+    chance_high: Num = None
+    p_value: Num = None
+    beyond_chance: Optional[StrictBool] = None
+    n_jobs: StrictInt = Field(ge=0)
+    computed: StrictBool
+    reason: StrictStr = ""
+
+
 def _describe(model: type[BaseModel], table: str) -> None:
     """Copy the definitions of :mod:`fairaudit.data.columns` into the model's JSON schema."""
     for name, field in model.model_fields.items():
@@ -177,7 +191,8 @@ def _describe(model: type[BaseModel], table: str) -> None:
 
 for _model, _table in ((ImpactRow, "impact"), (ParityRow, "parity"), (DiversityRow, "diversity"),
                        (RankingRow, "ranking"), (PerJobRow, "per_job"), (DriverRow, "drivers"),
-                       (OcclusionRow, "occlusion"), (DecompositionRow, "decomposition")):
+                       (OcclusionRow, "occlusion"), (DecompositionRow, "decomposition"),
+                       (CauseSplitRow, "cause_split")):
     _describe(_model, _table)
 
 
@@ -192,6 +207,7 @@ class Tables(BaseModel):
     drivers: list[DriverRow] = Field(default_factory=list)
     occlusion: list[OcclusionRow] = Field(default_factory=list)
     decomposition: list[DecompositionRow] = Field(default_factory=list)
+    cause_split: list[CauseSplitRow] = Field(default_factory=list)
 
 
 class ConfigModel(BaseModel):

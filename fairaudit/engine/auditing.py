@@ -26,13 +26,16 @@ from ..text.language import job_text_warnings
 from .measure import measure, resolve_targets
 from ..progress import StageLog, progress_bar, status
 from ..recommenders.base import Rankings, Recommender, check_k
-from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, parse_ks  # noqa: F401  (parse_ks: earlier import path)
+from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, check_cause_split, parse_ks  # noqa: F401  (parse_ks: earlier path)
 from .result import AuditConfig, AuditResult
 from .chance_options import chance_options, strata_codes
 from ..threads import default_threads
 from .causes import gap_causes
 from ..data.io import frame_sha256
-from .log_audit import NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result
+from .log_audit import (NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result,
+                        split_of_log)
+from .cause_rankings import NO_SETS, counterfactual_rankings, reasons_for
+from .cause_result import not_split
 from .breach_cause import breach_cuts
 
 
@@ -131,6 +134,7 @@ def audit(
     strata: Sequence[str] | str | None = None,
     alpha: float | None = None,
     candidate_sets: pd.DataFrame | str | os.PathLike | None = None,
+    cause_split: str | Mapping[str, str] | pd.DataFrame | None = None,
 ) -> AuditResult:
     """Audit a recommender: who does it put in each job's top-k?
 
@@ -223,6 +227,16 @@ def audit(
         permutes labels within each job's set
         (``fairaudit.engine.sets_measure``); local backend only. Default:
         every job ranks every candidate.
+    cause_split : {"lexicon", "none"}, mapping or DataFrame, optional
+        With ``candidate_sets``: split each attribute's gap against the whole
+        pool into who applied, identity cues in profiles, the job text and a
+        residual, each with its chance level
+        (:mod:`fairaudit.engine.cause_split`; table ``cause_split``). The job
+        texts are neutralised by replacing every gender-coded word
+        (``"lexicon"``, the default with candidate sets) or given as a mapping
+        job_id -> text or a table with ``job_id`` and ``text`` (a rewrite);
+        ``"none"`` splits off who applied only. Costs one more fit of the
+        recommender (masked profiles) and three more rankings of each job's set.
 
     Returns
     -------
@@ -233,6 +247,7 @@ def audit(
     from ..recommenders import make_recommender
 
     target = check_set_options(target, candidate_sets, backend)
+    check_cause_split(cause_split, candidate_sets is not None)
     # the config validates every setting before any data is read or model loaded
     config = AuditConfig(ks=k, target=target, tolerance=tolerance, match_goal=match_goal,
                          min_share=float(min_share), scoring_median=scoring_median,
@@ -273,6 +288,7 @@ def audit(
         rec.progress = True  # a recommender the audit built: show its embedding bar
     if candidate_sets is not None:
         return _audit_sets(rec, inputs, candidate_sets, encodings, config, notes_inputs + notes, block_size=block_size,
+                           cause_split=cause_split,
                            provenance=audit_provenance(rec, inputs, encodings, config, backend=backend,
                                                   candidates=candidates, data_source=data_source, period=period,
                                                   created_at=created_at))
@@ -306,6 +322,7 @@ def audit(
         summary.update(extra_summary)
     summary["causes"] = gap_causes(tables["diversity"], summary.get("decomposition"), config.effective_gap_k,
                                    config.alpha, tables["parity"])
+    summary["cause_split"] = not_split(NO_SETS, ks[0]).summary()
     prov = audit_provenance(rec, inputs, encodings, config, backend=backend, candidates=candidates,
                        data_source=data_source, period=period, created_at=created_at)
     threads = getattr(rec, "threads", None) or default_threads()
@@ -315,8 +332,13 @@ def audit(
 
 
 def _audit_sets(rec: Recommender, inputs: AuditInputs, candidate_sets: Any, encodings: Sequence[GroupEncoding],
-                config: AuditConfig, notes: list[str], *, block_size: int, provenance: dict[str, Any]) -> AuditResult:
-    """A live audit of per-job candidate sets: rank each job's own candidates, then measure as a log is measured."""
+                config: AuditConfig, notes: list[str], *, block_size: int, provenance: dict[str, Any],
+                cause_split: Any = None) -> AuditResult:
+    """A live audit of per-job candidate sets: rank each job's own candidates, then measure as a log is measured.
+
+    The cause split re-ranks the same sets with masked profiles and neutral job texts
+    (:func:`fairaudit.engine.cause_rankings.counterfactual_rankings`) unless ``cause_split="none"``.
+    """
     if config.strata:
         raise ConfigError("strata do not apply with candidate_sets: the chance level already permutes labels "
                           "within each job's own candidates")
@@ -324,13 +346,17 @@ def _audit_sets(rec: Recommender, inputs: AuditInputs, candidate_sets: Any, enco
     rec.fit(inputs.candidates["text"].tolist())
     sets = rank_sets(rec, inputs.jobs["text"].tolist(), inputs.jobs["job_id"].tolist(), pairs,
                      inputs.candidates["candidate_id"].tolist(), block_size)
+    reasons = reasons_for(cause_split)
+    rankings, how = ({}, "none") if reasons else counterfactual_rankings(
+        rec, inputs.jobs, inputs.candidates, pairs, cause_split, rank_sets, block_size)
+    split = split_of_log(sets, encodings, config, rankings=rankings, not_computed=reasons, text=how)
     title_of = dict(zip(inputs.jobs["job_id"], inputs.jobs["title"]))
     rows, texts = not_possible(NOT_YET_FOR_SETS, "Not computed for per-job candidate sets yet")
     provenance["candidate_sets_sha256"] = frame_sha256(pairs, ["job_id", "candidate_id"])
     provenance["audit_id"] = sha256_of({"id": provenance["audit_id"], "sets": provenance["candidate_sets_sha256"]})[:16]
     return set_result(sets, inputs.candidates, encodings, config, provenance,
                       titles=[title_of[j] for j in sets.job_ids], notes=notes, not_possible=rows,
-                      not_possible_notes=texts)
+                      not_possible_notes=texts, cause_split=split)
 
 
 def _announce_fit(rec: Recommender, texts: list[str], say: Any) -> None:

@@ -49,6 +49,11 @@ What is checked (the rules of :data:`RULES`, in this order)
     job's own candidates' mix, its ``own_mix`` column), its match and gap score;
     the match rate, mean gap, gap score and undefined jobs as the per-job rows
     give them; top-k shares and exposure ratios.
+``cause_split``
+    The three-way split's parts add up to its total, shares are value / total,
+    ``beyond_chance`` is ``p_value <= alpha`` and the null's quantiles are
+    ordered (:mod:`fairaudit.engine.consistency_split`; the parts themselves need
+    the counterfactual rankings and are not re-derived).
 ``created_at``
     The audit date is an ISO 8601 time no later than now (a day of clock
     tolerance): an LL144 summary publishes it as the date of the bias audit.
@@ -83,6 +88,7 @@ from typing import Iterator
 
 from ..errors import DataError
 from .consistency_rules import RULES
+from . import consistency_split  # noqa: F401  (registers the rule "cause_split" after the others)
 from .rederive import AuditView, Disagreement, show
 from .result import AuditResult
 

@@ -31,6 +31,7 @@ import pandas as pd
 from .drivers import decomposition as exact_decomposition
 from .drivers import flagged_for_drivers, mask_identity, word_drivers
 from .breach_cause import breach_entry, lowest_ratio_tests
+from .cause_result import COLUMNS as CAUSE_SPLIT_COLUMNS
 from ..data.groups import GroupEncoding
 from .identity_blind import bootstrap_identity, ranking_depth, sample_k, stratified_sample
 from .measure import job_gaps
@@ -70,7 +71,8 @@ class Context:
 def empty_tables() -> dict[str, pd.DataFrame]:
     return {"drivers": pd.DataFrame(columns=DRIVER_COLUMNS),
             "occlusion": pd.DataFrame(columns=list(OCCLUSION_COLUMNS)),
-            "decomposition": pd.DataFrame(columns=DECOMPOSITION_COLUMNS)}
+            "decomposition": pd.DataFrame(columns=DECOMPOSITION_COLUMNS),
+            "cause_split": pd.DataFrame(columns=list(CAUSE_SPLIT_COLUMNS))}
 
 
 def noise_floor(enc: GroupEncoding, target: np.ndarray, k: int) -> float:

@@ -45,6 +45,7 @@ from ..options import RECORDED_SELECTION
 from ..version import library_versions
 from .counterfactuals import empty_tables
 from .log_audit import not_possible
+from .cause_result import not_split
 from .measure import Cut, JobGaps, impact_rows, parity_row, summarize
 from .permutation import NullDraws
 from .provenance import sha256_of, resolve_created_at
@@ -59,6 +60,8 @@ NOT_FROM_COUNTS = {
     "per-job table": "counts are totals over jobs",
     "confidence intervals": "they resample jobs; counts have no jobs",
     "word drivers, decomposition and rewriting": "they re-rank job texts with a recommender",
+    "cause split (who applied, identity cues, job text)": "it compares each job's own candidates and top-k with "
+                                                          "the pool; counts have no jobs",
     "per-job chance level": "the exact test conditions on the totals and treats every assessed pair as "
                             "exchangeable; it cannot restrict the comparison to each job's own candidates "
                             "(a log audit does)",
@@ -247,7 +250,9 @@ def audit_counts(counts: pd.DataFrame | str | os.PathLike, *, min_share: float =
     summary = summarize(tables, config)
     summary["verdict"].update(NO_DIVERSITY_VERDICT)
     reasons, texts = not_possible(NOT_FROM_COUNTS, "Not possible from counts")
-    summary.update({"warnings": texts, "not_possible": reasons, "causes": {}})
+    summary.update({"warnings": texts, "not_possible": reasons, "causes": {},
+                    "cause_split": not_split("aggregate counts have no jobs and no candidate sets to split the "
+                                             "gap by", config.ks[0]).summary()})
     src = str(counts) if on_disk else "DataFrame"
     prov = {"source": "counts", "historical": True, "counts_sha256": frame_sha256(table),
             "config_sha256": sha256_of(config.to_dict()), "recommender": {"name": "aggregate counts", "source": src},

@@ -15,6 +15,7 @@ import pandas as pd
 from .breach_cause import breach_line
 from .causes import verdict_cause_line
 from .verdicts import P_FORMULA, REFERENCE, describe
+from .cause_result import CauseSplit, split_lines
 
 
 class ResultView(Protocol):
@@ -145,6 +146,8 @@ def print_summary(result: ResultView, console=None) -> None:
         for e in dec.get("breaches") or []:
             console.print(breach_line(e), highlight=False)
     for line in cause_lines(result.summary.get("causes") or {}):
+        console.print(line, highlight=False)
+    for line in split_lines(CauseSplit.from_result(result)):  # only where the split was computed
         console.print(line, highlight=False)
     drv = result.summary.get("drivers") or {}
     if drv:

@@ -40,6 +40,9 @@ from .provenance import resolve_created_at, sha256_of
 from .result import AuditConfig, AuditResult
 from .sets_measure import OWN, check_set_ks, measure_sets, set_provenance
 from .causes import gap_causes
+from .cause_rankings import FROM_LOG
+from .cause_result import CauseSplit
+from .cause_split import split_causes
 
 #: Analyses a log cannot support, and why (shown in the summary and the report).
 NOT_FROM_LOG = {
@@ -54,7 +57,8 @@ NOT_FROM_LOG = {
 #: Analyses of a live audit of candidate sets that are not computed yet, and why.
 NOT_YET_FOR_SETS = {
     "word drivers and decomposition": "the counterfactual analyses re-rank the whole candidate pool; they do not "
-                                      "yet restrict the re-ranking to each job's own candidates",
+                                      "yet restrict the re-ranking to each job's own candidates (the cause split "
+                                      "does: who applied, identity cues and the job text, in table cause_split)",
 }
 
 
@@ -199,7 +203,7 @@ def ll144_differences(a: Any, b: Any) -> list[str]:
 def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[GroupEncoding],
                config: AuditConfig, provenance: dict[str, Any], *, titles: Sequence[str] | None = None,
                notes: Sequence[str] = (), not_possible: Sequence[dict[str, str]] = (),
-               not_possible_notes: Sequence[str] = ()) -> AuditResult:
+               not_possible_notes: Sequence[str] = (), cause_split: CauseSplit | None = None) -> AuditResult:
     """Measure ``sets`` and assemble the :class:`~fairaudit.engine.result.AuditResult` (live and log audits alike).
 
     Parameters
@@ -222,6 +226,9 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
         Analyses left out, each ``{"analysis", "reason"}`` (``summary["not_possible"]``).
     not_possible_notes : sequence of str
         The same in words, added to the warnings the report shows.
+    cause_split : CauseSplit, optional
+        The three-way split of the gaps (:mod:`fairaudit.engine.cause_split`); default: who applied only,
+        as a log allows (:func:`split_of_log`).
     """
     tables, summary = measure_sets(sets, encodings, config, titles)
     set_notes = check_set_ks(sets, config.ks)
@@ -232,11 +239,38 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
     tables.update(empty_tables())
     summary["causes"] = gap_causes(tables["diversity"], None, config.effective_gap_k, config.alpha,
                                    tables.get("parity"))
+    split = cause_split if cause_split is not None else split_of_log(sets, encodings, config)
+    tables["cause_split"], summary["cause_split"] = split.to_frame(), split.summary()
     prov = {**provenance, **set_provenance(sets, encodings, config.ks), "n_jobs": sets.n_jobs,
             "n_candidates": len(candidates), "attribute_sources": {e.attribute: e.source for e in encodings},
             "candidates_sha256": candidates_sha256(candidates), "versions": library_versions()}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
                        groups={e.attribute: list(e.labels) for e in encodings}, rankings=sets)
+
+
+def split_of_log(sets: SetRanking | StreamedSets, encodings: Sequence[GroupEncoding], config: AuditConfig,
+                 rankings: Mapping[tuple[int, int], SetRanking] | None = None, not_computed: Mapping[str, str] = FROM_LOG,
+                 text: str = "none") -> CauseSplit:
+    """The cause split of an audit of per-job sets (:func:`fairaudit.engine.cause_split.split_causes`).
+
+    Parameters
+    ----------
+    sets : SetRanking or StreamedSets
+        Who each job considered, best first.
+    encodings : sequence of GroupEncoding
+        The attributes.
+    config : AuditConfig
+        The audit's settings: cut-offs, level, seed and ``n_permutations_gap`` draws of each null.
+    rankings : mapping, optional
+        The counterfactual rankings of a live audit; a log has none.
+    not_computed : mapping
+        Why the parts without rankings are not computed.
+    text : str
+        How the job texts were neutralised.
+    """
+    n_draws = min(config.n_permutations, config.n_permutations_gap) if config.n_permutations else 0
+    return split_causes(sets, encodings, config.ks, alpha=config.alpha, seed=config.seed, n_draws=n_draws,
+                        rankings=rankings, not_computed=not_computed, text=text)
 
 
 def set_encodings(candidates: pd.DataFrame, attributes: Sequence[str] | None, use_inferred: bool

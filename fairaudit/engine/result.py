@@ -7,7 +7,7 @@ without recomputing anything.
 Tables of an :class:`AuditResult`
 ---------------------------------
 ``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
-``occlusion`` and ``decomposition``: every column is defined once, in
+``occlusion``, ``decomposition`` and ``cause_split``: every column is defined once, in
 :data:`fairaudit.data.columns.TABLES` (rendered on the documentation's "Result
 tables" page and copied into the JSON schema's descriptions).
 """
@@ -28,7 +28,8 @@ from .audit_config import (DECOMPOSITION_MODES, DRIVER_METHODS, DRIVER_SCOPES, A
                            resolve_decomposition, resolve_driver_method, resolve_drivers)
 from ..errors import ConfigError, DataError
 
-TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition")
+TABLES = ("impact", "parity", "diversity", "ranking", "per_job", "drivers", "occlusion", "decomposition",
+          "cause_split")
 SCHEMA_VERSION = 3  # also in fairaudit.data.schema (which reads versions 1 and 2 too)
 
 #: Recommender details that depend on the machine (cache folder, paths, device), not on the model.
@@ -136,7 +137,7 @@ class AuditResult:
         Headline figures and the verdict (see :meth:`verdict`).
     tables : dict of str -> DataFrame
         ``impact``, ``parity``, ``diversity``, ``ranking``, ``per_job``, ``drivers``,
-        ``occlusion``, ``decomposition`` (:meth:`to_frame` returns a copy); every
+        ``occlusion``, ``decomposition``, ``cause_split`` (:meth:`to_frame` returns a copy); every
         column is defined in ``fairaudit.data.columns.TABLES``, shown on
         :doc:`/api/result-tables`.
     groups : dict of str to list of str, default {}
@@ -174,7 +175,8 @@ class AuditResult:
             ``"impact"`` (NYC LL144 rates and impact ratios per group), ``"parity"``
             (demographic parity and the attribute's verdict), ``"diversity"`` (match
             rate, mean gap, NDKL), ``"ranking"`` (skew@k, exposure), ``"per_job"``,
-            ``"drivers"``, ``"occlusion"`` or ``"decomposition"``. Every column is
+            ``"drivers"``, ``"occlusion"``, ``"decomposition"`` or ``"cause_split"`` (who applied,
+            identity cues, job text). Every column is
             defined in ``fairaudit.data.columns.TABLES``, shown on
             :doc:`/api/result-tables`.
 

@@ -29,6 +29,7 @@ from ..engine.consistency import check_consistency
 from ..engine.result import AuditResult, check_comparable
 from . import charts
 from . import sections as sec
+from .cause_section import cause_split_section
 from .chance import chance_summary
 from .format import as_number, attribute_label, fmt, group_label, target_text
 from .sidecar import check_rewrites, sidecar_bytes
@@ -164,6 +165,7 @@ def report_context(before: AuditResult, after: AuditResult | None = None, rewrit
         "diversity": sec.diversity_tables(before, after),
         "ranking_sections": sec.ranking_sections(before, after),
         "gap_jobs": sec.gap_jobs(before, after, max_gap_jobs),
+        "cause_split": cause_split_section(before),
         "rewrites": sec.rewrite_section(rw, max_rewrite_rows, max_diffs, before.summary.get("causes")),
         "charts": _charts(before, after),
         "provenance": sec.provenance_rows(before),
