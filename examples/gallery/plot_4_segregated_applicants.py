@@ -104,15 +104,20 @@ fig.tight_layout()
 # Who applied, identity cues, the job text: the three causes
 # -----------------------------------------------------------
 #
-# .. note::
-#
-#    **Placeholder: the three-way cause split (issue 28, item 7) is not built
-#    yet.** When it lands, this section shows, for each attribute, how much of the
-#    difference in selection comes from *who applied* (the candidate sets: the
-#    global pool's gap above), from *identity cues in profiles* and from *the job
-#    text*, each with its chance level, from ``own.summary`` and the report.
+# With each job's own candidates, the audit splits each attribute's mean gap
+# against the whole pool (the global-pool view above) into what comes from **who
+# applied** (each job's applicants' mix against the pool's), from **identity cues
+# in profiles** (names and pronouns, measured by masking them), from **the job
+# text** (measured by neutralising its gender-coded words) and a residual, each
+# with its chance level (see "Three causes" in the concepts). Here the largest
+# part beyond chance is who applied: the lever is the applicant pipeline, not the
+# ad and not the recommender.
+from fairaudit import CauseSplit  # noqa: E402
 
-# THREE-WAY CAUSE SPLIT (issue 28, item 7): show it here from the `own` audit.
+split = CauseSplit.from_result(own)
+print(f"sex, top 10: {split.lever('sex', k=10)}")
+split.to_frame().query("k == 10 and attribute == 'sex'")[
+    ["part", "value", "share", "chance_low", "chance_high", "p_value", "beyond_chance"]].round(3)
 
 # %%
 # The report
