@@ -254,7 +254,7 @@ def check_n_permutations(n: int, alpha: float = DEFAULT_ALPHA) -> None:
                           f"(1,000 or more recommended); got {n!r}")
 
 
-#: How the three-way cause split neutralises the job texts (:mod:`fairaudit.engine.cause_split`): every
+#: How the three-way cause split neutralises the job texts (``fairaudit.engine.cause_split``): every
 #: gender-coded word replaced by its neutral word, or no split; texts of your own come as a mapping.
 CAUSE_SPLIT_TEXTS = ("lexicon", "none")
 

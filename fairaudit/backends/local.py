@@ -72,7 +72,7 @@ class LocalBackend(Backend):
 
     def aggregate_log(self, path: Any, candidate_ids: Sequence[str], combos: np.ndarray, k_max: int, *,
                       memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
-        """A log file's per-job aggregates: one DuckDB pass in this process (:func:`~fairaudit.data.log_stream.stream_log`).
+        """A log file's per-job aggregates: one DuckDB pass in this process (``fairaudit.data.log_stream.stream_log``).
 
         Parameters
         ----------
@@ -90,7 +90,7 @@ class LocalBackend(Backend):
         Returns
         -------
         dict
-            :func:`~fairaudit.data.log_stream.stream_log`'s result.
+            ``fairaudit.data.log_stream.stream_log``'s result.
         """
         return stream_log(path, candidate_ids, combos, k_max, memory_limit=memory_limit)
 

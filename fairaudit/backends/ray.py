@@ -31,7 +31,7 @@ How the work is split
 
 * **Logs** (:meth:`RayBackend.aggregate_log`, ``audit_log(..., backend="ray")``): the
   log is split into ``log_parts`` job blocks by a hash of ``job_id``; one task per
-  block runs :func:`~fairaudit.data.log_stream.stream_log` on its block (DuckDB, one
+  block runs ``fairaudit.data.log_stream.stream_log`` on its block (DuckDB, one
   thread, ``memory_limit`` each) and :func:`~fairaudit.data.log_stream.merge_parts`
   joins the per-job aggregates, equal to one pass over the whole log. Every worker
   reads the log file itself: on a cluster it must be on storage all nodes see.
@@ -405,7 +405,7 @@ class RayBackend(Backend):
         Returns
         -------
         dict
-            :func:`~fairaudit.data.log_stream.stream_log`'s result for the whole log.
+            ``fairaudit.data.log_stream.stream_log``'s result for the whole log.
         """
         if not (log := Path(path).resolve()).exists():  # resolved: workers may run in another folder
             raise DataError(f"file not found: {log}")

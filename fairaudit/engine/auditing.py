@@ -231,7 +231,7 @@ def audit(
         With ``candidate_sets``: split each attribute's gap against the whole
         pool into who applied, identity cues in profiles, the job text and a
         residual, each with its chance level
-        (:mod:`fairaudit.engine.cause_split`; table ``cause_split``). The job
+        (``fairaudit.engine.cause_split``; table ``cause_split``). The job
         texts are neutralised by replacing every gender-coded word
         (``"lexicon"``, the default with candidate sets) or given as a mapping
         job_id -> text or a table with ``job_id`` and ``text`` (a rewrite);

@@ -1,4 +1,4 @@
-"""The counterfactual rankings of the three-way cause split (:mod:`fairaudit.engine.cause_split`).
+"""The counterfactual rankings of the three-way cause split (``fairaudit.engine.cause_split``).
 
 A live audit of per-job candidate sets ranks each job's own candidates once
 more for each change, with the same recommender:

@@ -1,6 +1,6 @@
 """The result of the three-way cause split: :class:`CauseSplit`, its table, its words.
 
-The quantities are defined in :mod:`fairaudit.engine.cause_split`; an audit keeps
+The quantities are defined in ``fairaudit.engine.cause_split``; an audit keeps
 the table as ``tables["cause_split"]`` and the rest as ``summary["cause_split"]``
 (:meth:`CauseSplit.summary`), and :meth:`CauseSplit.from_result` joins them again.
 """
@@ -66,7 +66,7 @@ class CauseSplit:
     Parameters
     ----------
     table : DataFrame
-        One row per k, attribute and part (:data:`COLUMNS`; ``part`` ``"total"`` first, then :data:`PARTS`).
+        One row per k, attribute and part (``COLUMNS``; ``part`` ``"total"`` first, then ``PARTS``).
     k : int or None
         The audit's headline k.
     text : str

@@ -1,7 +1,7 @@
 """The consistency rule of the three-way cause split (registered in :data:`fairaudit.engine.consistency.RULES`).
 
 The parts need the counterfactual rankings and cannot be re-derived from the
-file, but they must agree with each other (:mod:`fairaudit.engine.cause_split`):
+file, but they must agree with each other (``fairaudit.engine.cause_split``):
 for each k and attribute, the computed parts add up to ``total``; a share is
 ``value / total``; a p-value lies in [0, 1] and ``beyond_chance`` is
 ``p_value <= alpha``; the null's quantiles are ordered. Its cases are in

@@ -227,7 +227,7 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
     not_possible_notes : sequence of str
         The same in words, added to the warnings the report shows.
     cause_split : CauseSplit, optional
-        The three-way split of the gaps (:mod:`fairaudit.engine.cause_split`); default: who applied only,
+        The three-way split of the gaps (``fairaudit.engine.cause_split``); default: who applied only,
         as a log allows (:func:`split_of_log`).
     """
     tables, summary = measure_sets(sets, encodings, config, titles)

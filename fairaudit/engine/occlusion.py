@@ -185,7 +185,7 @@ def occlusion_drivers(gap_fn: Callable[[list[str]], np.ndarray], jobs: pd.DataFr
 
     Returns
     -------
-    DataFrame with :data:`COLUMNS`: one row per occluded unit, ``kind`` is
+    DataFrame with ``COLUMNS``: one row per occluded unit, ``kind`` is
     ``"sentence"`` or ``"word"``, ``sentence_no`` counts from 1, ``coded``
     and ``category`` are the Gaucher label of a word (masculine/feminine),
     ``delta = gap - gap_without``; sorted by job, then decreasing delta.

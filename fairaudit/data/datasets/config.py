@@ -55,7 +55,7 @@ class HiringDataConfig:
     segregation : float in [0, 1], default 0.0
         How far each candidate's sex and race/ethnicity follow their
         occupation's mix in the US Bureau of Labor Statistics' occupation
-        statistics (:mod:`~fairaudit.data.datasets.segregation`): 0 draws
+        statistics (``fairaudit.data.datasets.segregation``): 0 draws
         everyone from the pool mix (``female_share``, ``race_shares``), 1 from
         the occupation's mix, values between from the mixture.
     """

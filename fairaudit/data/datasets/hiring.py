@@ -286,7 +286,7 @@ def make_hiring_data(n_jobs: int = 200, n_candidates: int = 2000, seed: int = 0,
     With ``segregation`` or ``applicants_per_job`` the candidates are spread
     evenly over the occupations and their sex and race/ethnicity follow their
     occupation's mix in the US Bureau of Labor Statistics' figures as far as
-    ``segregation`` says (:mod:`~fairaudit.data.datasets.segregation`). Without
+    ``segregation`` says (``fairaudit.data.datasets.segregation``). Without
     either, the frames are those of earlier versions, draw for draw.
 
     Examples
