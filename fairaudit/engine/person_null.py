@@ -84,7 +84,7 @@ from ..data.groups import GroupEncoding
 from ..data.log_stream import SELECTIVITY_SCALE, hash_keys
 from ..metrics.diversity import gap as gap_fn
 from ..metrics.diversity import topk_shares
-from .permutation import _BLOCK_ENTRIES, NullDraws, _rates_of_gaps
+from .permutation import BLOCK_ENTRIES, NullDraws, rates_of_gaps
 
 #: The two nulls of an audit of candidate sets (``summary["chance_level"]["null"]``).
 PERSON, PER_JOB = "person-level permutation", "per-job hypergeometric"
@@ -255,6 +255,17 @@ def block_permutations(code: np.ndarray, n_permutations: int, seed: Sequence[int
     Each row shuffles everyone uniformly, then sorts stably by block: within a
     block the members then come in a uniformly random order, exactly (no ties
     of random keys), and are handed the labels of the block's members in order.
+
+    Parameters
+    ----------
+    code : ndarray (n,) of int
+        Each person's block.
+    n_permutations : int
+        Permutations in all.
+    seed : int or sequence of int
+        Seed: the same seed gives the same permutations, whatever ``block``.
+    block : int
+        Permutations per yielded array (bounds the memory).
     """
     rng = np.random.default_rng(seed)
     n = len(code)
@@ -271,7 +282,15 @@ def block_permutations(code: np.ndarray, n_permutations: int, seed: Sequence[int
 
 
 def choose_null(profile: PersonProfile, strata: np.ndarray | None) -> str:
-    """:data:`PER_JOB` when it is exact (nobody in two jobs' sets, no candidate strata), else :data:`PERSON`."""
+    """:data:`PER_JOB` when it is exact (nobody in two jobs' sets, no candidate strata), else :data:`PERSON`.
+
+    Parameters
+    ----------
+    profile : PersonProfile
+        The candidates' numbers of jobs.
+    strata : ndarray or None
+        Candidate strata codes, if any.
+    """
     return PER_JOB if strata is None and (not len(profile.n_jobs) or profile.n_jobs.max() <= 1) else PERSON
 
 
@@ -317,7 +336,7 @@ def person_null_draws(blocks: PersonBlocks, selected: Mapping[int, tuple[np.ndar
     parts: dict[tuple[str, int], list[tuple[np.ndarray, ...]]] = {(e.attribute, k): [] for e in encodings
                                                                   for k in selected}
     done = 0
-    for perm in block_permutations(blocks.code, n_permutations, seed, max(1, _BLOCK_ENTRIES // max(widest, 1))):
+    for perm in block_permutations(blocks.code, n_permutations, seed, max(1, BLOCK_ENTRIES // max(widest, 1))):
         n_div = max(0, min(len(perm), n_gap - done))
         for enc in encodings:
             lab = labels[enc.attribute][perm]  # (b, n): each person's label in this permutation
@@ -346,14 +365,14 @@ def _gap_draws(pair_labels: np.ndarray, job: np.ndarray, n_jobs: int, enc: Group
     """Match rate and mean gap of each permutation from its selected pairs' labels (b, n_pairs)."""
     b, n_codes = pair_labels.shape[0], enc.n_codes
     out_m, out_g = [], []
-    step = max(1, _BLOCK_ENTRIES // max(n_jobs * n_codes, 1))  # bounds the (b, n_jobs, n_codes) counts
+    step = max(1, BLOCK_ENTRIES // max(n_jobs * n_codes, 1))  # bounds the (b, n_jobs, n_codes) counts
     for s in range(0, b, step):
         lab = pair_labels[s:s + step].astype(np.int64)
         r = lab.shape[0]
         flat = ((np.arange(r)[:, None] * n_jobs + job[None, :]) * n_codes + lab).ravel()
         counts = np.bincount(flat, minlength=r * n_jobs * n_codes).reshape(r * n_jobs, n_codes)
         rows = np.broadcast_to(target, (r, n_jobs, enc.n_known)).reshape(r * n_jobs, enc.n_known)
-        m, g = _rates_of_gaps(gap_fn(topk_shares(counts, enc.n_known), rows).reshape(r, n_jobs), tolerance)
+        m, g = rates_of_gaps(gap_fn(topk_shares(counts, enc.n_known), rows).reshape(r, n_jobs), tolerance)
         out_m.append(m)
         out_g.append(g)
     return np.concatenate(out_m), np.concatenate(out_g)
