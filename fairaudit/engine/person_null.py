@@ -35,8 +35,9 @@ every block):
    per-job null's conditioning and adds the consistency across jobs;
 2. **same job groups**: with a jobs-table ``strata`` column (e.g. the job's
    occupation), the same multiset of job groups;
-3. **same number of jobs**: the same number of jobs ``n_c``, cut into blocks of
-   at least :data:`MIN_BLOCK` people of similar *selectivity*
+3. **same number of jobs**: the same number of jobs ``n_c``; a class of at least
+   twice :data:`MIN_BLOCK` people is cut into blocks of at least :data:`MIN_BLOCK`
+   people of similar *selectivity*
    ``h_c = sum_{j : c in C_j} 1 / |C_j|`` (a random ranking's expected
    selections per place; people with equal ``h_c`` stay together), a
    subclassification on the quantity that sets a person's selections under H0
