@@ -25,11 +25,17 @@
    200 jobs. Detection = "breach, beyond chance" for race/ethnicity.
 3. **Per-job candidate sets** (``--only sets``): each of 200 jobs ranks only its own
    200 applicants, drawn from a 4,000-candidate pool with occupational
-   segregation (a job's applicants are 20 %, 50 % or 80 % women), with the same
-   attribute-blind scores within each set; the verdicts use the per-job chance
-   level (labels permuted within each job's set, :func:`set_null_draws`). Type I
-   error of "breach, beyond chance" at k = 10 and 50 (must lie in [3 %, 7 %] for
-   the test), and power with one race/ethnicity group's scores lowered.
+   segregation (three occupations whose applicants are 20 %, 50 % or 80 % women),
+   with the same attribute-blind scores within each set, so each candidate is in
+   about ten jobs' sets and strong candidates are selected in many. The verdicts
+   use the audit's chance level for candidate sets, the person-level permutation
+   (:mod:`fairaudit.engine.person_null`), run twice per replication: with the
+   jobs' occupation as the job groups of its blocks (``strata="occupation"``,
+   the default when the jobs table has that column; the headline) and without
+   (no occupation known). Type I error of the test (p <= alpha) and of "breach,
+   beyond chance" at k = 10 and 50 (the test must lie in [3 %, 7 %]), and power
+   with one race/ethnicity group's scores lowered (with the occupation). The
+   per-job null this replaced rejected in 17.5-35.5 % (200 replications).
 4. **Review** (issue 27, :mod:`review_calibration`): no-change reviews (same
    recommender, new pool) must flag any change in at most 5 %; power for one
    group's scores lowered by 0.1 and 0.25 SD.
@@ -44,6 +50,7 @@ Usage::
     python benchmarks/verdict_bench.py                 # everything (about 20-40 min on 2 shared cores)
     python benchmarks/verdict_bench.py --only calibration power
     python benchmarks/verdict_bench.py --only review    # the review calibration and power
+    python benchmarks/verdict_bench.py --only sets --calibration-reps 200   # per-job candidate sets
     python benchmarks/verdict_bench.py --quick         # a smoke run with few replications
 """
 from __future__ import annotations
@@ -247,32 +254,48 @@ def segregated_sets(cands: pd.DataFrame, n_jobs: int, size: int, rng: np.random.
     return np.concatenate(job), np.concatenate(cand)
 
 
+def occupations(n_jobs: int) -> np.ndarray:
+    """Each job's occupation (0, 1, 2: applicants 20 %, 50 %, 80 % women, as :func:`segregated_sets` draws them)."""
+    return np.arange(n_jobs) % 3
+
+
 def run_sets(cands: pd.DataFrame, job: np.ndarray, cand: np.ndarray, sc: np.ndarray, ks: tuple[int, ...], seed: int,
-             n_perm: int, min_share: float = 0.02) -> pd.DataFrame:
-    """The parity rows (verdicts) of an audit of per-job sets: each job ranks its own applicants by ``sc``."""
+             n_perm: int, min_share: float = 0.02, job_groups: np.ndarray | None = None
+             ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The parity rows (verdicts) of an audit of per-job sets, each job ranking its own applicants by ``sc``, and
+    the audit's ``chance_level`` (which null, its blocks); ``job_groups``: the jobs' occupations, or None."""
     sets = build(job, cand, [f"j{j}" for j in range(sc.shape[0])], len(cands), score=sc[job, cand])
     config = AuditConfig(ks=ks, n_bootstrap=0, n_permutations=n_perm, n_permutations_gap=0, seed=seed,
                          min_share=min_share, target="own", attributes=("sex", "race_ethnicity"))
-    tables, _ = measure_sets(sets, [encode(cands, "sex"), encode(cands, "race_ethnicity")], config)
-    return tables["parity"]
+    tables, summary = measure_sets(sets, [encode(cands, "sex"), encode(cands, "race_ethnicity")], config,
+                                   job_groups=job_groups)
+    return tables["parity"], summary["chance_level"]
+
+
+def _calibration_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"attribute": a, "k": int(k), "test_rejects": _rate(g["p_value"] <= ALPHA),
+             "breach_beyond_chance": _rate(g["verdict"] == BEYOND),
+             "within_band_3_7": bool(0.03 <= (g["p_value"] <= ALPHA).mean() <= 0.07)}
+            for (a, k), g in df.groupby(["attribute", "k"])]
 
 
 def sets_part(reps: int, n_perm: int, n_jobs: int, n: int, size: int, ratios: tuple[float, ...],
               share: float = 0.05) -> dict[str, Any]:
-    """Type I error on segregated per-job sets with attribute-blind scores, and power on a lowered group."""
-    t0, rows, cells = time.perf_counter(), [], []
+    """Type I error on segregated per-job sets with attribute-blind scores (with and without the jobs' occupation
+    as job groups), and power on a lowered group (with it)."""
+    t0, rows, cells, chance = time.perf_counter(), {"occupation": [], "none": []}, [], {}
     for r in range(reps):
         rng = np.random.default_rng([2028, r])
         cands = pool(n, rng, race_mix())
         job, cand = segregated_sets(cands, n_jobs, size, rng)
-        for rec in run_sets(cands, job, cand, scores(rng, n_jobs, n), (10, 50), r, n_perm).to_dict("records"):
-            rows.append({"k": rec["k"], "attribute": rec["attribute"], "p_value": rec["p_value"],
-                         "verdict": rec["verdict"]})
-    df = pd.DataFrame(rows)
-    calib = [{"attribute": a, "k": int(k), "test_rejects": _rate(g["p_value"] <= ALPHA),
-              "breach_beyond_chance": _rate(g["verdict"] == BEYOND),
-              "within_band_3_7": bool(0.03 <= (g["p_value"] <= ALPHA).mean() <= 0.07)}
-             for (a, k), g in df.groupby(["attribute", "k"])]
+        sc = scores(rng, n_jobs, n)
+        for name, groups in (("occupation", occupations(n_jobs)), ("none", None)):
+            par, level = run_sets(cands, job, cand, sc, (10, 50), r, n_perm, job_groups=groups)
+            chance.setdefault(name, level)  # the first replication's null and blocks
+            rows[name] += [{"k": rec["k"], "attribute": rec["attribute"], "p_value": rec["p_value"],
+                            "verdict": rec["verdict"]} for rec in par.to_dict("records")]
+        if (r + 1) % 20 == 0:
+            print(f"  sets calibration {r + 1}/{reps} ({time.perf_counter() - t0:.0f} s)", flush=True)
     base = race_mix()
     rest = {g: v for g, v in base.items() if g != "asian"}
     mix = {g: (1 - share) * v / sum(rest.values()) for g, v in rest.items()} | {"asian": share}
@@ -284,12 +307,17 @@ def sets_part(reps: int, n_perm: int, n_jobs: int, n: int, size: int, ratios: tu
                 cands = pool(n, rng, mix, exact="asian")
                 job, cand = segregated_sets(cands, n_jobs, size, rng)
                 low = (cands["race_ethnicity"] == "asian").to_numpy()
-                par = run_sets(cands, job, cand, scores(rng, n_jobs, n, low, delta), (k,), r, n_perm)
+                par, _ = run_sets(cands, job, cand, scores(rng, n_jobs, n, low, delta), (k,), r, n_perm,
+                                  job_groups=occupations(n_jobs))
                 hits.append(par.set_index("attribute").loc["race_ethnicity", "verdict"] == BEYOND)
             cells.append({"true_impact_ratio": ir, "k": k, "detection": _rate(np.array(hits))})
     return {"replications": reps, "permutations_per_replication": n_perm, "n_jobs": n_jobs, "n_candidates": n,
             "set_size": size, "women_share_of_sets": [0.2, 0.5, 0.8], "lowered_group_share": share,
-            "calibration": calib, "power": cells, "seconds": round(time.perf_counter() - t0, 1)}
+            "null": chance["occupation"], "null_without_job_groups": chance["none"],
+            "calibration": _calibration_rows(pd.DataFrame(rows["occupation"])),
+            "calibration_without_job_groups": _calibration_rows(pd.DataFrame(rows["none"])),
+            "previous_per_job_null": "rejected in 17.5-35.5 % of 200 replications (same data, per-job hypergeometric)",
+            "power": cells, "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def timing(n_jobs: int, n: int, repeats: int) -> dict[str, Any]:
@@ -368,13 +396,16 @@ def markdown(res: dict[str, Any]) -> str:
             lines.append("")
     st = res.get("sets")
     if st:
-        lines += ["## Per-job candidate sets (segregated applicants, per-job chance level)", "",
+        lines += ["## Per-job candidate sets (segregated applicants)", "",
                   f"{st['replications']} replications, {st['n_jobs']} jobs x {st['set_size']} applicants of "
-                  f"{st['n_candidates']:,}, sets 20/50/80 % women.", "",
-                  "| attribute | k | test rejects | breach, beyond chance | in [3%, 7%] |", "|---|---|---|---|---|"]
-        lines += [f"| {c['attribute']} | {c['k']} | {100 * c['test_rejects']['rate']:.1f}% | "
-                  f"{100 * c['breach_beyond_chance']['rate']:.1f}% | {'yes' if c['within_band_3_7'] else 'no'} |"
-                  for c in st["calibration"]]
+                  f"{st['n_candidates']:,}, sets 20/50/80 % women; null: {st.get('null', {}).get('null', 'per-job')}.",
+                  "", "| job groups | attribute | k | test rejects | breach, beyond chance | in [3%, 7%] |",
+                  "|---|---|---|---|---|---|"]
+        first = "occupation" if "null" in st else "- (per-job null, before issue 28's person-level null)"
+        for label, key in ((first, "calibration"), ("none", "calibration_without_job_groups")):
+            lines += [f"| {label} | {c['attribute']} | {c['k']} | {100 * c['test_rejects']['rate']:.1f}% | "
+                      f"{100 * c['breach_beyond_chance']['rate']:.1f}% | {'yes' if c['within_band_3_7'] else 'no'} |"
+                      for c in st.get(key, [])]
         lines += ["", "| true impact ratio | k | detection |", "|---|---|---|"]
         lines += [f"| {c['true_impact_ratio']} | {c['k']} | {100 * c['detection']['rate']:.0f}% |" for c in st["power"]]
         lines.append("")

@@ -185,15 +185,21 @@ def test_ll144_summary_of_a_log_says_historical_with_dates_and_individuals(live)
     assert f"{n_people:,} distinct individuals" in s.data_explanation
 
 
-def test_recurring_candidates_are_flagged_for_the_chance_level(live):
-    # 20 jobs x 40 of 200 candidates: each candidate is in about 4 jobs' sets
+def test_recurring_candidates_get_the_person_level_chance_level(live):
+    # 20 jobs x 40 of 200 candidates: each candidate is in about 4 jobs' sets, so a person's label must move in all
+    # of them at once (fairaudit.engine.person_null); the result says which null it used
     _, _, _, result = live
-    assert any("candidates recur across jobs" in w for w in result.summary["warnings"])
-    # one job per candidate: no such note
+    chance = result.summary["chance_level"]
+    n_people = result.provenance["n_individuals"]  # the people some job considered
+    assert chance["null"] == "person-level permutation" and chance["people"] == n_people
+    assert sum(chance["people_by_block"].values()) == n_people
+    assert not any("recur" in w for w in result.summary["warnings"])  # no caveat left to warn about
+    # one job per candidate: the per-job hypergeometric draws are the same null, exact and faster
     log = pd.DataFrame({"job_id": ["A", "A", "B", "B"], "candidate_id": ["c0", "c1", "c2", "c3"], "rank": [1, 2, 1, 2]})
     people = pd.DataFrame({"candidate_id": ["c0", "c1", "c2", "c3"], "sex": ["female", "male", "female", "male"]})
-    r = fairaudit.audit_log(log, people, k=1, n_bootstrap=0, n_permutations=0)
-    assert not any("recur" in w for w in r.summary["warnings"])
+    r = fairaudit.audit_log(log, people, k=1, n_bootstrap=0, n_permutations=19)
+    assert r.summary["chance_level"]["null"] == "per-job hypergeometric"
+    assert fairaudit.audit_log(log, people, k=1, n_bootstrap=0, n_permutations=0).summary["chance_level"]["null"] is None
 
 
 def test_the_log_of_an_audits_recommendations_reproduces_its_ll144_tables(tmp_path):

@@ -58,3 +58,20 @@ def test_streamed_errors(data, tmp_path):
         fairaudit.audit_log(dup, people, k=5, stream=True, n_permutations=0)
     with pytest.raises(fairaudit.errors.ConfigError, match="file"):
         fairaudit.audit_log(log, people, k=5, stream=True)
+
+
+def test_streamed_equals_in_memory_with_the_person_level_chance_level_and_job_groups(data, tmp_path):
+    # people recur across jobs, so the chance level shuffles labels over people in blocks found from their jobs:
+    # DuckDB's per-person sums and NumPy's must give the same blocks, hence the same p-values
+    log, people, jobs = data
+    jobs = jobs.assign(occupation=[("nurse", "electrician", "teacher")[i % 3] for i in range(len(jobs))])
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path)
+    opts = dict(k=(5, 10), n_bootstrap=0, n_permutations=99, seed=4)
+    mem = fairaudit.audit_log(log, people, jobs, **opts)
+    streamed = fairaudit.audit_log(path, people, jobs, stream=True, memory_limit="200MB", **opts)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(mem.tables[name], streamed.tables[name], obj=name)
+    chance = mem.summary["chance_level"]
+    assert streamed.summary["chance_level"] == chance and chance["null"] == "person-level permutation"
+    assert chance["people_by_block"]["same job groups"] > 0 and mem.config.strata == ("occupation",)

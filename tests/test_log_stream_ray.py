@@ -8,6 +8,8 @@ import pytest
 
 import fairaudit
 from fairaudit.data.log_stream import merge_parts, stream_log
+from fairaudit.data.logs import validate_pairs
+from fairaudit.engine.candidate_sets import from_pairs
 from fairaudit.errors import ConfigError, DataError
 
 ray = pytest.importorskip("ray")
@@ -72,6 +74,56 @@ def test_job_blocks_split_by_job_and_merge_to_one_pass(data):
     assert places(merged) == places(whole)
     # people who appear in several blocks are counted once
     assert merged["people"].sum() == log["candidate_id"].nunique() < sum(len(p["rows"]) for p in parts)
+
+
+OCCUPATIONS = ("nurse", "electrician", "teacher", "driver")
+
+
+def _occupation(job_id: str) -> str:
+    return OCCUPATIONS[int(job_id[3:]) % len(OCCUPATIONS)]
+
+
+def test_ray_log_audit_with_job_groups_has_the_local_chance_level(ray_session, data):
+    # people recur across jobs and the jobs table names each job's occupation: the chance level permutes labels
+    # over people in blocks found from their per-person sums, which the job blocks compute apart and merge
+    log, people, jobs, folder = data
+    jobs = jobs.assign(occupation=[_occupation(j) for j in jobs["job_id"]])
+    opts = dict(k=(5, 10), n_bootstrap=0, n_permutations=199, seed=4, created_at="2026-01-01T00:00:00+00:00")
+    local = fairaudit.audit_log(folder / "log.parquet", people, jobs, stream=True, **opts)
+    remote = fairaudit.audit_log(folder / "log.parquet", people, jobs, backend=RayBackend(log_parts=3), **opts)
+    chance = local.summary["chance_level"]
+    assert chance["null"] == "person-level permutation" and local.config.strata == ("occupation",)
+    assert chance["people_by_block"]["same jobs"] > 0 and chance["people_by_block"]["same job groups"] > 0
+    assert remote.summary["chance_level"] == chance
+    p_columns = [(t, c) for t in TABLES for c in local.tables[t].columns if "p_value" in c]
+    assert p_columns
+    for table, col in p_columns:
+        pd.testing.assert_series_equal(local.tables[table][col], remote.tables[table][col], check_exact=True,
+                                       obj=f"{table}.{col}")
+    assert remote.summary["verdict"] == local.summary["verdict"]
+
+
+def test_merged_job_blocks_give_one_pass_per_person_sums_and_flags(data):
+    log, people, _, folder = data
+    combos = np.random.default_rng(1).integers(0, 3, len(people))
+    ids = people["candidate_id"].tolist()
+    groups = {j: OCCUPATIONS.index(_occupation(j)) for j in log["job_id"].unique()[:-5]}  # 5 jobs without a group
+    whole = stream_log(folder / "log.parquet", ids, combos, 4, job_groups=groups)
+    merged = merge_parts([stream_log(folder / "log.parquet", ids, combos, 4, part=(i, 3), job_groups=groups)
+                          for i in range(3)], combos)
+    assert (whole["person_jobs"] > 1).sum() > 50  # candidates recur across jobs, hence across blocks
+    for key in ("person_jobs", "person_selectivity", "person_set_key", "person_group_key"):
+        assert np.array_equal(merged[key], whole[key]), key
+    def flags(a):
+        return sorted(zip(a["flag_job"].tolist(), a["flag_candidate"].tolist()))
+    assert flags(merged) == flags(whole) and len(flags(whole)) == log["selected"].sum()
+    assert stream_log(folder / "log.parquet", ids, combos, 4)["person_group_key"] is None
+    # the keys hash job ids and group codes, so the in-memory profile of the same log has the same sums
+    mem = from_pairs(validate_pairs(log, outcomes=True), ids)
+    prof = mem.person_profile(np.array([groups.get(j, -1) for j in mem.job_ids], dtype=np.int64))
+    for key, got in (("person_jobs", prof.n_jobs), ("person_selectivity", prof.selectivity),
+                     ("person_set_key", prof.set_key), ("person_group_key", prof.group_key)):
+        assert np.array_equal(got, merged[key]), key
 
 
 def test_ray_log_errors_are_one_line(ray_session, data, tmp_path):

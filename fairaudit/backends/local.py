@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -71,7 +71,8 @@ class LocalBackend(Backend):
                     block_size=self.block_size, progress=progress, scoring_median=self.scoring_median)
 
     def aggregate_log(self, path: Any, candidate_ids: Sequence[str], combos: np.ndarray, k_max: int, *,
-                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT,
+                      job_groups: Mapping[str, int] | None = None) -> dict[str, Any]:
         """A log file's per-job aggregates: one DuckDB pass in this process (``fairaudit.data.log_stream.stream_log``).
 
         Parameters
@@ -86,13 +87,15 @@ class LocalBackend(Backend):
             Places kept per job.
         memory_limit : str
             DuckDB's memory limit (it spills to disk beyond it).
+        job_groups : mapping, optional
+            Job id -> group code (e.g. the job's occupation): the person-level chance level's job groups.
 
         Returns
         -------
         dict
             ``fairaudit.data.log_stream.stream_log``'s result.
         """
-        return stream_log(path, candidate_ids, combos, k_max, memory_limit=memory_limit)
+        return stream_log(path, candidate_ids, combos, k_max, memory_limit=memory_limit, job_groups=job_groups)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

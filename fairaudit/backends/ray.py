@@ -29,12 +29,11 @@ How the work is split
   FAISS's float32 inner products. Measure its recall against the exact path
   with :func:`recall_at_k`. Above-median counts stay exact.
 
-* **Logs** (:meth:`RayBackend.aggregate_log`, ``audit_log(..., backend="ray")``): the
-  log is split into ``log_parts`` job blocks by a hash of ``job_id``; one task per
-  block runs ``fairaudit.data.log_stream.stream_log`` on its block (DuckDB, one
-  thread, ``memory_limit`` each) and :func:`~fairaudit.data.log_stream.merge_parts`
-  joins the per-job aggregates, equal to one pass over the whole log. Every worker
-  reads the log file itself: on a cluster it must be on storage all nodes see.
+* **Logs** (:meth:`RayBackend.aggregate_log`, ``audit_log(..., backend="ray")``): the log is
+  split into ``log_parts`` job blocks by a hash of ``job_id``, one task each (``ray_workers.log_block``:
+  DuckDB, one thread, ``memory_limit``); :func:`~fairaudit.data.log_stream.merge_parts` joins their
+  per-job and per-person aggregates into those of one pass over the whole log. Every worker reads
+  the log file itself: on a cluster it must be on storage all nodes see.
 
 Fault tolerance: tasks are retried (``max_retries``) and Ray Data restarts
 embedding actors when a worker process dies; every step is a pure function of
@@ -45,15 +44,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from ..data.log_stream import DEFAULT_MEMORY_LIMIT, merge_parts, stream_log
+from ..data.log_stream import DEFAULT_MEMORY_LIMIT, merge_parts
 from ..errors import ConfigError, DataError, FairauditError, RecommenderError
 from ..recommenders.base import Rankings, Recommender, check_k
 from .protocol import Backend, GroupCodes, Progress
-from .ray_workers import EncodeBatch, rank_embedding_block, rank_text_block
+from .ray_workers import EncodeBatch, log_block, rank_embedding_block, rank_text_block
 
 _MiB = 1 << 20
 
@@ -386,7 +385,7 @@ class RayBackend(Backend):
         return Rankings(indices=idx, scores=sc, above_median=med, n_candidates=n_candidates)
 
     def aggregate_log(self, path: Any, candidate_ids: Sequence[str], combos: np.ndarray, k_max: int, *,
-                      memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, Any]:
+                      memory_limit: str = DEFAULT_MEMORY_LIMIT, job_groups: Mapping | None = None) -> dict[str, Any]:
         """A log file's per-job aggregates on Ray, one task per job block, merged: equal to one local pass.
 
         Parameters
@@ -401,6 +400,8 @@ class RayBackend(Backend):
             Places kept per job.
         memory_limit : str
             DuckDB's memory limit in each task (it spills to disk beyond it).
+        job_groups : mapping, optional
+            Job id -> group code (e.g. the job's occupation): the person-level chance level's job groups.
 
         Returns
         -------
@@ -411,10 +412,10 @@ class RayBackend(Backend):
             raise DataError(f"file not found: {log}")
         ray = self.start()
         n = int(self.log_parts or max(1, int(ray.cluster_resources().get("CPU", 1))))
-        task = ray.remote(stream_log).options(max_retries=self.max_retries, num_cpus=1)
-        ids_ref, combos_ref = ray.put([str(c) for c in candidate_ids]), ray.put(np.asarray(combos, dtype=np.int64))
-        refs = [task.remote(str(log), ids_ref, combos_ref, k_max, memory_limit=memory_limit, threads=1, part=(i, n))
-                for i in range(n)]
+        task = ray.remote(log_block).options(max_retries=self.max_retries, num_cpus=1)
+        shared = (str(log), ray.put([str(c) for c in candidate_ids]), ray.put(np.asarray(combos, dtype=np.int64)),
+                  k_max, memory_limit, ray.put(None if job_groups is None else dict(job_groups)))  # sent once
+        refs = [task.remote((i, n), *shared) for i in range(n)]
         return merge_parts(_get(ray, refs, DataError), combos)
 
     def _faiss_topk(self, ray, cand_refs: list, job_emb: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

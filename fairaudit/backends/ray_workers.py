@@ -4,14 +4,15 @@ Each function is pure: a retried task gives the identical result.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
+from ..data.log_stream import stream_log
 from ..recommenders.base import above_median_counts, dot_scores, rank_block, topk_block
 from .local import merge_topk
 
-__all__ = ["EncodeBatch", "rank_embedding_block", "rank_text_block"]
+__all__ = ["EncodeBatch", "log_block", "rank_embedding_block", "rank_text_block"]
 
 
 class EncodeBatch:
@@ -51,3 +52,33 @@ def rank_embedding_block(job_emb: np.ndarray, cand_refs: list, cand_starts: list
 def rank_text_block(recommender: Any, texts: list[str], k: int, n_candidates: int, codes: dict):
     """Fallback for recommenders without ``encode``: score the block in one call, as locally."""
     return rank_block(recommender, texts, k, n_candidates, codes)
+
+
+def log_block(part: tuple[int, int], path: str, candidate_ids: list[str], combos: np.ndarray, k_max: int,
+              memory_limit: str, job_groups: Mapping[str, int] | None) -> dict[str, Any]:
+    """Job block ``part = (i, n)`` of a log's per-job and per-person aggregates, on one DuckDB thread.
+
+    Parameters
+    ----------
+    part : (int, int)
+        The block, as ``stream_log``'s ``part``.
+    path : str
+        The log file or folder, readable from the worker.
+    candidate_ids : list of str
+        The candidates table's ids, in row order.
+    combos : ndarray (n_candidates,) of int
+        Each candidate's group combination.
+    k_max : int
+        Places kept per job.
+    memory_limit : str
+        DuckDB's memory limit in this task.
+    job_groups : mapping or None
+        Job id -> group code for the person-level chance level.
+
+    Returns
+    -------
+    dict
+        ``fairaudit.data.log_stream.stream_log``'s result for the block.
+    """
+    return stream_log(path, candidate_ids, combos, k_max, memory_limit=memory_limit, threads=1, part=part,
+                      job_groups=job_groups)

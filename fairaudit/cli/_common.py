@@ -64,7 +64,9 @@ def add_chance_args(p) -> None:
     d = AuditConfig()
     p.add_argument("--permutations", type=int, default=d.n_permutations, metavar="N",
                    help=f"label permutations of the null behind each verdict (default {d.n_permutations}; 0 = none)")
-    p.add_argument("--strata", nargs="+", default=list(d.strata), metavar="COLUMN",
-                   help="candidate columns to permute labels within, e.g. occupation (default: the whole pool)")
+    p.add_argument("--strata", nargs="+", default=None, metavar="COLUMN",
+                   help="candidate columns to permute labels within, e.g. occupation (default: the whole pool); "
+                        "with --log or --candidate-sets also jobs columns that group the jobs (default: the "
+                        "jobs' occupation column, if any)")
     p.add_argument("--alpha", type=float, default=d.alpha,
                    help=f"significance level of 'breach, beyond chance' (default {d.alpha})")

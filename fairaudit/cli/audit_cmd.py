@@ -170,7 +170,7 @@ def _historical(args: argparse.Namespace, kind: str):
     return audit_log(args.log, args.candidates, args.jobs, k=args.k,
                      target=target_spec(args.target) or "own", tolerance=args.tolerance,
                      match_goal=args.match_goal, min_share=args.min_share, n_bootstrap=args.bootstrap,
-                     seed=args.seed, n_permutations=args.permutations, alpha=args.alpha,
+                     seed=args.seed, n_permutations=args.permutations, alpha=args.alpha, strata=args.strata,
                      use_inferred=args.infer_attributes, labels=read_labels(args.labels), period=args.period,
                      created_at=args.created_at, stream=args.stream, memory_limit=args.memory_limit,
                      backend=args.backend)

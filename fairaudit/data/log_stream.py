@@ -20,14 +20,16 @@ of ``n`` holds every job whose id hashes to ``i`` modulo ``n`` (``part=(i, n)``)
 so all of a job's rows are in one block and its median and first places are
 exact. Each block's aggregates are computed on its own (on a Ray worker,
 :meth:`fairaudit.backends.RayBackend.aggregate_log`) and :func:`merge_parts`
-joins them into what one pass over the whole log gives.
+joins them into what one pass over the whole log gives; a person's sums over
+their jobs (the person-level chance level's) add up over the blocks, because
+a job's keys (:func:`hash_keys`) depend on its id, not on its block.
 """
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -36,6 +38,24 @@ from ..errors import ConfigError, DataError
 
 #: DuckDB's memory limit when none is given: the whole audit then stays well under 4 GB.
 DEFAULT_MEMORY_LIMIT = "2GB"
+#: A person's selectivity, sum over their jobs of 1 / |C_j|, is kept as sum floor(SCALE / |C_j|): integers add up
+#: to the same total in DuckDB and in NumPy, in any order (:mod:`fairaudit.engine.person_null`).
+SELECTIVITY_SCALE = 2 ** 32
+
+
+def hash_keys(values: Any, salt: int) -> np.ndarray:
+    """Two seeded hashed 31-bit integers per value (a job id, or a job group's code), (n, 2).
+
+    Their sums over a person's jobs identify the person's set of jobs (two sets
+    share both sums with probability about 2**-62), so DuckDB and NumPy find the
+    same people with the same jobs without sorting every person's job list. A
+    job's keys depend on its id alone, not on its place in a list, so the sums of
+    job blocks computed apart add up to those of one pass (:func:`merge_parts`).
+    """
+    text = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object).astype(str)
+    h = pd.util.hash_pandas_object(text, index=False, hash_key=f"fairaudit-key{int(salt):03d}"[:16]).to_numpy()
+    low = np.uint64(2 ** 31 - 1)
+    return np.stack([h & low, (h >> np.uint64(31)) & low], axis=1).astype(np.int64)
 
 
 def _connect(memory_limit: str, threads: int | None, spill: str):
@@ -71,7 +91,7 @@ def _source(path: Any) -> str:
 
 def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, k_max: int, *,
                memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None,
-               part: tuple[int, int] | None = None) -> dict[str, Any]:
+               part: tuple[int, int] | None = None, job_groups: Mapping[str, int] | None = None) -> dict[str, Any]:
     """Per-job aggregates and first places of a log file, computed by DuckDB.
 
     Parameters
@@ -93,6 +113,9 @@ def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, 
         ``(i, n)``: only job block ``i`` of ``n`` (the jobs whose id hashes to
         ``i`` modulo ``n``); the result then also holds ``rows``, the distinct
         candidate rows the block considered, for :func:`merge_parts`.
+    job_groups : mapping, optional
+        Job id -> group code (e.g. the job's occupation) for the person-level
+        chance level's blocks; jobs not in it form a group of their own.
 
     Returns
     -------
@@ -100,7 +123,11 @@ def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, 
         ``job_ids`` (sorted), ``n_combos``; per (job, combination) ``considered``,
         ``above`` and ``flagged`` (n_jobs, n_combos); ``people`` per combination;
         the first places ``top_job``, ``top_place``, ``top_candidate``,
-        ``top_key``; ``has_rank``, ``has_score``, ``has_selected``; ``period``.
+        ``top_key``; ``has_rank``, ``has_score``, ``has_selected``; ``period``; per
+        candidate row (the person-level chance level, :mod:`fairaudit.engine.person_null`)
+        ``person_jobs``, ``person_selectivity``, ``person_set_key`` (n, 2) and, with
+        ``job_groups``, ``person_group_key`` (n, 2); the flagged pairs ``flag_job``,
+        ``flag_candidate``.
 
     Raises
     ------
@@ -111,13 +138,13 @@ def stream_log(path: str | os.PathLike, candidate_ids: Any, combos: np.ndarray, 
     with tempfile.TemporaryDirectory(prefix="fairaudit-duckdb-") as spill:
         con = _connect(memory_limit, threads, spill)
         try:
-            return _aggregate(con, src, path, candidate_ids, combos, k_max, part)
+            return _aggregate(con, src, path, candidate_ids, combos, k_max, part, job_groups)
         finally:
             con.close()
 
 
 def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.ndarray, k_max: int,
-               part: tuple[int, int] | None = None) -> dict[str, Any]:
+               part: tuple[int, int] | None = None, job_groups: Mapping[str, int] | None = None) -> dict[str, Any]:
     """The queries of :func:`stream_log` on an open connection."""
     cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
     missing = [c for c in ("job_id", "candidate_id") if c not in cols]
@@ -154,9 +181,9 @@ def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.nda
                        *([] if has["rank"] or has["score"] else ["selected DESC"]), "row ASC"])
     con.execute(f"""CREATE TEMP TABLE placed AS SELECT job_id, row, combo, rank, score, selected,
         row_number() OVER (PARTITION BY job_id ORDER BY {order}) - 1 AS place,
-        median(score) OVER (PARTITION BY job_id) AS med FROM pairs""")
+        median(score) OVER (PARTITION BY job_id) AS med, count(*) OVER (PARTITION BY job_id) AS size FROM pairs""")
     jobs = [r[0] for r in con.execute("SELECT DISTINCT job_id FROM placed ORDER BY job_id").fetchall()]
-    con.register("job_index", pd.DataFrame({"job_id": jobs, "j": np.arange(len(jobs), dtype=np.int64)}))
+    con.register("job_index", _job_index(jobs, job_groups))
     n_jobs, n_combos = len(jobs), int(np.max(combos)) + 1 if len(combos) else 0
     agg = con.execute("""SELECT j, combo, count(*) AS n, count(*) FILTER (WHERE score > med) AS above,
         count(*) FILTER (WHERE selected) AS flagged FROM placed JOIN job_index USING (job_id) GROUP BY j, combo""").df()
@@ -174,6 +201,7 @@ def _aggregate(con: Any, src: str, path: Any, candidate_ids: Any, combos: np.nda
         JOIN job_index USING (job_id) WHERE place < {int(k_max)}""").df()
     out.update(top_job=top["j"].to_numpy(np.int64), top_place=top["place"].to_numpy(np.int64),
                top_candidate=top["row"].to_numpy(np.int64), top_key=top["key"].to_numpy(float))
+    out.update(_people(con, len(combos), job_groups is not None, has["selected"]))
     out["period"] = None
     if has["timestamp"]:
         lo, hi = con.execute(f"SELECT min(TRY_CAST(timestamp AS TIMESTAMP)), max(TRY_CAST(timestamp AS TIMESTAMP)) "
@@ -187,8 +215,10 @@ def merge_parts(parts: list[dict[str, Any]], combos: np.ndarray) -> dict[str, An
     """One :func:`stream_log` result from those of its job blocks (``part=(i, n)`` for every ``i``).
 
     Jobs are sorted by id, as one pass over the whole log sorts them; each
-    job's counts and first places are its block's; distinct people are counted
-    over the union of the blocks' candidates; the period spans the blocks'.
+    job's counts, first places and flagged pairs are its block's; distinct
+    people are counted over the union of the blocks' candidates; each person's
+    sums over their jobs (``person_*``) are added over the blocks; the period
+    spans the blocks'.
 
     Parameters
     ----------
@@ -221,9 +251,45 @@ def merge_parts(parts: list[dict[str, Any]], combos: np.ndarray) -> dict[str, An
     out["top_job"] = np.concatenate([new_of_old[off + p["top_job"]] for off, p in zip(offsets, parts)])
     for name in ("top_place", "top_candidate", "top_key"):
         out[name] = np.concatenate([p[name] for p in parts])
+    out["flag_job"] = np.concatenate([new_of_old[off + p["flag_job"]] for off, p in zip(offsets, parts)])
+    out["flag_candidate"] = np.concatenate([p["flag_candidate"] for p in parts])
+    # a person's sums run over their jobs, and each job is in one block: the blocks' sums add up
+    for name in ("person_jobs", "person_selectivity", "person_set_key", "person_group_key"):
+        out[name] = None if first[name] is None else np.sum([p[name] for p in parts], axis=0, dtype=np.int64)
     rows = np.unique(np.concatenate([p["rows"] for p in parts]))
     out["people"] = np.bincount(np.asarray(combos, dtype=np.int64)[rows], minlength=n_combos).astype(np.int64)
     periods = [p["period"] for p in parts if p["period"]]
     out["period"] = ({"start": min(q["start"] for q in periods), "end": max(q["end"] for q in periods)}
                      if periods else None)
+    return out
+
+
+def _job_index(jobs: list[str], job_groups: Mapping[str, int] | None) -> pd.DataFrame:
+    """Each job's row ``j`` and the keys summed per person: ``z1, z2`` of the job, ``g1, g2`` of its group."""
+    z = hash_keys(jobs, 1)
+    out = pd.DataFrame({"job_id": jobs, "j": np.arange(len(jobs), dtype=np.int64), "z1": z[:, 0], "z2": z[:, 1]})
+    if job_groups is not None:
+        g = hash_keys(np.array([job_groups.get(j, -1) for j in jobs], dtype=np.int64), 2)
+        out["g1"], out["g2"] = g[:, 0], g[:, 1]
+    return out
+
+
+def _people(con: Any, n_candidates: int, groups: bool, flags: bool) -> dict[str, Any]:
+    """Per candidate row: jobs considered, selectivity and the set keys; the flagged pairs."""
+    extra = ", CAST(sum(g1) AS BIGINT) AS g1, CAST(sum(g2) AS BIGINT) AS g2" if groups else ""
+    per = con.execute(f"""SELECT row, count(*) AS n, CAST(sum({SELECTIVITY_SCALE} // size) AS BIGINT) AS sel,
+        CAST(sum(z1) AS BIGINT) AS z1, CAST(sum(z2) AS BIGINT) AS z2{extra}
+        FROM placed JOIN job_index USING (job_id) GROUP BY row""").df()
+    rows = per["row"].to_numpy(np.int64)
+
+    def spread(*cols: str) -> np.ndarray:
+        arr = np.zeros((n_candidates, len(cols)), dtype=np.int64)
+        arr[rows] = per[list(cols)].to_numpy(np.int64)
+        return arr if len(cols) > 1 else arr[:, 0]
+
+    out = {"person_jobs": spread("n"), "person_selectivity": spread("sel"), "person_set_key": spread("z1", "z2"),
+           "person_group_key": spread("g1", "g2") if groups else None}
+    flagged = con.execute("SELECT j, row FROM placed JOIN job_index USING (job_id) WHERE selected").df() if flags \
+        else pd.DataFrame({"j": [], "row": []})
+    out.update(flag_job=flagged["j"].to_numpy(np.int64), flag_candidate=flagged["row"].to_numpy(np.int64))
     return out

@@ -28,12 +28,12 @@ from ..progress import StageLog, progress_bar, status
 from ..recommenders.base import Rankings, Recommender, check_k
 from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP, check_cause_split, parse_ks  # noqa: F401  (parse_ks: earlier path)
 from .result import AuditConfig, AuditResult
-from .chance_options import chance_options, strata_codes
+from .chance_options import chance_options, job_groups, strata_codes
 from ..threads import default_threads
 from .causes import gap_causes
 from ..data.io import frame_sha256
-from .log_audit import (NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result,
-                        split_of_log)
+from .log_audit import NOT_YET_FOR_SETS, check_set_options, not_possible, pairs_frame, rank_sets, set_result
+from .cause_split import split_of_log
 from .cause_rankings import NO_SETS, counterfactual_rankings, reasons_for
 from .cause_result import not_split
 from .breach_cause import breach_cuts
@@ -219,12 +219,14 @@ def audit(
         ``fairaudit.engine.verdicts``): label permutations (default
         ``AuditConfig.n_permutations``, 1,000; 0 leaves the verdicts unassessed),
         candidate columns to permute within (default none) and the significance
-        level (default 0.05).
+        level (default 0.05). With ``candidate_sets``, a strata column may also
+        be the jobs table's (its jobs' groups, by default its ``occupation``
+        column when it has one: ``fairaudit.engine.person_null``).
     candidate_sets : DataFrame or path, optional
         Who each job ranks: one row per (``job_id``, ``candidate_id``) pair
         (``fairaudit.data.logs``). Each job then ranks only its own
         candidates, rates count the pairs considered and the chance level
-        permutes labels within each job's set
+        permutes labels over people, each keeping one label in all of their jobs
         (``fairaudit.engine.sets_measure``); local backend only. Default:
         every job ranks every candidate.
     cause_split : {"lexicon", "none"}, mapping or DataFrame, optional
@@ -276,8 +278,8 @@ def audit(
     targets = resolve_targets(config.target, encodings) if not (isinstance(config.target, str)
                                                                 and config.target == "own") else {}
     # the significance settings need the candidates' columns (strata); the config holds their defaults
-    for key, value in chance_options(n_permutations, strata, alpha, inputs.candidates,
-                                     streamed=inputs.streamed).items():
+    for key, value in chance_options(n_permutations, strata, alpha, inputs.candidates, streamed=inputs.streamed,
+                                     jobs=inputs.jobs if candidate_sets is not None else None).items():
         setattr(config, key, value)
     if config.gap_attribute not in attrs:
         config.gap_attribute = attrs[0]
@@ -338,10 +340,9 @@ def _audit_sets(rec: Recommender, inputs: AuditInputs, candidate_sets: Any, enco
 
     The cause split re-ranks the same sets with masked profiles and neutral job texts
     (:func:`fairaudit.engine.cause_rankings.counterfactual_rankings`) unless ``cause_split="none"``.
+    The chance level's blocks use the jobs table's ``strata`` columns as job groups
+    (``fairaudit.engine.person_null``).
     """
-    if config.strata:
-        raise ConfigError("strata do not apply with candidate_sets: the chance level already permutes labels "
-                          "within each job's own candidates")
     pairs, _ = pairs_frame(candidate_sets, outcomes=False)
     rec.fit(inputs.candidates["text"].tolist())
     sets = rank_sets(rec, inputs.jobs["text"].tolist(), inputs.jobs["job_id"].tolist(), pairs,
@@ -356,7 +357,8 @@ def _audit_sets(rec: Recommender, inputs: AuditInputs, candidate_sets: Any, enco
     provenance["audit_id"] = sha256_of({"id": provenance["audit_id"], "sets": provenance["candidate_sets_sha256"]})[:16]
     return set_result(sets, inputs.candidates, encodings, config, provenance,
                       titles=[title_of[j] for j in sets.job_ids], notes=notes, not_possible=rows,
-                      not_possible_notes=texts, cause_split=split)
+                      not_possible_notes=texts, cause_split=split,
+                      job_groups=job_groups(inputs.jobs, config.strata, inputs.candidates))
 
 
 def _announce_fit(rec: Recommender, texts: list[str], say: Any) -> None:

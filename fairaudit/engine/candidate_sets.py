@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..metrics.counts import group_counts
+from .person_null import PersonProfile, profile_from_pairs
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,20 @@ class SetRanking:
         """Group counts of each job's top-k, (n_jobs, n_codes) (the padding counts for no group)."""
         return group_counts(self.top(k), np.append(codes, n_codes), n_codes)
 
+    def selected_pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Job and candidate rows of the pairs in each job's top-k, or of the flagged pairs at ``k = 0``."""
+        keep = self.selected if k == 0 else self.places < k
+        if keep is None:
+            raise DataError("this ranking has no 'selected' flags")
+        return self.job[keep], self.candidate[keep]
+
+    def person_profile(self, job_groups: np.ndarray | None = None) -> PersonProfile:
+        """Each candidate's jobs, selectivity and set keys (:func:`~fairaudit.engine.person_null.profile_from_pairs`).
+
+        ``job_groups``: each job's group code (e.g. its occupation), in the order of ``job_ids``.
+        """
+        return profile_from_pairs(self.job, self.candidate, self.n_jobs, self.n_candidates, job_groups, self.job_ids)
+
     def to_frame(self, candidate_ids: Sequence[str]) -> pd.DataFrame:
         """The pairs as a log table: job_id, candidate_id, rank (1 = best, the place) and score/selected where known."""
         ids = np.asarray(candidate_ids, dtype=object)
@@ -270,6 +285,10 @@ class StreamedSets:
         Places kept per job.
     flags : tuple of bool
         Whether the log has ``(rank, score, selected)``.
+    profile : PersonProfile
+        Each candidate's jobs, selectivity and set keys, computed by DuckDB (job groups applied there).
+    flag_pairs : tuple of ndarray
+        ``(job, candidate)`` of the flagged pairs.
     """
 
     job_ids: tuple[str, ...]
@@ -280,6 +299,8 @@ class StreamedSets:
     top_places: tuple
     k_stored: int
     flags: tuple[bool, bool, bool]
+    profile: PersonProfile
+    flag_pairs: tuple
 
     @property
     def n_jobs(self) -> int:
@@ -355,6 +376,20 @@ class StreamedSets:
         """Group counts of each job's top-k, (n_jobs, n_codes)."""
         return group_counts(self.top(k), np.append(codes, n_codes), n_codes)
 
+    def selected_pairs(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Job and candidate rows of the pairs in each job's top-k, or of the flagged pairs at ``k = 0``."""
+        if k == 0:
+            if not self.has_flags:
+                raise DataError("this ranking has no 'selected' flags")
+            return self.flag_pairs
+        self._places(k, 0, self.top_places[2])  # checks k against the places kept
+        keep = self.top_places[1] < k
+        return self.top_places[0][keep], self.top_places[2][keep]
+
+    def person_profile(self, job_groups: np.ndarray | None = None) -> PersonProfile:
+        """Each candidate's jobs, selectivity and set keys, as streamed (the job groups were applied then)."""
+        return self.profile
+
 
 def streamed(agg: dict, combos: np.ndarray, n_candidates: int, k_stored: int) -> StreamedSets:
     """A :class:`StreamedSets` of :func:`fairaudit.data.log_stream.stream_log`'s output.
@@ -375,7 +410,10 @@ def streamed(agg: dict, combos: np.ndarray, n_candidates: int, k_stored: int) ->
                         counts={name: agg[name] for name in ("considered", "above", "flagged")},
                         people=agg["people"], top_places=(agg["top_job"], agg["top_place"], agg["top_candidate"],
                                                           agg["top_key"]),
-                        k_stored=int(k_stored), flags=(agg["has_rank"], agg["has_score"], agg["has_selected"]))
+                        k_stored=int(k_stored), flags=(agg["has_rank"], agg["has_score"], agg["has_selected"]),
+                        profile=PersonProfile(n_jobs=agg["person_jobs"], selectivity=agg["person_selectivity"],
+                                              set_key=agg["person_set_key"], group_key=agg["person_group_key"]),
+                        flag_pairs=(agg["flag_job"], agg["flag_candidate"]))
 
 
 def reorder(sets: StreamedSets, job_ids: Sequence[str]) -> StreamedSets:
@@ -397,4 +435,5 @@ def reorder(sets: StreamedSets, job_ids: Sequence[str]) -> StreamedSets:
     job, place, cand, key = sets.top_places
     return StreamedSets(job_ids=tuple(order), n_candidates=sets.n_candidates, combo_rep=sets.combo_rep,
                         counts={name: arr[old] for name, arr in sets.counts.items()}, people=sets.people,
-                        top_places=(new_of_old[job], place, cand, key), k_stored=sets.k_stored, flags=sets.flags)
+                        top_places=(new_of_old[job], place, cand, key), k_stored=sets.k_stored, flags=sets.flags,
+                        profile=sets.profile, flag_pairs=(new_of_old[sets.flag_pairs[0]], sets.flag_pairs[1]))

@@ -68,15 +68,20 @@ the per-job chance level, ``docs/concepts/candidate-sets.md``).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..data.groups import GroupEncoding
 from ..options import RECORDED_SELECTION
+from .cause_rankings import FROM_LOG
 from .cause_result import COLUMNS, PART_WORDS, PARTS, CauseSplit
 from .permutation import p_lower, p_upper
+
+if TYPE_CHECKING:
+    from .audit_config import AuditConfig
+    from .candidate_sets import SetRanking, StreamedSets
 
 __all__ = ["split_causes", "contributions"]
 
@@ -358,3 +363,28 @@ def split_causes(sets: Any, encodings: Sequence[GroupEncoding], ks: Sequence[int
                               else reasons)
     return CauseSplit(table=pd.DataFrame(rows, columns=list(COLUMNS)), k=int(ks[0]), text=text, n_draws=n_draws,
                       alpha=float(alpha), not_computed=reasons)
+
+
+def split_of_log(sets: SetRanking | StreamedSets, encodings: Sequence[GroupEncoding], config: AuditConfig,
+                 rankings: Mapping[tuple[int, int], SetRanking] | None = None, not_computed: Mapping[str, str] = FROM_LOG,
+                 text: str = "none") -> CauseSplit:
+    """The cause split of an audit of per-job sets with the audit's settings (:func:`split_causes`).
+
+    Parameters
+    ----------
+    sets : SetRanking or StreamedSets
+        Who each job considered, best first.
+    encodings : sequence of GroupEncoding
+        The attributes.
+    config : AuditConfig
+        The audit's settings: cut-offs, level, seed and ``n_permutations_gap`` draws of each null.
+    rankings : mapping, optional
+        The counterfactual rankings of a live audit; a log has none.
+    not_computed : mapping
+        Why the parts without rankings are not computed.
+    text : str
+        How the job texts were neutralised.
+    """
+    n_draws = min(config.n_permutations, config.n_permutations_gap) if config.n_permutations else 0
+    return split_causes(sets, encodings, config.ks, alpha=config.alpha, seed=config.seed, n_draws=n_draws,
+                        rankings=rankings, not_computed=not_computed, text=text)

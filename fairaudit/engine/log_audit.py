@@ -34,15 +34,15 @@ from ..options import DEFAULT_KS, DEFAULT_N_BOOTSTRAP
 from ..recommenders.base import Recommender, score_block
 from ..version import library_versions
 from .candidate_sets import SetRanking, StreamedSets, build, from_pairs, reorder, streamed
+from .chance_options import chance_options, job_groups, strata_codes
 from .counterfactuals import empty_tables
 from .inputs import parquet_sha256
 from .provenance import resolve_created_at, sha256_of
 from .result import AuditConfig, AuditResult
 from .sets_measure import OWN, check_set_ks, measure_sets, set_provenance
 from .causes import gap_causes
-from .cause_rankings import FROM_LOG
 from .cause_result import CauseSplit
-from .cause_split import split_causes
+from .cause_split import split_of_log
 
 #: Analyses a log cannot support, and why (shown in the summary and the report).
 NOT_FROM_LOG = {
@@ -203,7 +203,8 @@ def ll144_differences(a: Any, b: Any) -> list[str]:
 def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[GroupEncoding],
                config: AuditConfig, provenance: dict[str, Any], *, titles: Sequence[str] | None = None,
                notes: Sequence[str] = (), not_possible: Sequence[dict[str, str]] = (),
-               not_possible_notes: Sequence[str] = (), cause_split: CauseSplit | None = None) -> AuditResult:
+               not_possible_notes: Sequence[str] = (), cause_split: CauseSplit | None = None,
+               job_groups: Mapping[str, int] | None = None) -> AuditResult:
     """Measure ``sets`` and assemble the :class:`~fairaudit.engine.result.AuditResult` (live and log audits alike).
 
     Parameters
@@ -228,9 +229,14 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
         The same in words, added to the warnings the report shows.
     cause_split : CauseSplit, optional
         The three-way split of the gaps (``fairaudit.engine.cause_split``); default: who applied only,
-        as a log allows (:func:`split_of_log`).
+        as a log allows (``fairaudit.engine.cause_split.split_of_log``).
+    job_groups : mapping, optional
+        Job id -> group code (:func:`~fairaudit.engine.chance_options.job_groups`): blocks of the chance level.
+        The ``config.strata`` columns of ``candidates`` split them too.
     """
-    tables, summary = measure_sets(sets, encodings, config, titles)
+    groups = None if job_groups is None else np.array([job_groups.get(j, -1) for j in sets.job_ids], dtype=np.int64)
+    strata = strata_codes(candidates, [c for c in config.strata if c in candidates.columns])
+    tables, summary = measure_sets(sets, encodings, config, titles, job_groups=groups, strata=strata)
     set_notes = check_set_ks(sets, config.ks)
     for note in set_notes:
         warnings.warn(note, FairauditWarning, stacklevel=3)
@@ -246,31 +252,6 @@ def set_result(sets: SetRanking, candidates: pd.DataFrame, encodings: Sequence[G
             "candidates_sha256": candidates_sha256(candidates), "versions": library_versions()}
     return AuditResult(config=config, provenance=prov, summary=summary, tables=tables,
                        groups={e.attribute: list(e.labels) for e in encodings}, rankings=sets)
-
-
-def split_of_log(sets: SetRanking | StreamedSets, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                 rankings: Mapping[tuple[int, int], SetRanking] | None = None, not_computed: Mapping[str, str] = FROM_LOG,
-                 text: str = "none") -> CauseSplit:
-    """The cause split of an audit of per-job sets (:func:`fairaudit.engine.cause_split.split_causes`).
-
-    Parameters
-    ----------
-    sets : SetRanking or StreamedSets
-        Who each job considered, best first.
-    encodings : sequence of GroupEncoding
-        The attributes.
-    config : AuditConfig
-        The audit's settings: cut-offs, level, seed and ``n_permutations_gap`` draws of each null.
-    rankings : mapping, optional
-        The counterfactual rankings of a live audit; a log has none.
-    not_computed : mapping
-        Why the parts without rankings are not computed.
-    text : str
-        How the job texts were neutralised.
-    """
-    n_draws = min(config.n_permutations, config.n_permutations_gap) if config.n_permutations else 0
-    return split_causes(sets, encodings, config.ks, alpha=config.alpha, seed=config.seed, n_draws=n_draws,
-                        rankings=rankings, not_computed=not_computed, text=text)
 
 
 def set_encodings(candidates: pd.DataFrame, attributes: Sequence[str] | None, use_inferred: bool
@@ -299,6 +280,7 @@ def audit_log(
     seed: int = 0,
     n_permutations: int | None = None,
     alpha: float | None = None,
+    strata: Sequence[str] | str | None = None,
     use_inferred: bool = False,
     labels: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
     data_source: str | None = None,
@@ -333,8 +315,13 @@ def audit_log(
     tolerance, match_goal, min_share, n_bootstrap, confidence, seed
         As in :func:`fairaudit.audit`.
     n_permutations, alpha
-        The chance level: label permutations within each job's set (drawn
-        from the multivariate hypergeometric distribution) and the level.
+        The chance level: label permutations over people, each person keeping
+        one label in all of their jobs (``fairaudit.engine.person_null``),
+        and the significance level.
+    strata : str or sequence of str, optional
+        Columns that split the chance level's blocks: of the candidates (people
+        only swap labels within a value) or of ``jobs`` (job groups, e.g. the
+        job's occupation). Default: ``jobs``' ``occupation`` column when it has one.
     use_inferred : bool
         Use inferred attributes where self-reported ones are missing.
     labels : mapping, optional
@@ -382,12 +369,14 @@ def audit_log(
     if jobs is not None:
         jobs_df = load_jobs(jobs) if isinstance(jobs, (str, os.PathLike)) else validate_jobs(jobs)
     job_ids = None if jobs_df is None else jobs_df["job_id"].tolist()
+    config.strata = chance_options(config.n_permutations, strata, config.alpha, people, jobs=jobs_df)["strata"]
+    groups = job_groups(jobs_df, config.strata, people)
     encodings, notes = set_encodings(people, attributes, use_inferred)
     config.attributes = tuple(e.attribute for e in encodings)
     if config.gap_attribute not in config.attributes:
         config.gap_attribute = config.attributes[0]
     if stream:  # the log stays on disk: DuckDB computes the per-job aggregates (fairaudit.data.log_stream)
-        sets, dates, log_sha = _streamed_sets(log, people, encodings, config, job_ids, memory_limit, runner)
+        sets, dates, log_sha = _streamed_sets(log, people, encodings, config, job_ids, memory_limit, runner, groups)
         log_src = str(log)
     else:
         pairs, log_src = pairs_frame(log, outcomes=True)
@@ -409,15 +398,17 @@ def audit_log(
     prov["audit_id"] = sha256_of({"log": prov["log_sha256"], "config": prov["config_sha256"],
                                   "candidates": candidates_sha256(people)})[:16]
     return set_result(sets, people, encodings, config, prov, titles=titles, notes=notes, not_possible=rows,
-                      not_possible_notes=texts)
+                      not_possible_notes=texts, job_groups=groups)
 
 
 def _streamed_sets(log: Any, people: pd.DataFrame, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                   job_ids: Sequence[str] | None, memory_limit: str, runner: Any) -> tuple[StreamedSets, Any, str]:
+                   job_ids: Sequence[str] | None, memory_limit: str, runner: Any,
+                   groups: Mapping[str, int] | None = None) -> tuple[StreamedSets, Any, str]:
     """The log's per-job aggregates from DuckDB (on ``runner``), in the jobs table's order when one is given."""
     combos = np.unique(np.stack([e.codes for e in encodings]), axis=1, return_inverse=True)[1].ravel()
     k_stored = max(config.ks) + 1
-    agg = runner.aggregate_log(log, people["candidate_id"].tolist(), combos, k_stored, memory_limit=memory_limit)
+    agg = runner.aggregate_log(log, people["candidate_id"].tolist(), combos, k_stored, memory_limit=memory_limit,
+                               job_groups=groups)
     sets = streamed(agg, combos, len(people), k_stored)
     if job_ids is not None:
         sets = reorder(sets, job_ids)

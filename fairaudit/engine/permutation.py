@@ -40,8 +40,8 @@ from ..metrics.diversity import match, topk_shares
 from ..metrics.impact import RTOL
 from ..metrics.counts import group_counts
 
-#: Largest number of (permutation x candidate) label entries held at once.
-_BLOCK_ENTRIES = 4_000_000
+#: Largest number of (permutation x candidate) label entries held at once (also the person-level null's bound).
+BLOCK_ENTRIES = 4_000_000
 
 
 @dataclass
@@ -70,7 +70,7 @@ def permutation_blocks(n_candidates: int, n_permutations: int, seed: int,
     permutations; blocks keep memory at about 4 M entries however large the pool.
     """
     rng = np.random.default_rng([int(seed), 0x5EED])
-    block = max(1, min(n_permutations, _BLOCK_ENTRIES // max(n_candidates, 1)))
+    block = max(1, min(n_permutations, BLOCK_ENTRIES // max(n_candidates, 1)))
     if strata is not None:
         order = np.argsort(strata, kind="stable")
         bounds = np.flatnonzero(np.diff(strata[order])) + 1
@@ -109,7 +109,7 @@ def _diversity(counts: np.ndarray, n_known: int, target: np.ndarray, tolerance: 
     """Match rate and mean gap of each permutation from its per-job counts (b, n_jobs, n_codes)."""
     b, n_jobs, n_codes = counts.shape
     gaps = gap_fn(topk_shares(counts.reshape(b * n_jobs, n_codes), n_known), target).reshape(b, n_jobs)
-    return _rates_of_gaps(gaps, tolerance)
+    return rates_of_gaps(gaps, tolerance)
 
 
 def null_draws(indices: np.ndarray, encodings: Sequence[GroupEncoding], ks: Sequence[int],
@@ -239,9 +239,15 @@ def set_null_draws(considered: np.ndarray, n_selected: np.ndarray, n_known: int,
                    n_permutations_gap: int | None = None) -> NullDraws:
     """One attribute at one k under label permutations within each job's candidate set.
 
+    Each job's draws are independent, which is the whole null only when nobody is
+    in two jobs' sets: a person keeps one label in all of their jobs, and when
+    people recur the audit uses the person-level permutation instead
+    (:mod:`fairaudit.engine.person_null`, chosen by
+    :func:`~fairaudit.engine.person_null.choose_null`).
+
     The same null as permuting the labels of each job's candidates (see
     :func:`hypergeometric_counts`), drawn without materialising a permutation, in
-    blocks of about :data:`_BLOCK_ENTRIES` counts, so its memory does not grow
+    blocks of about :data:`BLOCK_ENTRIES` counts, so its memory does not grow
     with the number of permutations.
 
     Parameters
@@ -266,7 +272,7 @@ def set_null_draws(considered: np.ndarray, n_selected: np.ndarray, n_known: int,
     rng = np.random.default_rng(seed)
     n_jobs, n_codes = considered.shape
     n_gap = n_permutations if n_permutations_gap is None else min(n_permutations, n_permutations_gap)
-    block = max(1, _BLOCK_ENTRIES // max(n_jobs * n_codes, 1))
+    block = max(1, BLOCK_ENTRIES // max(n_jobs * n_codes, 1))
     sel, m, g = [], [], []
     done = 0
     while done < n_permutations:
@@ -278,7 +284,7 @@ def set_null_draws(considered: np.ndarray, n_selected: np.ndarray, n_known: int,
             gaps = gap_fn(topk_shares(counts[:n_div].reshape(n_div * n_jobs, n_codes), n_known),
                           np.broadcast_to(target, (n_div, n_jobs, n_known)).reshape(n_div * n_jobs, n_known)
                           if np.ndim(target) == 2 else target).reshape(n_div, n_jobs)
-            mm, gg = _rates_of_gaps(gaps, tolerance)
+            mm, gg = rates_of_gaps(gaps, tolerance)
             m.append(mm)
             g.append(gg)
         done += b
@@ -286,8 +292,16 @@ def set_null_draws(considered: np.ndarray, n_selected: np.ndarray, n_known: int,
     return NullDraws(selected=cat(sel).reshape(-1, n_codes), match_rate=cat(m), mean_gap=cat(g))
 
 
-def _rates_of_gaps(gaps: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Match rate and mean gap of each row of per-job gaps (b, n_jobs), over the jobs where they are defined."""
+def rates_of_gaps(gaps: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Match rate and mean gap of each row of per-job gaps, over the jobs where they are defined.
+
+    Parameters
+    ----------
+    gaps : ndarray (b, n_jobs)
+        Each permutation's per-job gaps (NaN where undefined).
+    tolerance : float
+        A job matches when its gap is at most this.
+    """
     b, n_jobs = gaps.shape
     defined = ~np.isnan(gaps)
     nd = defined.sum(axis=1)

@@ -12,9 +12,13 @@ taken over the (job, candidate) pairs actually considered:
   (``target="own"``, the default with candidate sets: a "qualified pool"
   target), or the whole candidates table's mix (``"pool"``), ``"uniform"`` or
   given shares. Pooled figures (skew@k) use the mix of all considered pairs;
-* **chance level**: labels permuted within each job's set, drawn from the
-  multivariate hypergeometric distribution
-  (:func:`fairaudit.engine.permutation.set_null_draws`);
+* **chance level**: the group labels permuted over *people*, each person's
+  label kept in all of their jobs, within exchangeability blocks of people
+  considered for the same jobs (:mod:`fairaudit.engine.person_null`); where no
+  candidate is in more than one job's set, the same null is drawn directly as
+  each job's multivariate hypergeometric counts
+  (:func:`fairaudit.engine.permutation.set_null_draws`). ``summary["chance_level"]``
+  says which, and the blocks;
 * **intervals**: the job bootstrap, with each resample's own denominators. The
   two-way (jobs x candidates) bootstrap assumes every job ranks every candidate
   and is not used; ``impact_ratio_ci_*`` stay empty.
@@ -44,6 +48,7 @@ from .intervals import bootstrap_intervals
 from .measure import (Cut, JobGaps, diversity_row, impact_rows, mix_json, parity_row, per_job_rows, ranking_rows,
                       resolve_target, summarize)
 from .permutation import NullDraws, set_null_draws
+from .person_null import PER_JOB, PERSON, choose_null, exchangeability_blocks, person_null_draws
 from .result import AuditConfig
 from .verdicts import assess
 
@@ -116,7 +121,8 @@ def set_cut(sets: SetRanking, enc: GroupEncoding, k: int, config: AuditConfig, d
 
 
 def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: AuditConfig,
-                 titles: Sequence[str] | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
+                 titles: Sequence[str] | None = None, *, job_groups: np.ndarray | None = None,
+                 strata: np.ndarray | None = None) -> tuple[dict[str, pd.DataFrame], dict]:
     """Every table of an audit of per-job candidate sets (the tables of :func:`fairaudit.engine.measure.measure`).
 
     Parameters
@@ -129,11 +135,16 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
         The audit's settings; ``config.target`` may be ``"own"``.
     titles : sequence of str, optional
         Job titles in the order of ``sets.job_ids`` (default empty).
+    job_groups : ndarray (n_jobs,) of int, optional
+        Each job's group code (a jobs-table ``strata`` column, e.g. occupation), in
+        the order of ``sets.job_ids``: blocks of the person-level chance level.
+    strata : ndarray (n_candidates,) of int, optional
+        Candidate strata codes (candidate ``strata`` columns): no block mixes them.
 
     Returns
     -------
     tables : dict of DataFrames (impact, parity, diversity, ranking, per_job)
-    summary : dict with the headline figures and the verdict
+    summary : dict with the headline figures, the verdict and ``chance_level`` (which null, its blocks)
     """
     recorded = RECORDED_SELECTION in config.ks
     if not sets.ordered and not recorded:
@@ -144,16 +155,12 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
     titles = list(titles) if titles is not None else [""] * sets.n_jobs
     rows: dict[str, list[dict[str, Any]]] = {"impact": [], "parity": [], "diversity": [], "ranking": [],
                                              "per_job": []}
-    for a, enc in enumerate(encodings):
-        considered = sets.considered(enc.codes, enc.n_codes)
-        targets, _ = set_targets(config.target, enc, considered)
+    considered = {e.attribute: sets.considered(e.codes, e.n_codes) for e in encodings}
+    targets = {e.attribute: set_targets(config.target, e, considered[e.attribute])[0] for e in encodings}
+    all_draws, chance_level = set_chance(sets, encodings, config, targets, considered, job_groups, strata)
+    for enc in encodings:
         for k in config.ks:
-            n_selected = (sets.flagged(enc.codes, enc.n_codes).sum(axis=1) if k == RECORDED_SELECTION
-                          else np.minimum(sets.sizes, k))
-            draws = set_null_draws(considered, n_selected, enc.n_known, targets, config.tolerance,
-                                   config.n_permutations, [int(config.seed), 0x5E75, a, int(k)],
-                                   config.n_permutations_gap) if config.n_permutations > 0 else None
-            cut = set_cut(sets, enc, k, config, draws, considered)
+            cut = set_cut(sets, enc, k, config, all_draws.get((enc.attribute, k)), considered[enc.attribute])
             rows["impact"] += impact_rows(cut, config)
             rows["ranking"] += [{**r, "exposure": float("nan"), "exposure_ratio": float("nan")} if not k else r
                                 for r in ranking_rows(cut)]  # a recorded selection has no places
@@ -164,11 +171,77 @@ def measure_sets(sets: SetRanking, encodings: Sequence[GroupEncoding], config: A
             rows["diversity"].append(div)
             job_rows = per_job_rows(cut, list(sets.job_ids), titles)
             if config.target == OWN:
-                for r, shares in zip(job_rows, targets):
+                for r, shares in zip(job_rows, targets[enc.attribute]):
                     r[OWN_MIX] = mix_json(enc.labels, shares)
             rows["per_job"] += job_rows
     tables = {name: pd.DataFrame(r) for name, r in rows.items()}
-    return tables, summarize(tables, config)
+    summary = summarize(tables, config)
+    summary["chance_level"] = chance_level
+    return tables, summary
+
+
+#: What each null of candidate sets does, in one sentence (``summary["chance_level"]["description"]``, the report).
+NULL_TEXT = {
+    PERSON: "group labels shuffled over people, each person keeping one label in all of the jobs that considered "
+            "them, within blocks of people considered for the same jobs (else the same job groups, else the same "
+            "number of jobs and a similar selectivity)",
+    PER_JOB: "group labels shuffled within each job's own candidates (multivariate hypergeometric draws); exact "
+             "here, as no candidate was considered for more than one job",
+}
+
+
+def set_chance(sets: SetRanking, encodings: Sequence[GroupEncoding], config: AuditConfig,
+               targets: dict[str, np.ndarray], considered: dict[str, np.ndarray],
+               job_groups: np.ndarray | None = None, strata: np.ndarray | None = None
+               ) -> tuple[dict[tuple[str, int], NullDraws], dict[str, Any]]:
+    """The null draws of every (attribute, k) of an audit of candidate sets, and which null gave them.
+
+    The person-level permutation (:mod:`fairaudit.engine.person_null`), or the per-job
+    hypergeometric draws where they are the same null (:func:`~fairaudit.engine.person_null.choose_null`).
+
+    Parameters
+    ----------
+    sets : SetRanking
+        Who each job considered, best first.
+    encodings : sequence of GroupEncoding
+        The attributes.
+    config : AuditConfig
+        Permutations, seed, cut-offs, tolerance.
+    targets : dict
+        Attribute -> each job's target of the gap, (n_jobs, n_known).
+    considered : dict
+        Attribute -> each job's candidates per group code, (n_jobs, n_codes).
+    job_groups : ndarray (n_jobs,) of int, optional
+        Each job's group code, for the blocks.
+    strata : ndarray (n_candidates,) of int, optional
+        Candidate strata codes, for the blocks.
+
+    Returns
+    -------
+    draws : dict (attribute, k) -> NullDraws (empty without permutations)
+    chance_level : dict with ``null`` (:data:`~fairaudit.engine.person_null.PERSON`, ``PER_JOB`` or None),
+        ``description`` and, for the person-level null, ``people``, ``blocks``, ``people_by_block``.
+    """
+    if config.n_permutations <= 0 or not encodings:
+        return {}, {"null": None, "description": "not assessed (no permutations)"}
+    profile = sets.person_profile(job_groups)
+    null = choose_null(profile, strata)
+    info: dict[str, Any] = {"null": null, "description": NULL_TEXT[null], "strata": list(config.strata)}
+    if null == PERSON:
+        blocks = exchangeability_blocks(profile, strata)
+        selected = {k: sets.selected_pairs(k) for k in config.ks}
+        draws = person_null_draws(blocks, selected, encodings, targets, sets.n_jobs, config.tolerance,
+                                  config.n_permutations, [int(config.seed), 0x9E50], config.n_permutations_gap)
+        return draws, {**info, **blocks.summary()}
+    draws = {}
+    for a, enc in enumerate(encodings):
+        for k in config.ks:
+            n_selected = (sets.flagged(enc.codes, enc.n_codes).sum(axis=1) if k == RECORDED_SELECTION
+                          else np.minimum(sets.sizes, k))
+            draws[(enc.attribute, k)] = set_null_draws(considered[enc.attribute], n_selected, enc.n_known,
+                                                       targets[enc.attribute], config.tolerance, config.n_permutations,
+                                                       [int(config.seed), 0x5E75, a, int(k)], config.n_permutations_gap)
+    return draws, info
 
 
 def selections(sets: SetRanking, encodings: Sequence[GroupEncoding], ks: Sequence[int]) -> dict[str, int]:
@@ -214,24 +287,12 @@ def set_provenance(sets: SetRanking, encodings: Sequence[GroupEncoding], ks: Seq
             "set_size_max": int(sets.sizes.max()) if sets.n_jobs else 0}
 
 
-#: Mean jobs per candidate above which the per-job chance level is flagged as possibly too narrow.
-RECURRENCE_NOTE = 1.5
-
-
 def check_set_ks(sets: SetRanking, ks: Sequence[int]) -> list[str]:
-    """Notes on jobs whose set is not larger than a cut-off (they select every candidate they considered), and
-    on candidates who recur across jobs (the per-job chance level treats jobs as independent draws)."""
+    """Notes on jobs whose set is not larger than a cut-off (they select every candidate they considered)."""
     out = []
-    per_person = sets.n_pairs / max(sets.n_individuals, 1)
-    if per_person > RECURRENCE_NOTE:
-        out.append(f"candidates recur across jobs ({per_person:.1f} jobs each on average): the chance level permutes "
-                   "labels within each job independently, so when the same strong candidates are ranked high for "
-                   "many jobs it understates chance and 'beyond chance' verdicts are too frequent (measured in "
-                   "benchmarks/verdict_bench.py --only sets); read them with care")
     for k in (k for k in ks if k != RECORDED_SELECTION):
         small = int((sets.sizes <= k).sum())
         if small:
             out.append(f"{small} of {sets.n_jobs} job(s) considered at most {k} candidates, so their top-{k} is "
                        "every candidate they considered (a selection rate of 1 for each of their groups)")
     return out
-

@@ -22,6 +22,20 @@ PERMUTATION_SENTENCE = ("To tell bias from chance, the audit kept every ranking 
                         "tested at once. One category of each table is the reference group (" + REFERENCE_NOTE + ").")
 
 
+def null_sentence(result: AuditResult) -> str:
+    """What the shuffle of an audit of per-job candidate sets was (``summary["chance_level"]``); "" for the others."""
+    level = result.summary.get("chance_level") or {}
+    if not level.get("null"):
+        return ""
+    text = (f"Each job ranked only its own candidates; the null used here is a {level['null']}: "
+            f"{level.get('description', '')}.")
+    blocks = level.get("people_by_block")
+    if isinstance(blocks, dict) and level.get("people"):
+        text += (" People in blocks: " + ", ".join(f"{name} {int(n):,}" for name, n in blocks.items() if n)
+                 + f" (of {int(level['people']):,}).")
+    return text
+
+
 def verdict_text(v: Any) -> str:
     """A verdict cell: the category, or "not assessed" for a rated row without one."""
     return str(v) if v else "not assessed"
@@ -59,4 +73,5 @@ def chance_summary(result: AuditResult | None) -> dict[str, Any] | None:
     return {"assessed": bool(rows), "category": v.get("category") or "not assessed", "rows": rows,
             "n_permutations": f"{n:,}", "alpha": fmt(getattr(result.config, "alpha", 0.05)),
             "strata": ", ".join(getattr(result.config, "strata", ()) or ()) or "none (the whole pool)",
-            "sentence": PERMUTATION_SENTENCE.format(n=f"{n:,}")}
+            "null": null_sentence(result),
+            "sentence": " ".join(filter(None, (PERMUTATION_SENTENCE.format(n=f"{n:,}"), null_sentence(result))))}
