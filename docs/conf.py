@@ -5,8 +5,9 @@ site ships (``_ext/offline_math.py``, MathJax from the ``sphinx-mathjax-offline`
 package), the result-table reference from ``fairaudit.data.columns``
 (``_ext/result_tables.py``), the API pages are generated
 from each public module's ``__all__`` (``_ext/apipages.py``), the benchmark tables
-from ``benchmarks/results/*.json`` (``_ext/benchmark_tables.py``) and the example
-gallery is executed by sphinx-gallery.
+from ``benchmarks/results/*.json`` (``_ext/benchmark_tables.py``), the compliance
+guide's sample output and pictures by one run of its commands (``_ext/guide_run.py``)
+and the example gallery is executed by sphinx-gallery.
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ extensions = [
     "benchmark_tables",
     "bench_results",
     "result_tables",
+    "guide_run",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
