@@ -23,6 +23,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One torch (OpenMP) thread for the gallery's models, set before anything imports torch or numpy
+# (issue 29, item 6). The rewriting example runs thousands of small matrix products (token-by-token
+# generation, the fluency model, short texts embedded in small batches); each ends at a barrier of
+# the thread pool, and when another process holds a core of a 2-core machine the pool waits at every
+# one for its descheduled thread: there, the example's generation and fluency scoring ran over ten
+# times slower with two threads than with one, and most of the example's time was that wait.
+# `OMP_NUM_THREADS=2 make docs` overrides it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from fairaudit.version import __version__  # noqa: E402
 
