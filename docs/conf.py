@@ -5,8 +5,9 @@ site ships (``_ext/offline_math.py``, MathJax from the ``sphinx-mathjax-offline`
 package), the result-table reference from ``fairaudit.data.columns``
 (``_ext/result_tables.py``), the API pages are generated
 from each public module's ``__all__`` (``_ext/apipages.py``), the benchmark tables
-from ``benchmarks/results/*.json`` (``_ext/benchmark_tables.py``) and the example
-gallery is executed by sphinx-gallery.
+from ``benchmarks/results/*.json`` (``_ext/benchmark_tables.py``), the compliance
+guide's sample output and pictures by one run of its commands (``_ext/guide_run.py``)
+and the example gallery is executed by sphinx-gallery.
 """
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# One torch (OpenMP) thread for the gallery's models, set before anything imports torch or numpy
+# (issue 29, item 6). The rewriting example runs thousands of small matrix products (token-by-token
+# generation, the fluency model, short texts embedded in small batches); each ends at a barrier of
+# the thread pool, and when another process holds a core of a 2-core machine the pool waits at every
+# one for its descheduled thread: there, the example's generation and fluency scoring ran over ten
+# times slower with two threads than with one, and most of the example's time was that wait.
+# `OMP_NUM_THREADS=2 make docs` overrides it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from fairaudit.version import __version__  # noqa: E402
 
@@ -42,6 +51,7 @@ extensions = [
     "benchmark_tables",
     "bench_results",
     "result_tables",
+    "guide_run",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
