@@ -51,10 +51,7 @@ def is_below(values, threshold: float) -> np.ndarray | bool:
     ndarray of bool or bool
         An array of the shape of ``values``, or a bool for a scalar.
     """
-    v = np.asarray(values, dtype=float)
-    with np.errstate(invalid="ignore"):
-        out = (v < threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
-    return out if out.ndim else bool(out)
+    return _strictly(np.less, values, threshold)
 
 
 def is_above(values, threshold: float) -> np.ndarray | bool:
@@ -72,9 +69,14 @@ def is_above(values, threshold: float) -> np.ndarray | bool:
     ndarray of bool or bool
         An array of the shape of ``values``, or a bool for a scalar.
     """
+    return _strictly(np.greater, values, threshold)
+
+
+def _strictly(op, values, threshold: float) -> np.ndarray | bool:
+    # ``op`` (np.less or np.greater), values within rounding error of the threshold counting as equal
     v = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
-        out = (v > threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
+        out = op(v, threshold) & ~np.isclose(v, threshold, rtol=RTOL, atol=ATOL)
     return out if out.ndim else bool(out)
 
 
