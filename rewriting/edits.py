@@ -141,10 +141,15 @@ def tidy(sentence: str) -> str:
 _DANGLING = re.compile(r"\b(?:a|an|the|and|or|of|with|to|for|by|in|on|at)\s*(?:[.!?,;:]|$)", re.IGNORECASE)
 
 
+#: A modal or "to" before a finite "be"/"have": "You'll are looking for", "will is".
+_MODAL_FINITE = re.compile(r"(?:\b(?:will|can|could|would|should|must|may|might|shall|to)|'ll|\u2019ll)\s+"
+                           r"(?:are|is|was|were|has|am)\b", re.IGNORECASE)
+
+
 def broken(sentence: str) -> bool:
-    """True when an edit left a visibly broken sentence ("... and a.", "with ,")."""
+    """True when an edit left a visibly broken sentence ("... and a.", "with ,", "You'll are looking for")."""
     s = str(sentence).strip()
-    return bool(s) and (bool(_DANGLING.search(s)) or len(s.split()) < 2)
+    return bool(s) and (bool(_DANGLING.search(s)) or len(s.split()) < 2 or bool(_MODAL_FINITE.search(s)))
 
 
 def _article(prefix: str, new: str) -> str:
@@ -159,6 +164,11 @@ def _article(prefix: str, new: str) -> str:
 def remove_phrase(text: str, old: str) -> str:
     """Drop a phrase together with the list separator it leaves behind."""
     o = r"(?<![\w-])" + re.escape(old) + r"(?![\w-])"
+    if re.match(r"like an? ", str(old), flags=re.IGNORECASE):
+        # a comparison is an adjunct, not a list item: "treats it like a fight and never ..." keeps its "and"
+        m = re.search(r"\s*" + o, text, flags=re.IGNORECASE)
+        if m:
+            return text[:m.start()] + text[m.end():]
     for pat in (o + r"\s*,\s*",                       # "X, OLD, Y" / "OLD, Y"
                 r",?\s*\b(?:and|or)\s+" + o,           # "X and OLD" / "X, and OLD"
                 r"\s*,\s*" + o,                         # "X, OLD and Y"

@@ -64,8 +64,27 @@ class Edit:
         return bool(self.unit_before.strip()) and not self.unit_after.strip()
 
     @property
+    def word_plan(self) -> EditPlan | None:
+        """The plan without its phrase edits (:mod:`rewriting.phrases`): the word-level rules judge the rest.
+
+        A recognised phrase edit (a whole simile, a coded person phrase, a slogan) removes words that are
+        not coded themselves; the phrase as a whole is the coding, and the sentence-level rules (fluency,
+        phrase fit, duties kept, harm) judge the result.
+        """
+        if self.plan is None or self.plan.delete:
+            return self.plan
+        from .phrases import phrase_edits
+
+        skip = phrase_edits(self.unit_before, self.plan)
+        if not skip:
+            return self.plan
+        return EditPlan(replacements=tuple(r for r in self.plan.replacements if r not in skip),
+                        problems=self.plan.problems)
+
+    @property
     def replacements(self) -> list[tuple[str, str]]:
-        return [(o, n) for o, n in (self.plan.replacements if self.plan is not None and not self.plan.delete else ())
+        plan = self.word_plan
+        return [(o, n) for o, n in (plan.replacements if plan is not None and not plan.delete else ())
                 if str(n).strip()]
 
 
@@ -124,7 +143,7 @@ def _plain(e: Edit) -> list[str]:
 
 
 def _removal(e: Edit) -> list[str]:
-    bad = broken_removals(e.unit_before, e.plan) if e.plan is not None else []
+    bad = broken_removals(e.unit_before, e.word_plan) if e.plan is not None else []
     return ["removing " + ", ".join(f"'{w}'" for w in bad) + " breaks the sentence"] if bad else []
 
 
@@ -155,12 +174,15 @@ def _fixed_expression(e: Edit) -> list[str]:
 
 
 def _duty_kept(e: Edit) -> list[str]:
-    if not e.unit_after.strip() or duty_kept(e.unit_before, e.unit_after, e.title):
+    from .phrases import without_figures
+
+    before = without_figures(e.unit_before, e.plan)  # a removed simile or slogan names no duty
+    if not e.unit_after.strip() or duty_kept(before, e.unit_after, e.title):
         return []
     from .meaning import stem, words
 
     have = {stem(w) for w in words(e.unit_after)}
-    hard, duty = duty_terms(e.unit_before, e.title)
+    hard, duty = duty_terms(before, e.title)
     lost = sorted(hard - have) + sorted(duty - have)
     return ["drops the sentence's duties, tools or numbers: " + ", ".join(lost[:6])]
 
@@ -219,10 +241,13 @@ RULES: tuple[Rule, ...] = (
     Rule("edit_plan", "the answer is a clean edit plan (parsable, every phrase in the sentence, short replacements)",
          _plan_problems, (Case("We want a ninja.", "ninja -> expert; rockstar -> pro"),)),
     Rule("empty", "the rewrite leaves some text", lambda e: ["empty"] if not e.job_after.strip() else []),
-    Rule("job_words", "only gender-coded, gendered and style words are edited, never a skill, duty, name or number",
+    Rule("job_words", "only gender-coded, gendered, style and other words that name no duty are edited, never a "
+         "skill, duty, tool, name or number",
          lambda e: (["edits words the job needs: " + ", ".join(t)]
-                    if (t := plan_touches_job_words(e.unit_before, e.plan, e.title) if e.plan else []) else []),
-         (Case("Knowledge of iTrent is desirable.", "iTrent -> software"),)),
+                    if (t := plan_touches_job_words(e.unit_before, e.word_plan, e.title) if e.plan else []) else []),
+         (Case("Knowledge of iTrent is desirable.", "iTrent -> software"),
+          Case("You will lay bricks and point the walls on site.", "bricks -> blocks"),
+          Case("You will triage patients on a busy ward.", "patients -> people"))),
     Rule("duty_kept", "a rewritten sentence keeps its numbers, names, tools and title words, and most of the nouns "
          "and verbs that name its duties (a whole-sentence rewrite has no plan for job_words to check)",
          _duty_kept,
@@ -233,12 +258,13 @@ RULES: tuple[Rule, ...] = (
           Case("You will unload trailers and pick orders with RF scanners like a machine.",
                "You will work quickly in the warehouse.", rewrite=True))),
     Rule("coded_target", "a word-level edit touches a gender-coded, gendered or demographic word, or is an edit "
-         "careful humans made in the training ads; any other word is the ad's own description",
+         "careful humans made in two or more training ads; any other word is the ad's own description",
          lambda e: [f"edits '{o}', which is not coded, the way no careful human did ('{o} -> {n or '(removed)'}')"
-                    for o, n in unvetted_edits(e.plan)],
+                    for o, n in unvetted_edits(e.word_plan)],
          (Case("We lay mortar in the veins and keep a steady hand.", "veins -> plates"),
           Case("Our back office is a snug nook by the loading yard.", "back -> "),
-          Case("We are a sewing circle for pipes and drains.", "circle -> team"))),
+          Case("We are a sewing circle for pipes and drains.", "circle -> team"),
+          Case("You'll beat every deadline we set.", "beat -> perform better than"))),
     Rule("real_words", "every word a rewrite brings in is an English word (wordfreq's list): no typo, no blend",
          lambda e: ([f"brings in {', '.join(repr(w) for w in u)}, which no English word list has"]
                     if e.unit_after.strip() and (u := unknown_words(e.unit_before, e.unit_after)) else []),

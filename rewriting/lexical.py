@@ -94,13 +94,19 @@ def is_gendered_or_coded(phrase: str) -> bool:
             or bool(coded_added("", phrase)) or bool(demographic_added("", phrase)))
 
 
+#: A careful human's edit of a word that is not coded counts when humans made it in this many training ads:
+#: one ad's swap may fit only its own context ("beat deadlines -> perform better than deadlines").
+MIN_PAIR_ADS = 2
+
+
 @lru_cache(maxsize=1)
 def human_pairs() -> frozenset[tuple[str, str]]:
-    """(old, new) phrase edits careful humans made in the training ads (``rewriting/data/phrase_pairs.csv``,
-    new = "" for a removal), lower-cased."""
+    """(old, new) phrase edits careful humans made in at least :data:`MIN_PAIR_ADS` training ads
+    (``rewriting/data/phrase_pairs.csv``, new = "" for a removal), lower-cased."""
     from .vocabulary import phrase_pairs
 
     t = phrase_pairs()
+    t = t[t["ads"].astype(int) >= MIN_PAIR_ADS]
     return frozenset(zip(t["old"].astype(str).str.lower().str.strip(), t["new"].astype(str).str.lower().str.strip()))
 
 
@@ -108,9 +114,11 @@ def unvetted_edits(plan: Any) -> list[tuple[str, str]]:
     """Edits of a plan that touch no coded or gendered word and that no careful human made.
 
     A word that is not gender-coded ("veins", "back", "second", "circle") reads as the ad's own
-    description; an editor leaves it unless it is part of a phrase careful humans rewrote in the
-    training ads, the way they rewrote it (:func:`human_pairs`: "ship -> deploy", "banter -> informal
-    language"). The recommender may still reward such a swap: that is the noise this rule refuses to buy.
+    description; an editor leaves it unless careful humans rewrote it in two or more training ads, the
+    way they rewrote it (:func:`human_pairs`: "need -> are looking for", "hit -> meet"); one ad's swap
+    fits that ad's context ("beat deadlines" -> "perform better than deadlines" does not fit "beat Core
+    Web Vitals into the green"). The recommender may still reward such a swap: that is the noise this
+    rule refuses to buy. Whole-phrase edits (:mod:`rewriting.phrases`) are judged elsewhere.
 
     Parameters
     ----------

@@ -187,6 +187,22 @@ def skill_recall(original: str, rewrite: str, title: str = "") -> float:
 
 #: Share of a sentence's duty words (:func:`duty_terms`) a rewrite must keep; its hard terms are all kept.
 MIN_DUTY_RECALL = 0.8
+#: Verbs of wanting and hiring: after the employer they say that the job is offered, never what it is
+#: ("we need a ..."); after "you" they state a requirement ("you'll need a licence") and stay.
+WANT_VERBS = frozenset(("need", "needs", "needed", "want", "wants", "wanted", "seek", "seeks", "seeking", "look",
+                        "looks", "looking", "hire", "hires", "hiring", "love", "loves", "like", "likes"))
+#: Subjects after which a verb of wanting is the employer's ("we need a ...", "Maplecrest needs ...").
+_EMPLOYER = frozenset(("we", "we'd", "we'll", "we're", "i", "i'd", "and", "which", "that"))
+
+
+def _employer_wants(toks: Sequence[str], i: int) -> bool:
+    # "We need a site engineer" says the job is offered; "You'll need a licence" states a requirement
+    if strip_token(toks[i]).lower() not in WANT_VERBS or i == 0:
+        return False
+    prev = strip_token(toks[i - 1]).lower().replace("\u2019", "'")
+    return prev in _EMPLOYER or (toks[i - 1][:1].isupper() and not prev.startswith("you"))
+
+
 _SIMILE = re.compile(r"\blike (?:an? |the |one |some )?(?:[\w-]+ ){0,2}[\w-]+", re.IGNORECASE)
 
 
@@ -219,7 +235,8 @@ def duty_terms(sentence: str, title: str = "") -> tuple[set[str], set[str]]:
             hard |= {stem(x) for x in words(w)}
         elif low in titled:
             hard.add(low)
-        elif (low not in free and low not in figurative and len(w) > 2 and is_job_word(w)
+        elif (low not in free and low not in figurative and len(w) > 2 and not _employer_wants(s.split(), i)
+              and is_job_word(w)
               and (can_be(w.lower(), "NOUN") or can_be(w.lower(), "VERB"))):
             duty |= {stem(x) for x in words(w)}
     return hard, duty - hard

@@ -6,6 +6,7 @@ Both read the words around the edit (no part-of-speech tagger ships offline:
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fairaudit.engine.occlusion import STOP_WORDS
@@ -13,6 +14,9 @@ from fairaudit.engine.occlusion import STOP_WORDS
 from .meaning import CONJUNCTIONS, editable_words, strip_token
 
 __all__ = ["broken_removals", "plan_touches_job_words"]
+
+
+_TECH = re.compile(r"\d|[$£€%#+/]")
 
 
 def _bare(token: str) -> str:
@@ -67,11 +71,20 @@ def plan_touches_job_words(sentence: str, plan: Any, title: str = "") -> list[st
     """
     if plan is None or plan.delete or not plan.replacements:
         return []
+    from .meaning import duty_terms, stem
+
     allowed = {w.lower() for w in editable_words(sentence, title)}
+    hard, duty = duty_terms(sentence, title)
     bad: list[str] = []
     for old, _new in plan.replacements:
         for tok in str(old).replace("\u2019", "'").split():
             w = strip_token(tok)
-            if w and w.lower() not in allowed and w.lower() not in STOP_WORDS:
+            if not w or w.lower() in allowed or w.lower() in STOP_WORDS:
+                continue
+            # a word that names no duty, tool or number of the sentence (a modifier such as "calm" or
+            # "little", a verb of wanting such as "need") may change the way careful humans changed it;
+            # rule coded_target still refuses it unless it is coded or a careful human's edit
+            if any(stem(x) in hard or stem(x) in duty for x in re.findall(r"[\w']+", w.lower())) or \
+                    _TECH.search(w) or w[:1].isupper():
                 bad.append(w)
     return list(dict.fromkeys(bad))

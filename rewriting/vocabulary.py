@@ -102,13 +102,20 @@ def vetted_words() -> frozenset[str]:
 
 
 def pair_plans(sentence: str, limit: int = 6) -> list[EditPlan]:
-    """One plan per phrase of the shipped pairs that occurs in ``sentence`` (whole words), longest first."""
+    """One plan per phrase of the shipped pairs that occurs in ``sentence`` (whole words), longest first.
+
+    A one-word phrase needs the agreement of careful humans in two training ads or more.
+    """
     low = str(sentence).lower().replace("\u2019", "'")
     plans, seen = [], set()
     table = phrase_pairs()
     # longest phrase first; for one phrase, the replacement most ads agree on
-    for old, new, _ in sorted(zip(table["old"], table["new"], table["ads"]), key=lambda p: (-len(p[0]), -int(p[2]))):
+    for old, new, ads in sorted(zip(table["old"], table["new"], table["ads"]), key=lambda p: (-len(p[0]), -int(p[2]))):
         if old in seen or not re.search(r"(?<![\w-])" + re.escape(old) + r"(?![\w-])", low):
+            continue
+        if len(str(old).split()) == 1 and int(ads) < 2:
+            # a one-word swap that one careful human made fits that ad's context, not every sentence
+            # ("a shared thermos" -> "a split thermos"); a longer phrase carries its own context
             continue
         seen.add(old)
         start = low.index(old)

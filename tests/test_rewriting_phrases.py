@@ -1,0 +1,138 @@
+"""Phrase-level rewrites (rewriting.phrases): similes, coded person phrases and slogans, and how the guard judges them.
+
+Every sentence here is new (written for these tests) or from a training ad; none comes from a test ad.
+"""
+from __future__ import annotations
+
+import pytest
+
+from fairaudit.rewriting.baselines import fixed_proposals
+from fairaudit.rewriting.edits import EditPlan, apply_plan
+from fairaudit.rewriting.guards import Case, run_rules
+from fairaudit.rewriting.lexical import is_gendered_or_coded
+from fairaudit.rewriting.phrases import person_phrases, phrase_kind, phrase_plans, similes, slogans
+from fairaudit.rewriting.rewrite import Unit
+from test_rewriting_rules import edit_of
+
+
+@pytest.mark.parametrize("sentence, want", [
+    # training ads
+    ("We need a site engineer who can run a section like a drill sergeant.", ["like a drill sergeant"]),
+    ("Run the bench like a quarterback under a blitz, and keep the queue moving.",
+     ["like a quarterback under a blitz"]),
+    ("We want a guy who goes into every outage like a boxer and never taps out.", ["like a boxer"]),
+    # new: the tail names the job's work, so the short form is proposed too
+    ("You will lay 900 bricks a day like a machine on new-build sites.",
+     ["like a machine", "like a machine on new-build sites"]),
+])
+def test_a_simile_is_found_up_to_its_clause_boundary(sentence, want):
+    assert similes(sentence) == want
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our engineering office is like a second home, where colleagues celebrate birthdays.",  # the predicate
+    "Our lab feels like a sunny kitchen table.",
+    "You need experience with tools like Jira and Confluence.",          # "like" = "such as"
+    "You know frameworks like the .NET stack.",
+    "You will run drills like a 10-minute stand-up every morning.",      # a number is never removed
+    "Like a good neighbour, we are there.",                              # no verb phrase before it
+    "We want a carer who treats every resident like a favourite aunt.",  # "treat X like Y" needs its "like"
+    "We want a nurse with a calm manner and a voice like a lullaby.",    # it describes a noun
+    "We want brickies who lay 800 a day \u2013 steady hands, shoulders like a bull and a back that never aches.",
+])
+def test_a_like_that_is_not_a_removable_simile_is_left_alone(sentence):
+    assert similes(sentence) == []
+
+
+def test_removing_a_simile_keeps_the_conjunction_after_it():
+    s = "We want a guy who goes into every outage like a boxer and never taps out."
+    assert apply_plan(s, EditPlan(replacements=(("like a boxer", ""),))) == \
+        "We want a guy who goes into every outage and never taps out."
+
+
+def test_a_coded_person_phrase_before_who_becomes_someone_or_people():
+    assert person_phrases("We want a take-charge rockstar who can run the counter.", is_gendered_or_coded) == \
+        [("a take-charge rockstar", "someone")]
+    assert person_phrases("We are looking for gentle, nurturing souls who care.", is_gendered_or_coded) == \
+        [("gentle, nurturing souls", "people")]
+    # no coded or gendered word: nothing to replace
+    assert person_phrases("We need a site engineer who can run a section.", is_gendered_or_coded) == []
+
+
+def test_a_slogan_after_the_dash_of_a_heading():
+    assert slogans("Senior Backend Engineer (Go) \u2013 Ninjas Wanted.") == ["\u2013 Ninjas Wanted"]
+    assert slogans("Sous Chef \u2013 \u00a332k plus tips.") == []
+    assert slogans("Staff Nurse \u2013 Elderly Care Ward") == []  # a place, not a slogan
+
+
+@pytest.mark.parametrize("sentence, answer, title", [
+    ("We need a site engineer who can run a section like a drill sergeant.", "like a drill sergeant -> ", ""),
+    ("You will stand on the touchline like a sentry on the wall and strap ankles.", "like a sentry on the wall -> ",
+     ""),
+    ("We want a take-charge rockstar who can run the counter.", "a take-charge rockstar -> someone", ""),
+    ("Senior Backend Engineer (Go) \u2013 Ninjas Wanted.", "\u2013 Ninjas Wanted -> ", "Senior Backend Engineer"),
+])
+def test_the_text_rules_accept_a_whole_phrase_edit(sentence, answer, title):
+    e = edit_of(Case(sentence, answer, title=title))
+    assert run_rules(e) == []
+
+
+@pytest.mark.parametrize("sentence, answer, rule", [
+    # half a simile is a word edit and is judged as one
+    ("We need a site engineer who can run a section like a drill sergeant.", "drill sergeant -> ", "removal_grammar"),
+    # a job noun is no coded person phrase
+    ("We need a site engineer who can run a section.", "a site engineer -> someone", "job_words"),
+    # "like Jira" names a tool
+    ("You need experience with tools like Jira and Confluence.", "like Jira -> ", "job_words"),
+])
+def test_what_is_not_a_whole_phrase_edit_meets_the_word_rules(sentence, answer, rule):
+    assert rule in [name for name, _ in run_rules(edit_of(Case(sentence, answer)))]
+
+
+def test_phrase_kind_names_only_recognised_edits():
+    s = "We want a tough guy who runs the pass like a heavyweight bout."
+    assert phrase_kind(s, "like a heavyweight bout", "") == "simile"
+    assert phrase_kind(s, "a tough guy", "someone") == "person"
+    assert phrase_kind(s, "heavyweight bout", "") is None
+    assert phrase_kind(s, "like a heavyweight bout", "like a match") is None
+
+
+def test_the_policy_pipeline_proposes_phrase_edits_beside_word_edits():
+    s = "You will plate 200 covers a night like a soldier under fire, and train the commis."
+    unit = Unit(row=0, slot=0, sentence=s, title="Sous Chef", flagged=("soldier",), effect=0.02)
+    texts = [p.sentence for p in fixed_proposals(unit)]
+    assert "You will plate 200 covers a night, and train the commis." in texts
+    assert EditPlan(replacements=(("like a soldier under fire", ""),)) in phrase_plans(s, lambda w: False,
+                                                                                         lambda w: False)
+
+
+@pytest.mark.parametrize("sentence, answer, rule", [
+    # "need" after "you" states a requirement; only the employer's "we need" says the job is offered
+    ("You'll need a full UK driving licence and your own car.", "need -> are looking for", "job_words"),
+    ("You need a degree in civil engineering.", "need -> are looking for", "job_words"),
+    # a modal before a finite verb is broken English, whatever the language model says
+    ("You'll need a full UK driving licence.", "need -> are looking for", "broken_sentence"),
+])
+def test_a_requirement_is_not_an_employers_wish(sentence, answer, rule):
+    assert rule in [name for name, _ in run_rules(edit_of(Case(sentence, answer)))]
+
+
+def test_the_employers_wish_may_be_rephrased():
+    e = edit_of(Case("We need a bricklayer who can lay 800 bricks a day.", "need -> are looking for"))
+    assert e.unit_after == "We are looking for a bricklayer who can lay 800 bricks a day."
+    assert "job_words" not in [name for name, _ in run_rules(e)]
+
+
+def test_a_one_word_swap_one_careful_human_made_is_not_reused_out_of_context():
+    from fairaudit.rewriting.lexical import human_pairs
+    from fairaudit.rewriting.vocabulary import pair_plans, phrase_pairs
+
+    t = phrase_pairs()
+    single = t[(t["ads"].astype(int) < 2) & (t["old"].str.split().str.len() == 1)]
+    assert len(single), "the shipped vocabulary has one-ad single-word pairs"
+    old, new = single.iloc[0]["old"], single.iloc[0]["new"]
+    assert (old.lower(), str(new).lower()) not in human_pairs()
+    assert all((old, new) not in p.replacements for p in pair_plans(f"We {old} it every day."))
+    # the guard refuses it on a word that is not coded (rule coded_target)
+    assert "coded_target" in [n for n, _ in run_rules(edit_of(Case(
+        "You'll beat every deadline we set.", "beat -> perform better than")))]
