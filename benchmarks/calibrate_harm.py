@@ -107,7 +107,7 @@ def main(argv=None) -> int:
            "by_attribute": false_alarms(before, variants, null, args.alpha),
            "seconds": time.perf_counter() - t0}
     res["ok"] = all(r["ok"] for r in res["by_attribute"].values() if r["ok"] is not None)
-    write_text(Path(args.out), json.dumps(res, indent=2))
+    write_text(Path(args.out), json.dumps(res, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
     for a, r in res["by_attribute"].items():
         print(f"{a}: {r['flagged']}/{r['n']} neutral paraphrases flagged ({r['rate'] if r['rate'] is not None else 0:.1%}; "
               f"with the floor condition {r['flagged_above_floor']}); target <= {args.alpha:.0%}: "

@@ -26,7 +26,7 @@ def pct(v) -> str:
 def to_markdown(res: dict) -> str:
     s = res["setup"]
     lines = [
-        "# Rewriting benchmark (AutoRefine, round 3)", "",
+        "# Rewriting benchmark (AutoRefine, round 4)", "",
         f"Methods choose on the selection pool (seed {s['select_pool_seed']}, {s['select_pool_size']:,} candidates; "
         f"the shipped adapter was trained on pool {res['train_pool_seed']}). "
         f"Every number is measured on the evaluation pools (seeds {', '.join(map(str, res['eval_pool_seeds']))}, "
