@@ -15,6 +15,7 @@ only judge the edits every text rule let through, so what they reject was otherw
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
@@ -63,7 +64,7 @@ class Edit:
     def deleted(self) -> bool:
         return bool(self.unit_before.strip()) and not self.unit_after.strip()
 
-    @property
+    @cached_property  # read by several rules per candidate; the phrase analysis runs once
     def word_plan(self) -> EditPlan | None:
         """The plan without its phrase edits (:mod:`rewriting.phrases`): the word-level rules judge the rest.
 
