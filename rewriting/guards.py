@@ -27,6 +27,7 @@ from .meaning import (GENDERED_PEOPLE, coded_added, demographic_added, duty_kept
                       invented_content, is_job_word, plain_word, prompt_echo, states_requirement,
                       title_kept)
 from .plan_checks import broken_removals, plan_touches_job_words
+from .spans import foreign_words, untargeted_spans
 from .syntax import (adjective_like, bare, compound_part, ends_in_abbreviation, find, fits_slot, has_verb,
                      lists_scope, slot, starts_sentence, tokens)
 
@@ -168,10 +169,19 @@ def _fixed_expression(e: Edit) -> list[str]:
         part = compound_part(toks, i, len(tokens(old)))
         if part == "head" and bare(old) in GENDERED_PEOPLE:  # "delivery guy -> driver" keeps the compound's sense
             continue
+        if part == "modifier" and _plural_person(old):  # "our lads work hard": a subject and its verb, not a compound
+            continue
         if part == "head" or (part == "modifier" and not adjective_like(new)):
             whole = " ".join(toks[i:i + len(tokens(old)) + 1] if part == "modifier" else toks[i - 1:i + len(tokens(old))])
             out.append(f"'{old} -> {new}' splits the expression '{whole.strip('.,;:!?')}' (replace all of it or none)")
     return out
+
+
+def _plural_person(word: str) -> bool:
+    from .meaning import noun_lemma
+
+    w = bare(word)
+    return w in GENDERED_PEOPLE and noun_lemma(w) != w
 
 
 def _duty_kept(e: Edit) -> list[str]:
@@ -266,6 +276,31 @@ RULES: tuple[Rule, ...] = (
           Case("Our back office is a snug nook by the loading yard.", "back -> "),
           Case("We are a sewing circle for pipes and drains.", "circle -> team"),
           Case("You'll beat every deadline we set.", "beat -> perform better than"))),
+    Rule("rewrite_target", "every span a whole-sentence rewrite changes touches a gender-coded, gendered or style "
+         "word, or removes a simile or slogan (what coded_target asks of an edit plan)",
+         lambda e: [] if e.plan is not None or not e.unit_after.strip() else
+         [("changes no word (punctuation, a contraction or a hyphen only)" if not o and not n else
+           f"rewrites '{o}', which holds no coded word ('{o} -> {n or '(removed)'}')")
+          for o, n in untargeted_spans(e.unit_before, e.unit_after)],
+         (Case("You'll work one week in five on the out-of-hours rota.",
+               "You'll work every day on the out-of-hours rota.", rewrite=True),
+          Case("You will also keep the site diary and order materials.",
+               "You will keep the site diary and order materials.", rewrite=True),
+          Case("The school day finishes at 3:15, which suits parents.",
+               "The school day ends at 3:15, which suits parents.", rewrite=True),
+          Case("You'll run the stores, order stock and keep the books.",
+               "You will run the stores, order stock and keep the books.", rewrite=True))),
+    Rule("rewrite_vocabulary", "a whole-sentence rewrite brings in only the ad's own words, careful humans' "
+         "replacements, the neutral lexicon's words or neutral nouns for people, and doubles no word",
+         lambda e: ([f"brings in {', '.join(repr(w) for w in f)}, outside an editor's vocabulary"]
+                    if e.plan is None and e.unit_after.strip() and (f := foreign_words(e.job_before, e.unit_before,
+                                                                                       e.unit_after)) else []),
+         (Case("We need a foreman who can run a section like a drill sergeant.",
+               "We need a foreman who can run a section like an inspector in a frontline workstation.", rewrite=True),
+          Case("Our depot feels like a warm kitchen on a snowy day.",
+               "Our depot feels like a furry larder on a snowy day.", rewrite=True),
+          Case("Top sellers win commission kickers every month.", "Top sellers win commission commissions every month.",
+               rewrite=True))),
     Rule("real_words", "every word a rewrite brings in is an English word (wordfreq's list): no typo, no blend",
          lambda e: ([f"brings in {', '.join(repr(w) for w in u)}, which no English word list has"]
                     if e.unit_after.strip() and (u := unknown_words(e.unit_before, e.unit_after)) else []),

@@ -109,7 +109,8 @@ MIN_DUTY_TERMS = 7
 
 
 @lru_cache(maxsize=65536)
-def _noun_lemma(w: str) -> str:
+def noun_lemma(w: str) -> str:
+    """The noun lemma of a word (``lemminflect``): "lads" -> "lad", "men" -> "man"."""
     from lemminflect import getLemma
 
     lemma = getLemma(w.lower(), upos="NOUN")
@@ -150,7 +151,7 @@ def states_requirement(sentence: str, title: str = "") -> bool:
     s = str(sentence)
     if _REQUIREMENT_CUES.search(s) or _TECH_TOKEN.search(s):
         return True
-    if title_terms(title) & ({stem(w) for w in words(s)} | {_noun_lemma(w) for w in words(s)}):
+    if title_terms(title) & ({stem(w) for w in words(s)} | {noun_lemma(w) for w in words(s)}):
         return True
     if len(duty_words(s)) >= MIN_DUTY_TERMS:
         return True

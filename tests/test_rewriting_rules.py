@@ -46,6 +46,9 @@ def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
     ("fixed_expression", "Our warm team meets every Friday.", "warm -> friendly", ""),
     ("fixed_expression", "You will crush latency targets on queries.", "crush -> reduce", ""),
     ("fixed_expression", "Join the girl gang of illustrators.", "girl gang -> team", ""),
+    # a plural person noun before a verb is its subject, not the first half of a compound
+    ("fixed_expression", "Our lads work hard and get the job done.", "lads -> electricians", ""),
+    ("fixed_expression", "It's a salon where the girls swap recipes between clients.", "girls -> stylists", ""),
     ("pos_in_context", "You bring an understanding, patient manner to every home visit.", "understanding -> kind", ""),
     ("pos_in_context", "You take the lead on weekly stock audits.", "lead -> charge", ""),
     ("pos_in_context", "You will dominate negotiations with suppliers.", "dominate -> lead", ""),
@@ -65,6 +68,16 @@ def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
 ])
 def test_good_edits_pass_the_rule(rule, sentence, answer, before):
     assert rule not in [name for name, _ in run_rules(edit_of(Case(sentence, answer, before=before)))]
+
+
+@pytest.mark.parametrize("sentence, rewrite", [
+    ("You will run the floor like a drill sergeant and count stock.", "You will run the floor and count stock."),
+    ("We want a nurturing soul who keeps the rota tidy.", "We want someone who keeps the rota tidy."),
+    ("You'll smash your targets and coach new starters.", "You will meet your targets and coach new starters."),
+])
+def test_a_rewrite_that_changes_only_coding_passes_rewrite_target(sentence, rewrite):
+    fired = [name for name, _ in run_rules(edit_of(Case(sentence, rewrite, rewrite=True)))]
+    assert "rewrite_target" not in fired
 
 
 def test_real_words_judges_only_the_words_a_rewrite_brings_in():
