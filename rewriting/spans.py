@@ -63,14 +63,20 @@ def _figure_spans(sentence: str) -> list[tuple[int, int]]:
     return out
 
 
+def _align(before: str, after: str) -> tuple[list[str], list[str], list[tuple[str, int, int, int, int]]]:
+    """The :func:`words` of both sentences and ``difflib``'s opcodes between them."""
+    a, b = words(before), words(after)
+    return a, b, SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+
+
 def changed_spans(before: str, after: str) -> list[tuple[str, str, int, int]]:
     """The spans ``after`` changed: ``(old, new, start, end)`` with ``start:end`` the old words' positions.
 
     Pure insertions are left out (``invented_content`` judges what a rewrite adds).
     """
-    a, b = words(before), words(after)
+    a, b, ops = _align(before, after)
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in ops:
         if op in ("replace", "delete"):
             out.append((" ".join(a[i1:i2]), " ".join(b[j1:j2]), i1, i2))
     return out
@@ -146,9 +152,9 @@ def foreign_words(job_before: str, before: str, after: str) -> list[str]:
 
     own = {stem(w) for w in words(job_before) + words(before)}
     allowed = vetted_words() | NEUTRAL_PEOPLE | {w for v in NEUTRAL_LEXICON.values() for w in v.lower().split()}
-    a, b = words(before), words(after)
+    _, b, ops = _align(before, after)
     out = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in ops:
         if op in ("replace", "insert"):
             out += [w for w in b[j1:j2] if w not in STOP_WORDS and w not in allowed and stem(w) not in own
                     and not w.isdigit()]
