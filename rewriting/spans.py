@@ -3,8 +3,8 @@
 An edit plan names the words it changes, so ``coded_target`` (:mod:`rewriting.guards`) can ask
 of each that it be coded. A free-text rewrite of the adapter names nothing: reading round 4's
 sampled rewrites found changes to words that hold no coding ("one week in five" -> "every day",
-"ship first" -> "send first", "finishes" -> "ends", "also" dropped, "home-office" -> "home
-office"). Each buys the recommender's noise, not fairness, and several change the job. This
+"finishes" -> "ends", "also" dropped, "home-office" -> "home office"). Each buys the
+recommender's noise, not fairness, and several change the job. This
 module aligns the two sentences word by word (``difflib.SequenceMatcher``, after
 contractions are expanded and hyphens split, so "You'll" -> "You will" is no change) and returns
 the changed spans that touch no coded word: the guard refuses a rewrite that has one, or that
@@ -14,7 +14,9 @@ A span touches coding when its old side holds a gender-coded, gendered or demogr
 (:func:`rewriting.lexical.is_gendered_or_coded`), a word careful humans removed or replaced in
 training ads and never used in a neutral rewrite (:func:`rewriting.vocabulary.style_words`), or
 lies inside a recognised figure of the sentence (a simile, a slogan: :mod:`rewriting.phrases`)
-that it removes, bringing in stop words at most.
+that it removes, bringing in stop words at most. A style word counts even when one careful
+human edited it in one training ad, so a few sense changes still pass ("ship first" -> "send
+first": "ship" is such a word; see ``docs/concepts/autorefine.md``, "Where it loses").
 """
 from __future__ import annotations
 
