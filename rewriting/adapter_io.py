@@ -24,8 +24,10 @@ META_FILE = "autorefine.json"
 FORMAT_VERSION = 2
 #: ``base_model`` of an adapter trained on a model object (loading it then needs ``model=``).
 IN_MEMORY = "<in-memory>"
-#: Keys of the metadata that :meth:`AutoRefine.load` takes as its defaults.
-RESTORED = ("k", "target", "attribute", "max_sentences", "max_new_tokens")
+#: Keys of the metadata that :meth:`AutoRefine.load` takes as its defaults. ``max_sentences`` (how many
+#: driving sentences of a job to rewrite) is recorded but not restored: it is a choice of the run, not of
+#: the adapter (round 2's adapter recorded 3; round 4 rewrites up to 5 with the same adapter).
+RESTORED = ("k", "target", "attribute", "max_new_tokens")
 
 
 def read_metadata(folder: Path) -> dict:

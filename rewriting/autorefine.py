@@ -103,8 +103,9 @@ class AutoRefine:
     encoder : callable texts -> embeddings, optional
         For the meaning term; default the recommender's ``encode``.
     reward_config, lora, train_settings : optional dataclasses
-    max_sentences : int, default 3
-        Driving sentences rewritten per job.
+    max_sentences : int, default 5
+        Driving sentences rewritten per job (only sentences the guard would let change count:
+        :func:`rewriting.rewrite.find_units`).
     max_new_tokens : int, default 32
         Generation budget of one edit plan.
     device : str, optional
@@ -117,7 +118,7 @@ class AutoRefine:
                  adapter: Any = "default",
                  tokenizer: Any = None, gap_scorer: Any = None, encoder: Any = None,
                  reward_config: RewardConfig | None = None, lora: LoraSettings | None = None,
-                 train_settings: TrainSettings | None = None, max_sentences: int = 3, max_new_tokens: int = 32,
+                 train_settings: TrainSettings | None = None, max_sentences: int = 5, max_new_tokens: int = 32,
                  device: str | None = None, progress: bool = True):
         if gap_scorer is None and candidates is None:
             raise ConfigError("AutoRefine needs candidates= (the pool the recommender ranks) or a gap_scorer=")
@@ -406,8 +407,8 @@ class AutoRefine:
         ``model`` overrides the base model recorded in the metadata (needed when
         the adapter was trained on an in-memory model). Other keyword arguments
         go to :class:`AutoRefine` (``candidates=``, ``recommender=`` ...); ``k``,
-        ``target``, ``attribute``, ``max_sentences``, ``max_new_tokens`` and the
-        reward/LoRA/training settings default to the saved ones.
+        ``target``, ``attribute``, ``max_new_tokens`` and the reward/LoRA/training
+        settings default to the saved ones (``max_sentences`` to the current default).
 
         Parameters
         ----------

@@ -30,6 +30,8 @@ from typing import Any, Callable
 from fairaudit.text.lexicon import find_coded_words, neutral_replacement, neutralize_text
 
 from .edits import EditPlan, apply_plan, parse_plan
+from .meaning import strip_token
+from .people import neutral_title
 from .policy import build_edit_prompt, build_prompt, build_rewrite_prompt, clean_completion, generate
 from .rewrite import Proposal, Unit
 
@@ -67,9 +69,10 @@ def candidate_plans(unit: Unit) -> list[EditPlan]:
 
     KEEP; DELETE when the sentence states no requirement; every flagged phrase
     replaced from the neutral lexicon (coded words) or :data:`NEUTRAL_PEOPLE`
-    (gendered person words), or removed (others);
-    and each flagged phrase on its own, replaced or removed. Distinct plans,
-    in that order.
+    (gendered person words), or removed (others); every flagged phrase and every
+    coded or gendered word the occlusion did not flag, replaced; each flagged phrase
+    on its own, replaced or removed; each unflagged coded or gendered word on its own,
+    replaced. Distinct plans, in that order.
     """
     plans = [EditPlan()]
     if unit.deletable:
@@ -79,17 +82,26 @@ def candidate_plans(unit: Unit) -> list[EditPlan]:
     def lex(w: str) -> str | None:
         if w.lower() in coded:
             return neutral_replacement(w)
-        return NEUTRAL_PEOPLE.get(w.lower())
+        return NEUTRAL_PEOPLE.get(w.lower()) or neutral_title(w)
 
     flagged = list(unit.flagged)
+    # coded and gendered words the occlusion did not flag: removing "lads" from "Our lads start at 7" breaks
+    # the sentence and moves nothing, replacing it may; the reward decides, and only a replacement is tried
+    low = {w.lower() for w in flagged}
+    unflagged = list(dict.fromkeys(w for w in (strip_token(t) for t in unit.sentence.split())
+                                   if w and w.lower() not in low and lex(w)))
     if flagged:
         plans.append(EditPlan(replacements=tuple((w, lex(w) or "") for w in flagged)))
         plans.append(EditPlan(replacements=tuple((w, "") for w in flagged)))
+    if unflagged:
+        plans.append(EditPlan(replacements=tuple((w, lex(w) or "") for w in flagged + unflagged)))
     for w in flagged:
         rep = lex(w)
         if rep:
             plans.append(EditPlan(replacements=((w, rep),)))
         plans.append(EditPlan(replacements=((w, ""),)))
+    for w in unflagged:
+        plans.append(EditPlan(replacements=((w, lex(w)),)))
     out: list[EditPlan] = []
     for p in plans:
         if p not in out:

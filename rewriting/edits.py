@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from .grammar import inflect_like
 
@@ -210,3 +211,33 @@ def apply_plan(sentence: str, plan: EditPlan) -> str:
             pos = m.end()
         out = "".join(pieces) + out[pos:]
     return tidy(out) if plan.replacements else out
+
+
+def merge_plans(plans: Sequence[EditPlan]) -> EditPlan | None:
+    """One plan of the replacements of ``plans``, in order, skipping any whose phrase shares a word with one
+    already taken; ``None`` when fewer than two plans contribute.
+
+    Each plan of a sentence is scored on its own, so "blokes -> people" and "men -> people" in "hard-bitten
+    blokes ... only real men need apply" each narrow the gap and only one would be kept; the careful human
+    changes both. Deletions and plans with problems take no part.
+
+    Examples
+    --------
+    >>> merge_plans([EditPlan(replacements=(("blokes", "people"),)), EditPlan(replacements=(("men", "people"),)),
+    ...              EditPlan(replacements=(("real men", "people"),))]).replacements
+    (('blokes', 'people'), ('men', 'people'))
+    """
+    taken: list[tuple[str, str]] = []
+    used: set[str] = set()
+    n = 0
+    for p in plans:
+        if p is None or p.delete or p.problems or not p.replacements:
+            continue
+        ws = {w for old, _ in p.replacements for w in old.lower().split()}
+        if ws & used:
+            continue
+        used |= ws | {w for _, new in p.replacements for w in new.lower().split()}  # no edit of an edit
+        taken += list(p.replacements)
+        n += 1
+    return EditPlan(replacements=tuple(taken)) if n >= 2 else None
+

@@ -90,7 +90,9 @@ def is_gendered_or_coded(phrase: str) -> bool:
         The old side of an edit.
     """
     words = [strip_token(w).lower() for w in str(phrase).split()]
-    return (any(w in GENDERED_PEOPLE or w in GENDERED_KIN for w in words)
+    from .people import gendered_compound
+
+    return (any(w in GENDERED_PEOPLE or w in GENDERED_KIN or gendered_compound(w) for w in words)
             or bool(coded_added("", phrase)) or bool(demographic_added("", phrase)))
 
 

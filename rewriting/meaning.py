@@ -61,7 +61,8 @@ _ECHO = ("rewritten sentence", "rewrite", "gender-neutral", "job advertisement",
          "->", "=>")
 
 #: Cues of a sentence that carries job content: duties, requirements,
-#: qualifications, benefits and logistics (case-insensitive, whole words).
+#: qualifications, benefits and logistics, the schedule and travel included ("Some Saturdays are
+#: rostered.", "Site visits are about twice a month."), case-insensitive, whole words.
 _REQUIREMENT_CUES = re.compile(
     r"\b(?:experience[ds]?|degree|bachelor'?s?|master'?s?|diploma|phd|qualifi\w*|certifi\w*|licen[cs]\w*|"
     r"registration|registered|knowledge|proficien\w*|fluen\w*|familiar\w*|skills?|required|requirements?|"
@@ -70,7 +71,8 @@ _REQUIREMENT_CUES = re.compile(
     r"benefits?|pension|holidays?|leave|bonus\w*|insurance|equity|hours|shifts?|remote|hybrid|on-site|"
     r"onsite|based in|located|location|contract|full-time|part-time|apply|application|applications|cv|"
     r"resume|cover letter|deadline|start date|visa|package|per annum|per hour|overtime|rota|driving|"
-    r"van|car|vacation|allowance|tools?|equipment|software)\b",
+    r"van|car|vacation|allowance|tools?|equipment|software|weekends?|weekdays?|rostered|rostering|roster|"
+    r"schedul\w*|travel\w*|site visits?|commut\w*|relocat\w*|start times?|flexi\w*|home days?|\w+-day weeks?)\b",
     re.IGNORECASE)
 _TECH_TOKEN = re.compile(r"\d|[$£€%]|\b[A-Z]{2,}s?\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w[+#]|\w/\w")
 
@@ -252,12 +254,20 @@ def duty_kept(before: str, after: str, title: str = "", min_recall: float = MIN_
 
 
 def demographic_added(original: str, rewrite: str) -> list[str]:
-    """Demographic words/phrases (:data:`DEMOGRAPHIC_WORDS`) in ``rewrite`` but not ``original``."""
-    def found(text: str) -> set[str]:
-        low = " " + " ".join(words(text)) + " "
-        return {w for w in DEMOGRAPHIC_WORDS if f" {w} " in low}
+    """Demographic words/phrases (:data:`DEMOGRAPHIC_WORDS`) whose count grows from ``original`` to ``rewrite``
+    ("pregnant women and mothers" -> "pregnant mothers and mothers" adds one, though "mothers" was there)."""
+    from .people import gendered_compound
 
-    return sorted(found(rewrite) - found(original))
+    def found(text: str) -> dict[str, int]:
+        low = " " + " ".join(words(text)) + " "
+        out = {w: low.count(f" {w} ") for w in DEMOGRAPHIC_WORDS}
+        for w in words(text):  # "women -> fishermen": a gendered title is as demographic as "men"
+            if gendered_compound(w):
+                out[w] = out.get(w, 0) + 1
+        return out
+
+    before, after = found(original), found(rewrite)
+    return sorted(w for w, n in after.items() if n > before.get(w, 0))
 
 
 def coded_added(original: str, rewrite: str) -> list[str]:
@@ -370,6 +380,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     requirement = states_requirement(sentence, title)
     gendered = GENDERED_PEOPLE
     from .grammar import manner_adverb
+    from .people import gendered_compound
 
     out: list[str] = []
     protected: set[str] = set()
@@ -377,12 +388,15 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     for i, tok in enumerate(tokens):
         w = strip_token(tok)
         low = w.lower()
+        if re.fullmatch(r"\d+-(?:wo)?m[ae]n", low):  # "a 30-man crew"
+            out.append(w)
+            continue
         if len(w) < 3 or not re.fullmatch(r"[A-Za-z][A-Za-z-]*", w) or stem(low) in skip:
             continue
         if any(ch.isupper() for ch in w[1:]) or (i > 0 and w[:1].isupper()) or _in_requirement_term(tokens, i):
             protected.add(low)  # a name, a product, an acronym; part of a qualification or a named service
             continue
-        if low in coded or low in gendered:
+        if low in coded or low in gendered or gendered_compound(low):
             out.append(w)
         elif low not in STOP_WORDS and (
                 (not is_job_word(w) and (not requirement or manner_adverb(w))) or low in learned):

@@ -28,9 +28,10 @@ import pandas as pd
 from fairaudit.engine.occlusion import assemble, occlusion_drivers, sentence_slots, split_sentences
 from fairaudit.data.rewrites_table import COLUMNS
 
-from .edits import EditPlan, format_plan, remove_phrase
+from .edits import EditPlan, apply_plan, format_plan, merge_plans, remove_phrase
 from .meaning import editable_words, skill_recall, states_requirement
 from .reward import Reward
+from .spans import has_target
 
 
 @dataclass
@@ -57,7 +58,7 @@ class Unit:
     word_effects: dict[str, float] = field(default_factory=dict)
 
 
-def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_effect: float = 0.005,
+def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 5, min_effect: float = 0.005,
                max_flagged: int = 4, fair_before: np.ndarray | None = None,
                notes: list | None = None, duty_sentences: bool = True) -> list[Unit]:
     """The sentences of each job that drive its gap, with the phrases to edit.
@@ -74,7 +75,10 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
     requirement whose removal narrows the gap by more than ``min_effect`` is a unit too
     (not deletable: it is rewritten, keeping its duties). Round 3 measured that the shift of a
     careful human rewrite sits in one to three such driving sentences, mostly duty sentences
-    with coding inside.
+    with coding inside. A sentence that can be neither deleted nor edited under the guard (no
+    flagged word, no coded, gendered or style word, no simile or slogan:
+    :func:`rewriting.spans.has_target`) is no unit: a salary line that moves the gap would take
+    the slot of a coded sentence that moves it less.
 
     Parameters
     ----------
@@ -131,7 +135,7 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 3, min_e
             e = sent.get((j, s), 0.0)
             deletable = (j, s) in sent and may_delete(p[s], titles[j])
             strength = max(e if (j, s) in sent else 0.0, sum(eff[w] for w in keep))
-            if keep or e > min_effect:
+            if (keep or e > min_effect) and (deletable or keep or has_target(p[s])):
                 found.append(Unit(row=j, slot=s, sentence=p[s].strip(), title=titles[j], flagged=tuple(keep),
                                   effect=strength, deletable=deletable, word_effects=eff))
         units += sorted(found, key=lambda u: (-u.effect, u.slot))[:max_sentences]
@@ -196,7 +200,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     choose : {"first", "best"}
         ``"first"``: the first proposal of each unit (policy, prompt-only,
         lexicon). ``"best"``: the accepted proposal with the highest reward
-        (best-of-n).
+        (best-of-n); the edit plans of a sentence's accepted proposals that narrow the
+        gap are also merged into one more candidate (:func:`rewriting.edits.merge_plans`),
+        which the guard and the reward judge like any other.
     require_gain : bool
         Keep a rewrite only if it narrows the smoothed gap on the reward's pool
         (default). ``False`` keeps any rewrite the guard accepts (a plain
@@ -258,6 +264,23 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
             guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
                              zip(scores["rules"], scores["fair_candidate"], scores["fair_before"], scores["changed"]) if c)
         scores["pos"] = range(len(flat))
+        if choose == "best":  # the gaining plans of a sentence, merged, compete with each alone
+            extra = _merged(scores, flat, units, require_gain)
+            if extra:
+                more = reward.score([before[i] for i, _ in extra],
+                                    [assemble(parts[units[u_i].row], slot[u_i], p.sentence) for _, (u_i, p) in extra],
+                                    titles=[titles[units[u_i].row] for _, (u_i, _) in extra],
+                                    units_before=[units[u_i].sentence for _, (u_i, _) in extra],
+                                    units_after=[p.sentence for _, (_, p) in extra],
+                                    plans=[p.plan for _, (_, p) in extra],
+                                    fair_before=[current[units[u_i].row] for _, (u_i, _) in extra])
+                more["unit"] = [u_i for _, (u_i, _) in extra]
+                more["pos"] = range(len(flat), len(flat) + len(extra))
+                flat += [fp for _, fp in extra]
+                if guard_log is not None:
+                    guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
+                                     zip(more["rules"], more["fair_candidate"], more["fair_before"], more["changed"]) if c)
+                scores = pd.concat([scores, more], ignore_index=True)
         for u_i, grp in scores.groupby("unit", sort=False):
             u = units[u_i]
             n = f"sentence {u.slot // 2 + 1}"
@@ -330,6 +353,22 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
             for a in scorer.attributes:
                 out[f"text_driven_{a}"] = [not any(str(n).startswith(f"{NAMES.get(a, a)}: {NO_WORDING}")
                                                    for n in notes[i]) for i in range(len(out))]
+    return out
+
+
+def _merged(scores: pd.DataFrame, flat: list, units: list[Unit], require_gain: bool) -> list[tuple[int, tuple]]:
+    """Per unit, one proposal that merges the edit plans of its accepted, gaining proposals (best reward
+    first; :func:`rewriting.edits.merge_plans`), with the index into ``flat`` of the unit's first candidate
+    (whose text before is the merged one's too)."""
+    out = []
+    for u_i, grp in scores.groupby("unit", sort=False):
+        ok = grp[grp["accepted"] & (grp["reward"] > 0) & ((grp["fairness"] > 0) | (not require_gain))]
+        plans = [flat[int(i)][1].plan for i in ok.sort_values("reward", ascending=False)["pos"]]
+        merged = merge_plans(plans)
+        if merged is not None:
+            sentence = apply_plan(units[u_i].sentence, merged)
+            if all(flat[int(i)][1].sentence != sentence for i in grp["pos"]):
+                out.append((int(grp["pos"].iloc[0]), (u_i, Proposal(sentence, merged))))
     return out
 
 

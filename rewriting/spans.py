@@ -12,15 +12,16 @@ changes no coded word at all.
 
 A span touches coding when its old side holds a gender-coded, gendered or demographic word
 (:func:`rewriting.lexical.is_gendered_or_coded`), a word careful humans removed or replaced in
-training ads and never used in a neutral rewrite (:func:`rewriting.vocabulary.style_words`), or
-lies inside a recognised figure of the sentence (a simile, a slogan: :mod:`rewriting.phrases`)
-that it removes, bringing in stop words at most. A style word counts even when one careful
-human edited it in one training ad, so a few sense changes still pass ("ship first" -> "send
-first": "ship" is such a word; see ``docs/concepts/autorefine.md``, "Where it loses").
+training ads and never used in a neutral rewrite, in two ads or more or outside ESCO's job
+vocabulary (:func:`trusted_style_words`: "ship", which one human edited in
+one ad, does not count, so "We ship first" -> "We send first" is refused), or lies inside a recognised
+figure of the sentence (a simile, a slogan: :mod:`rewriting.phrases`) that it removes, bringing
+in stop words at most.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from difflib import SequenceMatcher
 
 from fairaudit.engine.occlusion import STOP_WORDS
@@ -44,11 +45,28 @@ def words(sentence: str) -> list[str]:
     return [w for w in (bare(t) for t in s.split()) if w]
 
 
+@lru_cache(maxsize=1)
+def trusted_style_words() -> frozenset[str]:
+    """Style words a whole-sentence rewrite may change on their own: edited by careful humans in two training ads
+    or more, or a word ESCO's skill and occupation texts never use (:func:`rewriting.meaning.is_job_word`).
+
+    A word that one human edited in one ad and that names job content elsewhere ("ship", "race", "back",
+    "sit") let sense changes through ("We ship first" -> "We send first", "race the clock" -> "watch the clock").
+    """
+    from .meaning import is_job_word
+    from .vocabulary import phrase_pairs
+
+    counts: dict[str, int] = {}
+    for style, ads in zip(phrase_pairs()["style"], phrase_pairs()["ads"]):
+        for w in str(style).split():
+            counts[w] = counts.get(w, 0) + int(ads)
+    return frozenset(w for w, n in counts.items() if n >= 2 or not is_job_word(w))
+
+
 def _coding(word: str) -> bool:
     from .lexical import is_gendered_or_coded
-    from .vocabulary import style_words
 
-    return is_gendered_or_coded(word) or word in style_words()
+    return is_gendered_or_coded(word) or word in trusted_style_words()
 
 
 def _figure_spans(sentence: str) -> list[tuple[int, int]]:
@@ -63,6 +81,23 @@ def _figure_spans(sentence: str) -> list[tuple[int, int]]:
             if f and ws[i:i + len(f)] == f:
                 out.append((i, i + len(f)))
     return out
+
+
+def has_target(sentence: str) -> bool:
+    """True when some span of ``sentence`` may change under ``rewrite_target`` and ``coded_target``: it holds a
+    gender-coded, gendered or style word, or a simile or slogan.
+
+    A driving sentence without one (a salary line, a list of duties) can only be kept or deleted: no rewrite of
+    it passes the guard, so choosing it as a unit spends a slot on nothing.
+
+    Examples
+    --------
+    >>> has_target("Salary is 60,000 plus bonus and private healthcare.")
+    False
+    >>> has_target("We want a guy who treats every outage as personal.")
+    True
+    """
+    return any(_coding(w) for w in words(sentence)) or bool(_figure_spans(sentence))
 
 
 def _align(before: str, after: str) -> tuple[list[str], list[str], list[tuple[str, int, int, int, int]]]:
@@ -150,10 +185,12 @@ def foreign_words(job_before: str, before: str, after: str) -> list[str]:
     from fairaudit.text.lexicon import NEUTRAL_LEXICON
 
     from .meaning import stem
+    from .people import NEUTRAL_TITLES
     from .vocabulary import vetted_words
 
     own = {stem(w) for w in words(job_before) + words(before)}
-    allowed = vetted_words() | NEUTRAL_PEOPLE | {w for v in NEUTRAL_LEXICON.values() for w in v.lower().split()}
+    allowed = (vetted_words() | NEUTRAL_PEOPLE | {w for v in NEUTRAL_LEXICON.values() for w in v.lower().split()}
+               | {w for v in NEUTRAL_TITLES.values() for w in v.split()})
     _, b, ops = _align(before, after)
     out = []
     for op, i1, i2, j1, j2 in ops:

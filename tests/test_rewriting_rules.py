@@ -56,6 +56,10 @@ def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
     ("fragment", "We bake for each other on Fridays.", "DELETE", ""),
     ("scope_deleted", "We're kind, curious, loud and proud.", "DELETE", ""),
     ("scope_deleted", "Cake, banter and the odd quiz night.", "DELETE", ""),
+    # a name the rest of the ad mentions, and a weekday, are not lost with a culture sentence
+    ("name_deleted", "At Brightwell we bake for each other on Fridays.", "DELETE", "Brightwell hires a clerk. "),
+    ("name_deleted", "We share kai on Fridays and cover for each other.", "DELETE", ""),
+    ("requirement_deleted", "We share kai on Fridays and cover for each other.", "DELETE", ""),
     # gendered, kinship and coded words may be edited; a non-coded word only the way careful humans did
     ("coded_target", "The lads on site fit the boards.", "lads -> electricians", ""),
     ("coded_target", "The aunties on the front desk will help.", "aunties -> staff", ""),

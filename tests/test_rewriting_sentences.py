@@ -11,6 +11,7 @@ Every ad here is a training ad or a new sentence; none comes from a test ad.
 """
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pytest
 from fairaudit.engine.gap import GapScorer
 from fairaudit.rewriting.alignment import align, align_sentences, sentence_pairs
 from fairaudit.rewriting.baselines import PolicyProposer, explore
-from fairaudit.rewriting.edits import EditPlan
+from fairaudit.rewriting.edits import EditPlan, apply_plan
 from fairaudit.rewriting.meaning import duty_kept
 from fairaudit.rewriting.reward import Reward, RewardConfig
 from fairaudit.rewriting.rewrite import Proposal, Unit, find_units, rewrite_jobs
@@ -283,3 +284,65 @@ def test_the_reward_can_average_its_gaps_over_several_pools():
     np.testing.assert_allclose(pooled.gaps(texts), np.mean([g.gaps(texts) for g in one], axis=0))
     assert pooled.harm(texts, texts) == [[], []]
     assert not isinstance(pooled_gaps(ToyRecommender(), [c1], k=20, attributes=("sex",)), PooledGaps)
+
+
+def test_a_driving_sentence_that_no_rewrite_may_change_is_no_unit(reward):
+    # "Payninja" moves the toy recommender, but it is a name in a salary line: nothing in the sentence is coded,
+    # gendered or style wording, so the only rewrites the guard would pass are none; the slot goes elsewhere
+    jobs = pd.DataFrame({"job_id": ["p1"], "title": ["Clerk"], "text": [
+        "Salary is 40,000 paid through Payninja. You will answer the phones."]})
+    assert not [u for u in find_units(jobs, reward) if "Payninja" in u.sentence]
+    coded = jobs.assign(text="Salary is 40,000 for a ninja with Payninja. You will answer the phones.")
+    assert [u for u in find_units(coded, reward) if "Payninja" in u.sentence]
+
+
+def test_the_fixed_edit_set_replaces_gendered_words_the_occlusion_did_not_flag():
+    from fairaudit.rewriting.baselines import candidate_plans
+    from fairaudit.rewriting.edits import apply_plan
+
+    s = "Our lads start at 7 and expect a man to pull his weight."
+    u = Unit(row=0, slot=0, sentence=s, title="Electrician", flagged=(), deletable=False)
+    plans = candidate_plans(u)
+    rewrites = {apply_plan(s, p) for p in plans}
+    assert "Our people start at 7 and expect a person to pull his weight." in rewrites
+    assert "Our people start at 7 and expect a man to pull his weight." in rewrites
+    # removing a word nobody flagged is not tried: "Our start at 7" is what occlusion measured
+    assert not any(n == "" for p in plans for _, n in p.replacements)
+
+
+def test_merge_plans_takes_every_plan_that_touches_new_words():
+    from fairaudit.rewriting.edits import merge_plans
+
+    a, b = EditPlan(replacements=(("blokes", "people"),)), EditPlan(replacements=(("men", "people"),))
+    overlap = EditPlan(replacements=(("real men", "people"),))
+    assert merge_plans([a, b, overlap]).replacements == (("blokes", "people"), ("men", "people"))
+    assert merge_plans([a, overlap, b]).replacements == (("blokes", "people"), ("real men", "people"))
+    assert merge_plans([a]) is None and merge_plans([a, EditPlan(delete=True)]) is None
+    # an edit of an edit is no merge: "guy -> person" then "person -> someone" would rewrite the rewrite
+    assert merge_plans([EditPlan(replacements=(("guy", "person"),)),
+                        EditPlan(replacements=(("person", "someone"),))]) is None
+
+
+class CountingRecommender(ToyRecommender):
+    """Every 'ninja' and 'rockstar' in a job adds to the men's scores: two coded words, two steps."""
+
+    def score(self, job_texts):
+        base = np.tile(np.linspace(0, 1, self.n), (len(job_texts), 1))
+        count = np.array([len(re.findall(r"ninja|rockstar", t.lower())) for t in job_texts], dtype=float)
+        return base + 0.25 * count[:, None] * (~self.fem)[None, :]
+
+
+def test_the_gaining_plans_of_one_sentence_are_merged_when_together_they_narrow_the_gap_more():
+    _, cands = toy_data(n_cand=200, seed=1)
+    reward = Reward(GapScorer(CountingRecommender(), cands, k=50, target="pool"), bow_encode,
+                    RewardConfig(min_similarity=0.5, min_recall=0.5))
+    sentence = "We want a ninja who ships on time and a rockstar who reviews code."
+    jobs = pd.DataFrame({"job_id": ["m1"], "title": ["Software Engineer"], "text": [
+        "You will write Python services and review code on the platform. " + sentence]})
+    unit = Unit(row=0, slot=2, sentence=sentence, title="Software Engineer", flagged=("ninja", "rockstar"), effect=0.1)
+    each = [Proposal(apply_plan(sentence, p), p) for p in (EditPlan(replacements=(("ninja", "expert"),)),
+                                                           EditPlan(replacements=(("rockstar", "engineer"),)))]
+    out = rewrite_jobs(jobs, lambda us: [list(each)], reward, [unit], choose="best")
+    assert "ninja" not in out["rewrite"][0].lower() and "rockstar" not in out["rewrite"][0].lower()
+    first = rewrite_jobs(jobs, lambda us: [list(each)], reward, [unit], choose="first")
+    assert "rockstar" in first["rewrite"][0]  # "first" keeps the first proposal alone

@@ -54,3 +54,30 @@ def test_spans_that_change_coding_pass(before, after):
 def test_foreign_words_are_the_words_no_editor_would_bring_in(after, found):
     job = "Sparkline Electrical hires electricians. Our crew are lads who work hard and test every board."
     assert foreign_words(job, "Our crew are lads who work hard and test every board.", after) == found
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Salary is £60,000 plus 15% bonus, stock options and private healthcare.", False),
+    ("You need 5+ years of B2B marketing and solid Salesforce reporting.", False),
+    ("Our lads start at 7 sharp.", True),                       # gendered
+    ("We want an aggressive closer.", True),                    # gender-coded (Gaucher)
+    ("Our crew runs the floor like a drill sergeant.", True),   # a simile
+])
+def test_has_target_says_whether_any_span_may_change(sentence, expected):
+    from fairaudit.rewriting.spans import has_target
+
+    assert has_target(sentence) is expected
+
+
+def test_a_style_word_one_human_edited_in_one_ad_is_no_target_when_it_names_job_content():
+    from fairaudit.rewriting.spans import trusted_style_words
+    from fairaudit.rewriting.vocabulary import style_words
+
+    # "ship" and "race": one careful human edited each in one training ad; ESCO's texts use both
+    assert {"ship", "race"} <= style_words() and not {"ship", "race"} & trusted_style_words()
+    assert untargeted_spans("We ship first and tidy the code later.", "We send first and tidy the code later.") \
+        == [("ship", "send")]
+    assert untargeted_spans("You'll race the clock on every delivery.", "You'll watch the clock on every delivery.") \
+        == [("race", "watch")]
+    # a gender-coded word still counts, however few ads
+    assert untargeted_spans("You'll be a competitive closer.", "You'll be a steady closer.") == []

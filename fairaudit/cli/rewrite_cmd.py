@@ -36,7 +36,7 @@ def register(sub) -> None:
                    help="comma-separated attributes whose gap the rewrite closes (sex, race_ethnicity, sex_race); "
                         "default all: every attribute with rated groups. A rewrite that widens any audited "
                         "attribute's gap beyond its noise floor is rejected either way")
-    p.add_argument("--max-sentences", type=int, default=3, help="driving sentences rewritten per job")
+    p.add_argument("--max-sentences", type=int, default=5, help="driving sentences rewritten per job")
     p.add_argument("--checkpoint-dir", help="training checkpoints (default: under the fairaudit cache)")
     p.add_argument("--no-resume", action="store_true", help="start training afresh instead of resuming")
     p.add_argument("--seed", type=int, default=0)
