@@ -105,7 +105,7 @@ class AutoRefine:
     reward_config, lora, train_settings : optional dataclasses
     max_sentences : int, default 5
         Driving sentences rewritten per job (only sentences the guard would let change count:
-        :func:`rewriting.rewrite.find_units`).
+        ``rewriting.rewrite.find_units``).
     max_new_tokens : int, default 32
         Generation budget of one edit plan.
     device : str, optional
