@@ -253,34 +253,28 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
         for u_i in by_round[r]:
             props = list(proposals[u_i]) or [Proposal(units[u_i].sentence)]
             flat.extend((u_i, p) for p in (props[:1] if choose == "first" else props))
-        before = ["".join(parts[units[u_i].row]) for u_i, _ in flat]
-        after = [assemble(parts[units[u_i].row], slot[u_i], p.sentence) for u_i, p in flat]
-        scores = reward.score(before, after, titles=[titles[units[u_i].row] for u_i, _ in flat],
-                              units_before=[units[u_i].sentence for u_i, _ in flat],
-                              units_after=[p.sentence for _, p in flat], plans=[p.plan for _, p in flat],
-                              fair_before=[current[units[u_i].row] for u_i, _ in flat])
-        scores["unit"] = [u_i for u_i, _ in flat]
-        if guard_log is not None:
-            guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
-                             zip(scores["rules"], scores["fair_candidate"], scores["fair_before"], scores["changed"]) if c)
-        scores["pos"] = range(len(flat))
+
+        def score(cands: list[tuple[int, Proposal]], start: int) -> pd.DataFrame:
+            """The reward of each (unit, proposal) in its job as it stands; ``pos`` indexes ``flat``."""
+            out = reward.score(["".join(parts[units[u_i].row]) for u_i, _ in cands],
+                               [assemble(parts[units[u_i].row], slot[u_i], p.sentence) for u_i, p in cands],
+                               titles=[titles[units[u_i].row] for u_i, _ in cands],
+                               units_before=[units[u_i].sentence for u_i, _ in cands],
+                               units_after=[p.sentence for _, p in cands], plans=[p.plan for _, p in cands],
+                               fair_before=[current[units[u_i].row] for u_i, _ in cands])
+            out["unit"] = [u_i for u_i, _ in cands]
+            out["pos"] = range(start, start + len(cands))
+            if guard_log is not None:
+                guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
+                                 zip(out["rules"], out["fair_candidate"], out["fair_before"], out["changed"]) if c)
+            return out
+
+        scores = score(flat, 0)
         if choose == "best":  # the gaining plans of a sentence, merged, compete with each alone
             extra = _merged(scores, flat, units, require_gain)
             if extra:
-                more = reward.score([before[i] for i, _ in extra],
-                                    [assemble(parts[units[u_i].row], slot[u_i], p.sentence) for _, (u_i, p) in extra],
-                                    titles=[titles[units[u_i].row] for _, (u_i, _) in extra],
-                                    units_before=[units[u_i].sentence for _, (u_i, _) in extra],
-                                    units_after=[p.sentence for _, (_, p) in extra],
-                                    plans=[p.plan for _, (_, p) in extra],
-                                    fair_before=[current[units[u_i].row] for _, (u_i, _) in extra])
-                more["unit"] = [u_i for _, (u_i, _) in extra]
-                more["pos"] = range(len(flat), len(flat) + len(extra))
-                flat += [fp for _, fp in extra]
-                if guard_log is not None:
-                    guard_log.extend((tuple(r), bool(f < b)) for r, f, b, c in
-                                     zip(more["rules"], more["fair_candidate"], more["fair_before"], more["changed"]) if c)
-                scores = pd.concat([scores, more], ignore_index=True)
+                scores = pd.concat([scores, score(extra, len(flat))], ignore_index=True)
+                flat += extra
         for u_i, grp in scores.groupby("unit", sort=False):
             u = units[u_i]
             n = f"sentence {u.slot // 2 + 1}"
@@ -356,10 +350,9 @@ def rewrite_jobs(jobs: pd.DataFrame, propose: Proposer, reward: Reward, units: l
     return out
 
 
-def _merged(scores: pd.DataFrame, flat: list, units: list[Unit], require_gain: bool) -> list[tuple[int, tuple]]:
+def _merged(scores: pd.DataFrame, flat: list, units: list[Unit], require_gain: bool) -> list[tuple[int, Proposal]]:
     """Per unit, one proposal that merges the edit plans of its accepted, gaining proposals (best reward
-    first; :func:`rewriting.edits.merge_plans`), with the index into ``flat`` of the unit's first candidate
-    (whose text before is the merged one's too)."""
+    first; :func:`rewriting.edits.merge_plans`), unless a proposal already reads the same."""
     out = []
     for u_i, grp in scores.groupby("unit", sort=False):
         ok = grp[grp["accepted"] & (grp["reward"] > 0) & ((grp["fairness"] > 0) | (not require_gain))]
@@ -368,7 +361,7 @@ def _merged(scores: pd.DataFrame, flat: list, units: list[Unit], require_gain: b
         if merged is not None:
             sentence = apply_plan(units[u_i].sentence, merged)
             if all(flat[int(i)][1].sentence != sentence for i in grp["pos"]):
-                out.append((int(grp["pos"].iloc[0]), (u_i, Proposal(sentence, merged))))
+                out.append((u_i, Proposal(sentence, merged)))
     return out
 
 
