@@ -101,3 +101,18 @@ def test_a_missing_tool_is_named(monkeypatch):
     monkeypatch.setattr(G.shutil, "which", lambda name: "/usr/bin/pdftoppm" if name == "pdftoppm" else None)
     with pytest.raises(G.GuideRunError, match=r"needs chromium \(Debian package chromium\)"):
         G.tools()
+
+
+def test_a_dependency_deprecation_notice_stays_off_the_cli_error_line():
+    import warnings
+
+    from fairaudit.cli import quiet_dependency_warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        quiet_dependency_warnings()
+        # what cryptography 51 raises when pyHanko imports its DSA key class
+        warnings.warn_explicit("DSA is deprecated and support will be removed in a future release.", UserWarning,
+                               "pdf_cms.py", 20, module="pyhanko.sign.signers.pdf_cms")
+        warnings.warn_explicit("something else", UserWarning, "pdf_cms.py", 21, module="pyhanko.sign.signers.pdf_cms")
+    assert [str(w.message) for w in seen] == ["something else"]

@@ -44,7 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_dependency_warnings() -> None:
+    """Hide deprecation notices that a dependency raises about its own dependencies on import.
+
+    cryptography 51 warns that DSA is deprecated when pyHanko imports its DSA key class; the notice says
+    nothing about the user's input and would stand before the one line a failed command prints
+    ("fairaudit verify: error: report not found: missing.pdf").
+    """
+    warnings.filterwarnings("ignore", message=r".*is deprecated and support will be removed",
+                            module=r"pyhanko(_certvalidator)?(\.|$)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    quiet_dependency_warnings()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     parser = build_parser()
