@@ -147,10 +147,22 @@ _MODAL_FINITE = re.compile(r"(?:\b(?:will|can|could|would|should|must|may|might|
                            r"(?:are|is|was|were|has|am)\b", re.IGNORECASE)
 
 
-def broken(sentence: str) -> bool:
-    """True when an edit left a visibly broken sentence ("... and a.", "with ,", "You'll are looking for")."""
+def broken(sentence: str, before: str | None = None) -> bool:
+    """True when an edit left a visibly broken sentence ("... and a.", "with ,", "You'll are looking for").
+
+    Given the sentence ``before`` the edit, only breaks the edit added count: "... the moment they walk
+    in." ends in a particle, not a dangling preposition, and an edit elsewhere in it breaks nothing.
+    """
     s = str(sentence).strip()
-    return bool(s) and (bool(_DANGLING.search(s)) or len(s.split()) < 2 or bool(_MODAL_FINITE.search(s)))
+    if not s:
+        return False
+    if len(s.split()) < 2:
+        return True
+    from collections import Counter
+
+    b = str(before or "").strip()
+    return any(Counter(m.lower() for m in p.findall(s)) - Counter(m.lower() for m in p.findall(b))
+               for p in (_DANGLING, _MODAL_FINITE))
 
 
 def _article(prefix: str, new: str) -> str:
@@ -168,6 +180,14 @@ def remove_phrase(text: str, old: str) -> str:
     if re.match(r"like an? ", str(old), flags=re.IGNORECASE):
         # a comparison is an adjunct, not a list item: "treats it like a fight and never ..." keeps its "and"
         m = re.search(r"\s*" + o, text, flags=re.IGNORECASE)
+        if m:
+            return text[:m.start()] + text[m.end():]
+    from .syntax import find, premodifier, tokens
+
+    toks = tokens(text)
+    if len(str(old).split()) == 1 and premodifier(toks, find(toks, old)):
+        # a modifier of the next word leaves its conjunction: "tube feeds, and softly coax" -> "and coax"
+        m = re.search(o + r"\s+", text, flags=re.IGNORECASE)
         if m:
             return text[:m.start()] + text[m.end():]
     for pat in (o + r"\s*,\s*",                       # "X, OLD, Y" / "OLD, Y"

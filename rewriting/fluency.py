@@ -10,7 +10,9 @@ the **continuation loss** is
 
 where :math:`C` and :math:`C'` are the tokens of the same next ``n_after`` words (the object,
 the head of a compound, the rest of an idiom) in the original and the edited sentence, scored
-by the base model (``rewriting.policy.token_nll``). The largest :math:`\\Delta` over the
+by the base model (``rewriting.policy.token_nll``). The removal of one word that modifies the next
+(:func:`rewriting.syntax.modifier_removed`) is not a region: the head it leaves was likelier after its
+modifier ("softly coax"), which says nothing about fit. The largest :math:`\\Delta` over the
 regions is the sentence's loss; the guard rejects it above
 :attr:`rewriting.reward.RewardConfig.max_continuation_loss` (nats). A deletion of a whole
 sentence has no continuation and is not judged here.
@@ -22,6 +24,8 @@ import re
 from typing import Callable, Sequence
 
 import numpy as np
+
+from .syntax import modifier_removed
 
 #: ``texts -> [(offsets (n, 2), nll (n,))]``: each token's character span and its NLL given the tokens before it.
 TokenScorer = Callable[[Sequence[str]], list]
@@ -45,6 +49,10 @@ def continuation_regions(before: str, after: str, n_after: int = 3) -> list[tupl
     ops = difflib.SequenceMatcher(a=wb, b=wa, autojunk=False).get_opcodes()
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
         if tag == "equal":
+            continue
+        if tag == "delete" and i2 - i1 == 1 and modifier_removed(before.split(), i1):
+            # a modifier's own removal leaves its head ("and softly coax" -> "and coax", "a cosy, close-knit
+            # office" -> "a close-knit office"); the head was likelier after its modifier, which is no misfit
             continue
         nxt = ops[k + 1] if k + 1 < len(ops) else None
         if nxt is None or nxt[0] != "equal":

@@ -347,7 +347,8 @@ RULES: tuple[Rule, ...] = (
     Rule("pos_in_context", "a replacement can do what the old word does in its sentence (modifier, noun or verb)",
          _pos_in_context, (Case("You bring an understanding, patient manner to every home visit.",
                                 "understanding -> knowledge"),
-                           Case("You take the lead on weekly stock audits.", "lead -> oversee"))),
+                           Case("You take the lead on weekly stock audits.", "lead -> oversee"),
+                           Case("We want a dietitian with a heart full of love.", "love -> like"))),
     Rule("fixed_expression", "a word inside a fixed expression or noun compound is replaced with the whole of it or "
          "not at all", _fixed_expression,
          (Case("Join our girl gang of illustrators every Friday.", "girl -> person"),
@@ -389,7 +390,7 @@ RULES: tuple[Rule, ...] = (
     Rule("invented_content", "a rewrite may drop or rephrase, never add content",
          lambda e: [w] if e.unit_after.strip() and (w := invented_content(e.unit_before, e.unit_after)) else []),
     Rule("broken_sentence", "no visibly broken sentence ('... and a.', 'with ,')",
-         lambda e: ["leaves a broken sentence"] if e.unit_after.strip() and broken(e.unit_after) else []),
+         lambda e: ["leaves a broken sentence"] if e.unit_after.strip() and broken(e.unit_after, e.unit_before) else []),
     Rule("fluency", "the edited sentence does not read much worse under the base model (mean token NLL)",
          _model_loss("fluency_loss", "max_fluency_loss", "reads much worse (fluency loss"), stage="model"),
     Rule("phrase_fit", "the words after each edit still follow from it under the base model (a changed sense, a "

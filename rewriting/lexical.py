@@ -101,14 +101,14 @@ def is_gendered_or_coded(phrase: str) -> bool:
 MIN_PAIR_ADS = 2
 
 
-@lru_cache(maxsize=1)
-def human_pairs() -> frozenset[tuple[str, str]]:
-    """(old, new) phrase edits careful humans made in at least :data:`MIN_PAIR_ADS` training ads
+@lru_cache(maxsize=2)
+def human_pairs(min_ads: int = MIN_PAIR_ADS) -> frozenset[tuple[str, str]]:
+    """(old, new) phrase edits careful humans made in at least ``min_ads`` training ads
     (``rewriting/data/phrase_pairs.csv``, new = "" for a removal), lower-cased."""
     from .vocabulary import phrase_pairs
 
     t = phrase_pairs()
-    t = t[t["ads"].astype(int) >= MIN_PAIR_ADS]
+    t = t[t["ads"].astype(int) >= min_ads]
     return frozenset(zip(t["old"].astype(str).str.lower().str.strip(), t["new"].astype(str).str.lower().str.strip()))
 
 
@@ -134,6 +134,18 @@ def unvetted_edits(plan: Any) -> list[tuple[str, str]]:
     """
     if plan is None or plan.delete:
         return []
+    from .tagger import tagged_words
+
     pairs = human_pairs()
+    phrases = {(o, n) for o, n in human_pairs(1) if len(o.split()) >= 2}
+
+    def tagged_ok(o: str, n: str) -> bool:
+        # a word only the tagger knows as coded may go, or change within a phrase a careful human rewrote that
+        # way ("a soft spot for -> an interest in"), never be swapped for a word of a model's choosing: read by
+        # hand, such swaps changed the sense ("orchids -> people", "weak wills -> strong wills", "a wobble -> a fall")
+        key = (str(o).lower().strip(), str(n).lower().strip())
+        return bool(tagged_words(str(o).split())) and (not key[1] or key in phrases)
+
     return [(o, n) for o, n in plan.replacements
-            if not is_gendered_or_coded(o) and (str(o).lower().strip(), str(n).lower().strip()) not in pairs]
+            if not is_gendered_or_coded(o) and not tagged_ok(o, n)
+            and (str(o).lower().strip(), str(n).lower().strip()) not in pairs]

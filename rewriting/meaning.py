@@ -381,6 +381,9 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
     gendered = GENDERED_PEOPLE
     from .grammar import manner_adverb
     from .people import gendered_compound
+    from .tagger import tagged_words
+
+    tagged = tagged_words([strip_token(t) for t in str(sentence).replace("\u2019", "'").split()])
 
     out: list[str] = []
     protected: set[str] = set()
@@ -396,7 +399,7 @@ def editable_words(sentence: str, title: str = "") -> list[str]:
         if any(ch.isupper() for ch in w[1:]) or (i > 0 and w[:1].isupper()) or _in_requirement_term(tokens, i):
             protected.add(low)  # a name, a product, an acronym; part of a qualification or a named service
             continue
-        if low in coded or low in gendered or gendered_compound(low):
+        if low in coded or low in gendered or gendered_compound(low) or low in tagged:
             out.append(w)
         elif low not in STOP_WORDS and (
                 (not is_job_word(w) and (not requirement or manner_adverb(w))) or low in learned):

@@ -35,11 +35,13 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
     Dropping a head noun or a verb leaves "hiring a who can", "a heavy who
     takes charge", "keep." or "caring and a real people-person", which the
     embedding barely notices; without a part-of-speech tagger, this test of the
-    neighbouring words catches them. Replacing the phrase is always possible.
+    neighbouring words catches them. Replacing the phrase is always possible. A one-word modifier read as such
+    in its sentence (:func:`rewriting.syntax.premodifier`: "a caring data scientist", "and softly coax") may go.
     """
     if plan is None or plan.delete or not plan.replacements:
         return []
     from .grammar import modifier_like, removes_verb
+    from .syntax import premodifier
 
     tokens = str(sentence).replace("\u2019", "'").split()
     bare = [_bare(t) for t in tokens]
@@ -54,6 +56,8 @@ def broken_removals(sentence: str, plan: Any) -> list[str]:
                 continue
             nxt = bare[i + n] if i + n < len(tokens) else None
             prev = bare[i - 1] if i > 0 else None
+            if n == 1 and premodifier(tokens, i):  # read in context: "a caring data scientist", "and softly coax"
+                continue
             if (nxt is None or not nxt or nxt in STOP_WORDS or tokens[i + n - 1][-1:] in ".!?;:"
                     or prev in CONJUNCTIONS or removes_verb(sentence, str(old))
                     or not all(modifier_like(w) for w in want)):

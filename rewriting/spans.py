@@ -15,8 +15,8 @@ A span touches coding when its old side holds a gender-coded, gendered or demogr
 training ads and never used in a neutral rewrite, in two ads or more or outside ESCO's job
 vocabulary (:func:`trusted_style_words`: "ship", which one human edited in
 one ad, does not count, so "We ship first" -> "We send first" is refused), or lies inside a recognised
-figure of the sentence (a simile, a slogan: :mod:`rewriting.phrases`) that it removes, bringing
-in stop words at most.
+figure of the sentence (a simile, a slogan: :mod:`rewriting.phrases`) or holds a word only the
+coded-word tagger knows (:mod:`rewriting.tagger`), and removes it, bringing in stop words at most.
 """
 from __future__ import annotations
 
@@ -63,10 +63,17 @@ def trusted_style_words() -> frozenset[str]:
     return frozenset(w for w, n in counts.items() if n >= 2 or not is_job_word(w))
 
 
-def _coding(word: str) -> bool:
+def listed_coding(word: str) -> bool:
+    """True when a list knows ``word`` as coding: the lexicon, gendered and demographic words, trusted style words."""
     from .lexical import is_gendered_or_coded
 
     return is_gendered_or_coded(word) or word in trusted_style_words()
+
+
+def _coding(word: str) -> bool:
+    from .tagger import is_tagged
+
+    return listed_coding(word) or is_tagged(word)
 
 
 def _figure_spans(sentence: str) -> list[tuple[int, int]]:
@@ -145,10 +152,13 @@ def untargeted_spans(before: str, after: str) -> list[tuple[str, str]]:
         return [("", "")]
     figures = _figure_spans(before)
     bad = []
+    from .tagger import tagged_words
+
     for old, new, i, j in spans:
-        if any(_coding(w) for w in old.split()):
+        if any(listed_coding(w) for w in old.split()):
             continue
-        if any(s <= i and j <= e for s, e in figures) and all(w in STOP_WORDS for w in new.split()):
+        removes = all(w in STOP_WORDS for w in new.split())
+        if removes and (any(s <= i and j <= e for s, e in figures) or tagged_words(old.split())):
             continue
         bad.append((old, new))
     return bad

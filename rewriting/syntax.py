@@ -33,6 +33,8 @@ _LINKS = frozenset(("of", "on", "in", "for", "to", "with", "at", "by", "from", "
 #: Abbreviations after which a full stop does not end a sentence ("the 7:30 a.m. clinic").
 ABBREVIATIONS = ("a.m.", "p.m.", "e.g.", "i.e.", "etc.", "approx.", "incl.", "vs.", "no.", "dr.", "mr.", "mrs.",
                  "ms.", "st.", "inc.", "ltd.", "co.")
+#: Prepositions whose object, when it ends the clause, is a noun ("full of love.", "with care.").
+_PREPOSITIONS = frozenset(("of", "with", "for", "in", "on", "at", "from", "about", "into", "without"))
 _PRONOUNS = frozenset(("we", "you", "i", "our", "us", "we're", "you're", "you'll", "we'll", "i'm"))
 
 
@@ -64,7 +66,8 @@ def slot(toks: Sequence[str], i: int, n: int = 1) -> str | None:
     """What the phrase ``toks[i:i+n]`` does in its sentence: "MOD", "NOUN", "VERB" or None (unclear).
 
     * **MOD**: a pre-modifier in a comma list before a noun ("an understanding, patient manner");
-    * **NOUN**: after a determiner and before a link word or the end of a clause ("take the lead on");
+    * **NOUN**: after a determiner and before a link word or the end of a clause ("take the lead on"), or a
+      word that can be a noun after a preposition at the end of a clause ("full of love.");
     * **VERB**: after a modal, "to", a subject pronoun or "who" ("will lead", "we share").
     """
     if i < 0 or i + n > len(toks):
@@ -73,13 +76,48 @@ def slot(toks: Sequence[str], i: int, n: int = 1) -> str | None:
     prev = bare(toks[i - 1]) if i > 0 and not _ends_clause(toks[i - 1]) else None
     nxt = bare(toks[i + n]) if i + n < len(toks) else None
     known = _known(bare(toks[i]))
-    if prev in DETERMINERS and last_raw.endswith(",") and nxt and "ADJ" in _known(nxt):
+    if prev in DETERMINERS and last_raw.endswith(",") and nxt and ("ADJ" in _known(nxt)
+                                                                  or ("-" in nxt and not _known(nxt))):
         return "MOD"
     if prev in DETERMINERS and (nxt is None or _ends_clause(last_raw) or nxt in _LINKS):
         return "NOUN"
+    if prev in _PREPOSITIONS and n == 1 and (nxt is None or _ends_clause(last_raw)) and "NOUN" in known:
+        return "NOUN"  # "a heart full of love." (a verb's pair "love -> like" does not fit)
     if prev in VERB_SLOT and "VERB" in known:
         return "VERB"
     return None
+
+
+def premodifier(toks: Sequence[str], i: int) -> bool:
+    """True when the one word ``toks[i]`` reads, in its sentence, as a modifier whose removal leaves the phrase whole.
+
+    * a participle right after a determiner and before a noun or adjective: "a caring data scientist"
+      ("caring" is only a verb in the dictionary, an adjective here);
+    * a manner adverb right before a verb: "and softly coax mothers" (the "and" joins the verbs, not
+      the adverb to a word before it).
+    """
+    if i < 0 or i + 1 >= len(toks) or _ends_clause(toks[i]):
+        return False
+    from .grammar import manner_adverb
+
+    w, nxt = bare(toks[i]), bare(toks[i + 1])
+    prev = bare(toks[i - 1]) if i > 0 and not _ends_clause(toks[i - 1]) else None
+    if not nxt or nxt in STOP_WORDS:
+        return False
+    if prev in DETERMINERS and verb_form(w) in ("VBG", "VBN") and _known(nxt) & {"NOUN", "ADJ"}:
+        return True
+    return manner_adverb(w) and "VERB" in _known(nxt)
+
+
+def modifier_removed(toks: Sequence[str], i: int) -> bool:
+    """True when ``toks[i]`` is a modifier whose removal leaves its phrase whole and its head fitting: a manner
+    adverb before its verb ("softly coax"), or a pre-modifier in a comma list before a noun (:func:`slot` "MOD":
+    "a cosy, close-knit office"). A participle after a determiner is not: "a nurturing streak" -> "a streak"
+    leaves a noun that needs its modifier, which only the language model notices."""
+    from .grammar import manner_adverb
+
+    nxt = bare(toks[i + 1]) if 0 <= i and i + 1 < len(toks) and not _ends_clause(toks[i]) else ""
+    return bool(nxt) and manner_adverb(bare(toks[i])) and "VERB" in _known(nxt) or slot(toks, i) == "MOD"
 
 
 def fits_slot(kind: str, new: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fairaudit.rewriting.edits import apply_plan, parse_plan
+from fairaudit.rewriting.edits import EditPlan, apply_plan, parse_plan
 from fairaudit.rewriting.fluency import continuation_loss, continuation_regions
 from fairaudit.rewriting.guards import BY_NAME, RULES, Case, Edit, rule_counts, run_rules
 from fairaudit.rewriting.reward import Reward, RewardConfig
@@ -66,6 +66,11 @@ def test_every_bad_case_of_a_rule_is_rejected_by_that_rule(rule, case):
     ("coded_target", "We want a gentle manner with clients.", "gentle -> ", ""),
     ("coded_target", "You will hit every deadline we set.", "hit -> meet", ""),
     ("self_contrast", "We sort the men from the boys.", "men -> people", ""),
+    # a modifier read as one in its sentence may go ("caring" is only a verb in the dictionary); an adverb's
+    # removal keeps the "and" that joins the verbs; a particle that ended the sentence before is no break
+    ("removal_grammar", "We are looking for a caring payroll clerk who likes numbers.", "caring -> ", ""),
+    ("removal_grammar", "You will plan diets, and softly coax parents through them.", "softly -> ", ""),
+    ("broken_sentence", "We want a bubbly, upbeat greeter for visitors as they walk in.", "bubbly -> ", ""),
     # a verb of wanting or a modifier names no duty, tool or number: careful humans change them
     ("job_words", "We need a bricklayer who can lay 900 bricks a day.", "need -> are looking for", ""),
     ("job_words", "You will run a tiny clinic and triage patients.", "tiny -> small", ""),
@@ -238,3 +243,28 @@ def test_a_sentence_that_describes_the_duties_is_never_deleted(sentence, title):
 def test_a_culture_sentence_may_still_be_deleted(sentence):
     fired = [name for name, _ in run_rules(edit_of(Case(sentence, "DELETE", title="Nurse")))]
     assert "requirement_deleted" not in fired and "scope_deleted" not in fired
+
+
+def test_removing_a_modifier_keeps_the_rest_of_its_phrase():
+    from fairaudit.rewriting.edits import broken
+
+    def drop(s, w):
+        return apply_plan(s, EditPlan(replacements=((w, ""),)))
+
+    assert drop("You plan diets, and softly coax parents through them.", "softly") == \
+        "You plan diets, and coax parents through them."
+    assert drop("We want kind and caring people.", "caring") == "We want kind people."  # a list item takes its "and"
+    assert drop("We want a caring payroll clerk.", "caring") == "We want a payroll clerk."
+    s = "Greet visitors with a smile as they walk in."
+    assert broken(s) and not broken(s, s) and broken("Greet visitors with a.", s)
+
+
+def test_a_removed_modifier_is_no_continuation_region_but_a_needed_one_is():
+    # the head was likelier after its modifier ("softly coax"): no misfit to judge
+    s = "You plan diets, and softly coax parents through them."
+    assert continuation_regions(s, s.replace("softly ", "")) == []
+    s = "We want a cosy, close-knit office team."
+    assert continuation_regions(s, s.replace("cosy, ", "")) == []
+    # "a nurturing streak" -> "a streak": the noun needs its modifier; the language model judges it
+    s = "We want someone with a nurturing streak who listens."
+    assert len(continuation_regions(s, s.replace("nurturing ", ""))) == 1
