@@ -188,11 +188,10 @@ def tagged_words(words: Sequence[str]) -> set[str]:
         return set()
     todo = list(dict.fromkeys(w.lower() for w in words if w and w.lower() not in _CACHE))
     plain = [w for w in todo if candidate(w) and w not in tagger.kept]
-    for w in todo:
-        _CACHE[w] = False
-    if plain:
-        p = tagger.probability(features(plain, encoder()))
-        _CACHE.update({w: bool(v >= tagger.threshold) for w, v in zip(plain, p)})
+    # encode first: a failure leaves nothing cached
+    p = tagger.probability(features(plain, encoder())) if plain else []
+    _CACHE.update({w: False for w in todo})
+    _CACHE.update({w: bool(v >= tagger.threshold) for w, v in zip(plain, p)})
     return {w.lower() for w in words if w and _CACHE.get(w.lower(), False)}
 
 
