@@ -112,6 +112,13 @@ def human_pairs(min_ads: int = MIN_PAIR_ADS) -> frozenset[tuple[str, str]]:
     return frozenset(zip(t["old"].astype(str).str.lower().str.strip(), t["new"].astype(str).str.lower().str.strip()))
 
 
+@lru_cache(maxsize=1)
+def human_phrase_edits() -> frozenset[tuple[str, str]]:
+    """Every (old, new) edit of two or more old words that a careful human made in a training ad: the phrase
+    carries its own context ("a soft spot for -> an interest in")."""
+    return frozenset((o, n) for o, n in human_pairs(1) if len(o.split()) >= 2)
+
+
 def unvetted_edits(plan: Any) -> list[tuple[str, str]]:
     """Edits of a plan that touch no coded or gendered word and that no careful human made.
 
@@ -137,7 +144,7 @@ def unvetted_edits(plan: Any) -> list[tuple[str, str]]:
     from .tagger import tagged_words
 
     pairs = human_pairs()
-    phrases = {(o, n) for o, n in human_pairs(1) if len(o.split()) >= 2}
+    phrases = human_phrase_edits()
 
     def tagged_ok(o: str, n: str) -> bool:
         # a word only the tagger knows as coded may go, or change within a phrase a careful human rewrote that

@@ -98,15 +98,21 @@ def premodifier(toks: Sequence[str], i: int) -> bool:
     """
     if i < 0 or i + 1 >= len(toks) or _ends_clause(toks[i]):
         return False
-    from .grammar import manner_adverb
-
     w, nxt = bare(toks[i]), bare(toks[i + 1])
     prev = bare(toks[i - 1]) if i > 0 and not _ends_clause(toks[i - 1]) else None
     if not nxt or nxt in STOP_WORDS:
         return False
     if prev in DETERMINERS and verb_form(w) in ("VBG", "VBN") and _known(nxt) & {"NOUN", "ADJ"}:
         return True
-    return manner_adverb(w) and "VERB" in _known(nxt)
+    return _adverb_of_verb(toks, i)
+
+
+def _adverb_of_verb(toks: Sequence[str], i: int) -> bool:
+    """A manner adverb right before a verb: "softly coax"."""
+    from .grammar import manner_adverb
+
+    nxt = bare(toks[i + 1]) if 0 <= i and i + 1 < len(toks) and not _ends_clause(toks[i]) else ""
+    return bool(nxt) and manner_adverb(bare(toks[i])) and "VERB" in _known(nxt)
 
 
 def modifier_removed(toks: Sequence[str], i: int) -> bool:
@@ -114,10 +120,7 @@ def modifier_removed(toks: Sequence[str], i: int) -> bool:
     adverb before its verb ("softly coax"), or a pre-modifier in a comma list before a noun (:func:`slot` "MOD":
     "a cosy, close-knit office"). A participle after a determiner is not: "a nurturing streak" -> "a streak"
     leaves a noun that needs its modifier, which only the language model notices."""
-    from .grammar import manner_adverb
-
-    nxt = bare(toks[i + 1]) if 0 <= i and i + 1 < len(toks) and not _ends_clause(toks[i]) else ""
-    return bool(nxt) and manner_adverb(bare(toks[i])) and "VERB" in _known(nxt) or slot(toks, i) == "MOD"
+    return _adverb_of_verb(toks, i) or slot(toks, i) == "MOD"
 
 
 def fits_slot(kind: str, new: str) -> bool:
