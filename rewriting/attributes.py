@@ -108,7 +108,9 @@ class AttributeGaps:
         A rise of a smoothed gap up to this is never harm (0.005 = half a percentage point
         of the top-k mix).
     alpha : float
-        False-alarm rate of the harm test on meaning-neutral edits (:meth:`harm`).
+        Family-wise false-alarm rate of the harm test on meaning-neutral edits (:meth:`harm`):
+        each of the ``m`` guarded attributes is tested at ``alpha / m`` (Bonferroni), so a neutral
+        edit is rejected for *some* attribute at most ``alpha`` of the time, not ``m`` times that.
     n_null : int
         Meaning-neutral variants of each original that make the harm test's null.
     seed : int
@@ -211,6 +213,7 @@ class AttributeGaps:
         for t in distinct:
             start[t] = (k, k + len(variants[t]))
             k += len(variants[t])
+        alpha = self.alpha / len(self.scorers)  # family-wise over the guarded attributes (Bonferroni)
         for a in self.scorers:
             for i, t in enumerate(before):
                 s0, s1 = start[t]
@@ -218,11 +221,11 @@ class AttributeGaps:
                     bad, bound = ga[a][i] > gb[a][i] + self.tolerance, gb[a][i] + self.tolerance
                 else:
                     null = (gv[a][s0:s1] - g0[a][pos[t]])[:, None]
-                    test = rise_beyond_noise(np.array([ga[a][i] - gb[a][i]]), null, self.alpha, self.tolerance)
+                    test = rise_beyond_noise(np.array([ga[a][i] - gb[a][i]]), null, alpha, self.tolerance)
                     bad, bound = bool(test.flagged), gb[a][i] + float(test.bound)
                 if bad and ga[a][i] > floors[a]:
                     out[i].append(f"{NAMES.get(a, a)} {gb[a][i]:.3f} → {ga[a][i]:.3f} (neutral edits reach "
-                                  f"{bound:.3f} at α = {self.alpha})")
+                                  f"{bound:.3f} at α = {alpha:.3g})")
         return out
 
 

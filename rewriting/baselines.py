@@ -282,7 +282,8 @@ def fixed_proposals(unit: Unit) -> list[Proposal]:
 
     flagged = {w.lower() for w in unit.flagged}
     allowed = {w.lower() for w in editable_words(unit.sentence, unit.title)}
-    phrases = phrase_plans(unit.sentence, lambda w: w in flagged or is_gendered_or_coded(w), allowed.__contains__)
+    phrases = phrase_plans(unit.sentence, lambda w: w in flagged or is_gendered_or_coded(w), allowed.__contains__,
+                           unit.title)
     plans: list[EditPlan] = []
     for p in pair_plans(unit.sentence) + phrases + candidate_plans(unit)[1:]:
         if p not in plans:

@@ -78,7 +78,7 @@ class Edit:
             return self.plan
         from .phrases import phrase_edits
 
-        skip = phrase_edits(self.unit_before, self.plan)
+        skip = phrase_edits(self.unit_before, self.plan, self.title)
         if not skip:
             return self.plan
         return EditPlan(replacements=tuple(r for r in self.plan.replacements if r not in skip),
@@ -188,7 +188,7 @@ def _plural_person(word: str) -> bool:
 def _duty_kept(e: Edit) -> list[str]:
     from .phrases import without_figures
 
-    before = without_figures(e.unit_before, e.plan)  # a removed simile or slogan names no duty
+    before = without_figures(e.unit_before, e.plan, e.title)  # a removed simile or slogan names no duty
     if not e.unit_after.strip() or duty_kept(before, e.unit_after, e.title):
         return []
     from .meaning import stem, words

@@ -44,7 +44,10 @@ DEMOGRAPHIC_WORDS: tuple[str, ...] = (
     "older", "elderly", "mature", "energetic", "digital native", "digital natives", "recent graduate",
     "recent graduates", "new graduate", "fresh graduate", "pregnant", "married", "single", "christian",
     "muslim", "white", "black", "asian", "hispanic", "latino", "latina", "lad", "lads", "bloke", "blokes",
-    "chap", "chaps", "gal", "gals", "sir", "madam",
+    "chap", "chaps", "gal", "gals", "sir", "madam", "wives", "husbands", "granny", "grannies", "grandma",
+    "grandmas", "grandmother", "grandmothers", "grandfather", "grandfathers", "grandpa", "grandpas", "nan", "aunt",
+    "aunts", "auntie", "aunties", "uncle", "uncles", "sister", "sisters", "brother", "brothers", "daughter",
+    "daughters", "son", "sons", "teenage", "teenager", "teenagers",
 )
 #: Words that name a person by gender: a rewrite may replace (or, where the
 #: grammar allows, drop) them in any sentence ("hiring a guy who" -> "a person who").

@@ -12,10 +12,16 @@ structure (no word list of test phrases):
   drill sergeant", "look after the wireless like a mother with a newborn"), removed in a short
   form (up to its noun) and a long form (up to the clause boundary). A ``like`` that is the
   sentence's predicate ("our office is like a second home") is not an adjunct and stays.
-* ``person``: the noun phrase that names the wanted person before ``who`` ("a take-charge
-  rockstar who", "patient, loving souls who") when it holds a coded or gendered word and no
-  job word, replaced by "someone" / "people".
+* ``person``: the noun phrase that names the wanted person before ``who`` or ``to`` ("a take-charge
+  rockstar who", "patient, loving souls who", "a mother hen to look after") when it holds a coded
+  or gendered word and no job word, replaced by "someone" / "people" or by the job's own role
+  from its title ("an office manager", as careful humans most often do).
 * ``slogan``: the tail after a dash in a heading ("... Engineer (Go) – Gladiator Wanted").
+* ``clause``: a relative clause that ends the sentence and *describes* a noun, with coding or a
+  comparison ("a homely little practice | where the girls are like sisters", "an office | that
+  feels like Sunday lunch at your auntie's house"), removed. It must say what something is or
+  feels like (a linking verb), not what someone does: "where our staff greet every shopper"
+  states work and stays, as does a clause that states a requirement.
 
 A phrase edit keeps every hard term (numbers, names, tools, title words) by construction; the
 guard (:mod:`rewriting.guards`) still judges it like any edit (fluency, fit of the words after it,
@@ -49,11 +55,37 @@ _PREPOSITIONS = frozenset(("with", "on", "in", "at", "for", "before", "after", "
                            "over", "through", "during", "by", "who", "that", "which", "whose", "taking", "hunting",
                            "dropping", "popping"))
 #: Words that end a clause inside a sentence (the long form of a simile stops before them).
-_CLAUSE_WORDS = frozenset(("and", "but", "or", "so", "while", "where", "when", "because", "who", "which", "then"))
+_CLAUSE_WORDS = frozenset(("and", "but", "or", "so", "while", "where", "when", "because", "who", "which", "then",
+                           # a frequency or quantity belongs to the verb: "take the pager like a man | one week in
+                           # four", "packed like clockwork | every day"
+                           "every", "each", "once", "twice", "per", "one", "two", "three", "four", "five", "six",
+                           "seven", "eight", "nine", "ten"))
 #: Words after which the noun phrase of the wanted person starts ("we want | a take-charge rockstar who").
 _PERSON_OPENERS = frozenset(("want", "wants", "need", "needs", "hire", "hiring", "seek", "seeking", "for", "are",
-                             "is", "be", "love", "welcome", "find", "after", "calling", "wanted"))
+                             "is", "be", "love", "welcome", "find", "after", "calling", "wanted", "you're"))
+#: Words that end the noun phrase of the wanted person ("a take-charge rockstar | who", "a mother hen | to look
+#: after").
+_PERSON_ENDS = frozenset(("who", "to"))
+#: Words that make a noun phrase a group or a description, not the wanted person ("a crew of blokes who").
+_NOT_PERSON = frozenset(("of", "with", "in", "on", "at", "from", "and", "or"))
+#: Characters that end a job title's role ("Office Manager – Fintech Startup", "Sous Chef (Nights)").
+_TITLE_END = re.compile(r"\s[\u2013\u2014-]\s|[(|,:/\[]")
+#: Longest role (words) taken from a title.
+MAX_ROLE = 4
 _DASHES = (" \u2013 ", " \u2014 ", " - ")
+#: Words that open a clause describing the noun before them ("a practice | where ...", "an office | that ...").
+_RELATIVES = frozenset(("where", "that", "which"))
+#: Words a describing clause may follow although they are no nouns ("somewhere that feels like home").
+_PLACES = frozenset(("somewhere", "anywhere", "everywhere", "someplace"))
+#: Capitalised words a describing clause may hold: days and months name no product or employer.
+_CALENDAR = frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                       "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                       "november", "december", "christmas"))
+#: Words of a comparison inside a describing clause ("are like sisters", "as if they were our own").
+_COMPARISON = frozenset(("like", "if"))
+#: Linking verbs: a clause built on one says what something is or feels like, not what someone does.
+_LINKING = frozenset(("is", "are", "was", "were", "be", "feel", "feels", "look", "looks", "seem", "seems", "sound",
+                      "sounds", "become", "becomes", "stays", "remain", "remains"))
 #: Longest phrase (tokens) a phrase edit removes or replaces.
 MAX_PHRASE = 10
 
@@ -96,9 +128,12 @@ def similes(sentence: str) -> list[str]:
     toks = tokens(sentence)
     out: list[str] = []
     for i, t in enumerate(toks[:-2]):
-        if bare(t) != "like" or bare(toks[i + 1]) not in SIMILE_ARTICLES or i == 0:
+        if bare(t) != "like" or i == 0:
             continue
-        if bare(toks[i - 1]) in COPULAS or _ends(toks[i - 1]) or _ends(t) or _ends(toks[i + 1]):
+        first = i + 1 + (bare(toks[i + 1]) in SIMILE_ARTICLES)  # the vehicle's first word
+        if first == i + 1 and not _bare_vehicle(toks, i):
+            continue
+        if bare(toks[i - 1]) in COPULAS or _ends(toks[i - 1]) or _ends(t) or _ends(toks[first - 1]):
             continue
         if any(bare(x) in MANNER_VERBS for x in toks[max(0, i - 5):i]):
             continue  # "treats every guest like family": the comparison completes the verb
@@ -108,14 +143,14 @@ def similes(sentence: str) -> list[str]:
         if i - start <= 2:
             continue  # "…, shoulders like a bull and …": a list item, a noun and its simile, no verb to attach to
         short, long_ = None, None
-        j = i + 2
+        j = first
         while j < len(toks) and j - i < MAX_PHRASE:
             b = bare(toks[j])
             if _hard(toks[j], j):
                 break
-            if short is None and j > i + 2 and b in _PREPOSITIONS:
+            if short is None and j > first and b in _PREPOSITIONS:
                 short = j
-            if j > i + 2 and b in _CLAUSE_WORDS:
+            if j > first and b in _CLAUSE_WORDS:
                 long_ = j
                 break
             if _ends(toks[j]):
@@ -136,33 +171,109 @@ def similes(sentence: str) -> list[str]:
         ends = (short, long_) if any(w not in STOP_WORDS and is_job_word(w) for w in tail) else (long_,)
         for end in dict.fromkeys(ends):
             span = toks[i:end]
-            if len(span) >= 3 and not any(_hard(x, i + k) for k, x in enumerate(span)):
+            if len(span) >= 3 - (first == i + 1) and not any(_hard(x, i + k) for k, x in enumerate(span)):
                 out.append(_text(span))
     return list(dict.fromkeys(out))
 
 
-def person_phrases(sentence: str, is_coded) -> list[tuple[str, str]]:
-    """``(phrase, replacement)`` for the coded noun phrase that names the wanted person before ``who``.
+#: Pronouns after which a "like" compares the action ("go at it like linebackers").
+_OBJECTS = frozenset(("it", "them", "us", "him", "her", "everyone", "everybody", "anyone", "yourself"))
+
+
+def _bare_vehicle(toks: Sequence[str], i: int) -> bool:
+    """A "like" without an article compares only after a pronoun or a verb ("go at it like linebackers",
+    "are greeted like long-lost cousins"); after a noun it means "such as" ("skills like welding", "tools like
+    pandas") and stays. The vehicle is a lower-case word."""
+    from .grammar import known_pos, verb_form
+
+    prev, nxt = bare(toks[i - 1]), toks[i + 1]
+    if not nxt[:1].islower() or not nxt.strip(".,;:!?").replace("-", "").isalpha():
+        return False
+    pos = known_pos(prev)
+    return prev in _OBJECTS or ("VERB" in pos and "NOUN" not in pos) or verb_form(prev) in ("VBN", "VBD")
+
+
+def role(title: str, plural: bool = False) -> str | None:
+    """The job's role as a noun phrase, from its title: ``"an office manager"`` (or ``"office managers"``).
+
+    The role is the title up to its first dash, bracket or comma ("Office Manager – Fintech
+    Startup"), one to :data:`MAX_ROLE` words of letters, none of them gender-coded or gendered
+    ("Data Science Rockstar" gives none); acronyms keep their case. None when there is no such role.
+
+    Examples
+    --------
+    >>> role("Office Manager \u2013 Fintech Startup")
+    'an office manager'
+    >>> role("HGV Driver (Nights)", plural=True)
+    'HGV drivers'
+    >>> role("Data Science Rockstar \u2013 Pricing") is None
+    True
+    """
+    from .lexical import is_gendered_or_coded
+
+    head = _TITLE_END.split(str(title), maxsplit=1)[0].strip()
+    words = head.split()
+    if not 0 < len(words) <= MAX_ROLE or not all(re.fullmatch(r"[A-Za-z][A-Za-z'-]*", w) for w in words):
+        return None
+    words = [w if w.isupper() and len(w) > 1 else w.lower() for w in words]
+    if any(is_gendered_or_coded(w) for w in words):
+        return None
+    if plural:
+        from lemminflect import getInflection
+
+        many = None if words[-1].isupper() else getInflection(words[-1], tag="NNS")
+        return " ".join(words[:-1] + [many[0] if many else words[-1] + "s"])
+    return _article(words[0]) + " " + " ".join(words)
+
+
+def _article(word: str) -> str:
+    """"a" or "an" by the sound of ``word`` ("an HR", "a unit", "a urologist", "an usher")."""
+    if word.isupper():
+        return "an" if word[0] in "AEFHILMNORSX" else "a"
+    w = word.lower()
+    if w.startswith(("eu", "one")) or re.match(r"u[bcfgklmnprstv][aeiou]", w):
+        return "a"  # a "you" or "w" sound
+    return "an" if w[0] in "aeiou" or w.startswith(("hour", "honest", "heir")) else "a"
+
+
+def person_replacements(phrase: str, title: str = "") -> tuple[str, ...]:
+    """What a coded person phrase may become: "someone" or the job's role (singular), "people" or the roles."""
+    words = [bare(x) for x in str(phrase).split()]
+    if words and words[0] in ("a", "an"):
+        return tuple(dict.fromkeys(x for x in ("someone", role(title)) if x))
+    if words and words[-1].endswith("s"):
+        return tuple(dict.fromkeys(x for x in ("people", role(title, plural=True)) if x))
+    return ()
+
+
+def person_phrases(sentence: str, is_coded, title: str = "") -> list[tuple[str, str]]:
+    """``(phrase, replacement)`` for the coded noun phrase that names the wanted person before ``who`` or ``to``.
 
     The phrase runs from the determiner (or the word after "want", "need", "for") to the word before
-    ``who``, holds a coded or gendered word (``is_coded``), and holds only stop words and words the
-    rewrite may change; it becomes "someone" (after "a"/"an") or "people" (a plural without one).
+    ``who`` (or ``to``: "a mother hen to look after the office"), holds a coded or gendered word
+    (``is_coded``), no preposition or conjunction (a group, "a crew of blokes who", is not the
+    wanted person), and becomes "someone" or the job's role (:func:`role`; after "a"/"an"),
+    or "people" or the roles (a plural without one).
 
     Parameters
     ----------
     sentence : str
     is_coded : callable word -> bool
         True for a word the phrase must hold (coded, gendered or flagged) and may change.
+    title : str
+        The job's title, whose role may replace the phrase.
 
     Examples
     --------
     >>> person_phrases("We want a take-charge rockstar who never sleeps.", lambda w: w == "rockstar")
     [('a take-charge rockstar', 'someone')]
+    >>> person_phrases("We want a rockstar to run the bar.", lambda w: w == "rockstar", "Bar Manager")
+    [('a rockstar', 'someone'), ('a rockstar', 'a bar manager')]
     """
     toks = tokens(sentence)
     out: list[tuple[str, str]] = []
     for w, t in enumerate(toks):
-        if bare(t) != "who" or w < 2:
+        if bare(t) not in _PERSON_ENDS or w < 2 or _ends(toks[w - 1]):
             continue
         start = None
         for j in range(w - 1, max(-1, w - MAX_PHRASE), -1):
@@ -182,15 +293,57 @@ def person_phrases(sentence: str, is_coded) -> list[tuple[str, str]]:
         if _ends(span[-1]) or any(_hard(x, start + k) for k, x in enumerate(span)):
             continue
         content = [x for x in words if x not in STOP_WORDS]
-        if not content or not any(is_coded(x) for x in content):
+        if not content or not any(is_coded(x) for x in content) or _NOT_PERSON & set(words):
             continue
-        if words[0] in ("a", "an"):
-            new = "someone"
-        elif words[-1].endswith("s"):
-            new = "people"
-        else:
+        out += [(_text(span), new) for new in person_replacements(_text(span), title)]
+    return out
+
+
+def describing_clauses(sentence: str, is_coded, title: str = "") -> list[str]:
+    """Relative clauses that end ``sentence``, describe the noun before them and hold coding or a comparison.
+
+    A clause opens with ``where``, ``that`` or ``which`` right after a noun (or "somewhere"; a
+    ``that`` after a verb, "we ensure that ...", is a complement and is skipped), runs to the end of
+    the sentence (at most ``2 * MAX_PHRASE`` tokens, no number, symbol or name; days and months
+    allowed) and holds a word ``is_coded`` accepts or a comparison ("like", "as if"). It describes:
+    it has a linking verb ("are", "feels", "looks") not followed by a participle ("are greeted"
+    is an action), and states no requirement (:func:`rewriting.meaning.states_requirement`, the
+    test a deleted sentence meets). At least four tokens stay before it.
+
+    Examples
+    --------
+    >>> describing_clauses("We are a small practice where the girls are like sisters.", lambda w: False)
+    ['where the girls are like sisters']
+    >>> describing_clauses("We ensure that every patient is seen within an hour.", lambda w: True)
+    []
+    """
+    from .grammar import known_pos, verb_form
+    from .meaning import states_requirement
+    from .syntax import VERB_SLOT
+
+    toks = tokens(sentence)
+    out: list[str] = []
+    for i, t in enumerate(toks):
+        if bare(t) not in _RELATIVES or i < 4 or _ends(t):
             continue
-        out.append((_text(span), new))
+        prev = toks[i - 1]
+        if prev[-1:] in ";:.!?)" or bare(toks[i - 2]) in VERB_SLOT:
+            continue
+        pos = known_pos(bare(prev))
+        if bare(prev) not in _PLACES and pos and "NOUN" not in pos:  # unknown to the dictionary ("lab"): a noun
+            continue
+        clause = toks[i:]
+        if not 3 <= len(clause) <= 2 * MAX_PHRASE or any(_ends(x) for x in clause[:-1]):
+            continue
+        if any(_hard(x, i + k) and bare(x) not in _CALENDAR for k, x in enumerate(clause)):
+            continue
+        words = [bare(x) for x in clause]
+        if not (any(is_coded(w) for w in words) or _COMPARISON & set(words[1:])):
+            continue
+        linking = [k for k, w in enumerate(words[:-1])
+                   if w in _LINKING and verb_form(words[k + 1]) not in ("VBN", "VBD")]
+        if linking and not states_requirement(_text(clause), title):
+            out.append(_text(clause))
     return out
 
 
@@ -217,7 +370,7 @@ def slogans(sentence: str, is_coded=None) -> list[str]:
     return []
 
 
-def phrase_plans(sentence: str, is_coded, allowed) -> list[EditPlan]:
+def phrase_plans(sentence: str, is_coded, allowed, title: str = "") -> list[EditPlan]:
     """Edit plans that remove or replace one coded phrase of ``sentence`` (similes, person phrases, slogans).
 
     Parameters
@@ -227,6 +380,8 @@ def phrase_plans(sentence: str, is_coded, allowed) -> list[EditPlan]:
         Coded, gendered or flagged words (a person phrase must hold one).
     allowed : callable word -> bool
         Words a rewrite may change (a person phrase holds only these and stop words).
+    title : str
+        The job's title: its role may replace a coded person phrase.
 
     Returns
     -------
@@ -234,15 +389,16 @@ def phrase_plans(sentence: str, is_coded, allowed) -> list[EditPlan]:
         One replacement each; the guard and the reward decide.
     """
     plans = [EditPlan(replacements=((s, ""),)) for s in similes(sentence)]
-    for phrase, new in person_phrases(sentence, is_coded):
+    for phrase, new in person_phrases(sentence, is_coded, title):
         if all(w in STOP_WORDS or allowed(w) for w in map(bare, phrase.split())):
             plans.append(EditPlan(replacements=((phrase, new),)))
     plans += [EditPlan(replacements=((s, ""),)) for s in slogans(sentence)]
+    plans += [EditPlan(replacements=((c, ""),)) for c in describing_clauses(sentence, is_coded, title)]
     return list(dict.fromkeys(plans))
 
 
-def phrase_kind(sentence: str, old: str, new: str) -> str | None:
-    """Which phrase edit ``old -> new`` is in ``sentence`` (``"simile"``, ``"person"``, ``"slogan"``), or None.
+def phrase_kind(sentence: str, old: str, new: str, title: str = "") -> str | None:
+    """Which phrase edit ``old -> new`` is in ``sentence`` ("simile", "person", "slogan", "clause"), or None.
 
     The guard lets a recognised phrase edit remove words that are not coded themselves (the vehicle
     of a simile, the modifiers of a coded person phrase): the phrase as a whole is the coding. A
@@ -253,27 +409,33 @@ def phrase_kind(sentence: str, old: str, new: str) -> str | None:
         return "simile"
     if not n and o in {x.lower() for x in slogans(sentence)}:
         return "slogan"
-    if n in ("someone", "people"):
+    if not n:
+        from .lexical import is_gendered_or_coded
+
+        if o in {x.lower() for x in describing_clauses(sentence, is_gendered_or_coded, title)}:
+            return "clause"
+    if n and n in {x.lower() for x in person_replacements(o, title)}:
         from .lexical import is_gendered_or_coded
         from .meaning import editable_words
 
-        allowed = {w.lower() for w in editable_words(sentence)}
-        found = {p.lower() for p, _ in person_phrases(sentence, is_gendered_or_coded)}
-        if o in found and all(w in STOP_WORDS or w in allowed for w in map(bare, o.split())):
+        allowed = {w.lower() for w in editable_words(sentence, title)}
+        found = {(p.lower(), r.lower()) for p, r in person_phrases(sentence, is_gendered_or_coded, title)}
+        if (o, n) in found and all(w in STOP_WORDS or w in allowed for w in map(bare, o.split())):
             return "person"
     return None
 
 
-def without_figures(sentence: str, plan) -> str:
-    """``sentence`` without the similes and slogans ``plan`` removes: what is left must keep its duties."""
+def without_figures(sentence: str, plan, title: str = "") -> str:
+    """``sentence`` without the similes, slogans and describing clauses ``plan`` removes: what is left must keep
+    its duties."""
     from .edits import apply_plan
 
-    cut = [(o, n) for o, n in phrase_edits(sentence, plan) if not n]
+    cut = [(o, n) for o, n in phrase_edits(sentence, plan, title) if not n]
     return apply_plan(sentence, EditPlan(replacements=tuple(cut))) if cut else sentence
 
 
-def phrase_edits(sentence: str, plan) -> set[tuple[str, str]]:
+def phrase_edits(sentence: str, plan, title: str = "") -> set[tuple[str, str]]:
     """The ``(old, new)`` replacements of ``plan`` that are recognised phrase edits of ``sentence``."""
     if plan is None or plan.delete:
         return set()
-    return {(o, n) for o, n in plan.replacements if phrase_kind(sentence, o, n)}
+    return {(o, n) for o, n in plan.replacements if phrase_kind(sentence, o, n, title)}

@@ -75,7 +75,10 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 5, min_e
     requirement whose removal narrows the gap by more than ``min_effect`` is a unit too
     (not deletable: it is rewritten, keeping its duties). Round 3 measured that the shift of a
     careful human rewrite sits in one to three such driving sentences, mostly duty sentences
-    with coding inside. A sentence that can be neither deleted nor edited under the guard (no
+    with coding inside. Every phrase edit (a whole simile, coded person phrase, slogan or
+    describing clause: :func:`rewriting.phrases.phrase_plans`) is occluded too: a sentence whose
+    figure narrows the gap by more than ``min_effect`` is a unit although none of its words does.
+    A sentence that can be neither deleted nor edited under the guard (no
     flagged word, no coded, gendered or style word, no simile or slogan:
     :func:`rewriting.spans.has_target`) is no unit: a salary line that moves the gap would take
     the slot of a coded sentence that moves it less.
@@ -125,6 +128,7 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 5, min_e
             word.setdefault(key, {})[r.word] = float(r.delta)
             if r.coded:
                 coded.setdefault(key, set()).add(r.word.lower())
+    phrase = _phrase_effects(reward, parts, titles, g0)
     units: list[Unit] = []
     for j, p in enumerate(parts):
         found = []
@@ -133,13 +137,41 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 5, min_e
             keep = [w for w, d in sorted(eff.items(), key=lambda kv: -kv[1])
                     if d > (0.0 if w.lower() in coded.get((j, s), set()) else min_effect)][:max_flagged]
             e = sent.get((j, s), 0.0)
+            ph = phrase.get((j, s), 0.0)
             deletable = (j, s) in sent and may_delete(p[s], titles[j])
-            strength = max(e if (j, s) in sent else 0.0, sum(eff[w] for w in keep))
-            if (keep or e > min_effect) and (deletable or keep or has_target(p[s])):
+            strength = max(e if (j, s) in sent else 0.0, sum(eff[w] for w in keep), ph)
+            if (keep or e > min_effect or ph > min_effect) and (deletable or keep or has_target(p[s])):
                 found.append(Unit(row=j, slot=s, sentence=p[s].strip(), title=titles[j], flagged=tuple(keep),
                                   effect=strength, deletable=deletable, word_effects=eff))
         units += sorted(found, key=lambda u: (-u.effect, u.slot))[:max_sentences]
     return units
+
+
+def _phrase_effects(reward: Reward, parts: list[list[str]], titles: list[str],
+                    g0: np.ndarray) -> dict[tuple[int, int], float]:
+    """Per sentence, the largest narrowing of its job's gap by one phrase edit (:func:`rewriting.phrases.phrase_plans`).
+
+    A figure moves the gap where its words, one at a time, do not: "go at it like linebackers on
+    fourth down" narrows it when removed as a whole, while deleting the sentence (which names the
+    job) widens it. Occluding each phrase edit finds such sentences.
+    """
+    from .lexical import is_gendered_or_coded
+    from .phrases import phrase_plans
+
+    keys, texts = [], []
+    for j, p in enumerate(parts):
+        for s in sentence_slots(p):
+            allowed = {w.lower() for w in editable_words(p[s], titles[j])}
+            for plan in phrase_plans(p[s].strip(), is_gendered_or_coded, allowed.__contains__, titles[j]):
+                new = apply_plan(p[s].strip(), plan)
+                if new != p[s].strip():
+                    keys.append((j, s))
+                    texts.append(assemble(p, s, new))
+    out: dict[tuple[int, int], float] = {}
+    if texts:
+        for (j, s), g in zip(keys, np.asarray(reward.fairness_gaps(texts), dtype=float)):
+            out[(j, s)] = max(out.get((j, s), 0.0), float(g0[j] - g))
+    return out
 
 
 def _notes(jobs: pd.DataFrame, reward: Reward, table: pd.DataFrame, min_effect: float) -> list[list[str]]:

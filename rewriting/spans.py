@@ -77,12 +77,13 @@ def _coding(word: str) -> bool:
 
 
 def _figure_spans(sentence: str) -> list[tuple[int, int]]:
-    """Word ranges (in :func:`words` positions) of the sentence's similes and slogans."""
-    from .phrases import similes, slogans
+    """Word ranges (in :func:`words` positions) of the sentence's similes, slogans and describing clauses."""
+    from .lexical import is_gendered_or_coded
+    from .phrases import describing_clauses, similes, slogans
 
     ws = words(sentence)
     out = []
-    for fig in similes(sentence) + slogans(sentence):
+    for fig in similes(sentence) + slogans(sentence) + describing_clauses(sentence, is_gendered_or_coded):
         f = words(fig)
         for i in range(len(ws) - len(f) + 1):
             if f and ws[i:i + len(f)] == f:
@@ -92,7 +93,7 @@ def _figure_spans(sentence: str) -> list[tuple[int, int]]:
 
 def has_target(sentence: str) -> bool:
     """True when some span of ``sentence`` may change under ``rewrite_target`` and ``coded_target``: it holds a
-    gender-coded, gendered or style word, or a simile or slogan.
+    gender-coded, gendered or style word, or a simile, slogan or describing clause.
 
     A driving sentence without one (a salary line, a list of duties) can only be kept or deleted: no rewrite of
     it passes the guard, so choosing it as a unit spends a slot on nothing.

@@ -142,6 +142,23 @@ def test_harm_is_a_rise_beyond_what_neutral_edits_do_not_a_rise_above_the_floor(
     assert any(f.startswith("race/ethnicity") for f in flags)
 
 
+def test_the_guard_tests_each_attribute_at_a_family_wise_level(cands):
+    """A neutral edit is rejected for *some* attribute at most alpha of the time: each of m attributes at alpha / m."""
+    from fairaudit.rewriting.noise import rise_beyond_noise
+
+    sc = AttributeGaps(NoisyRecommender(), cands, k=50, attributes=("sex",))
+    m = len(sc.scorers)
+    assert m >= 2
+    before = "We need a developer for the job. You will write code and review pull requests."
+    (flags,) = sc.harm([before], [before.replace("developer", "club developer")], temperature=0.5)
+    assert flags and all(f"\u03b1 = {0.05 / m:.3g})" in f for f in flags)
+    rng = np.random.default_rng(1)
+    null, neutral = rng.normal(0, 0.01, (4000, m, 8, 3)), rng.normal(0, 0.01, (4000, m, 3))
+    any_flag = rise_beyond_noise(neutral, null, alpha=0.05 / m).flagged.any(axis=1)
+    assert any_flag.mean() <= 0.06          # family-wise: at most alpha of neutral edits rejected
+    assert rise_beyond_noise(neutral, null, alpha=0.05).flagged.any(axis=1).mean() > 0.08  # per attribute: more
+
+
 def test_rise_beyond_noise_is_calibrated_on_neutral_draws():
     from fairaudit.rewriting.noise import rise_beyond_noise
 

@@ -45,3 +45,15 @@ def test_the_fixed_edit_set_neutralises_gendered_titles():
     s = "Kerrigan runs a 30-man crew, and the foremen get a van."
     rewrites = {apply_plan(s, p) for p in candidate_plans(Unit(row=0, slot=0, sentence=s, title="Electrician"))}
     assert "Kerrigan runs a 30-person crew, and the supervisors get a van." in rewrites
+
+
+@pytest.mark.parametrize("before, after", [
+    ("We want women who can lift 20 kg.", "We want husbands who can lift 20 kg."),   # a best_of_n answer's kind
+    ("We want someone who treats every client like family.", "We want someone who treats every client like an aunt."),
+    ("Our team loves a chat.", "Our teenage team loves a chat."),
+    ("Our desk is run by three people.", "Our desk is run by three sisters."),
+])
+def test_a_kinship_or_age_word_is_a_group_word_a_rewrite_may_not_add(before, after):
+    from fairaudit.rewriting.meaning import demographic_added
+
+    assert demographic_added(before, after)

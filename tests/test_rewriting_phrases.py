@@ -130,3 +130,118 @@ def test_a_one_word_swap_one_careful_human_made_is_not_reused_out_of_context():
     # the guard refuses it on a word that is not coded (rule coded_target)
     assert "coded_target" in [n for n, _ in run_rules(edit_of(Case(
         "You'll beat every deadline we set.", "beat -> perform better than")))]
+
+
+# -- round 4, seventh run: the job's role for a coded person, "to" after it, describing clauses, bare similes ----
+
+@pytest.mark.parametrize("title, one, many", [
+    ("Office Manager \u2013 Fintech Startup", "an office manager", "office managers"),
+    ("HGV Driver (Nights)", "an HGV driver", "HGV drivers"),
+    ("Urologist", "a urologist", "urologists"),
+    ("Usher", "an usher", "ushers"),
+    ("Senior Dental Nurse, Leeds", "a senior dental nurse", "senior dental nurses"),
+    ("Data Science Rockstar \u2013 Pricing", None, None),   # a coded title names no neutral role
+    ("Band 5 Staff Nurse", None, None),                     # a number: not a plain role
+    ("", None, None),
+])
+def test_the_role_of_a_job_comes_from_its_title(title, one, many):
+    from fairaudit.rewriting.phrases import role
+
+    assert role(title) == one and role(title, plural=True) == many
+
+
+def test_a_coded_person_phrase_may_become_the_jobs_role_and_may_end_before_to():
+    s = "We are looking for a mother hen to keep our little surgery ticking over."
+    assert person_phrases(s, is_gendered_or_coded, "Practice Manager \u2013 Dental") == \
+        [("a mother hen", "someone"), ("a mother hen", "a practice manager")]
+    many = "We need tough lads who can hang plasterboard all day."
+    assert ("tough lads", "plasterers") in person_phrases(many, is_gendered_or_coded, "Plasterer")
+    # a group is not the wanted person: "someone" or "an electrician" would not fit "start at six"
+    assert person_phrases("We are a crew of hard blokes who start at six.", is_gendered_or_coded, "Electrician") == []
+    # "to" right after a clause end is no phrase boundary
+    assert person_phrases("We want a rockstar. To apply, send a CV.", is_gendered_or_coded, "Barista") == []
+
+
+def test_the_guard_recognises_the_role_only_for_the_job_it_names():
+    s = "We are looking for a mother hen to keep our little surgery ticking over."
+    assert phrase_kind(s, "a mother hen", "a practice manager", "Practice Manager") == "person"
+    assert phrase_kind(s, "a mother hen", "a dentist", "Practice Manager") is None  # not this job's role
+    e = edit_of(Case(s, "a mother hen -> a practice manager", title="Practice Manager"))
+    assert e.unit_after == "We are looking for a practice manager to keep our little surgery ticking over."
+    assert "coded_target" not in [name for name, _ in run_rules(e)]
+
+
+@pytest.mark.parametrize("sentence, title, want", [
+    ("Harbour Optics in Cork is a small lab that feels like a second family to all of us.", "Optician",
+     ["that feels like a second family to all of us"]),
+    ("We are a quiet little pharmacy where the counter girls are like sisters.", "Pharmacy Assistant",
+     ["where the counter girls are like sisters"]),
+    ("You can build a career somewhere that feels like home.", "Warehouse Operative",
+     ["that feels like home"]),
+])
+def test_a_describing_clause_with_coding_or_a_comparison_is_found(sentence, title, want):
+    from fairaudit.rewriting.phrases import describing_clauses
+
+    assert describing_clauses(sentence, is_gendered_or_coded, title) == want
+
+
+@pytest.mark.parametrize("sentence, title", [
+    # an action, not a description: greeting customers is the work
+    ("Fernhill Books is a cosy shop where our staff greet every reader like an old friend.", "Bookseller"),
+    ("Ours is a busy ward where patients are welcomed like family.", "Staff Nurse"),  # a participle: an action
+    ("We ensure that every girl in the team is trained.", "Coach"),                   # "that" after a verb
+    ("Ours is a site where you'll need a CSCS card like everyone else.", "Labourer"),  # a requirement
+    ("Milltown Ltd is a firm that is like a family to its 40 staff.", "Clerk"),        # a number
+    ("We run a lab that is calm, friendly and like a family.", "Technician"),          # a list inside
+])
+def test_a_clause_that_states_work_or_a_requirement_is_no_describing_clause(sentence, title):
+    from fairaudit.rewriting.phrases import describing_clauses
+
+    assert describing_clauses(sentence, is_gendered_or_coded, title) == []
+
+
+def test_removing_a_describing_clause_leaves_the_noun_phrase_and_passes_the_text_rules():
+    s = "Harbour Optics in Cork is a small lab that feels like a second family to all of us."
+    e = edit_of(Case(s, "that feels like a second family to all of us -> ", title="Optician"))
+    assert e.unit_after == "Harbour Optics in Cork is a small lab."
+    assert run_rules(e) == []
+
+
+@pytest.mark.parametrize("sentence, want", [
+    ("Bayside Freight needs loaders who can go at it like linebackers on fourth down.",
+     ["like linebackers", "like linebackers on fourth down"]),
+    ("Every order is packed like clockwork every day.", ["like clockwork"]),
+    # a frequency after the vehicle is the verb's: the on-call rota stays
+    ("You will carry the on-call phone like a soldier one night in five.", ["like a soldier"]),
+])
+def test_a_simile_without_an_article_after_a_verb_or_pronoun(sentence, want):
+    assert similes(sentence) == want
+
+
+@pytest.mark.parametrize("sentence", [
+    "You have skills like welding and brazing.",          # after a noun, "like" is "such as"
+    "You know libraries like pandas and numpy.",
+    "We care for residents like family.",
+    "You will use tools like Jira every day.",             # a name
+])
+def test_like_such_as_without_an_article_stays(sentence):
+    assert similes(sentence) == []
+
+
+def test_a_sentence_whose_figure_moves_the_gap_is_a_unit_though_deleting_it_does_not():
+    """find_units occludes phrase edits: "like linebackers" narrows the gap, deleting the sentence widens it."""
+    import numpy as np
+    import pandas as pd
+
+    from fairaudit.rewriting.rewrite import find_units
+
+    class Reward:
+        def fairness_gaps(self, texts):
+            return np.array([0.1 + 0.2 * ("linebackers" in t) + 0.5 * ("loaders" not in t) for t in texts])
+
+    jobs = pd.DataFrame({"job_id": ["a"], "title": ["Loader"], "text": [
+        "Bayside Freight needs loaders who can go at it like linebackers on fourth down. "
+        "You will load trailers with a forklift. Pay is 19 dollars an hour."]})
+    units = find_units(jobs, Reward())
+    assert [u.slot for u in units] == [0] and units[0].effect == pytest.approx(0.2)
+    assert not units[0].flagged and not units[0].deletable
