@@ -81,8 +81,9 @@ _PLACES = frozenset(("somewhere", "anywhere", "everywhere", "someplace"))
 _CALENDAR = frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
                        "february", "march", "april", "may", "june", "july", "august", "september", "october",
                        "november", "december", "christmas"))
-#: Words of a comparison inside a describing clause ("are like sisters", "as if they were our own").
-_COMPARISON = frozenset(("like", "if"))
+#: Comparisons inside a describing clause ("are like sisters", "as if they were our own"); a bare "if" is a
+#: condition ("happy to help if you ask"), not one.
+_COMPARISON = re.compile(r"\b(?:like|as if|as though)\b")
 #: Linking verbs: a clause built on one says what something is or feels like, not what someone does.
 _LINKING = frozenset(("is", "are", "was", "were", "be", "feel", "feels", "look", "looks", "seem", "seems", "sound",
                       "sounds", "become", "becomes", "stays", "remain", "remains"))
@@ -338,7 +339,7 @@ def describing_clauses(sentence: str, is_coded, title: str = "") -> list[str]:
         if any(_hard(x, i + k) and bare(x) not in _CALENDAR for k, x in enumerate(clause)):
             continue
         words = [bare(x) for x in clause]
-        if not (any(is_coded(w) for w in words) or _COMPARISON & set(words[1:])):
+        if not (any(is_coded(w) for w in words) or _COMPARISON.search(" ".join(words[1:]))):
             continue
         linking = [k for k, w in enumerate(words[:-1])
                    if w in _LINKING and verb_form(words[k + 1]) not in ("VBN", "VBD")]
@@ -371,7 +372,8 @@ def slogans(sentence: str, is_coded=None) -> list[str]:
 
 
 def phrase_plans(sentence: str, is_coded, allowed, title: str = "") -> list[EditPlan]:
-    """Edit plans that remove or replace one coded phrase of ``sentence`` (similes, person phrases, slogans).
+    """Edit plans that remove or replace one coded phrase of ``sentence`` (similes, person phrases, slogans,
+    describing clauses).
 
     Parameters
     ----------

@@ -79,7 +79,7 @@ def find_units(jobs: pd.DataFrame, reward: Reward, max_sentences: int = 5, min_e
     describing clause: :func:`rewriting.phrases.phrase_plans`) is occluded too: a sentence whose
     figure narrows the gap by more than ``min_effect`` is a unit although none of its words does.
     A sentence that can be neither deleted nor edited under the guard (no
-    flagged word, no coded, gendered or style word, no simile or slogan:
+    flagged word, no coded, gendered or style word, no simile, slogan or describing clause:
     :func:`rewriting.spans.has_target`) is no unit: a salary line that moves the gap would take
     the slot of a coded sentence that moves it less.
 

@@ -193,6 +193,7 @@ def test_a_describing_clause_with_coding_or_a_comparison_is_found(sentence, titl
     ("Ours is a site where you'll need a CSCS card like everyone else.", "Labourer"),  # a requirement
     ("Milltown Ltd is a firm that is like a family to its 40 staff.", "Clerk"),        # a number
     ("We run a lab that is calm, friendly and like a family.", "Technician"),          # a list inside
+    ("We run a friendly office where people are happy to help if you ask.", "Clerk"),  # "if" is no comparison
 ])
 def test_a_clause_that_states_work_or_a_requirement_is_no_describing_clause(sentence, title):
     from fairaudit.rewriting.phrases import describing_clauses
