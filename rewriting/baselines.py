@@ -276,14 +276,11 @@ def fixed_proposals(unit: Unit) -> list[Proposal]:
     """The vocabulary's plans for the sentence, its phrase edits (:func:`rewriting.phrases.phrase_plans`:
     similes, coded person phrases, slogans) and the fixed edit set (no KEEP), each distinct plan once."""
     from .lexical import is_gendered_or_coded
-    from .meaning import editable_words
     from .phrases import phrase_plans
     from .vocabulary import pair_plans
 
     flagged = {w.lower() for w in unit.flagged}
-    allowed = {w.lower() for w in editable_words(unit.sentence, unit.title)}
-    phrases = phrase_plans(unit.sentence, lambda w: w in flagged or is_gendered_or_coded(w), allowed.__contains__,
-                           unit.title)
+    phrases = phrase_plans(unit.sentence, lambda w: w in flagged or is_gendered_or_coded(w), title=unit.title)
     plans: list[EditPlan] = []
     for p in pair_plans(unit.sentence) + phrases + candidate_plans(unit)[1:]:
         if p not in plans:

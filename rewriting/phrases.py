@@ -371,7 +371,7 @@ def slogans(sentence: str, is_coded=None) -> list[str]:
     return []
 
 
-def phrase_plans(sentence: str, is_coded, allowed, title: str = "") -> list[EditPlan]:
+def phrase_plans(sentence: str, is_coded, allowed=None, title: str = "") -> list[EditPlan]:
     """Edit plans that remove or replace one coded phrase of ``sentence`` (similes, person phrases, slogans,
     describing clauses).
 
@@ -380,8 +380,9 @@ def phrase_plans(sentence: str, is_coded, allowed, title: str = "") -> list[Edit
     sentence : str
     is_coded : callable word -> bool
         Coded, gendered or flagged words (a person phrase must hold one).
-    allowed : callable word -> bool
-        Words a rewrite may change (a person phrase holds only these and stop words).
+    allowed : callable word -> bool, optional
+        Words a rewrite may change (a person phrase holds only these and stop words); by default
+        :func:`rewriting.meaning.editable_words` of the sentence.
     title : str
         The job's title: its role may replace a coded person phrase.
 
@@ -390,6 +391,10 @@ def phrase_plans(sentence: str, is_coded, allowed, title: str = "") -> list[Edit
     list of EditPlan
         One replacement each; the guard and the reward decide.
     """
+    if allowed is None:
+        from .meaning import editable_words
+
+        allowed = {w.lower() for w in editable_words(sentence, title)}.__contains__
     plans = [EditPlan(replacements=((s, ""),)) for s in similes(sentence)]
     for phrase, new in person_phrases(sentence, is_coded, title):
         if all(w in STOP_WORDS or allowed(w) for w in map(bare, phrase.split())):
@@ -411,13 +416,11 @@ def phrase_kind(sentence: str, old: str, new: str, title: str = "") -> str | Non
         return "simile"
     if not n and o in {x.lower() for x in slogans(sentence)}:
         return "slogan"
-    if not n:
-        from .lexical import is_gendered_or_coded
+    from .lexical import is_gendered_or_coded
 
-        if o in {x.lower() for x in describing_clauses(sentence, is_gendered_or_coded, title)}:
-            return "clause"
+    if not n and o in {x.lower() for x in describing_clauses(sentence, is_gendered_or_coded, title)}:
+        return "clause"
     if n and n in {x.lower() for x in person_replacements(o, title)}:
-        from .lexical import is_gendered_or_coded
         from .meaning import editable_words
 
         allowed = {w.lower() for w in editable_words(sentence, title)}

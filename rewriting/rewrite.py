@@ -161,8 +161,7 @@ def _phrase_effects(reward: Reward, parts: list[list[str]], titles: list[str],
     keys, texts = [], []
     for j, p in enumerate(parts):
         for s in sentence_slots(p):
-            allowed = {w.lower() for w in editable_words(p[s], titles[j])}
-            for plan in phrase_plans(p[s].strip(), is_gendered_or_coded, allowed.__contains__, titles[j]):
+            for plan in phrase_plans(p[s].strip(), is_gendered_or_coded, title=titles[j]):
                 new = apply_plan(p[s].strip(), plan)
                 if new != p[s].strip():
                     keys.append((j, s))
