@@ -333,7 +333,8 @@ RULES: tuple[Rule, ...] = (
          lambda e: [f"leaves the empty contrast '{c}'" for c in self_contrasts(e.unit_before, e.unit_after)]
          if e.unit_after.strip() else [],
          (Case("On the first day we sort the men from the boys.", "men -> people; boys -> people"),
-          Case("Ask the ladies and the gents at the desk.", "ladies -> staff; gents -> staff"))),
+          Case("Ask the ladies and the gents at the desk.", "ladies -> staff; gents -> staff"),
+          Case("We want tough operators who back themselves, not people who sulk.", "tough operators -> people"))),
     Rule("agreement", "a replacement agrees with its subject ('who dominates' -> 'who excels in', never 'who excel in')",
          _agreement),
     Rule("word_sense", "old and new can share a part of speech; a word that only matches a coded stem is not coded",

@@ -29,6 +29,9 @@ _WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 #: "the men from the boys" -> "the people from the people": the same word on both sides of a contrast.
 _CONTRAST = re.compile(r"\b([a-z]+)\s+(?:from|and|or|versus|vs\.?|to|than|not)\s+(?:the\s+|a\s+|an\s+)?\1\b",
                        re.IGNORECASE)
+#: "tough operators who ..., not people who ..." -> "people who ..., not people who ...": one noun both sides.
+_CLAUSE_CONTRAST = re.compile(r"\b([a-z]+)\s+(who|that)\b[^.;:]{0,80}?\b(?:not|rather than|instead of)\s+"
+                              r"(?:the\s+|a\s+|an\s+)?\1\s+\2\b", re.IGNORECASE)
 
 
 def unknown_words(before: str, after: str) -> list[str]:
@@ -64,7 +67,8 @@ def _zipf(word: str, fn) -> float:
 
 
 def self_contrasts(before: str, after: str) -> list[str]:
-    """Phrases of ``after`` that set a word against itself ("the people from the people") and ``before`` lacks.
+    """Phrases of ``after`` that set a word against itself ("the people from the people", "people who ...,
+    not people who ...") and ``before`` lacks.
 
     Parameters
     ----------
@@ -76,8 +80,11 @@ def self_contrasts(before: str, after: str) -> list[str]:
     list of str
         The new self-contrasting phrases.
     """
-    old = {m.group(0).lower() for m in _CONTRAST.finditer(str(before))}
-    return [m.group(0) for m in _CONTRAST.finditer(str(after)) if m.group(0).lower() not in old]
+    found = []
+    for pattern in (_CONTRAST, _CLAUSE_CONTRAST):
+        old = {m.group(0).lower() for m in pattern.finditer(str(before))}
+        found += [m.group(0) for m in pattern.finditer(str(after)) if m.group(0).lower() not in old]
+    return found
 
 
 def is_gendered_or_coded(phrase: str) -> bool:

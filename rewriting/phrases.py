@@ -36,6 +36,7 @@ from fairaudit.engine.occlusion import STOP_WORDS
 
 from .edits import EditPlan
 from .meaning import is_job_word
+from .roles import drops_only, person_replacements, role  # noqa: F401 (role: a public name here too)
 from .syntax import bare, tokens
 
 #: Articles that open the vehicle of a simile ("like a drill sergeant"); "like the", "like Jira" may name
@@ -68,10 +69,6 @@ _PERSON_OPENERS = frozenset(("want", "wants", "need", "needs", "hire", "hiring",
 _PERSON_ENDS = frozenset(("who", "to"))
 #: Words that make a noun phrase a group or a description, not the wanted person ("a crew of blokes who").
 _NOT_PERSON = frozenset(("of", "with", "in", "on", "at", "from", "and", "or"))
-#: Characters that end a job title's role ("Office Manager – Fintech Startup", "Sous Chef (Nights)").
-_TITLE_END = re.compile(r"\s[\u2013\u2014-]\s|[(|,:/\[]")
-#: Longest role (words) taken from a title.
-MAX_ROLE = 4
 _DASHES = (" \u2013 ", " \u2014 ", " - ")
 #: Words that open a clause describing the noun before them ("a practice | where ...", "an office | that ...").
 _RELATIVES = frozenset(("where", "that", "which"))
@@ -192,59 +189,6 @@ def _bare_vehicle(toks: Sequence[str], i: int) -> bool:
         return False
     pos = known_pos(prev)
     return prev in _OBJECTS or ("VERB" in pos and "NOUN" not in pos) or verb_form(prev) in ("VBN", "VBD")
-
-
-def role(title: str, plural: bool = False) -> str | None:
-    """The job's role as a noun phrase, from its title: ``"an office manager"`` (or ``"office managers"``).
-
-    The role is the title up to its first dash, bracket or comma ("Office Manager – Fintech
-    Startup"), one to :data:`MAX_ROLE` words of letters, none of them gender-coded or gendered
-    ("Data Science Rockstar" gives none); acronyms keep their case. None when there is no such role.
-
-    Examples
-    --------
-    >>> role("Office Manager \u2013 Fintech Startup")
-    'an office manager'
-    >>> role("HGV Driver (Nights)", plural=True)
-    'HGV drivers'
-    >>> role("Data Science Rockstar \u2013 Pricing") is None
-    True
-    """
-    from .lexical import is_gendered_or_coded
-
-    head = _TITLE_END.split(str(title), maxsplit=1)[0].strip()
-    words = head.split()
-    if not 0 < len(words) <= MAX_ROLE or not all(re.fullmatch(r"[A-Za-z][A-Za-z'-]*", w) for w in words):
-        return None
-    words = [w if w.isupper() and len(w) > 1 else w.lower() for w in words]
-    if any(is_gendered_or_coded(w) for w in words):
-        return None
-    if plural:
-        from lemminflect import getInflection
-
-        many = None if words[-1].isupper() else getInflection(words[-1], tag="NNS")
-        return " ".join(words[:-1] + [many[0] if many else words[-1] + "s"])
-    return _article(words[0]) + " " + " ".join(words)
-
-
-def _article(word: str) -> str:
-    """"a" or "an" by the sound of ``word`` ("an HR", "a unit", "a urologist", "an usher")."""
-    if word.isupper():
-        return "an" if word[0] in "AEFHILMNORSX" else "a"
-    w = word.lower()
-    if w.startswith(("eu", "one")) or re.match(r"u[bcfgklmnprstv][aeiou]", w):
-        return "a"  # a "you" or "w" sound
-    return "an" if w[0] in "aeiou" or w.startswith(("hour", "honest", "heir")) else "a"
-
-
-def person_replacements(phrase: str, title: str = "") -> tuple[str, ...]:
-    """What a coded person phrase may become: "someone" or the job's role (singular), "people" or the roles."""
-    words = [bare(x) for x in str(phrase).split()]
-    if words and words[0] in ("a", "an"):
-        return tuple(dict.fromkeys(x for x in ("someone", role(title)) if x))
-    if words and words[-1].endswith("s"):
-        return tuple(dict.fromkeys(x for x in ("people", role(title, plural=True)) if x))
-    return ()
 
 
 def person_phrases(sentence: str, is_coded, title: str = "") -> list[tuple[str, str]]:
@@ -397,7 +341,7 @@ def phrase_plans(sentence: str, is_coded, allowed=None, title: str = "") -> list
         allowed = {w.lower() for w in editable_words(sentence, title)}.__contains__
     plans = [EditPlan(replacements=((s, ""),)) for s in similes(sentence)]
     for phrase, new in person_phrases(sentence, is_coded, title):
-        if all(w in STOP_WORDS or allowed(w) for w in map(bare, phrase.split())):
+        if drops_only(phrase, new, allowed, title):
             plans.append(EditPlan(replacements=((phrase, new),)))
     plans += [EditPlan(replacements=((s, ""),)) for s in slogans(sentence)]
     plans += [EditPlan(replacements=((c, ""),)) for c in describing_clauses(sentence, is_coded, title)]
@@ -423,9 +367,10 @@ def phrase_kind(sentence: str, old: str, new: str, title: str = "") -> str | Non
     if n and n in {x.lower() for x in person_replacements(o, title)}:
         from .meaning import editable_words
 
-        allowed = {w.lower() for w in editable_words(sentence, title)}
-        found = {(p.lower(), r.lower()) for p, r in person_phrases(sentence, is_gendered_or_coded, title)}
-        if (o, n) in found and all(w in STOP_WORDS or w in allowed for w in map(bare, o.split())):
+        allowed = {w.lower() for w in editable_words(sentence, title)}.__contains__
+        found = {(p.lower(), r.lower())
+                 for p, r in person_phrases(sentence, lambda w: allowed(w) or is_gendered_or_coded(w), title)}
+        if (o, n) in found and drops_only(o, n, allowed, title):
             return "person"
     return None
 

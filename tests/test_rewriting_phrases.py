@@ -171,6 +171,36 @@ def test_the_guard_recognises_the_role_only_for_the_job_it_names():
     assert "coded_target" not in [name for name, _ in run_rules(e)]
 
 
+def test_a_person_phrase_goes_with_its_describing_words_but_never_with_a_requirement_or_title_word():
+    def plans(sentence, title, coded=is_gendered_or_coded):
+        return [p.replacements[0] for p in phrase_plans(sentence, coded, title=title)
+                if p.replacements and p.replacements[0][0].split()[0].lower() in ("a", "an")]
+
+    # describing words that no list knows go with the coded head ("hard-nosed", "burly")
+    assert ("a hard-nosed, burly bloke", "a scaffolder") in plans(
+        "We want a hard-nosed, burly bloke who can climb in the wind.", "Scaffolder")
+    assert ("a man's man", "someone") in plans("We want a man's man who can run the yard.", "Yard Supervisor")
+    # a requirement stays, so no phrase edit: the word rules may still change "bloke"
+    assert plans("We want an experienced, burly bloke who can climb in the wind.", "Scaffolder") == []
+    assert plans("We want a registered, motherly nurse who can run nights.", "Care Home Manager") == []
+    # the role keeps the title's own words; "someone" would drop them, so only the role is proposed
+    caring = lambda w: w == "caring" or is_gendered_or_coded(w)  # noqa: E731 (a tagger's flag)
+    s = "Our small team is looking for a caring payroll clerk who likes numbers."
+    assert plans(s, "Payroll Clerk – Leeds", caring) == [("a caring payroll clerk", "a payroll clerk")]
+    s2 = "Our small team is looking for a nurturing payroll clerk who likes numbers."
+    assert phrase_kind(s2, "a nurturing payroll clerk", "a payroll clerk", "Payroll Clerk") == "person"
+    e = edit_of(Case(s2, "a nurturing payroll clerk -> a payroll clerk", title="Payroll Clerk"))
+    assert not {"coded_target", "job_words"} & {name for name, _ in run_rules(e)}
+
+
+def test_a_person_phrase_replaced_into_a_contrast_with_itself_is_rejected():
+    s = "We want tough blokes who back themselves, not people who sulk after a knock-back."
+    e = edit_of(Case(s, "tough blokes -> people", title="Roofer"))
+    assert "self_contrast" in [name for name, _ in run_rules(e)]
+    e = edit_of(Case(s, "tough blokes -> roofers", title="Roofer"))
+    assert "self_contrast" not in [name for name, _ in run_rules(e)]
+
+
 @pytest.mark.parametrize("sentence, title, want", [
     ("Harbour Optics in Cork is a small lab that feels like a second family to all of us.", "Optician",
      ["that feels like a second family to all of us"]),
