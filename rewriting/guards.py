@@ -188,7 +188,7 @@ def _plural_person(word: str) -> bool:
 def _duty_kept(e: Edit) -> list[str]:
     from .phrases import without_figures
 
-    before = without_figures(e.unit_before, e.plan, e.title)  # a removed simile or slogan names no duty
+    before = without_figures(e.unit_before, e.plan, e.title)  # a removed simile or replaced person phrase
     if not e.unit_after.strip() or duty_kept(before, e.unit_after, e.title):
         return []
     from .meaning import stem, words

@@ -29,7 +29,8 @@ NEUTRAL_TITLES: dict[str, str] = {
     "storeman": "storekeeper", "storemen": "storekeepers", "repairman": "repair technician",
     "repairmen": "repair technicians", "doorman": "door attendant", "doormen": "door attendants",
     "draughtsman": "drafter", "draughtsmen": "drafters", "draftsman": "drafter", "draftsmen": "drafters",
-    "salesmen": "salespeople", "saleswomen": "salespeople", "chairmen": "chairs", "chairwomen": "chairs",
+    "salesman": "salesperson", "saleswoman": "salesperson", "salesmen": "salespeople", "saleswomen": "salespeople",
+    "chairman": "chair", "chairwoman": "chair", "chairmen": "chairs", "chairwomen": "chairs",
     "layman": "layperson", "laymen": "laypeople",
 }
 _ENDING = re.compile(r"^(.+?)(woman|women|man|men)$")

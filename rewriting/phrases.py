@@ -69,6 +69,8 @@ _PERSON_OPENERS = frozenset(("want", "wants", "need", "needs", "hire", "hiring",
 _PERSON_ENDS = frozenset(("who", "to"))
 #: Words that make a noun phrase a group or a description, not the wanted person ("a crew of blokes who").
 _NOT_PERSON = frozenset(("of", "with", "in", "on", "at", "from", "and", "or"))
+#: Prepositions after which "a ... who" is no wanted person either ("someone with | a nurturing streak who").
+_AFTER_PREPOSITION = frozenset(("by", "about", "into", "like", "than", "as", "without", "through"))
 _DASHES = (" \u2013 ", " \u2014 ", " - ")
 #: Words that open a clause describing the noun before them ("a practice | where ...", "an office | that ...").
 _RELATIVES = frozenset(("where", "that", "which"))
@@ -226,7 +228,8 @@ def person_phrases(sentence: str, is_coded, title: str = "") -> list[tuple[str, 
             if j < w - 1 and _ends(toks[j]) and toks[j][-1:] != ",":
                 break
             if b in ("a", "an"):
-                start = j
+                # after a preposition the phrase is what someone has, not who: "someone with a nurturing streak who"
+                start = None if j > 0 and bare(toks[j - 1]) in _NOT_PERSON | _AFTER_PREPOSITION else j
                 break
             if b in _PERSON_OPENERS:
                 start = j + 1
@@ -376,12 +379,16 @@ def phrase_kind(sentence: str, old: str, new: str, title: str = "") -> str | Non
 
 
 def without_figures(sentence: str, plan, title: str = "") -> str:
-    """``sentence`` without the similes, slogans and describing clauses ``plan`` removes: what is left must keep
-    its duties."""
+    """``sentence`` as ``plan``'s phrase edits and gendered compounds leave it: what else is left must keep its
+    duties (a removed simile or a replaced coded person phrase, "a mother hen" -> "an office manager", names no
+    duty; "a 30-man crew" -> "a 30-person crew" keeps its number)."""
     from .edits import apply_plan
+    from .people import neutral_title
 
-    cut = [(o, n) for o, n in phrase_edits(sentence, plan, title) if not n]
-    return apply_plan(sentence, EditPlan(replacements=tuple(cut))) if cut else sentence
+    done = [(o, n) for o, n in phrase_edits(sentence, plan, title)]
+    if plan is not None and not plan.delete:
+        done += [(o, n) for o, n in plan.replacements if n and neutral_title(o) == n.lower()]
+    return apply_plan(sentence, EditPlan(replacements=tuple(dict.fromkeys(done)))) if done else sentence
 
 
 def phrase_edits(sentence: str, plan, title: str = "") -> set[tuple[str, str]]:

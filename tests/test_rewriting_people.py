@@ -23,6 +23,7 @@ def test_words_whose_ending_is_no_person_are_not(word):
 
 def test_neutral_titles():
     assert neutral_title("foremen") == "supervisors" and neutral_title("30-man") == "30-person"
+    assert neutral_title("salesman") == "salesperson" and neutral_title("Chairman") == "chair"  # singular too
     assert neutral_title("caveman") is None  # gendered, but no listed neutral form: other proposals may rewrite it
 
 

@@ -158,6 +158,9 @@ def test_a_coded_person_phrase_may_become_the_jobs_role_and_may_end_before_to():
     assert ("tough lads", "plasterers") in person_phrases(many, is_gendered_or_coded, "Plasterer")
     # a group is not the wanted person: "someone" or "an electrician" would not fit "start at six"
     assert person_phrases("We are a crew of hard blokes who start at six.", is_gendered_or_coded, "Electrician") == []
+    # after a preposition the phrase is what the person has, not who they are
+    assert person_phrases("We'd love someone with a nurturing streak who wants to grow.", is_gendered_or_coded,
+                          "Plumber") == []
     # "to" right after a clause end is no phrase boundary
     assert person_phrases("We want a rockstar. To apply, send a CV.", is_gendered_or_coded, "Barista") == []
 
@@ -191,6 +194,21 @@ def test_a_person_phrase_goes_with_its_describing_words_but_never_with_a_require
     assert phrase_kind(s2, "a nurturing payroll clerk", "a payroll clerk", "Payroll Clerk") == "person"
     e = edit_of(Case(s2, "a nurturing payroll clerk -> a payroll clerk", title="Payroll Clerk"))
     assert not {"coded_target", "job_words"} & {name for name, _ in run_rules(e)}
+
+
+def test_a_replaced_person_phrase_or_gendered_compound_drops_no_duty():
+    # "mother" and "hen" are nouns a duty could name; replaced as one person phrase they name none (training ad)
+    s = "We're a family business through and through, and we're looking for a mother hen to look after our busy " \
+        "little office."
+    e = edit_of(Case(s, "a mother hen -> an office manager", title="Office Manager \u2013 Hargreaves & Daughters"))
+    assert run_rules(e) == []
+    # the crew's size is a number the duty check keeps: its neutral form keeps it
+    crew = "Dunmore Electrical runs a 30-man crew on hospital fit-outs across Leinster."
+    e = edit_of(Case(crew, "30-man -> 30-person", title="Electrician"))
+    assert "duty_kept" not in [name for name, _ in run_rules(e)]
+    # any other change of the number is still a lost duty
+    e = edit_of(Case(crew, "30-man -> big", title="Electrician"))
+    assert "duty_kept" in [name for name, _ in run_rules(e)]
 
 
 def test_a_person_phrase_replaced_into_a_contrast_with_itself_is_rejected():
