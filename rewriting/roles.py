@@ -66,7 +66,9 @@ def person_replacements(phrase: str, title: str = "") -> tuple[str, ...]:
     words = [bare(x) for x in str(phrase).split()]
     if words and words[0] in ("a", "an"):
         return tuple(dict.fromkeys(x for x in ("someone", role(title)) if x))
-    if words and words[-1].endswith("s"):
+    from .meaning import noun_lemma
+
+    if words and (words[-1].endswith("s") or noun_lemma(words[-1]) != words[-1]):  # "blokes", "iron men"
         return tuple(dict.fromkeys(x for x in ("people", role(title, plural=True)) if x))
     return ()
 

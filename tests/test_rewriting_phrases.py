@@ -156,6 +156,8 @@ def test_a_coded_person_phrase_may_become_the_jobs_role_and_may_end_before_to():
         [("a mother hen", "someone"), ("a mother hen", "a practice manager")]
     many = "We need tough lads who can hang plasterboard all day."
     assert ("tough lads", "plasterers") in person_phrases(many, is_gendered_or_coded, "Plasterer")
+    irregular = "The yard is cold, so we want iron men who can weld in the wind."  # a plural without "s"
+    assert person_phrases(irregular, is_gendered_or_coded, "Welder") == [("iron men", "people"), ("iron men", "welders")]
     # a group is not the wanted person: "someone" or "an electrician" would not fit "start at six"
     assert person_phrases("We are a crew of hard blokes who start at six.", is_gendered_or_coded, "Electrician") == []
     # after a preposition the phrase is what the person has, not who they are
