@@ -136,7 +136,7 @@ def run(args) -> int:
     key = {"adapter": str(folder), "attributes": list(getattr(ar, "attributes", None) or ["sex"]),
            "units": "duty sentences too, only those the guard lets change, gendered compounds, coded-word tagger, "
                     "phrase edits occluded, frequency ends a simile, person phrases with their describing words "
-                    "(round 4, eighth run)",
+                    "(round 4, eighth run, title words kept)",
            "max_sentences": ar.max_sentences,
            "reward": ar.reward_config.to_dict(), "n_jobs": len(jobs),
            "jobs": pd.util.hash_pandas_object(jobs[["job_id", "text"]], index=False).sum().item()}

@@ -370,7 +370,8 @@ RULES: tuple[Rule, ...] = (
     Rule("requirement_deleted", "a sentence that states a duty, requirement, benefit or logistics is never deleted",
          _requirement_deleted, (Case("You must hold a full UK driving licence.", "DELETE"),
                                 Case("Some Saturdays are rostered.", "DELETE"),
-                                Case("Site visits are about twice a month.", "DELETE"))),
+                                Case("Site visits are about twice a month.", "DELETE"),
+                                Case("Supervisor track for the right person.", "DELETE"))),
     Rule("name_deleted", "a deletion never removes the ad's only mention of a name (a place, an organisation, a "
          "product)", _name_deleted, (Case("Our studio is in Clerkenwell.", "DELETE"),
                                      Case("We work across Bristol and South Gloucestershire.", "DELETE"))),

@@ -65,7 +65,8 @@ _ECHO = ("rewritten sentence", "rewrite", "gender-neutral", "job advertisement",
 
 #: Cues of a sentence that carries job content: duties, requirements,
 #: qualifications, benefits and logistics, the schedule and travel included ("Some Saturdays are
-#: rostered.", "Site visits are about twice a month."), case-insensitive, whole words.
+#: rostered.", "Site visits are about twice a month."), a career path ("Foreman track for the right person."),
+#: case-insensitive, whole words.
 _REQUIREMENT_CUES = re.compile(
     r"\b(?:experience[ds]?|degree|bachelor'?s?|master'?s?|diploma|phd|qualifi\w*|certifi\w*|licen[cs]\w*|"
     r"registration|registered|knowledge|proficien\w*|fluen\w*|familiar\w*|skills?|required|requirements?|"
@@ -75,7 +76,8 @@ _REQUIREMENT_CUES = re.compile(
     r"onsite|based in|located|location|contract|full-time|part-time|apply|application|applications|cv|"
     r"resume|cover letter|deadline|start date|visa|package|per annum|per hour|overtime|rota|driving|"
     r"van|car|vacation|allowance|tools?|equipment|software|weekends?|weekdays?|rostered|rostering|roster|"
-    r"schedul\w*|travel\w*|site visits?|commut\w*|relocat\w*|start times?|flexi\w*|home days?|\w+-day weeks?)\b",
+    r"schedul\w*|travel\w*|site visits?|commut\w*|relocat\w*|start times?|flexi\w*|home days?|\w+-day weeks?|"
+    r"career\w*|progression|promot\w*|\w+ track(?!\s+record))\b",
     re.IGNORECASE)
 _TECH_TOKEN = re.compile(r"\d|[$£€%]|\b[A-Z]{2,}s?\b|\b[a-z]+[A-Z]\w*|\b[A-Z][a-z]+[A-Z]\w*|\w[+#]|\w/\w")
 

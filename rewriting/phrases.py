@@ -318,7 +318,7 @@ def slogans(sentence: str, is_coded=None) -> list[str]:
     return []
 
 
-def phrase_plans(sentence: str, is_coded, allowed=None, title: str = "") -> list[EditPlan]:
+def phrase_plans(sentence: str, is_coded, title: str = "") -> list[EditPlan]:
     """Edit plans that remove or replace one coded phrase of ``sentence`` (similes, person phrases, slogans,
     describing clauses).
 
@@ -327,24 +327,18 @@ def phrase_plans(sentence: str, is_coded, allowed=None, title: str = "") -> list
     sentence : str
     is_coded : callable word -> bool
         Coded, gendered or flagged words (a person phrase must hold one).
-    allowed : callable word -> bool, optional
-        Words a rewrite may change (a person phrase holds only these and stop words); by default
-        :func:`rewriting.meaning.editable_words` of the sentence.
     title : str
-        The job's title: its role may replace a coded person phrase.
+        The job's title: its role may replace a coded person phrase, which never drops a title word or a
+        requirement (:func:`rewriting.roles.drops_only`).
 
     Returns
     -------
     list of EditPlan
         One replacement each; the guard and the reward decide.
     """
-    if allowed is None:
-        from .meaning import editable_words
-
-        allowed = {w.lower() for w in editable_words(sentence, title)}.__contains__
     plans = [EditPlan(replacements=((s, ""),)) for s in similes(sentence)]
     for phrase, new in person_phrases(sentence, is_coded, title):
-        if drops_only(phrase, new, allowed, title):
+        if drops_only(phrase, new, title):
             plans.append(EditPlan(replacements=((phrase, new),)))
     plans += [EditPlan(replacements=((s, ""),)) for s in slogans(sentence)]
     plans += [EditPlan(replacements=((c, ""),)) for c in describing_clauses(sentence, is_coded, title)]
@@ -373,7 +367,7 @@ def phrase_kind(sentence: str, old: str, new: str, title: str = "") -> str | Non
         allowed = {w.lower() for w in editable_words(sentence, title)}.__contains__
         found = {(p.lower(), r.lower())
                  for p, r in person_phrases(sentence, lambda w: allowed(w) or is_gendered_or_coded(w), title)}
-        if (o, n) in found and drops_only(o, n, allowed, title):
+        if (o, n) in found and drops_only(o, n, title):
             return "person"
     return None
 

@@ -73,9 +73,10 @@ def person_replacements(phrase: str, title: str = "") -> tuple[str, ...]:
     return ()
 
 
-def drops_only(phrase: str, new: str, allowed, title: str = "") -> bool:
-    """True when a coded person phrase drops nothing the job needs: no title word and no requirement
-    ("an experienced", "a registered"); the rest of it describes the person ("a high-energy competitor").
+def drops_only(phrase: str, new: str, title: str = "") -> bool:
+    """True when a coded person phrase drops nothing the job needs: no title word, inflected or not ("hiring
+    journeymen" for a Journeyman Electrician), and no requirement ("an experienced", "a registered"); the rest of
+    it describes the person ("a high-energy competitor").
 
     Words the role keeps ("a caring data scientist" -> "a data scientist") are not dropped.
     """
@@ -83,4 +84,4 @@ def drops_only(phrase: str, new: str, allowed, title: str = "") -> bool:
 
     kept = set(map(bare, str(new).lower().split()))
     dropped = [re.sub(r"'s$", "", w) for w in map(bare, str(phrase).lower().split()) if w not in kept]  # "a man's man"
-    return all(w in STOP_WORDS or allowed(w) or not states_requirement(w, title) for w in dropped)
+    return all(w in STOP_WORDS or not states_requirement(w, title) for w in dropped)

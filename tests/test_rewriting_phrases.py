@@ -188,6 +188,9 @@ def test_a_person_phrase_goes_with_its_describing_words_but_never_with_a_require
     # a requirement stays, so no phrase edit: the word rules may still change "bloke"
     assert plans("We want an experienced, burly bloke who can climb in the wind.", "Scaffolder") == []
     assert plans("We want a registered, motherly nurse who can run nights.", "Care Home Manager") == []
+    # nor a title word in another form: the journeymen are the job's qualification
+    assert [p for p in phrase_plans("We're hiring journeymen who can outwork the next crew.", is_gendered_or_coded,
+                                    title="Journeyman Plumber") if p.replacements[0][0] == "journeymen"] == []
     # the role keeps the title's own words; "someone" would drop them, so only the role is proposed
     caring = lambda w: w == "caring" or is_gendered_or_coded(w)  # noqa: E731 (a tagger's flag)
     s = "Our small team is looking for a caring payroll clerk who likes numbers."
