@@ -235,6 +235,22 @@ def test_modules_are_small():
     assert not big, "\n".join(big)
 
 
+def test_no_module_has_an_invalid_escape_sequence():
+    """A docstring's LaTeX in a plain string loses letters: "\\frac" holds a form feed, "\\tfrac" a tab, so the
+    docs' formula renders wrong, and Python 3.12 warns at every import. Raw strings or doubled backslashes."""
+    import warnings
+
+    bad = []
+    for path in MODULES.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                compile(path.read_text(encoding="utf-8"), str(path), "exec")
+            except (SyntaxError, SyntaxWarning, DeprecationWarning) as err:
+                bad.append(f"{path.relative_to(ROOT)}: {err}")
+    assert not bad, "\n".join(bad)
+
+
 def test_cycle_check_counts_lazy_and_type_hint_imports(tmp_path, monkeypatch):
     """A cycle made of an import inside a function and one under TYPE_CHECKING is found."""
     a, b = "fairaudit._cycle_probe_a", "fairaudit._cycle_probe_b"

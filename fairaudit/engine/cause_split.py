@@ -50,8 +50,8 @@ every part, so a part cannot be judged on its own):
 * **identity cues** / **job text**: a paired randomisation (sign-flip) test on
   each job's change of its gap against the pool when its profiles are masked
   (its text neutralised),
-  :math:`d_j = \tfrac12[(g_j(0,0) - g_j(1,0)) + (g_j(0,1) - g_j(1,1))]` with
-  :math:`g_j(p,t) = \tfrac12\lVert m_j(p,t) - \pi\rVert_1` (the text's
+  :math:`d_j = \\tfrac12[(g_j(0,0) - g_j(1,0)) + (g_j(0,1) - g_j(1,1))]` with
+  :math:`g_j(p,t) = \\tfrac12\\lVert m_j(p,t) - \\pi\\rVert_1` (the text's
   :math:`d_j` swaps the roles of :math:`p` and :math:`t`): if masking (the
   text) does not matter for the attribute, the two rankings are exchangeable
   and :math:`d_j` is as likely negative as positive. :math:`d_j` is the job's

@@ -1,4 +1,4 @@
-"""Selection rates, impact ratios and the four-fifths rule over (job, candidate) pairs.
+r"""Selection rates, impact ratios and the four-fifths rule over (job, candidate) pairs.
 
 Each job's top-k is a selection decision about every candidate in the pool, so
 group g's selection rate is

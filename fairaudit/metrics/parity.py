@@ -1,4 +1,4 @@
-"""Demographic parity over (job, candidate) pairs, computed with fairlearn.
+r"""Demographic parity over (job, candidate) pairs, computed with fairlearn.
 
 The pairs are never materialised: every group contributes two weighted rows
 (selected / not selected) whose weights are the pair counts, which gives
