@@ -36,7 +36,7 @@ from fairaudit.engine.occlusion import STOP_WORDS
 
 from .edits import EditPlan
 from .meaning import is_job_word
-from .roles import drops_only, person_replacements, role  # noqa: F401 (role: a public name here too)
+from .roles import drops_only, person_replacements
 from .syntax import bare, tokens
 
 #: Articles that open the vehicle of a simile ("like a drill sergeant"); "like the", "like Jira" may name

@@ -145,7 +145,7 @@ def test_a_one_word_swap_one_careful_human_made_is_not_reused_out_of_context():
     ("", None, None),
 ])
 def test_the_role_of_a_job_comes_from_its_title(title, one, many):
-    from fairaudit.rewriting.phrases import role
+    from fairaudit.rewriting.roles import role
 
     assert role(title) == one and role(title, plural=True) == many
 
