@@ -12,7 +12,9 @@ where :math:`C` and :math:`C'` are the tokens of the same next ``n_after`` words
 the head of a compound, the rest of an idiom) in the original and the edited sentence, scored
 by the base model (``rewriting.policy.token_nll``). The removal of one word that modifies the next
 (:func:`rewriting.syntax.modifier_removed`) is not a region: the head it leaves was likelier after its
-modifier ("softly coax"), which says nothing about fit. The largest :math:`\\Delta` over the
+modifier ("softly coax"), which says nothing about fit; nor is a neutral noun for a gendered one
+(:func:`neutral_person`: "blokes" -> "people"), whose continuation is less likely only to a model that learned
+the stereotype. The largest :math:`\\Delta` over the
 regions is the sentence's loss; the guard rejects it above
 :attr:`rewriting.reward.RewardConfig.max_continuation_loss` (nats). A deletion of a whole
 sentence has no continuation and is not judged here.
@@ -54,6 +56,8 @@ def continuation_regions(before: str, after: str, n_after: int = 3) -> list[tupl
             # a modifier's own removal leaves its head ("and softly coax" -> "and coax", "a cosy, close-knit
             # office" -> "a close-knit office"); the head was likelier after its modifier, which is no misfit
             continue
+        if tag == "replace" and i2 - i1 == 1 and j2 - j1 == 1 and neutral_person(wb[i1], wa[j1], wa[j2:]):
+            continue
         nxt = ops[k + 1] if k + 1 < len(ops) else None
         if nxt is None or nxt[0] != "equal":
             continue
@@ -65,6 +69,41 @@ def continuation_regions(before: str, after: str, n_after: int = 3) -> list[tupl
         # the token before the first continuation word carries its leading space: start one char earlier
         out.append(((max(cb[0] - 1, 0), cb[1]), (max(ca[0] - 1, 0), ca[1])))
     return out
+
+
+#: Pronouns that would still name the person's gender after the noun is made neutral ("a person to pull his weight").
+_GENDERED_PRONOUNS = frozenset(("he", "she", "him", "her", "his", "hers", "himself", "herself"))
+#: Plain nouns that as often name the job's clients as its staff ("assess pregnant women", "men's health"): a
+#: careful human keeps those, so the model's judgement stays.
+_CLIENT_NOUNS = frozenset(("man", "men", "woman", "women", "boy", "boys", "girl", "girls"))
+#: Neutral nouns for people that read either as one person or as a group ("staff", "team").
+_COLLECTIVE = frozenset(("staff", "team", "crew"))
+
+
+def neutral_person(old: str, new: str, rest: Sequence[str] = ()) -> bool:
+    """True when a colloquial noun naming staff by gender is replaced by a neutral one of the same number ("blokes"
+    -> "people", "bloke" -> "person", "foremen" -> "supervisors") and no gendered pronoun follows in ``rest``.
+
+    Such a swap keeps the sense and the grammar by construction; what the language model finds less likely after
+    it ("only hard-core blokes last the swing" -> "... people last the swing") is its own stereotype, not a
+    misfit, so it is no continuation region. A pronoun left behind ("expect a person to pull his weight") keeps
+    it one, and so do "man", "women", "girls" and the like, which as often name the job's clients ("assess
+    pregnant women") as its staff.
+    """
+    from .meaning import GENDERED_PEOPLE
+    from .people import gendered_compound, neutral_title
+    from .spans import NEUTRAL_PEOPLE
+
+    old, new = old.lower().strip(".,;:!?'\""), new.lower().strip(".,;:!?'\"")
+    if old in _GENDERED_PRONOUNS or old in _CLIENT_NOUNS or not (old in GENDERED_PEOPLE or gendered_compound(old)):
+        return False
+    if new != neutral_title(old) and new not in NEUTRAL_PEOPLE:
+        return False
+    if any(w.strip(".,;:!?'\"").lower() in _GENDERED_PRONOUNS for w in rest):
+        return False
+    plural_old = old.endswith(("men", "s"))
+    plural_new = new.endswith("s") or new == "people"
+    return new in _COLLECTIVE or plural_old == plural_new
 
 
 def _span_nll(offsets: np.ndarray, nll: np.ndarray, span: tuple[int, int]) -> float:

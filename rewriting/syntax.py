@@ -115,12 +115,49 @@ def _adverb_of_verb(toks: Sequence[str], i: int) -> bool:
     return bool(nxt) and manner_adverb(bare(toks[i])) and "VERB" in _known(nxt)
 
 
+#: Nouns that carry a quality and need the modifier that names it: "a nurturing streak", "a motherly manner",
+#: "a big heart", "a fast pace" say nothing once the modifier goes ("a streak", "a manner").
+CARRIER_NOUNS = frozenset((
+    "streak", "touch", "manner", "presence", "spot", "heart", "hearts", "soul", "souls", "nature", "side", "air",
+    "way", "personality", "attitude", "approach", "demeanour", "demeanor", "disposition", "temperament",
+    "character", "sort", "type", "kind", "bunch", "lot", "one", "ones", "eye", "eyes", "ear", "hand", "hands",
+    "voice", "smile", "energy", "vibe", "vibes", "spirit", "sense", "feel", "outlook", "mindset", "head", "pace",
+    "tempo", "rhythm", "streaks", "instinct", "instincts", "edge", "style", "tone"))
+
+
 def modifier_removed(toks: Sequence[str], i: int) -> bool:
     """True when ``toks[i]`` is a modifier whose removal leaves its phrase whole and its head fitting: a manner
-    adverb before its verb ("softly coax"), or a pre-modifier in a comma list before a noun (:func:`slot` "MOD":
-    "a cosy, close-knit office"). A participle after a determiner is not: "a nurturing streak" -> "a streak"
-    leaves a noun that needs its modifier, which only the language model notices."""
-    return _adverb_of_verb(toks, i) or slot(toks, i) == "MOD"
+    adverb before its verb ("softly coax"), a pre-modifier in a comma list before a noun (:func:`slot` "MOD":
+    "a cosy, close-knit office"), or an adjective right before the noun it modifies
+    (:func:`adjective_of_noun`: "battle-hardened engineers", "messy data"). A noun that needs its modifier is
+    not left whole: "a nurturing streak" -> "a streak" (:data:`CARRIER_NOUNS`)."""
+    return _adverb_of_verb(toks, i) or slot(toks, i) == "MOD" or adjective_of_noun(toks, i)
+
+
+def adjective_of_noun(toks: Sequence[str], i: int) -> bool:
+    """True when ``toks[i]`` is an adjective (a participle, or a hyphenated compound ending in either) right before
+    the noun it modifies, possibly through one more adjective ("a cosy little office"), and that noun stands
+    without it: "We want battle-hardened engineers", "signal in messy data", "doorstep reluctant officials".
+
+    The head found by the language model's continuation is likelier after its modifier, which says nothing about
+    fit (:mod:`rewriting.fluency`). Not a noun's modifier ("girl" in "girl gang": a noun compound, see
+    :func:`compound_part`), nor before a carrier noun (:data:`CARRIER_NOUNS`).
+    """
+    if i < 0 or i + 1 >= len(toks) or _ends_clause(toks[i]):
+        return False
+    w = bare(toks[i])
+    last = w.rsplit("-", 1)[-1]
+    pos = _known(w) or _known(last)
+    # a participle: "hardened" reads as a past tense (VBD) to the dictionary, so the form's ending decides
+    participle = verb_form(last) in ("VBG", "VBN", "VBD") and last.endswith(("ed", "ing", "en"))
+    if not ("ADJ" in pos or participle) or ("NOUN" in pos and "ADJ" not in pos):
+        return False  # a noun (or a gerund that is one) before a noun is half of a compound: "engineering office"
+    j = i + 1
+    if j + 1 < len(toks) and not _ends_clause(toks[j]) and _known(bare(toks[j])) & {"ADJ"} \
+            and "NOUN" in _known(bare(toks[j + 1])):
+        j += 1  # "a cosy little office": the head is after the next adjective
+    head = bare(toks[j])
+    return bool(head) and head not in STOP_WORDS and head not in CARRIER_NOUNS and "NOUN" in _known(head)
 
 
 def fits_slot(kind: str, new: str) -> bool:

@@ -268,3 +268,43 @@ def test_a_removed_modifier_is_no_continuation_region_but_a_needed_one_is():
     # "a nurturing streak" -> "a streak": the noun needs its modifier; the language model judges it
     s = "We want someone with a nurturing streak who listens."
     assert len(continuation_regions(s, s.replace("nurturing ", ""))) == 1
+
+
+@pytest.mark.parametrize("sentence, word", [
+    # an adjective (or participle, or hyphenated compound) right before the noun it modifies: the noun stands alone
+    ("We want battle-hardened engineers who can take the heat.", "battle-hardened"),
+    ("If you find signal in messy data, we want to hear from you.", "messy"),
+    ("Our depot has a snug little loading office by the gate.", "snug"),   # through one more adjective
+    ("You will doorstep reluctant witnesses and chase sources.", "reluctant"),
+    ("We want tough operators who back themselves.", "tough"),
+])
+def test_an_adjective_removed_from_before_its_noun_is_no_continuation_region(sentence, word):
+    assert continuation_regions(sentence, sentence.replace(word + " ", "")) == []
+
+
+@pytest.mark.parametrize("sentence, word", [
+    ("You bring a motherly manner to every home visit.", "motherly"),   # a carrier noun needs its modifier
+    ("You have a big heart for older people.", "big"),
+    ("Keep a steady pace on the line all shift.", "steady"),
+    ("The town has an engineering office near the river.", "engineering"),  # half of a noun compound
+    ("Join our girl gang of illustrators every Friday.", "girl"),
+])
+def test_a_modifier_its_noun_needs_or_a_compound_half_still_has_its_continuation_judged(sentence, word):
+    assert len(continuation_regions(sentence, sentence.replace(word + " ", ""))) == 1
+
+
+@pytest.mark.parametrize("sentence, old, new, judged", [
+    # a colloquial noun for staff made neutral: no continuation to judge (the model's stereotype is no misfit)
+    ("Only hard-core blokes last the swing on this site.", "blokes", "people", False),
+    ("Our lads start at 7 sharp every weekday.", "lads", "people", False),
+    ("The foremen sign off every pour on site.", "foremen", "supervisors", False),
+    # a pronoun left behind, a change of number, or a plain noun that may name the clients: still judged
+    ("We expect a bloke to pull his weight from day one.", "bloke", "person", True),
+    ("Our lads start at 7 sharp every weekday.", "lads", "person", True),
+    ("You will assess pregnant women and infants on the ward.", "women", "people", True),
+    ("Ask the ladies at the desk for a locker key.", "ladies", "adjectives", True),
+])
+def test_a_neutral_noun_for_gendered_staff_is_no_continuation_region_unless_a_pronoun_or_client_remains(
+        sentence, old, new, judged):
+    after = sentence.replace(old, new)
+    assert bool(continuation_regions(sentence, after)) is judged
