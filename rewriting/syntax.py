@@ -134,6 +134,15 @@ def modifier_removed(toks: Sequence[str], i: int) -> bool:
     return _adverb_of_verb(toks, i) or slot(toks, i) == "MOD" or adjective_of_noun(toks, i)
 
 
+#: Nouns for the employer, where an adjective says what kind of employer it is ("a creative agency", "an
+#: independent practice"): job content, not description.
+EMPLOYER_NOUNS = frozenset((
+    "agency", "agencies", "firm", "company", "business", "practice", "studio", "school", "charity", "consultancy",
+    "startup", "start-up", "department", "hospital", "clinic", "trust", "council", "organisation", "organization",
+    "brand", "shop", "store", "restaurant", "salon", "lab", "laboratory", "workshop", "factory", "nursery",
+    "publisher", "newsroom", "bank", "insurer", "retailer", "manufacturer", "contractor", "provider"))
+
+
 def adjective_of_noun(toks: Sequence[str], i: int) -> bool:
     """True when ``toks[i]`` is an adjective (a participle, or a hyphenated compound ending in either) right before
     the noun it modifies, possibly through one more adjective ("a cosy little office"), and that noun stands
@@ -141,11 +150,15 @@ def adjective_of_noun(toks: Sequence[str], i: int) -> bool:
 
     The head found by the language model's continuation is likelier after its modifier, which says nothing about
     fit (:mod:`rewriting.fluency`). Not a noun's modifier ("girl" in "girl gang": a noun compound, see
-    :func:`compound_part`), nor before a carrier noun (:data:`CARRIER_NOUNS`).
+    :func:`compound_part`), nor before a carrier noun (:data:`CARRIER_NOUNS`) or a noun for the employer
+    (:data:`EMPLOYER_NOUNS`: "a creative agency"), nor a comparative or superlative ("the roughest sets"), nor
+    in a heading without a verb.
     """
-    if i < 0 or i + 1 >= len(toks) or _ends_clause(toks[i]):
-        return False
+    if i < 0 or i + 1 >= len(toks) or _ends_clause(toks[i]) or not has_verb(" ".join(toks)):
+        return False  # a heading ("Office Manager - creative agency, Noida."): every word of it is a label
     w = bare(toks[i])
+    if _graded(w):
+        return False  # "the roughest sets" -> "the sets" says another thing: a comparison is content
     last = w.rsplit("-", 1)[-1]
     pos = _known(w) or _known(last)
     # a participle: "hardened" reads as a past tense (VBD) to the dictionary, so the form's ending decides
@@ -157,7 +170,16 @@ def adjective_of_noun(toks: Sequence[str], i: int) -> bool:
             and "NOUN" in _known(bare(toks[j + 1])):
         j += 1  # "a cosy little office": the head is after the next adjective
     head = bare(toks[j])
-    return bool(head) and head not in STOP_WORDS and head not in CARRIER_NOUNS and "NOUN" in _known(head)
+    return (bool(head) and head not in STOP_WORDS and head not in CARRIER_NOUNS and head not in EMPLOYER_NOUNS
+            and "NOUN" in _known(head))
+
+
+def _graded(word: str) -> bool:
+    """A comparative or superlative adjective ("rougher", "roughest"; "more"/"most" are stop words)."""
+    import lemminflect
+
+    lemma = (lemminflect.getAllLemmas(word).get("ADJ") or (word,))[0]  # dictionary words only
+    return lemma != word and word.endswith(("er", "est"))
 
 
 def fits_slot(kind: str, new: str) -> bool:

@@ -308,3 +308,12 @@ def test_a_neutral_noun_for_gendered_staff_is_no_continuation_region_unless_a_pr
         sentence, old, new, judged):
     after = sentence.replace(old, new)
     assert bool(continuation_regions(sentence, after)) is judged
+
+
+@pytest.mark.parametrize("sentence, word", [
+    ("Office Manager – creative agency, Noida.", "creative"),              # a heading: every word is a label
+    ("We take on the roughest sets and never give up a grade.", "roughest"),  # a superlative is content
+    ("We are a creative agency in Noida with twelve staff.", "creative"),   # what kind of employer it is
+])
+def test_an_adjective_that_carries_content_keeps_its_continuation_judged(sentence, word):
+    assert len(continuation_regions(sentence, sentence.replace(word + " ", ""))) == 1
