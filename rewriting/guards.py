@@ -3,10 +3,9 @@
 As a linter keeps its rules, every reason to reject a rewrite is a :class:`Rule` in
 :data:`RULES`: a name, a one-line description, the check (a function of one :class:`Edit`,
 returning why it fails, or nothing) and the bad cases it was written for
-(``tests/test_rewriting_rules.py`` runs every case of every rule). :meth:`rewriting.reward.Reward.score`
-runs them all and records which fired (column ``rules``); :func:`rule_counts` turns those
-records into the per-rule counts that ``benchmarks/rewrite_bench.py`` reports ("how many
-otherwise-accepted rewrites did this rule reject?").
+(``tests/test_rewriting_rules.py`` runs every case of every rule). :meth:`rewriting.reward.Reward.score` runs them
+all and records which fired (column ``rules``); :func:`rule_counts` turns those records into the per-rule counts
+that ``benchmarks/rewrite_bench.py`` reports ("how many otherwise-accepted rewrites did this rule reject?").
 
 Two stages: the ``text`` rules read the strings and the numbers the reward has already
 computed (similarity, recall, the gaps); the ``model`` rules run the base language model and
@@ -349,7 +348,8 @@ RULES: tuple[Rule, ...] = (
          _pos_in_context, (Case("You bring an understanding, patient manner to every home visit.",
                                 "understanding -> knowledge"),
                            Case("You take the lead on weekly stock audits.", "lead -> oversee"),
-                           Case("We want a dietitian with a heart full of love.", "love -> like"))),
+                           Case("We want a dietitian with a heart full of love.", "love -> like"),
+                           Case("You will build individual fuelling plans for the squad.", "individual -> person"))),
     Rule("fixed_expression", "a word inside a fixed expression or noun compound is replaced with the whole of it or "
          "not at all", _fixed_expression,
          (Case("Join our girl gang of illustrators every Friday.", "girl -> person"),

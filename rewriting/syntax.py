@@ -65,7 +65,8 @@ def _ends_clause(token: str) -> bool:
 def slot(toks: Sequence[str], i: int, n: int = 1) -> str | None:
     """What the phrase ``toks[i:i+n]`` does in its sentence: "MOD", "NOUN", "VERB" or None (unclear).
 
-    * **MOD**: a pre-modifier in a comma list before a noun ("an understanding, patient manner");
+    * **MOD**: a pre-modifier in a comma list before a noun ("an understanding, patient manner"), or a word
+      that can be an adjective right before a noun or an "-ing" form ("build individual fuelling plans");
     * **NOUN**: after a determiner and before a link word or the end of a clause ("take the lead on"), or a
       word that can be a noun after a preposition at the end of a clause ("full of love.");
     * **VERB**: after a modal, "to", a subject pronoun or "who" ("will lead", "we share").
@@ -85,6 +86,9 @@ def slot(toks: Sequence[str], i: int, n: int = 1) -> str | None:
         return "NOUN"  # "a heart full of love." (a verb's pair "love -> like" does not fit)
     if prev in VERB_SLOT and "VERB" in known:
         return "VERB"
+    if n == 1 and "ADJ" in known and nxt and not _ends_clause(last_raw) and nxt not in STOP_WORDS \
+            and ("NOUN" in _known(nxt) or verb_form(nxt) == "VBG"):
+        return "MOD"  # an adjective right before its noun: "build individual fuelling plans" (never "person")
     return None
 
 
@@ -131,7 +135,8 @@ def modifier_removed(toks: Sequence[str], i: int) -> bool:
     "a cosy, close-knit office"), or an adjective right before the noun it modifies
     (:func:`adjective_of_noun`: "battle-hardened engineers", "messy data"). A noun that needs its modifier is
     not left whole: "a nurturing streak" -> "a streak" (:data:`CARRIER_NOUNS`)."""
-    return _adverb_of_verb(toks, i) or slot(toks, i) == "MOD" or adjective_of_noun(toks, i)
+    listed = slot(toks, i) == "MOD" and toks[i].endswith(",")  # in a comma list (the list keeps its noun)
+    return _adverb_of_verb(toks, i) or listed or adjective_of_noun(toks, i)
 
 
 #: Nouns for the employer, where an adjective says what kind of employer it is ("a creative agency", "an
